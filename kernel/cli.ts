@@ -1,0 +1,110 @@
+#!/usr/bin/env node
+import { parseArgs } from "node:util";
+import { rl } from "../lib/index.js";
+
+const HELP = `trellis — TypeScript notebooks for reinforcement learning
+
+Usage:
+  trellis demo [--steps N] [--seed S]       train PPO on CartPole-v1 and print the result (npm start)
+  trellis train --env ID [--algo ppo|a2c] [--steps N] [--n ENVS] [--seed S] [--save DIR]
+  trellis envs                              list the registered environments
+  trellis device                            which compute backend runs, and why faster ones were skipped
+  trellis --help | --version
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    process.stdout.write(HELP);
+    return command ? 0 : 1;
+  }
+  if (command === "--version") {
+    const { VERSION } = await import("../lib/version.js");
+    console.log(VERSION);
+    return 0;
+  }
+  switch (command) {
+    case "demo":
+      return demo(rest);
+    case "train":
+      return train(rest);
+    case "envs":
+      for (const id of rl.envs()) console.log(id);
+      return 0;
+    case "device":
+      console.log(JSON.stringify(await rl.device(), null, 2));
+      return 0;
+    default:
+      console.error(`trellis: unknown command '${command}'\n\n${HELP}`);
+      return 2;
+  }
+}
+
+async function demo(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { steps: { type: "string" }, seed: { type: "string" } } });
+  const steps = Number(values.steps ?? 150_000);
+  const seed = Number(values.seed ?? 1);
+  console.log(`Training PPO (CleanRL defaults) on CartPole-v1, 4 envs, seed ${seed}, up to ${steps.toLocaleString("en-US")} steps or until the mean return of the last 100 episodes reaches 475.`);
+  const run = rl.env("CartPole-v1", { n: 4, seed }).policy(rl.mlp([64, 64])).algo(rl.ppo()).build();
+  const result = await run.train({ steps, until: (m) => (m.meanReturn ?? 0) >= 475 });
+  const evaluation = await run.evaluate({ episodes: 20 });
+  const last = result.last;
+  console.log(
+    JSON.stringify(
+      {
+        env: "CartPole-v1",
+        algo: "ppo",
+        steps: run.step,
+        seconds: Number(result.seconds.toFixed(2)),
+        sps: Math.round(result.sps),
+        stopped: result.stopped,
+        meanReturn100: last?.meanReturn,
+        evalMeanReturn: evaluation.meanReturn,
+        evalEpisodes: evaluation.returns.length,
+      },
+      null,
+      2,
+    ),
+  );
+  return evaluation.meanReturn >= 475 ? 0 : 1;
+}
+
+async function train(args: string[]): Promise<number> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      env: { type: "string" },
+      algo: { type: "string", default: "ppo" },
+      steps: { type: "string", default: "100000" },
+      n: { type: "string", default: "4" },
+      seed: { type: "string", default: "0" },
+      save: { type: "string" },
+    },
+  });
+  if (!values.env) {
+    console.error("trellis train: --env ID is required (see `trellis envs`)");
+    return 2;
+  }
+  const algos = { ppo: rl.ppo, a2c: rl.a2c } as const;
+  const make = algos[values.algo as keyof typeof algos];
+  if (!make) {
+    console.error(`trellis train: unknown --algo '${values.algo}'; known: ${Object.keys(algos).join(", ")}`);
+    return 2;
+  }
+  const run = rl.env(values.env, { n: Number(values.n), seed: Number(values.seed) }).algo(make()).build();
+  const result = await run.train({ steps: Number(values.steps) });
+  console.log(JSON.stringify({ steps: run.step, seconds: result.seconds, sps: result.sps, last: result.last }, null, 2));
+  if (values.save) {
+    await run.save(values.save);
+    console.log(`saved to ${values.save}`);
+  }
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    console.error(error instanceof Error ? `trellis: ${error.message}` : error);
+    process.exit(1);
+  },
+);

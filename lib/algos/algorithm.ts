@@ -1,0 +1,53 @@
+import type { VecEnv } from "../envs/vec-env.js";
+import type { PolicySpec } from "../policy/spec.js";
+import type { Rng } from "../random/rng.js";
+
+/** One named number of an update's metrics (losses, KL, clip fraction, …). */
+export type UpdateMetrics = Record<string, number>;
+
+/** What an algorithm instance is built from when a run is built. */
+export interface AlgoContext {
+  readonly env: VecEnv;
+  readonly policy: PolicySpec;
+  /** The algorithm's own stream (weight init, sampling, shuffles). */
+  readonly rng: Rng;
+}
+
+/** Binary arrays and JSON that make up an algorithm's checkpoint. */
+export interface AlgoState {
+  readonly json: unknown;
+  readonly arrays: Record<string, Float32Array | Int32Array | Uint8Array | Float64Array>;
+}
+
+/**
+ * A running algorithm: a resumable state machine that advances one vector-env
+ * step per `step()` call and performs an update when one is due (e.g. when a
+ * PPO rollout is full). Stopping between two `step()` calls always leaves it
+ * consistent, which is what makes `train()` interruptible and resumable.
+ */
+export interface AlgoInstance {
+  readonly name: string;
+  /** Env steps (summed over copies) taken so far. */
+  readonly envSteps: number;
+  /** Updates performed so far. */
+  readonly updates: number;
+  /** One vector-env step; returns the update's metrics when an update happened during it. */
+  step(): UpdateMetrics | null;
+  /** Greedy (or mean) actions for evaluation. */
+  actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void;
+  /** Parameters of the networks, for checkpoints and reproducibility checks. */
+  saveState(): AlgoState;
+  loadState(state: AlgoState): void;
+  dispose(): void;
+}
+
+/**
+ * An algorithm's configuration, before it meets an env: what `rl.ppo({...})`,
+ * `rl.dqn({...})`, … return. `check` lists every problem with its path.
+ */
+export interface AlgoSpec<C = unknown> {
+  readonly name: string;
+  readonly config: C;
+  check(env: VecEnv, policy: PolicySpec): string[];
+  create(ctx: AlgoContext): AlgoInstance;
+}

@@ -1,0 +1,297 @@
+import type { VecEnv } from "../envs/vec-env.js";
+import { describeSpace } from "../envs/space.js";
+import { qRegressionLoss, tdTargets, type QLossKind } from "../losses/td.js";
+import { makeMlp } from "../nn/mlp.js";
+import type { Network } from "../nn/network.js";
+import { netGroup } from "../policy/actor-critic.js";
+import { clipGlobalGradNorm, globalGradNorm, gradsFinite, zeroGrads, type ParamGroup } from "../policy/param-set.js";
+import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
+import type { Rng } from "../random/rng.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
+import { TrainingDivergedError } from "./errors.js";
+import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork } from "./off-policy.js";
+import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
+import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
+import { linearSchedule } from "./schedule.js";
+import { checkNumber } from "./validate.js";
+
+/**
+ * DQN (Mnih et al. 2015) with the double-Q target of van Hasselt et al. 2016
+ * (on by default), following CleanRL's `dqn.py`: ε-greedy exploration with a
+ * linear ε schedule, uniform replay, one gradient step every `trainFrequency`
+ * env steps once `learningStarts` have passed, and a target network refreshed
+ * every `targetNetworkFrequency` env steps (τ = 1: a hard copy).
+ *
+ * The Q-network is an MLP `obs → hidden… → |A|` with the widths and the
+ * activation of the run's `rl.mlp(...)` and torch's default init (CleanRL's).
+ * CleanRL uses ReLU for DQN (`rl.mlp([120, 84], { activation: "relu" })`);
+ * `rl.mlp()` defaults to tanh (PPO's choice), which also works on CartPole.
+ *
+ * Step counters are env steps summed over copies: with `n` copies, one
+ * vector step covers the step indices `envSteps … envSteps + n − 1`, and
+ * every index k > learningStarts with k % trainFrequency = 0 triggers a
+ * gradient step (so n = 1 reproduces CleanRL's loop exactly). Each copy
+ * draws its own ε-greedy coin.
+ */
+export interface DqnConfig {
+  /** Adam learning rate. */
+  lr: number;
+  /** Env steps (all copies) of the intended run; ε decays over `epsilon.fraction` of it (CleanRL's total_timesteps). */
+  totalSteps: number;
+  /** Replay capacity in transitions. */
+  bufferSize: number;
+  /** Discount γ. */
+  gamma: number;
+  /** Target-network Polyak rate: θ' ← τθ + (1 − τ)θ' (1: hard copy). */
+  tau: number;
+  /** Env steps between target-network updates. */
+  targetNetworkFrequency: number;
+  /** Transitions per gradient step. */
+  batchSize: number;
+  /** ε-greedy schedule: ε goes linearly from `start` to `end` over `fraction × totalSteps` env steps, then stays at `end`. */
+  epsilon: { start: number; end: number; fraction: number };
+  /** Env steps of pure collection before the first gradient step. */
+  learningStarts: number;
+  /** Env steps between gradient steps. */
+  trainFrequency: number;
+  /** Double Q-learning target: the online network picks argmax_a Q(s', a), the target network evaluates it. */
+  doubleQ: boolean;
+  /** TD regression loss: "mse" (CleanRL) or "huber" (SB3; smooth L1 with δ = `huberDelta`). */
+  loss: QLossKind;
+  /** δ of the Huber loss (TD-error units). */
+  huberDelta: number;
+  /** Global gradient-norm clip (null: none, as CleanRL's dqn.py; SB3 uses 10). */
+  maxGradNorm: number | null;
+  /** Adam ε (torch's default). */
+  adamEps: number;
+}
+
+export const DQN_DEFAULTS: DqnConfig = {
+  lr: 2.5e-4,
+  totalSteps: 500_000,
+  bufferSize: 10_000,
+  gamma: 0.99,
+  tau: 1.0,
+  targetNetworkFrequency: 500,
+  batchSize: 128,
+  epsilon: { start: 1, end: 0.05, fraction: 0.5 },
+  learningStarts: 10_000,
+  trainFrequency: 10,
+  doubleQ: true,
+  loss: "mse",
+  huberDelta: 1,
+  maxGradNorm: null,
+  adamEps: 1e-8,
+};
+
+export type DqnOptions = Partial<Omit<DqnConfig, "epsilon">> & { epsilon?: Partial<DqnConfig["epsilon"]> };
+
+/** Merges options over {@link DQN_DEFAULTS}. */
+export function dqnConfig(options: DqnOptions = {}): DqnConfig {
+  return { ...DQN_DEFAULTS, ...options, epsilon: { ...DQN_DEFAULTS.epsilon, ...options.epsilon } };
+}
+
+/** Every problem with a DQN config, each with its path. */
+export function checkDqnConfig(c: DqnConfig, path = "algo"): string[] {
+  const p: string[] = [];
+  checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.totalSteps`, c.totalSteps, { min: 1, integer: true });
+  checkNumber(p, `${path}.bufferSize`, c.bufferSize, { min: 1, integer: true });
+  checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
+  checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
+  checkNumber(p, `${path}.targetNetworkFrequency`, c.targetNetworkFrequency, { min: 1, integer: true });
+  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
+  checkNumber(p, `${path}.epsilon.start`, c.epsilon.start, { min: 0, max: 1 });
+  checkNumber(p, `${path}.epsilon.end`, c.epsilon.end, { min: 0, max: 1 });
+  checkNumber(p, `${path}.epsilon.fraction`, c.epsilon.fraction, { min: 0, max: 1 });
+  checkNumber(p, `${path}.learningStarts`, c.learningStarts, { min: 0, integer: true });
+  checkNumber(p, `${path}.trainFrequency`, c.trainFrequency, { min: 1, integer: true });
+  if (typeof c.doubleQ !== "boolean") p.push(`${path}.doubleQ: expected true or false, got ${JSON.stringify(c.doubleQ)}`);
+  if (c.loss !== "mse" && c.loss !== "huber") p.push(`${path}.loss: expected "mse" or "huber", got ${JSON.stringify(c.loss)}`);
+  checkNumber(p, `${path}.huberDelta`, c.huberDelta, { min: 0, exclusiveMin: true });
+  if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
+  return p;
+}
+
+/** The error for DQN on an env whose actions are not discrete. */
+export function dqnActionSpaceProblem(env: VecEnv): string | null {
+  if (env.actionSpace.kind === "discrete") return null;
+  return `algo: DQN needs a discrete action space; ${env.id} has continuous actions ${describeSpace(env.actionSpace)}: use rl.sac() (or rl.ppo()) for continuous control`;
+}
+
+/** `rl.dqn({...})`: a DQN algorithm spec. */
+export function dqn(options: DqnOptions = {}): AlgoSpec<DqnConfig> {
+  const config = dqnConfig(options);
+  return {
+    name: "dqn",
+    config,
+    check(env: VecEnv, policy: PolicySpec) {
+      const p = checkDqnConfig(config);
+      const space = dqnActionSpaceProblem(env);
+      if (space) p.push(space);
+      p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, "DQN", "its Q-network", ["auto"]));
+      return p;
+    },
+    create: (ctx: AlgoContext) => new DqnInstance(config, ctx),
+  };
+}
+
+/** A running DQN; see {@link dqn}. */
+export class DqnInstance implements AlgoInstance {
+  readonly name = "dqn";
+  envSteps = 0;
+  updates = 0;
+  readonly q: Network;
+  readonly target: Network;
+  readonly numActions: number;
+  private readonly env: VecEnv;
+  private readonly rng: Rng;
+  private readonly groups: ParamGroup[];
+  private readonly optimizer: GroupAdam;
+  readonly buffer: ReplayBuffer;
+  private readonly batch: ReplayBatch;
+  private readonly snapshot: UpdateSnapshot;
+  private readonly prevObs: Float32Array;
+  private readonly nextObs: Float32Array;
+  private readonly actions: Int32Array;
+  private readonly targets: Float32Array;
+  private readonly nextQOnline: Float32Array;
+  private readonly dQ: Float32Array;
+
+  constructor(
+    readonly config: DqnConfig,
+    ctx: AlgoContext,
+  ) {
+    const env = ctx.env;
+    const problems = [dqnActionSpaceProblem(env), ...checkOffPolicyPolicy(ctx.policy, "DQN", "its Q-network", ["auto"])].filter((x): x is string => !!x);
+    if (problems.length) throw new Error(problems.join("; "));
+    const spec = ctx.policy as Extract<PolicySpec, { kind: "mlp" }>;
+    this.env = env;
+    this.rng = ctx.rng;
+    this.numActions = (env.actionSpace as { n: number }).n;
+    this.q = makeMlp([env.obsSize, ...spec.hidden, this.numActions], { activation: spec.activation, rng: ctx.rng, init: "torch-default" });
+    this.target = this.q.clone();
+    this.groups = [netGroup("q", this.q)];
+    this.optimizer = new GroupAdam(this.groups);
+    this.snapshot = new UpdateSnapshot(this.groups, [this.optimizer]);
+    this.buffer = new ReplayBuffer(config.bufferSize, env.obsSize, 1, true);
+    const b = config.batchSize;
+    this.batch = new ReplayBatch(b, env.obsSize, 1, true);
+    this.prevObs = new Float32Array(env.numEnvs * env.obsSize);
+    this.nextObs = new Float32Array(env.numEnvs * env.obsSize);
+    this.actions = new Int32Array(env.numEnvs);
+    this.targets = new Float32Array(b);
+    this.nextQOnline = new Float32Array(b * this.numActions);
+    this.dQ = new Float32Array(b * this.numActions);
+  }
+
+  /** ε of the ε-greedy policy after `envSteps` env steps. */
+  epsilon(envSteps = this.envSteps): number {
+    const { start, end, fraction } = this.config.epsilon;
+    return linearSchedule(start, end, fraction * this.config.totalSteps, envSteps);
+  }
+
+  step(): UpdateMetrics | null {
+    const { env, config: c } = this;
+    const n = env.numEnvs;
+    const eps = this.epsilon();
+    this.prevObs.set(env.obs);
+    const q = this.q.predict(env.obs, n);
+    const k = this.numActions;
+    for (let e = 0; e < n; e++) {
+      if (this.rng.float() < eps) this.actions[e] = this.rng.int(k);
+      else {
+        let best = 0;
+        for (let j = 1; j < k; j++) if (q[e * k + j]! > q[e * k + best]!) best = j;
+        this.actions[e] = best;
+      }
+    }
+    env.step(this.actions);
+    realNextObs(env, this.nextObs);
+    this.buffer.addBatch(this.prevObs, this.actions, env.rewards, this.nextObs, env.terminated, n);
+    const from = this.envSteps;
+    this.envSteps += n;
+    let metrics: UpdateMetrics | null = null;
+    for (let s = Math.max(from, c.learningStarts + 1); s < this.envSteps; s++) {
+      if (s % c.trainFrequency === 0) metrics = { ...this.update(), epsilon: this.epsilon(s) };
+      if (s % c.targetNetworkFrequency === 0) updateTargetNetwork(this.target, this.q, c.tau);
+    }
+    return metrics;
+  }
+
+  /** One gradient step on a sampled minibatch. */
+  private update(): UpdateMetrics {
+    const { config: c, batch: mb, numActions: k } = this;
+    const b = c.batchSize;
+    this.buffer.sample(this.rng, mb);
+    if (c.doubleQ) this.nextQOnline.set(this.q.predict(mb.nextObs, b).subarray(0, b * k));
+    const nextQTarget = this.target.predict(mb.nextObs, b);
+    tdTargets({ rewards: mb.rewards, terminated: mb.terminated, nextQTarget, nextQOnline: c.doubleQ ? this.nextQOnline : undefined, numActions: k, gamma: c.gamma }, this.targets);
+    const qOut = this.q.forward(mb.obs, b);
+    const { loss, meanQ } = qRegressionLoss(qOut, mb.actions, this.targets, k, this.dQ, c.loss, c.huberDelta);
+    zeroGrads(this.groups);
+    this.q.backward(this.dQ);
+    if (!Number.isFinite(loss) || !gradsFinite(this.groups)) {
+      throw new TrainingDivergedError(this.name, this.updates + 1, 0, 0, loss);
+    }
+    const gradNorm = c.maxGradNorm === null ? globalGradNorm(this.groups) : clipGlobalGradNorm(this.groups, c.maxGradNorm);
+    this.snapshot.take();
+    this.optimizer.step({ lr: c.lr, eps: c.adamEps });
+    if (!flatFinite(this.q.params)) {
+      this.snapshot.restore();
+      throw new TrainingDivergedError(this.name, this.updates + 1, 0, 0, loss);
+    }
+    this.updates++;
+    return { tdLoss: loss, qValue: meanQ, gradNorm };
+  }
+
+  actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
+    const q = this.q.predict(obs, batch);
+    const k = this.numActions;
+    for (let e = 0; e < batch; e++) {
+      let best = 0;
+      for (let j = 1; j < k; j++) if (q[e * k + j]! > q[e * k + best]!) best = j;
+      actions[e] = best;
+    }
+  }
+
+  saveState(): AlgoState {
+    const opt = this.optimizer.save();
+    const buf = this.buffer.saveState();
+    return {
+      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: opt.t, buffer: buf.json },
+      arrays: {
+        params: flattenParams(this.groups),
+        targetParams: this.target.params.slice(),
+        adamM: opt.m,
+        adamV: opt.v,
+        ...Object.fromEntries(Object.entries(buf.arrays).map(([key, v]) => [`replay.${key}`, v])),
+      },
+    };
+  }
+
+  loadState(state: AlgoState): void {
+    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number; buffer: unknown };
+    const a = state.arrays;
+    unflattenParams(this.groups, a.params as Float32Array);
+    this.target.params.set(a.targetParams as Float32Array);
+    this.target.paramsChanged();
+    this.optimizer.load({ t: json.adamT, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
+    this.buffer.loadState({ json: json.buffer, arrays: replayArrays(a) });
+    this.envSteps = json.envSteps;
+    this.updates = json.updates;
+    this.rng.restore(json.rng);
+  }
+
+  dispose(): void {
+    this.q.dispose();
+    this.target.dispose();
+  }
+}
+
+/** True when every entry is finite. */
+export function flatFinite(x: Float32Array): boolean {
+  for (let i = 0; i < x.length; i++) if (!Number.isFinite(x[i]!)) return false;
+  return true;
+}

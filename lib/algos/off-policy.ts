@@ -1,0 +1,90 @@
+import type { VecEnv } from "../envs/vec-env.js";
+import type { Network } from "../nn/network.js";
+import type { ParamGroup } from "../policy/param-set.js";
+import type { MlpPolicySpec, PolicySpec } from "../policy/spec.js";
+import type { GroupAdam } from "./optimizer.js";
+
+/**
+ * Small parts shared by the off-policy algorithms (DQN, SAC): target-network
+ * updates, the real next observation of a vector step, and policy-spec checks.
+ */
+
+/**
+ * Polyak averaging θ' ← τ θ + (1 − τ) θ' in place (τ = 1 copies θ exactly).
+ * CleanRL's `target_param.data.copy_(tau * param.data + (1 - tau) * target_param.data)`.
+ */
+export function polyakUpdate(target: Float32Array, source: Float32Array, tau: number): Float32Array {
+  if (target.length !== source.length) throw new RangeError(`polyakUpdate: target has ${target.length} parameters, source ${source.length}`);
+  if (tau === 1) target.set(source);
+  else for (let i = 0; i < target.length; i++) target[i] = tau * source[i]! + (1 - tau) * target[i]!;
+  return target;
+}
+
+/** {@link polyakUpdate} of a target network from its online network. */
+export function updateTargetNetwork(target: Network, online: Network, tau: number): void {
+  polyakUpdate(target.params, online.params, tau);
+  target.paramsChanged();
+}
+
+/**
+ * The real next observation of every copy after `env.step`: the `finalObs`
+ * row for copies that just terminated or were truncated (their `obs` row
+ * already starts the next episode), the `obs` row otherwise.
+ */
+export function realNextObs(env: VecEnv, out: Float32Array): Float32Array {
+  const o = env.obsSize;
+  for (let e = 0; e < env.numEnvs; e++) {
+    const src = env.terminated[e] || env.truncated[e] ? env.finalObs : env.obs;
+    out.set(src.subarray(e * o, e * o + o), e * o);
+  }
+  return out;
+}
+
+/** The MLP architecture of a policy spec, when it is one. */
+export function mlpOf(policy: PolicySpec): MlpPolicySpec | null {
+  return policy.kind === "mlp" ? policy : null;
+}
+
+/**
+ * Problems with using `policy` as the architecture of an off-policy
+ * algorithm's networks (`what` names them, e.g. "the Q-network").
+ */
+export function checkOffPolicyPolicy(policy: PolicySpec, algo: string, what: string, heads: readonly string[]): string[] {
+  const p: string[] = [];
+  if (policy.kind !== "mlp") {
+    p.push(`policy: ${algo} builds ${what} from rl.mlp([...]) widths; a tfjs model policy is not supported for ${algo} yet`);
+    return p;
+  }
+  if (policy.shared) p.push(`policy.shared: ${algo} trains separate networks (${what}); remove shared: true`);
+  if (!heads.includes(policy.head)) p.push(`policy.head: ${algo} needs head ${heads.map((h) => JSON.stringify(h)).join(" or ")}, got ${JSON.stringify(policy.head)}`);
+  return p;
+}
+
+/**
+ * A copy of the parameters and optimizer moments of some groups, taken
+ * before an update so that a non-finite loss can undo it.
+ */
+export class UpdateSnapshot {
+  private params: Float32Array[] = [];
+  private opts: { t: number; m: Float32Array; v: Float32Array }[] = [];
+
+  constructor(
+    private readonly groups: readonly ParamGroup[],
+    private readonly optimizers: readonly GroupAdam[],
+  ) {
+    this.params = groups.map((g) => new Float32Array(g.params.length));
+  }
+
+  take(): void {
+    this.groups.forEach((g, i) => this.params[i]!.set(g.params));
+    this.opts = this.optimizers.map((o) => o.save());
+  }
+
+  restore(): void {
+    this.groups.forEach((g, i) => {
+      g.params.set(this.params[i]!);
+      g.paramsChanged();
+    });
+    this.optimizers.forEach((o, i) => o.load(this.opts[i]!));
+  }
+}

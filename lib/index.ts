@@ -1,0 +1,11 @@
+export { rl } from "./rl.js";
+export { Run, type TrainOptions, type TrainResult, type EvaluateResult, type EnvConfig } from "./run/run.js";
+export { RunBuilder, RunConfigError, type EnvOptions } from "./run/builder.js";
+export { setDisplay, currentDisplay, ConsoleDisplay, formatProgress, type Display, type TrainProgress } from "./run/display.js";
+export { METRIC_DOCS, type MetricsRow } from "./run/metrics-log.js";
+export { TrainingDivergedError } from "./algos/errors.js";
+export type { AlgoSpec, AlgoInstance } from "./algos/algorithm.js";
+export { Rng } from "./random/rng.js";
+export * from "./envs/index.js";
+export type { Network, NetworkSpec, Activation } from "./nn/network.js";
+export { VERSION } from "./version.js";

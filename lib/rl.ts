@@ -1,0 +1,52 @@
+import { a2c } from "./algos/a2c.js";
+import { ppo } from "./algos/ppo.js";
+import { dqn } from "./algos/dqn.js";
+import { sac } from "./algos/sac.js";
+import { reinforce } from "./algos/reinforce.js";
+import type { EnvSource } from "./envs/custom.js";
+import { knownEnvIds, makeEnv, makeVecEnv, registerEnv } from "./envs/registry.js";
+import { deviceReport, initBackend } from "../native/index.js";
+import { mlp, type HeadKind, type ModelPolicySpec, type MlpOptions } from "./policy/spec.js";
+import { RunBuilder, type EnvOptions } from "./run/builder.js";
+import { loadRun, saveRun, type LoadOptions } from "./run/checkpoint.js";
+import type { Run } from "./run/run.js";
+
+/** A tfjs `LayersModel` as the actor; the critic is an MLP with `critic` hidden widths. */
+function model(layersModel: unknown, options: { critic?: readonly number[]; head?: HeadKind; logStdInit?: number } = {}): ModelPolicySpec {
+  return { kind: "model", model: layersModel, critic: mlp(options.critic ?? [64, 64]), head: options.head ?? "auto", logStdInit: options.logStdInit ?? 0 };
+}
+
+/**
+ * The fluent entry point:
+ *
+ * ```ts
+ * const run = rl.env("CartPole-v1", { n: 4, seed: 1 }).policy(rl.mlp([64, 64])).algo(rl.ppo()).build();
+ * await run.train({ steps: 50_000 });
+ * ```
+ */
+export const rl = {
+  /** Starts a run builder on `n` copies of an env (registered id, class, or definition). */
+  env: (env: string | EnvSource, options?: EnvOptions): RunBuilder<false> => RunBuilder.start(env, options),
+  /** One Gymnasium-style env (`reset()`, `step(a)`). */
+  make: makeEnv,
+  /** `n` copies of an env stepped together (struct of arrays). */
+  makeVec: makeVecEnv,
+  registerEnv,
+  envs: knownEnvIds,
+  mlp: (hidden?: readonly number[], options?: MlpOptions) => mlp(hidden, options),
+  model,
+  ppo,
+  a2c,
+  dqn,
+  sac,
+  reinforce,
+  /** Loads a run saved with `run.save(dir)`. */
+  load: (dir: string, options?: LoadOptions): Promise<Run> => loadRun(dir, options),
+  /** Saves a run (same as `run.save(dir)`). */
+  save: (run: Run, dir: string): Promise<void> => saveRun(run, dir),
+  /** Which TensorFlow.js backend runs, and why each faster one was skipped. */
+  device: async () => {
+    await initBackend();
+    return deviceReport();
+  },
+};

@@ -1,0 +1,60 @@
+import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+
+/**
+ * Writes a directory atomically: `fill` writes into a fresh temporary sibling,
+ * every file is fsynced, then the temporary directory replaces `dir` by
+ * rename. A crash at any point leaves either the old complete `dir` or the new
+ * one, never a half-written one (plus, at worst, a stray `.tmp-*` sibling).
+ */
+export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
+  const parent = dirname(dir);
+  await mkdir(parent, { recursive: true });
+  const tag = `${process.pid}-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+  const tmp = join(parent, `.${basename(dir)}.tmp-${tag}`);
+  const old = join(parent, `.${basename(dir)}.old-${tag}`);
+  await mkdir(tmp);
+  try {
+    await fill(tmp);
+    await fsyncPath(tmp);
+    let hadOld = false;
+    try {
+      if ((await stat(dir)).isDirectory()) {
+        await rename(dir, old);
+        hadOld = true;
+      } else {
+        throw new Error(`cannot save to ${dir}: it exists and is not a directory`);
+      }
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    await rename(tmp, dir);
+    await fsyncPath(parent);
+    if (hadOld) await rm(old, { recursive: true, force: true });
+  } catch (error) {
+    await rm(tmp, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** Writes one file and fsyncs it. */
+export async function writeFileSynced(path: string, data: Uint8Array | string): Promise<void> {
+  const fh = await open(path, "w");
+  try {
+    await fh.writeFile(data);
+    await fh.sync();
+  } finally {
+    await fh.close();
+  }
+}
+
+async function fsyncPath(path: string): Promise<void> {
+  const fh = await open(path, "r");
+  try {
+    await fh.sync();
+  } catch {
+    // Some filesystems refuse fsync on directories; the rename is still atomic.
+  } finally {
+    await fh.close();
+  }
+}

@@ -1,0 +1,84 @@
+import type { AlgoSpec } from "../algos/algorithm.js";
+import type { EnvSource } from "../envs/custom.js";
+import { makeVecEnv } from "../envs/registry.js";
+import { mlp, type PolicySpec } from "../policy/spec.js";
+import { Run, type EnvConfig } from "./run.js";
+
+/** Everything a builder has collected: plain data, inspectable with `toConfig()`. */
+export interface RunBuilderConfig {
+  readonly env: EnvConfig;
+  readonly policy: PolicySpec;
+  readonly algo: AlgoSpec | undefined;
+  readonly seed: number;
+  readonly id: string | undefined;
+}
+
+/** Options of `rl.env(id, options)`: copies, seed, time limit, then the env's own kwargs. */
+export interface EnvOptions {
+  /** Number of env copies stepped together (default 1). */
+  n?: number;
+  /** Seed of the whole run: env resets, weight init, sampling, shuffles (default 0). */
+  seed?: number;
+  /** Override the env's time limit. */
+  maxEpisodeSteps?: number;
+  [kwarg: string]: unknown;
+}
+
+/** Thrown by `build()` with every problem found, each with its path. */
+export class RunConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`cannot build the run; ${problems.length} problem${problems.length > 1 ? "s" : ""}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "RunConfigError";
+  }
+}
+
+/**
+ * Collects env, policy and algorithm, then builds a {@link Run}. Every method
+ * returns a new builder (branch freely from a shared notebook cell). The type
+ * parameter tracks whether an algorithm was chosen: `build()` needs one, and
+ * `.algo()` cannot be called twice.
+ */
+export class RunBuilder<HasAlgo extends boolean = false> {
+  private constructor(private readonly cfg: RunBuilderConfig) {}
+
+  /** @internal */
+  static start(env: string | EnvSource, options: EnvOptions = {}): RunBuilder<false> {
+    const { n = 1, seed = 0, ...kwargs } = options;
+    return new RunBuilder({ env: { id: env, n, seed, kwargs }, policy: mlp([64, 64]), algo: undefined, seed, id: undefined });
+  }
+
+  /** The policy architecture, e.g. `rl.mlp([64, 64])` (default). */
+  policy(spec: PolicySpec): RunBuilder<HasAlgo> {
+    return new RunBuilder<HasAlgo>({ ...this.cfg, policy: spec });
+  }
+
+  /** The algorithm, e.g. `rl.ppo({ lr: 3e-4 })`. */
+  algo<A extends AlgoSpec>(this: RunBuilder<false>, spec: A): RunBuilder<true> {
+    return new RunBuilder<true>({ ...this.cfg, algo: spec });
+  }
+
+  /** Names the run (in metrics, widgets and checkpoints). */
+  name(id: string): RunBuilder<HasAlgo> {
+    return new RunBuilder<HasAlgo>({ ...this.cfg, id });
+  }
+
+  /** The collected configuration (a plain object). */
+  toConfig(): RunBuilderConfig {
+    return this.cfg;
+  }
+
+  /** Checks everything, reports every problem at once, and builds the run. */
+  build(this: RunBuilder<true>): Run {
+    const { env, policy, algo, seed, id } = this.cfg;
+    const problems: string[] = [];
+    if (!algo) problems.push("algo: no algorithm chosen; add .algo(rl.ppo()) before .build()");
+    if (!Number.isInteger(env.n) || env.n < 1) problems.push(`env.n: expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`);
+    if (!Number.isInteger(seed)) problems.push(`env.seed: expected an integer, got ${String(seed)}`);
+    if (problems.length) throw new RunConfigError(problems);
+    // A probe copy tells the algorithm the spaces (and surfaces unknown ids and bad kwargs early).
+    const probe = makeVecEnv(env.id, { ...env.kwargs, n: env.n, seed });
+    problems.push(...algo!.check(probe, policy));
+    if (problems.length) throw new RunConfigError(problems);
+    return new Run(env, policy, algo!, seed, id);
+  }
+}

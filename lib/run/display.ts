@@ -1,0 +1,80 @@
+/** What a training loop reports about itself, a few times a second and once at the end. */
+export interface TrainProgress {
+  readonly runId: string;
+  readonly label: string;
+  /** Env steps taken so far (whole run). */
+  readonly step: number;
+  /** Env steps at which this train() call will stop (when known). */
+  readonly targetStep: number | undefined;
+  /** Env steps taken in this train() call. */
+  readonly callSteps: number;
+  readonly updates: number;
+  readonly elapsedS: number;
+  readonly sps: number;
+  readonly etaS: number | undefined;
+  readonly lastReturn: number | undefined;
+  readonly meanReturn: number | undefined;
+  /** Set on the final report: why training stopped. */
+  readonly stopped?: "steps" | "updates" | "until" | "aborted" | "error";
+}
+
+/**
+ * Where progress goes. The kernel installs a rich implementation (widgets);
+ * a plain script gets {@link ConsoleDisplay}. Installed through a global
+ * symbol so the library never imports the kernel.
+ */
+export interface Display {
+  progress(p: TrainProgress): void;
+}
+
+const DISPLAY_KEY = Symbol.for("trellis.display");
+
+/** Installs the display used by `train()` (returns the previous one). */
+export function setDisplay(display: Display | undefined): Display | undefined {
+  const g = globalThis as Record<symbol, unknown>;
+  const prev = g[DISPLAY_KEY] as Display | undefined;
+  g[DISPLAY_KEY] = display;
+  return prev;
+}
+
+/** The installed display, or a console printer (silent when TRELLIS_QUIET=1). */
+export function currentDisplay(): Display {
+  const installed = (globalThis as Record<symbol, unknown>)[DISPLAY_KEY] as Display | undefined;
+  if (installed) return installed;
+  return process.env.TRELLIS_QUIET === "1" ? SILENT : CONSOLE;
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+const fmtTime = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(1)}s`);
+
+/** One progress line: steps, SPS, ETA, last and mean return. */
+export function formatProgress(p: TrainProgress): string {
+  const parts = [
+    p.targetStep !== undefined ? `${fmtInt(p.step)}/${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
+    `${fmtInt(p.sps)} SPS`,
+    p.stopped ? `took ${fmtTime(p.elapsedS)}` : p.etaS !== undefined ? `ETA ${fmtTime(p.etaS)}` : undefined,
+    p.lastReturn !== undefined ? `return ${p.lastReturn.toFixed(1)}` : undefined,
+    p.meanReturn !== undefined ? `mean100 ${p.meanReturn.toFixed(1)}` : undefined,
+    p.stopped ? `stopped: ${p.stopped}` : undefined,
+  ];
+  return `[${p.label}] ${parts.filter(Boolean).join(" · ")}`;
+}
+
+/** Prints progress to stderr: rewrites one line on a terminal, a line per second otherwise. */
+export class ConsoleDisplay implements Display {
+  private lastPrint = 0;
+  constructor(private readonly stream: NodeJS.WriteStream = process.stderr) {}
+
+  progress(p: TrainProgress): void {
+    const now = performance.now();
+    const tty = this.stream.isTTY === true;
+    if (!p.stopped && now - this.lastPrint < (tty ? 250 : 1000)) return;
+    this.lastPrint = now;
+    const line = formatProgress(p);
+    if (tty) this.stream.write(`\r\x1b[K${line}${p.stopped ? "\n" : ""}`);
+    else this.stream.write(`${line}\n`);
+  }
+}
+
+const CONSOLE = new ConsoleDisplay();
+const SILENT: Display = { progress() {} };

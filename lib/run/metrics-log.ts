@@ -1,0 +1,119 @@
+import { Float64, Table, tableFromArrays, vectorFromArray } from "apache-arrow";
+
+/** One row of a run's metrics: numbers by name (see `METRIC_DOCS`). */
+export type MetricsRow = Readonly<Record<string, number>> & {
+  readonly step: number;
+  readonly wallTime: number;
+};
+
+/**
+ * The metric vocabulary, each name defined once. Rows are written once per
+ * update; a metric absent from a row (no episode finished, no evaluation
+ * that update) is null in the Arrow table.
+ */
+export const METRIC_DOCS: Readonly<Record<string, string>> = {
+  step: "env steps taken so far, summed over env copies",
+  update: "updates performed so far",
+  wallTime: "seconds of training (inside train() calls) so far",
+  episodicReturn: "mean undiscounted return of the episodes that ended since the previous row",
+  episodicLength: "mean length of the episodes that ended since the previous row",
+  meanReturn: "mean return of the last 100 training episodes",
+  evalReturn: "mean return of the last evaluation (greedy actions), when one ran",
+  sps: "env steps per second over the last rows (training loop, updates included)",
+  learningRate: "learning rate used by the update",
+  policyLoss: "policy loss of the update's last minibatch",
+  valueLoss: "value loss of the update's last minibatch (before the value coefficient)",
+  entropy: "mean policy entropy of the update's last minibatch (nats)",
+  approxKl: "KL(π_old‖π) estimated with k3 = mean((r − 1) − log r) on the last minibatch",
+  oldApproxKl: "KL(π_old‖π) estimated with k1 = mean(−log r) on the last minibatch",
+  clipfrac: "fraction of samples with |r − 1| > ε, averaged over the update's minibatches",
+  explainedVariance: "1 − Var[R − V] / Var[R] over the rollout",
+  gradNorm: "global gradient norm before clipping (last minibatch)",
+  qValue: "mean Q of the sampled actions (value-based and actor-critic off-policy methods)",
+  epsilon: "exploration rate of ε-greedy",
+  alpha: "SAC entropy temperature",
+  actorLoss: "SAC actor loss",
+  alphaLoss: "SAC temperature loss",
+};
+
+/** Append-only columnar store of metrics rows; `toArrow()` copies into an Arrow table. */
+export class MetricsLog {
+  private readonly columns = new Map<string, (number | null)[]>();
+  private rows = 0;
+
+  get length(): number {
+    return this.rows;
+  }
+
+  append(row: Record<string, number | undefined>): void {
+    for (const [name, value] of Object.entries(row)) {
+      if (value === undefined) continue;
+      let col = this.columns.get(name);
+      if (!col) {
+        col = new Array<number | null>(this.rows).fill(null);
+        this.columns.set(name, col);
+      }
+      col.push(Number.isNaN(value) ? null : value);
+    }
+    this.rows++;
+    for (const col of this.columns.values()) if (col.length < this.rows) col.push(null);
+  }
+
+  /** The last row as an object (metrics missing in it are absent). */
+  last(): MetricsRow | undefined {
+    if (this.rows === 0) return undefined;
+    const out: Record<string, number> = {};
+    for (const [name, col] of this.columns) {
+      const v = col[this.rows - 1];
+      if (v !== null && v !== undefined) out[name] = v;
+    }
+    return out as MetricsRow;
+  }
+
+  /** One column as numbers (null → NaN). Copies. */
+  column(name: string): Float64Array {
+    const col = this.columns.get(name);
+    const out = new Float64Array(this.rows).fill(NaN);
+    if (col) for (let i = 0; i < this.rows; i++) out[i] = col[i] ?? NaN;
+    return out;
+  }
+
+  names(): string[] {
+    return [...this.columns.keys()];
+  }
+
+  /** An Arrow table with one Float64 column per metric (nullable). Copies the data. */
+  toArrow(): Table {
+    if (this.rows === 0) return tableFromArrays({ step: new Float64Array(0), wallTime: new Float64Array(0) });
+    const vectors = Object.fromEntries([...this.columns].map(([name, col]) => [name, vectorFromArray(col, new Float64())]));
+    return new Table(vectors);
+  }
+
+  /** Rebuilds a log from a table written by {@link MetricsLog.toArrow}. */
+  static fromArrow(table: Table): MetricsLog {
+    const log = new MetricsLog();
+    log.rows = table.numRows;
+    for (const field of table.schema.fields) {
+      const vec = table.getChild(field.name)!;
+      const col: (number | null)[] = [];
+      for (let i = 0; i < table.numRows; i++) {
+        const v = vec.get(i) as number | null;
+        col.push(v === null || v === undefined ? null : Number(v));
+      }
+      log.columns.set(field.name, col);
+    }
+    return log;
+  }
+
+  /** Plain JSON (checkpoints). */
+  toJSON(): { rows: number; columns: Record<string, (number | null)[]> } {
+    return { rows: this.rows, columns: Object.fromEntries(this.columns) };
+  }
+
+  static fromJSON(json: { rows: number; columns: Record<string, (number | null)[]> }): MetricsLog {
+    const log = new MetricsLog();
+    log.rows = json.rows;
+    for (const [name, col] of Object.entries(json.columns)) log.columns.set(name, [...col]);
+    return log;
+  }
+}

@@ -1,0 +1,326 @@
+import type { Table } from "apache-arrow";
+import type { AlgoInstance, AlgoSpec } from "../algos/algorithm.js";
+import type { EnvSource } from "../envs/custom.js";
+import { makeVecEnv } from "../envs/registry.js";
+import type { VecEnv } from "../envs/vec-env.js";
+import type { PolicySpec } from "../policy/spec.js";
+import { Rng } from "../random/rng.js";
+import { currentDisplay, type Display, type TrainProgress } from "./display.js";
+import { EpisodeTracker } from "./episode-tracker.js";
+import { MetricsLog, type MetricsRow } from "./metrics-log.js";
+
+/** How the run's env is made: `rl.env(id, { n, seed, ...kwargs })`. */
+export interface EnvConfig {
+  readonly id: string | EnvSource;
+  readonly n: number;
+  readonly seed: number;
+  readonly kwargs: Readonly<Record<string, unknown>>;
+}
+
+/** Options of {@link Run.train}. Give at least one of `steps`, `updates`, `until`. */
+export interface TrainOptions {
+  /** Env steps (summed over copies) to take in this call. */
+  steps?: number;
+  /** Updates to perform in this call. */
+  updates?: number;
+  /** Stop after the first update whose metrics row satisfies this. */
+  until?: (row: MetricsRow) => boolean;
+  /** Stops training at the next step boundary; the run stays consistent and train() can be called again. */
+  signal?: AbortSignal;
+  /** Evaluate (greedy) every this many env steps; fills `evalReturn`. */
+  evalEvery?: number;
+  /** Episodes per evaluation (default 10). */
+  evalEpisodes?: number;
+  /** Where progress goes (default: the installed display, or a console line). */
+  display?: Display;
+}
+
+/** What one train() call did. */
+export interface TrainResult {
+  readonly steps: number;
+  readonly updates: number;
+  readonly seconds: number;
+  readonly sps: number;
+  readonly stopped: "steps" | "updates" | "until" | "aborted";
+  readonly last: MetricsRow | undefined;
+}
+
+/** Result of {@link Run.evaluate}. */
+export interface EvaluateResult {
+  readonly returns: Float64Array;
+  readonly lengths: Int32Array;
+  readonly meanReturn: number;
+  readonly stdReturn: number;
+}
+
+const YIELD_EVERY_MS = 20;
+const PROGRESS_EVERY_MS = 250;
+
+let runCounter = 0;
+
+/**
+ * An agent being trained: env copies, an algorithm instance and everything it
+ * has logged. Built by `rl.env(...).policy(...).algo(...).build()`.
+ *
+ * `train()` can be called again and again (one notebook cell after another);
+ * each call continues exactly where the previous one stopped, also after an
+ * abort, and after `save()` + `rl.load()`.
+ */
+export class Run {
+  readonly id: string;
+  readonly env: VecEnv;
+  readonly algo: AlgoInstance;
+  private log: MetricsLog;
+  readonly episodes: EpisodeTracker;
+  private trainSeconds = 0;
+  private lastRowStep = 0;
+  private lastRowSeconds = 0;
+  private lastEvalStep = 0;
+  private lastEvalReturn: number | undefined;
+  /** Generator for evaluation envs, separate from training. */
+  readonly evalRng: Rng;
+  private training = false;
+
+  constructor(
+    readonly envConfig: EnvConfig,
+    readonly policySpec: PolicySpec,
+    readonly algoSpec: AlgoSpec,
+    readonly seed: number,
+    id?: string,
+  ) {
+    this.id = id ?? `run-${++runCounter}`;
+    const master = Rng.fromSeed(seed);
+    const envRng = master.split();
+    const algoRng = master.split();
+    this.evalRng = master.split();
+    this.env = makeVecEnv(envConfig.id, { ...envConfig.kwargs, n: envConfig.n, rng: envRng });
+    this.env.reset();
+    this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng });
+    this.log = new MetricsLog();
+    this.episodes = new EpisodeTracker(this.env.numEnvs);
+  }
+
+  /** A short label: algorithm and env. */
+  get label(): string {
+    return `${this.algo.name} ${typeof this.envConfig.id === "string" ? this.envConfig.id : this.env.id}`;
+  }
+
+  /** Env steps taken so far (summed over copies). */
+  get step(): number {
+    return this.algo.envSteps;
+  }
+
+  /** One row per update: step, wall time, episodic return/length, losses, KL, clip fraction, SPS, … (Arrow, a copy). */
+  get metrics(): Table {
+    return this.log.toArrow();
+  }
+
+  /** The metrics store itself (columns as numbers, last row). */
+  get metricsLog(): MetricsLog {
+    return this.log;
+  }
+
+  /** Trains until `steps`/`updates` more are done, `until` holds, or `signal` aborts. */
+  async train(options: TrainOptions = {}): Promise<TrainResult> {
+    const { steps, updates, until, signal, evalEvery, evalEpisodes = 10 } = options;
+    if (steps === undefined && updates === undefined && until === undefined) {
+      throw new TypeError("train() needs a budget: { steps }, { updates } or { until: (m) => ... }, e.g. run.train({ steps: 50_000 })");
+    }
+    for (const [name, v] of [["steps", steps], ["updates", updates], ["evalEvery", evalEvery], ["evalEpisodes", evalEpisodes]] as const) {
+      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`train({ ${name} }): expected a positive integer, got ${String(v)}`);
+    }
+    if (until !== undefined && typeof until !== "function") throw new TypeError("train({ until }): expected a function of the metrics row, e.g. (m) => m.meanReturn >= 475");
+    if (this.training) throw new Error("this run is already training (another train() call has not finished); await it or abort it first");
+    this.training = true;
+    const display = options.display ?? currentDisplay();
+    const algo = this.algo;
+    const startStep = algo.envSteps;
+    const startUpdates = algo.updates;
+    const targetStep = steps !== undefined ? startStep + steps : undefined;
+    const targetUpdates = updates !== undefined ? startUpdates + updates : undefined;
+    const t0 = performance.now();
+    const baseSeconds = this.trainSeconds;
+    let lastYield = t0;
+    let lastProgress = t0;
+    let stopped: TrainResult["stopped"] | undefined;
+    const progress = (final?: TrainProgress["stopped"]) => {
+      const elapsedS = (performance.now() - t0) / 1000;
+      const callSteps = algo.envSteps - startStep;
+      const sps = elapsedS > 0 ? callSteps / elapsedS : 0;
+      const p: TrainProgress = {
+        runId: this.id,
+        label: this.label,
+        step: algo.envSteps,
+        targetStep,
+        callSteps,
+        updates: algo.updates,
+        elapsedS,
+        sps,
+        etaS: targetStep !== undefined && sps > 0 ? (targetStep - algo.envSteps) / sps : undefined,
+        lastReturn: this.episodes.lastReturn(),
+        meanReturn: this.episodes.meanReturn(),
+        ...(final ? { stopped: final } : {}),
+      };
+      display.progress(p);
+    };
+    try {
+      for (;;) {
+        if (signal?.aborted) {
+          stopped = "aborted";
+          break;
+        }
+        const before = algo.envSteps;
+        const m = algo.step();
+        if (algo.envSteps !== before) this.episodes.record(this.env, algo.envSteps);
+        if (m) {
+          this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
+          if (evalEvery !== undefined && algo.envSteps - this.lastEvalStep >= evalEvery) {
+            this.lastEvalStep = algo.envSteps;
+            this.lastEvalReturn = (await this.evaluate({ episodes: evalEpisodes })).meanReturn;
+          }
+          const row = this.appendRow(m);
+          if (until?.(row)) {
+            stopped = "until";
+            break;
+          }
+          if (targetUpdates !== undefined && algo.updates >= targetUpdates) {
+            stopped = "updates";
+            break;
+          }
+        }
+        if (targetStep !== undefined && algo.envSteps >= targetStep) {
+          stopped = "steps";
+          break;
+        }
+        const now = performance.now();
+        if (now - lastYield >= YIELD_EVERY_MS) {
+          // Let timers, I/O and abort signals run (kernel messages, widget updates).
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+          if (lastYield - lastProgress >= PROGRESS_EVERY_MS) {
+            lastProgress = lastYield;
+            progress();
+          }
+        }
+      }
+    } catch (error) {
+      progress("error");
+      throw error;
+    } finally {
+      this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
+      this.training = false;
+    }
+    progress(stopped);
+    const seconds = (performance.now() - t0) / 1000;
+    const callSteps = algo.envSteps - startStep;
+    return { steps: callSteps, updates: algo.updates - startUpdates, seconds, sps: seconds > 0 ? callSteps / seconds : 0, stopped, last: this.log.last() };
+  }
+
+  private appendRow(m: Record<string, number>): MetricsRow {
+    const step = this.algo.envSteps;
+    const dt = this.trainSeconds - this.lastRowSeconds;
+    const sps = dt > 0 ? (step - this.lastRowStep) / dt : 0;
+    this.lastRowStep = step;
+    this.lastRowSeconds = this.trainSeconds;
+    const eps = this.episodes.takeSinceLastRow();
+    this.log.append({
+      step,
+      update: this.algo.updates,
+      wallTime: this.trainSeconds,
+      episodicReturn: eps.episodicReturn,
+      episodicLength: eps.episodicLength,
+      meanReturn: this.episodes.meanReturn(),
+      evalReturn: this.lastEvalReturn,
+      sps,
+      ...m,
+    });
+    return this.log.last()!;
+  }
+
+  /**
+   * Runs `episodes` complete episodes with greedy actions on fresh copies of
+   * the env (seeded from the run's evaluation stream; training state is untouched).
+   */
+  async evaluate(options: { episodes?: number; maxSteps?: number } = {}): Promise<EvaluateResult> {
+    const episodes = options.episodes ?? 10;
+    if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate({ episodes }): expected a positive integer, got ${String(episodes)}`);
+    const cfg = this.envConfig;
+    const n = Math.min(episodes, 16);
+    const env = makeVecEnv(cfg.id, { ...cfg.kwargs, n, rng: this.evalRng.split() });
+    env.reset();
+    const actions = env.actionSpace.kind === "discrete" ? new Int32Array(n) : new Float32Array(n * env.actionSize);
+    const returns: number[] = [];
+    const lengths: number[] = [];
+    const ret = new Float64Array(n);
+    const len = new Int32Array(n);
+    // Each copy runs at most its share of episodes, so the set of episodes does not depend on which copy finishes first.
+    const quota = Array.from({ length: n }, (_, i) => Math.floor(episodes / n) + (i < episodes % n ? 1 : 0));
+    const maxSteps = options.maxSteps ?? 1_000_000;
+    let lastYield = performance.now();
+    for (let t = 0; returns.length < episodes && t < maxSteps; t++) {
+      this.algo.actGreedy(env.obs, n, actions);
+      env.step(actions);
+      for (let e = 0; e < n; e++) {
+        ret[e] = ret[e]! + env.rewards[e]!;
+        len[e] = len[e]! + 1;
+        if (env.terminated[e] || env.truncated[e]) {
+          if (quota[e]! > 0) {
+            quota[e] = quota[e]! - 1;
+            returns.push(ret[e]!);
+            lengths.push(len[e]!);
+          }
+          ret[e] = 0;
+          len[e] = 0;
+        }
+      }
+      if (performance.now() - lastYield > YIELD_EVERY_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        lastYield = performance.now();
+      }
+    }
+    const r = Float64Array.from(returns);
+    const mean = r.reduce((a, b) => a + b, 0) / Math.max(1, r.length);
+    const std = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, r.length));
+    return { returns: r, lengths: Int32Array.from(lengths), meanReturn: mean, stdReturn: std };
+  }
+
+  /**
+   * Saves weights, optimizer state, RNG states, env state, counters, config and
+   * metrics to `dir` (atomically replaced). `rl.load(dir)` continues with the
+   * same numbers as an uninterrupted run.
+   */
+  async save(dir: string): Promise<void> {
+    const { saveRun } = await import("./checkpoint.js");
+    await saveRun(this, dir);
+  }
+
+  /** @internal Everything of the run itself (not the algorithm) a checkpoint keeps. */
+  runState(): unknown {
+    return {
+      trainSeconds: this.trainSeconds,
+      lastRowStep: this.lastRowStep,
+      lastRowSeconds: this.lastRowSeconds,
+      lastEvalStep: this.lastEvalStep,
+      lastEvalReturn: this.lastEvalReturn ?? null,
+      evalRng: this.evalRng.state(),
+      episodes: this.episodes.toJSON(),
+    };
+  }
+
+  /** @internal */
+  restoreRunState(state: unknown, log: MetricsLog): void {
+    const s = state as { trainSeconds: number; lastRowStep: number; lastRowSeconds: number; lastEvalStep: number; lastEvalReturn: number | null; evalRng: number[]; episodes: unknown };
+    this.trainSeconds = s.trainSeconds;
+    this.lastRowStep = s.lastRowStep;
+    this.lastRowSeconds = s.lastRowSeconds;
+    this.lastEvalStep = s.lastEvalStep;
+    this.lastEvalReturn = s.lastEvalReturn ?? undefined;
+    this.evalRng.restore(s.evalRng);
+    this.episodes.load(s.episodes);
+    this.log = log;
+  }
+
+  dispose(): void {
+    this.algo.dispose();
+  }
+}
