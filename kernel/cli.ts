@@ -42,7 +42,7 @@ async function main(argv: string[]): Promise<number> {
 
 async function demo(args: string[]): Promise<number> {
   const { values } = parseArgs({ args, options: { steps: { type: "string" }, seed: { type: "string" } } });
-  const steps = Number(values.steps ?? 150_000);
+  const steps = Number(values.steps ?? 500_000);
   const seed = Number(values.seed ?? 1);
   console.log(`Training PPO (CleanRL defaults) on CartPole-v1, 4 envs, seed ${seed}, up to ${steps.toLocaleString("en-US")} steps or until the mean return of the last 100 episodes reaches 475.`);
   const run = rl.env("CartPole-v1", { n: 4, seed }).policy(rl.mlp([64, 64])).algo(rl.ppo()).build();

@@ -1,7 +1,7 @@
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Network } from "../nn/network.js";
 import type { ParamGroup } from "../policy/param-set.js";
-import type { MlpPolicySpec, PolicySpec } from "../policy/spec.js";
+import type { PolicySpec } from "../policy/spec.js";
 import type { GroupAdam } from "./optimizer.js";
 
 /**
@@ -40,11 +40,6 @@ export function realNextObs(env: VecEnv, out: Float32Array): Float32Array {
   return out;
 }
 
-/** The MLP architecture of a policy spec, when it is one. */
-export function mlpOf(policy: PolicySpec): MlpPolicySpec | null {
-  return policy.kind === "mlp" ? policy : null;
-}
-
 /**
  * Problems with using `policy` as the architecture of an off-policy
  * algorithm's networks (`what` names them, e.g. "the Q-network").
@@ -62,22 +57,32 @@ export function checkOffPolicyPolicy(policy: PolicySpec, algo: string, what: str
 
 /**
  * A copy of the parameters and optimizer moments of some groups, taken
- * before an update so that a non-finite loss can undo it.
+ * before an update so that a non-finite loss can undo it. Buffers are
+ * allocated once; `take()` only copies.
  */
 export class UpdateSnapshot {
-  private params: Float32Array[] = [];
-  private opts: { t: number; m: Float32Array; v: Float32Array }[] = [];
+  private readonly params: Float32Array[];
+  private readonly moments: { m: Float32Array; v: Float32Array; t: number }[];
 
   constructor(
     private readonly groups: readonly ParamGroup[],
     private readonly optimizers: readonly GroupAdam[],
   ) {
     this.params = groups.map((g) => new Float32Array(g.params.length));
+    this.moments = optimizers.flatMap((o) => o.states.map((st) => ({ m: new Float32Array(st.m.length), v: new Float32Array(st.v.length), t: 0 })));
   }
 
   take(): void {
     this.groups.forEach((g, i) => this.params[i]!.set(g.params));
-    this.opts = this.optimizers.map((o) => o.save());
+    let k = 0;
+    for (const o of this.optimizers) {
+      for (const st of o.states) {
+        const copy = this.moments[k++]!;
+        copy.m.set(st.m);
+        copy.v.set(st.v);
+        copy.t = st.t;
+      }
+    }
   }
 
   restore(): void {
@@ -85,6 +90,14 @@ export class UpdateSnapshot {
       g.params.set(this.params[i]!);
       g.paramsChanged();
     });
-    this.optimizers.forEach((o, i) => o.load(this.opts[i]!));
+    let k = 0;
+    for (const o of this.optimizers) {
+      for (const st of o.states) {
+        const copy = this.moments[k++]!;
+        st.m.set(copy.m);
+        st.v.set(copy.v);
+        st.t = copy.t;
+      }
+    }
   }
 }

@@ -2,7 +2,7 @@ import { explainedVariance, generalizedAdvantages, normalizeInPlace } from "../c
 import type { VecEnv } from "../envs/vec-env.js";
 import { clippedSurrogate, valueLoss } from "../losses/clipped-surrogate.js";
 import { ActorCritic, type ActOutput } from "../policy/actor-critic.js";
-import { clipGlobalGradNorm, gradsFinite, zeroGrads } from "../policy/param-set.js";
+import { clipGlobalGradNorm, zeroGrads } from "../policy/param-set.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { checkPolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
@@ -232,11 +232,11 @@ class PpoInstance implements AlgoInstance {
         zeroGrads(policy.groups);
         policy.backward(mb.dLogp, -c.entCoef / mbSize, mb.dValue, mbSize);
         const loss = s.loss - c.entCoef * h + c.vfCoef * v;
-        if (!Number.isFinite(loss) || !gradsFinite(policy.groups)) {
+        gradNorm = clipGlobalGradNorm(policy.groups, c.maxGradNorm);
+        if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
           this.loadState(snapshot);
           throw new TrainingDivergedError(this.name, this.updates + 1, epoch, start / mbSize, loss);
         }
-        gradNorm = clipGlobalGradNorm(policy.groups, c.maxGradNorm);
         this.optimizer.step({ lr, eps: c.adamEps });
         pgLoss = s.loss;
         vLoss = v;

@@ -12,15 +12,3 @@ export function linearSchedule(start: number, end: number, duration: number, t: 
   const frac = Math.min(Math.max(t, 0), duration) / duration;
   return start + (end - start) * frac;
 }
-
-/**
- * How many integers k in [from, to) satisfy k > after and k % every === 0:
- * the number of CleanRL-style periodic events (`if global_step > learning_starts
- * and global_step % train_frequency == 0`) that fall into one vector-env step
- * which advanced the step counter from `from` to `to`.
- */
-export function countDue(from: number, to: number, every: number, after: number): number {
-  let n = 0;
-  for (let k = Math.max(from, after + 1); k < to; k++) if (k % every === 0) n++;
-  return n;
-}

@@ -1,3 +1,5 @@
+import { clipGradNorm, sumOfSquares } from "../optim/clip.js";
+
 /** One block of trainable parameters with its gradient buffer. */
 export interface ParamGroup {
   readonly name: string;
@@ -19,23 +21,20 @@ export function zeroGrads(groups: readonly ParamGroup[]): void {
 /** ‖g‖₂ over every group together (the "global" norm torch's clip_grad_norm_ uses). */
 export function globalGradNorm(groups: readonly ParamGroup[]): number {
   let ss = 0;
-  for (const { grads } of groups) for (let i = 0; i < grads.length; i++) ss += grads[i]! * grads[i]!;
+  for (const { grads } of groups) ss += sumOfSquares(grads);
   return Math.sqrt(ss);
 }
 
 /**
  * torch.nn.utils.clip_grad_norm_ over all groups: scales every gradient by
- * maxNorm / (‖g‖ + 1e-6) when that is < 1. Returns the norm before clipping.
+ * maxNorm / (‖g‖ + 1e-6) when that is < 1. Returns the norm before clipping
+ * (NaN or Infinity when a gradient is not finite).
  */
 export function clipGlobalGradNorm(groups: readonly ParamGroup[], maxNorm: number): number {
-  const norm = globalGradNorm(groups);
-  const scale = maxNorm / (norm + 1e-6);
-  if (scale < 1) for (const { grads } of groups) for (let i = 0; i < grads.length; i++) grads[i] = grads[i]! * scale;
-  return norm;
+  return clipGradNorm(groups.map((g) => g.grads), maxNorm);
 }
 
-/** True when every gradient entry is finite. */
+/** True when every gradient entry is finite (its squared norm does not overflow). */
 export function gradsFinite(groups: readonly ParamGroup[]): boolean {
-  for (const { grads } of groups) for (let i = 0; i < grads.length; i++) if (!Number.isFinite(grads[i]!)) return false;
-  return true;
+  return Number.isFinite(globalGradNorm(groups));
 }

@@ -39,6 +39,9 @@ export class RunConfigError extends Error {
  * `.algo()` cannot be called twice.
  */
 export class RunBuilder<HasAlgo extends boolean = false> {
+  /** Type-level marker of whether an algorithm was chosen (no runtime value). */
+  declare readonly "~hasAlgo": HasAlgo;
+
   private constructor(private readonly cfg: RunBuilderConfig) {}
 
   /** @internal */

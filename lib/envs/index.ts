@@ -1,0 +1,14 @@
+export type { VecEnv, VecEnvOptions, VecEnvState, VecResetOptions } from "./vec-env.js";
+export { box, discrete, flatSize, describeSpace, type BoxSpace, type DiscreteSpace, type Space } from "./space.js";
+export { frameToSvg, type Frame, type Shape } from "./frame.js";
+export { BaseVecEnv, type VecEnvSpec } from "./base-vec-env.js";
+export { GridWorldVecEnv, DEFAULT_GRID_MAP, GRID_ACTIONS, type Cell, type GridWorldOptions } from "./gridworld.js";
+export { BanditVecEnv, type BanditOptions } from "./bandit.js";
+export { vectorize, defineEnv, CustomVecEnv, type CustomEnv, type CustomEnvClass, type EnvDefinition, type EnvSource, type StepResult } from "./custom.js";
+export { Env, type EnvInfo, type EnvResetOptions, type EnvStep } from "./single-env.js";
+export { registerEnv, makeVecEnv, makeEnv, knownEnvIds, envSpec, CLIFF_MAP, type EnvFactory, type EnvSpec, type EnvSpecInfo, type MakeEnvOptions } from "./registry.js";
+export { CartPoleVecEnv, type CartPoleOptions } from "./classic/cartpole.js";
+export { AcrobotVecEnv } from "./classic/acrobot.js";
+export { MountainCarVecEnv } from "./classic/mountain-car.js";
+export { MountainCarContinuousVecEnv } from "./classic/mountain-car-continuous.js";
+export { PendulumVecEnv } from "./classic/pendulum.js";

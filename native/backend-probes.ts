@@ -1,0 +1,162 @@
+// One probe per tfjs backend: can it load here, and if not, why and how to
+// get it. Probes load packages but do not activate a backend.
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import type * as Tf from "@tensorflow/tfjs";
+import { tfjsWasmDir } from "./wasm-files.js";
+
+/** Trellis's names for the tfjs backends, fastest first (values of TRELLIS_BACKEND). */
+export type BackendName = "cuda" | "tensorflow" | "webgpu" | "wasm" | "cpu";
+export const BACKEND_ORDER: readonly BackendName[] = ["cuda", "tensorflow", "webgpu", "wasm", "cpu"];
+
+/** The WebGPU adapter a webgpu backend runs on. */
+export interface GpuInfo {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+}
+
+export type Probe =
+  | { ok: true; tfjsName: string; note: string; gpu?: GpuInfo }
+  | { ok: false; reason: string };
+
+/** How to get each backend, for errors and the device report. */
+export const INSTALL_HINT: Record<BackendName, string> = {
+  cuda: "`npm install @tensorflow/tfjs-node-gpu` (Linux x64 with an NVIDIA driver, CUDA 11.2 and cuDNN 8.1; it downloads libtensorflow from outside the npm registry)",
+  tensorflow: "`npm install @tensorflow/tfjs-node` (Linux x64, macOS, Windows x64; it downloads libtensorflow from outside the npm registry)",
+  webgpu: "`npm install webgpu @tensorflow/tfjs-backend-webgpu` and a GPU with Vulkan (Linux), Metal (macOS) or D3D12 (Windows) drivers",
+  wasm: "`npm install @tensorflow/tfjs-backend-wasm`",
+  cpu: "`npm install @tensorflow/tfjs`",
+};
+
+const require = createRequire(import.meta.url);
+
+function installed(pkg: string): boolean {
+  try {
+    require.resolve(pkg);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split("\n")[0]!;
+}
+
+async function tensorflowProbe(tf: typeof Tf, pkg: string, what: string): Promise<Probe> {
+  if (!installed(pkg)) return { ok: false, reason: `${pkg} is not installed (optional dependency)` };
+  // libtensorflow logs CPU-feature notes at INFO level on load
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= "2";
+  try {
+    await import(pkg);
+  } catch (e) {
+    return { ok: false, reason: `${pkg} is installed but failed to load: ${firstLine(e)}` };
+  }
+  if (tf.findBackendFactory("tensorflow") === null) {
+    return { ok: false, reason: `${pkg} registered its backend with another copy of @tensorflow/tfjs-core; install the version matching @tensorflow/tfjs ${tf.version.tfjs}` };
+  }
+  return { ok: true, tfjsName: "tensorflow", note: `${pkg} (${what})` };
+}
+
+export async function probeCuda(tf: typeof Tf, forced: boolean): Promise<Probe> {
+  const pkg = "@tensorflow/tfjs-node-gpu";
+  if (!installed(pkg)) return { ok: false, reason: `${pkg} is not installed (optional dependency)` };
+  if (!forced && process.platform === "linux" && !existsSync("/proc/driver/nvidia/version")) {
+    return { ok: false, reason: "no NVIDIA driver found (/proc/driver/nvidia/version is missing)" };
+  }
+  return tensorflowProbe(tf, pkg, "TensorFlow C library with CUDA");
+}
+
+export function probeTensorflow(tf: typeof Tf): Promise<Probe> {
+  return tensorflowProbe(tf, "@tensorflow/tfjs-node", "TensorFlow C library on the CPU");
+}
+
+const VULKAN_DIRS = ["/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64", "/usr/lib", "/usr/local/lib", "/lib/x86_64-linux-gnu", "/lib64"];
+const SOFTWARE_GPU = /swiftshader|llvmpipe|lavapipe|software/i;
+
+// Dawn prints a native warning when it cannot load Vulkan, so look first.
+function hasVulkanLoader(): boolean {
+  const dirs = [...(process.env.LD_LIBRARY_PATH ?? "").split(":").filter(Boolean), ...VULKAN_DIRS];
+  return dirs.some((d) => existsSync(join(d, "libvulkan.so.1")));
+}
+
+interface GpuLike {
+  requestAdapter(options?: { powerPreference?: string }): Promise<AdapterLike | null>;
+}
+interface AdapterLike {
+  isFallbackAdapter?: boolean;
+  info?: Partial<GpuInfo> & { isFallbackAdapter?: boolean };
+}
+
+/** WebGPU: the runtime's navigator.gpu, else Dawn from the `webgpu` package. */
+export async function probeWebgpu(tf: typeof Tf, forced: boolean): Promise<Probe> {
+  const pkg = "@tensorflow/tfjs-backend-webgpu";
+  if (!installed(pkg)) return { ok: false, reason: `${pkg} is not installed (optional dependency)` };
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  let gpu = nav?.gpu;
+  let globals: object | undefined;
+  if (!gpu) {
+    if (!installed("webgpu")) return { ok: false, reason: "this runtime has no navigator.gpu and the `webgpu` package (Dawn for Node) is not installed" };
+    if (!forced && process.platform === "linux" && !hasVulkanLoader()) {
+      return { ok: false, reason: "no Vulkan loader (libvulkan.so.1), which Dawn needs for WebGPU on Linux" };
+    }
+    try {
+      const dawn = (await import("webgpu" as string)) as { create(flags: string[]): GpuLike; globals: object };
+      gpu = dawn.create([]);
+      globals = dawn.globals;
+    } catch (e) {
+      return { ok: false, reason: `the webgpu package failed to load: ${firstLine(e)}` };
+    }
+  }
+  const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
+  if (!adapter) return { ok: false, reason: "no WebGPU adapter found" };
+  const info: GpuInfo = {
+    vendor: adapter.info?.vendor ?? "",
+    architecture: adapter.info?.architecture ?? "",
+    device: adapter.info?.device ?? "",
+    description: adapter.info?.description ?? "",
+  };
+  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(" ") || "unnamed adapter";
+  const software = adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter || SOFTWARE_GPU.test(name);
+  if (software && !forced) return { ok: false, reason: `only a software WebGPU adapter was found (${name}), slower than wasm` };
+  if (globals) {
+    for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
+    if (nav) Object.defineProperty(nav, "gpu", { value: gpu, configurable: true });
+    else Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
+  }
+  try {
+    await import(pkg);
+  } catch (e) {
+    return { ok: false, reason: `${pkg} failed to load: ${firstLine(e)}` };
+  }
+  if (tf.findBackendFactory("webgpu") === null) return { ok: false, reason: `${pkg} did not register a backend with this @tensorflow/tfjs` };
+  return { ok: true, tfjsName: "webgpu", note: `WebGPU on ${name}`, gpu: info };
+}
+
+let wasmPathsSet = false;
+
+export async function probeWasm(tf: typeof Tf): Promise<Probe> {
+  let wasm: typeof import("@tensorflow/tfjs-backend-wasm");
+  try {
+    wasm = await import("@tensorflow/tfjs-backend-wasm");
+  } catch (e) {
+    return { ok: false, reason: `@tensorflow/tfjs-backend-wasm failed to load: ${firstLine(e)}` };
+  }
+  if (!wasmPathsSet) {
+    try {
+      wasm.setWasmPaths(tfjsWasmDir());
+    } catch (e) {
+      return { ok: false, reason: firstLine(e) };
+    }
+    wasmPathsSet = true;
+  }
+  const simd = await tf.env().getAsync("WASM_HAS_SIMD_SUPPORT");
+  return { ok: true, tfjsName: "wasm", note: `WebAssembly ${simd ? "with" : "without"} SIMD` };
+}
+
+export async function probeCpu(): Promise<Probe> {
+  return { ok: true, tfjsName: "cpu", note: "plain JavaScript" };
+}

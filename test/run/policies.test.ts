@@ -1,0 +1,41 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import * as tf from "@tensorflow/tfjs";
+import { rl } from "../../lib/index.js";
+
+test("a shared actor-critic network trains PPO", async () => {
+  // Slower than separate networks on CartPole (value gradients dominate the shared trunk) but it learns.
+  const run = rl.env("CartPole-v1", { n: 4, seed: 2 }).policy(rl.mlp([64, 64], { shared: true })).algo(rl.ppo()).build();
+  await run.train({ steps: 60_000 });
+  const meanReturn = run.metricsLog.last()!.meanReturn!;
+  assert.ok(meanReturn > 38, `shared network learns (mean return ${meanReturn}; random play ≈ 22)`);
+});
+
+test("a Gaussian policy trains on a continuous env and its log σ is learned", async () => {
+  const run = rl.env("Pendulum-v1", { n: 4, seed: 1 }).algo(rl.ppo({ numSteps: 64 })).build();
+  await run.train({ steps: 4096 });
+  const t = run.metrics;
+  assert.equal(t.numRows, 16);
+  const entropy = Array.from(t.getChild("entropy")!.toArray() as Float64Array);
+  assert.ok(entropy.every(Number.isFinite));
+  assert.notEqual(entropy[0], entropy.at(-1), "the entropy (a function of log σ only) changes as log σ is trained");
+});
+
+test("any tfjs LayersModel can be the actor", async () => {
+  await tf.setBackend("cpu");
+  const model = tf.sequential({
+    layers: [tf.layers.dense({ inputShape: [4], units: 16, activation: "tanh" }), tf.layers.dense({ units: 2 })],
+  });
+  const run = rl.env("CartPole-v1", { n: 4, seed: 3 }).policy(rl.model(model, { critic: [16] })).algo(rl.ppo({ numSteps: 32 })).build();
+  const before = model.getWeights().map((w) => w.dataSync().slice());
+  await run.train({ steps: 512 });
+  const after = model.getWeights().map((w) => w.dataSync());
+  assert.ok(before.some((w, i) => w.some((v, j) => v !== after[i]![j])), "the model's own weights were trained");
+  const ev = await run.evaluate({ episodes: 2 });
+  assert.equal(ev.returns.length, 2);
+});
+
+test("a model with the wrong input or output size is rejected with both shapes", () => {
+  const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
+  assert.throws(() => rl.env("CartPole-v1").policy(rl.model(model)).algo(rl.ppo()).build(), /maps 3 → 2 values, but this env needs 4 observations → 2 logits/);
+});
