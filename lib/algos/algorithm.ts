@@ -31,6 +31,12 @@ export interface AlgoInstance {
   readonly envSteps: number;
   /** Updates performed so far. */
   readonly updates: number;
+  /**
+   * Fewest env steps between two metrics rows (methods that update every few
+   * steps, like DQN and SAC, would otherwise log a row per gradient step).
+   * 0 or absent: a row per update.
+   */
+  readonly logEvery?: number;
   /** One vector-env step; returns the update's metrics when an update happened during it. */
   step(): UpdateMetrics | null;
   /** Greedy (or mean) actions for evaluation. */

@@ -64,6 +64,8 @@ export interface DqnConfig {
   maxGradNorm: number | null;
   /** Adam ε (torch's default). */
   adamEps: number;
+  /** Fewest env steps between two metrics rows (a row per gradient step would flood the log). */
+  logEvery: number;
 }
 
 export const DQN_DEFAULTS: DqnConfig = {
@@ -82,6 +84,7 @@ export const DQN_DEFAULTS: DqnConfig = {
   huberDelta: 1,
   maxGradNorm: null,
   adamEps: 1e-8,
+  logEvery: 500,
 };
 
 export type DqnOptions = Partial<Omit<DqnConfig, "epsilon">> & { epsilon?: Partial<DqnConfig["epsilon"]> };
@@ -101,6 +104,7 @@ export function checkDqnConfig(c: DqnConfig, path = "algo"): string[] {
   checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
   checkNumber(p, `${path}.targetNetworkFrequency`, c.targetNetworkFrequency, { min: 1, integer: true });
   checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
+  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 0, integer: true });
   checkNumber(p, `${path}.epsilon.start`, c.epsilon.start, { min: 0, max: 1 });
   checkNumber(p, `${path}.epsilon.end`, c.epsilon.end, { min: 0, max: 1 });
   checkNumber(p, `${path}.epsilon.fraction`, c.epsilon.fraction, { min: 0, max: 1 });
@@ -140,6 +144,9 @@ export function dqn(options: DqnOptions = {}): AlgoSpec<DqnConfig> {
 /** A running DQN; see {@link dqn}. */
 export class DqnInstance implements AlgoInstance {
   readonly name = "dqn";
+  get logEvery(): number {
+    return this.config.logEvery;
+  }
   envSteps = 0;
   updates = 0;
   readonly q: Network;
@@ -233,14 +240,14 @@ export class DqnInstance implements AlgoInstance {
     zeroGrads(this.groups);
     this.q.backward(this.dQ);
     if (!Number.isFinite(loss) || !gradsFinite(this.groups)) {
-      throw new TrainingDivergedError(this.name, this.updates + 1, 0, 0, loss);
+      throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
     }
     const gradNorm = c.maxGradNorm === null ? globalGradNorm(this.groups) : clipGlobalGradNorm(this.groups, c.maxGradNorm);
     this.snapshot.take();
     this.optimizer.step({ lr: c.lr, eps: c.adamEps });
     if (!flatFinite(this.q.params)) {
       this.snapshot.restore();
-      throw new TrainingDivergedError(this.name, this.updates + 1, 0, 0, loss);
+      throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
     }
     this.updates++;
     return { tdLoss: loss, qValue: meanQ, gradNorm };

@@ -7,12 +7,14 @@ export class TrainingDivergedError extends Error {
   constructor(
     readonly algo: string,
     readonly update: number,
-    readonly epoch: number,
-    readonly minibatch: number,
+    /** Epoch and minibatch (0-based) for methods that make several passes per update. */
+    readonly epoch: number | undefined,
+    readonly minibatch: number | undefined,
     readonly loss: number,
   ) {
+    const where = epoch !== undefined && minibatch !== undefined ? ` (epoch ${epoch + 1}, minibatch ${minibatch + 1})` : "";
     super(
-      `${algo} update ${update} (epoch ${epoch + 1}, minibatch ${minibatch + 1}) produced a non-finite loss or gradient (loss = ${loss}). ` +
+      `${algo} update ${update}${where} produced a non-finite loss or gradient (loss = ${loss}). ` +
         `The update was undone and the run keeps its last good state; lower the learning rate or check the rewards and observations for NaN/Inf.`,
     );
     this.name = "TrainingDivergedError";

@@ -198,7 +198,7 @@ export class ReinforceInstance implements AlgoInstance {
     policy.backward(dLogp, -c.entCoef / b, dValue, b);
     const loss = pgLoss - c.entCoef * h + c.vfCoef * vLoss;
     if (!Number.isFinite(loss) || !gradsFinite(policy.groups)) {
-      throw new TrainingDivergedError(this.name, this.updates + 1, 0, 0, loss);
+      throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
     }
     const gradNorm = c.maxGradNorm === null ? globalGradNorm(policy.groups) : clipGlobalGradNorm(policy.groups, c.maxGradNorm);
     this.optimizer.step({ lr: c.lr, eps: c.adamEps });
@@ -223,7 +223,7 @@ export class ReinforceInstance implements AlgoInstance {
     const groups = this.valueOptimizer!.groups;
     zeroGrads(groups);
     critic.backward(dValue);
-    if (!Number.isFinite(loss) || !gradsFinite(groups)) throw new TrainingDivergedError(this.name, this.updates, 0, 0, loss);
+    if (!Number.isFinite(loss) || !gradsFinite(groups)) throw new TrainingDivergedError(this.name, this.updates, undefined, undefined, loss);
     if (c.maxGradNorm !== null) clipGlobalGradNorm(groups, c.maxGradNorm);
     this.valueOptimizer!.step({ lr: c.lr, eps: c.adamEps });
     return loss;

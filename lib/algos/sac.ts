@@ -64,6 +64,8 @@ export interface SacConfig {
   logStd: { min: number; max: number };
   /** Adam ε (torch's default). */
   adamEps: number;
+  /** Fewest env steps between two metrics rows (a row per gradient step would flood the log). */
+  logEvery: number;
 }
 
 export const SAC_DEFAULTS: SacConfig = {
@@ -81,6 +83,7 @@ export const SAC_DEFAULTS: SacConfig = {
   targetEntropy: "auto",
   logStd: { min: LOG_STD_MIN, max: LOG_STD_MAX },
   adamEps: 1e-8,
+  logEvery: 500,
 };
 
 export type SacOptions = Partial<Omit<SacConfig, "logStd">> & { logStd?: Partial<SacConfig["logStd"]> };
@@ -97,6 +100,7 @@ export function checkSacConfig(c: SacConfig, path = "algo"): string[] {
   checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
   checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
   checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
+  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 0, integer: true });
   checkNumber(p, `${path}.learningStarts`, c.learningStarts, { min: 0, integer: true });
   checkNumber(p, `${path}.policyLr`, c.policyLr, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.qLr`, c.qLr, { min: 0, exclusiveMin: true });
@@ -174,6 +178,9 @@ class SacScratch {
 /** A running SAC; see {@link sac}. */
 export class SacInstance implements AlgoInstance {
   readonly name = "sac";
+  get logEvery(): number {
+    return this.config.logEvery;
+  }
   envSteps = 0;
   updates = 0;
   readonly actor: Network;
@@ -303,7 +310,7 @@ export class SacInstance implements AlgoInstance {
 
   private diverged(loss: number): never {
     this.snapshot.restore();
-    throw new TrainingDivergedError(this.name, this.updates + 1, 0, 0, loss);
+    throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
   }
 
   /** One critic step, and actor/α steps and target updates when due at step index `k`. */

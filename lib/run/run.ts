@@ -172,7 +172,7 @@ export class Run {
         const before = algo.envSteps;
         const m = algo.step();
         if (algo.envSteps !== before) this.episodes.record(this.env, algo.envSteps);
-        if (m) {
+        if (m && algo.envSteps - this.lastRowStep >= (algo.logEvery ?? 0)) {
           this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
           if (evalEvery !== undefined && algo.envSteps - this.lastEvalStep >= evalEvery) {
             this.lastEvalStep = algo.envSteps;

@@ -1,0 +1,81 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { rl, RunConfigError, type Run } from "../../lib/index.js";
+import { vectorize } from "../../lib/envs/custom.js";
+import { Reach1D } from "./fixtures.js";
+
+rl.registerEnv("Reach1D-test", (o) => vectorize(Reach1D, o), { maxEpisodeSteps: 20, description: "test fixture: 1-D reaching" });
+
+/** Metrics that do not depend on wall-clock time. */
+const timeless = (run: Run) => {
+  const t = run.metrics;
+  return t.schema.fields
+    .map((f) => f.name)
+    .filter((n) => n !== "wallTime" && n !== "sps")
+    .map((n) => [n, Array.from(t.getChild(n)!.toArray() as ArrayLike<number>)] as const);
+};
+
+/** Trains, saves to disk, loads, trains both on: metrics and algorithm state must match bit for bit. */
+async function saveLoadContinues(make: () => Run, first: number, second: number): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "trellis-algo-"));
+  try {
+    const a = make();
+    await a.train({ steps: first });
+    await a.save(join(dir, "run"));
+    const b = await rl.load(join(dir, "run"));
+    assert.equal(b.algo.name, a.algo.name);
+    await a.train({ steps: second });
+    await b.train({ steps: second });
+    assert.ok(a.metricsLog.length > 0);
+    assert.deepEqual(timeless(b), timeless(a));
+    const sa = a.algo.saveState();
+    const sb = b.algo.saveState();
+    for (const k of Object.keys(sa.arrays)) assert.deepEqual(sb.arrays[k], sa.arrays[k], `array ${k}`);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+describe("DQN, SAC and REINFORCE through rl.env(...).algo(...)", () => {
+  test("rl.dqn: build, train, save to disk, load, continue identically", async () => {
+    const make = () =>
+      rl
+        .env("CartPole-v1", { n: 2, seed: 3 })
+        .policy(rl.mlp([16], { activation: "relu" }))
+        .algo(rl.dqn({ learningStarts: 100, trainFrequency: 4, targetNetworkFrequency: 40, batchSize: 16, bufferSize: 400, logEvery: 20 }))
+        .build();
+    await saveLoadContinues(make, 500, 300);
+  });
+
+  test("rl.sac: build, train, save to disk, load, continue identically", async () => {
+    const make = () =>
+      rl
+        .env("Reach1D-test", { n: 2, seed: 3 })
+        .policy(rl.mlp([8, 8], { activation: "relu" }))
+        .algo(rl.sac({ learningStarts: 40, batchSize: 16, logEvery: 10 }))
+        .build();
+    await saveLoadContinues(make, 101, 60);
+  });
+
+  test("rl.reinforce: build, train, save to disk, load, continue identically", async () => {
+    const make = () => rl.env("CartPole-v1", { n: 2, seed: 3 }).policy(rl.mlp([16])).algo(rl.reinforce({ batchSteps: 150 })).build();
+    await saveLoadContinues(make, 601, 600);
+  });
+
+  test("build() lists config problems and the action-space mismatch together", () => {
+    assert.throws(
+      () => rl.env("CartPole-v1").algo(rl.sac({ tau: 0 })).build(),
+      (e: unknown) => {
+        assert.ok(e instanceof RunConfigError);
+        const text = e.problems.join("\n");
+        assert.match(text, /algo\.tau: expected a number > 0 ≤ 1, got 0/);
+        assert.match(text, /SAC needs a continuous \(box\) action space; CartPole-v1 has discrete actions Discrete\(2\): use rl\.dqn\(\)/);
+        return true;
+      },
+    );
+    assert.throws(() => rl.env("Reach1D-test").algo(rl.dqn()).build(), /DQN needs a discrete action space; Reach1D has continuous actions Box\(-1\.\.1, \[1\]\): use rl\.sac\(\)/);
+  });
+});
