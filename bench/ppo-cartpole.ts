@@ -57,17 +57,16 @@ function torch(seed: number): Result | { impl: string; seed: number; error: stri
 
 const mine: Result[] = [];
 const theirs: Result[] = [];
+const runTorch = !values["skip-torch"] && existsSync(join(root, "bench/reference/ppo_cartpole.py"));
+// Seed by seed, ours then the reference, so both see the same machine load.
 for (const seed of seeds) {
   const r = await ours(seed);
   mine.push(r);
   emit(r as unknown as Record<string, unknown>);
-}
-const runTorch = !values["skip-torch"] && existsSync(join(root, "bench/reference/ppo_cartpole.py"));
-if (runTorch) {
-  for (const seed of seeds) {
-    const r = torch(seed);
-    emit(r as unknown as Record<string, unknown>);
-    if ("solved" in r) theirs.push(r);
+  if (runTorch) {
+    const t = torch(seed);
+    emit(t as unknown as Record<string, unknown>);
+    if ("solved" in t) theirs.push(t);
   }
 }
 const solvedTimes = (rs: Result[]) => rs.filter((r) => r.solved).map((r) => r.time_to_solve_s!);
