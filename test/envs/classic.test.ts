@@ -73,7 +73,7 @@ describe(`classic control vs Gymnasium ${fixture.gymnasium}`, () => {
     const cases = fixture.envs[id]!;
     test(`${id}: ${cases.length} trajectories from explicit states match step by step`, () => {
       for (const [c, kase] of cases.entries()) {
-        const env = make(id, { n: 1, autoReset: false, maxEpisodeSteps: kase.limit, dynamics: kase.dynamics });
+        const env = make(id, { n: 1, autoReset: false, ...(kase.limit ? { maxEpisodeSteps: kase.limit } : {}), ...(kase.dynamics ? { dynamics: kase.dynamics } : {}) });
         env.reset({ state: kase.state });
         for (let t = 0; t < kase.reward.length; t++) {
           const at = `${id} case ${c} step ${t + 1}`;
@@ -312,6 +312,7 @@ describe("env kwargs", () => {
     assert.deepEqual(step("CartPole-v1", { length: 0.5, gravity: 9.8 }, [0, 0, 0.1, 0], 1), step("CartPole-v1", {}, [0, 0, 0.1, 0], 1));
     assert.notDeepEqual(step("Pendulum-v1", { g: 9.81 }, [1, 0], 0), step("Pendulum-v1", {}, [1, 0], 0));
     assert.throws(() => make("Pendulum-v1", { n: 1, g: "ten" }), /Pendulum-v1: option g must be a finite number/);
+    assert.throws(() => make("CartPole-v1", { n: 1, gravty: 9.81 }), /CartPole-v1 has no option 'gravty'. Did you mean 'gravity'\?/);
     const sb = make("CartPole-v1", { n: 1, suttonBartoReward: true });
     sb.reset({ state: [2.39, 1, 0, 0] });
     sb.step(Int32Array.of(1));

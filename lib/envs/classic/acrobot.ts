@@ -73,6 +73,7 @@ export class AcrobotVecEnv extends ClassicVecEnv {
         actionSpace: discrete(3),
         stateLayout: ["theta1", "theta2", "theta1_dot", "theta2_dot"],
         maxEpisodeSteps: 500,
+        optionKeys: ["torqueNoiseMax", "dynamics"],
       },
       options,
     );

@@ -1,6 +1,8 @@
 import { Rng } from "../../random/rng.js";
+import { VEC_ENV_OPTION_KEYS } from "../base-vec-env.js";
 import type { Frame } from "../frame.js";
 import { flatSize, type BoxSpace, type Space } from "../space.js";
+import { rejectUnknownOptions } from "../suggest.js";
 import type { VecEnv, VecEnvOptions, VecEnvState, VecResetOptions } from "../vec-env.js";
 
 /** What a classic-control env tells {@link ClassicVecEnv} about itself. */
@@ -11,13 +13,15 @@ export interface ClassicSpec {
   readonly stateLayout: readonly string[];
   /** Gymnasium's registered `max_episode_steps`. */
   readonly maxEpisodeSteps: number;
+  /** The env's own kwargs (beyond n, rng, maxEpisodeSteps, autoReset); any other key is refused. */
+  readonly optionKeys: readonly string[];
 }
 
 /** What `saveState().extra` holds. */
 interface ClassicExtra {
   readonly started: boolean;
   readonly needsReset: number[];
-  readonly env: Record<string, number[]>;
+  readonly env: Record<string, (number | null)[]>;
 }
 
 /**
@@ -66,6 +70,7 @@ export abstract class ClassicVecEnv implements VecEnv {
   constructor(spec: ClassicSpec, options: VecEnvOptions) {
     const n = options?.n;
     if (!Number.isInteger(n) || n < 1) throw new RangeError(`${spec.id}: n (number of copies) must be an integer ≥ 1, got ${String(n)}`);
+    rejectUnknownOptions(spec.id, options, [...VEC_ENV_OPTION_KEYS, ...spec.optionKeys]);
     if (!(options.rng instanceof Rng)) throw new TypeError(`${spec.id}: options.rng must be an Rng (e.g. Rng.fromSeed(0)), got ${String(options.rng)}`);
     const limit = options.maxEpisodeSteps ?? spec.maxEpisodeSteps;
     if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 1 && limit < 0x7fffffff))) {
@@ -101,10 +106,10 @@ export abstract class ClassicVecEnv implements VecEnv {
   /** Called when copy `i` starts an episode (random or explicit state), for per-copy extras. */
   protected onStart(_i: number): void {}
   /** Per-copy extras a checkpoint must carry beyond state, elapsed and rng. */
-  protected saveExtra(): Record<string, number[]> {
+  protected saveExtra(): Record<string, (number | null)[]> {
     return {};
   }
-  protected loadExtra(_extra: Record<string, number[]>): void {}
+  protected loadExtra(_extra: Record<string, (number | null)[]>): void {}
   abstract step(actions: Int32Array | Float32Array): void;
   abstract render(index?: number): Frame;
 
@@ -181,6 +186,15 @@ export abstract class ClassicVecEnv implements VecEnv {
 
   /** Throws unless `actions` is an Int32Array of in-range indices, one per copy, and every copy may step. */
   protected checkDiscrete(actions: Int32Array | Float32Array, count: number): Int32Array {
+    const a = this.checkDiscreteBuffer(actions);
+    let bad = 0;
+    for (let i = 0; i < a.length; i++) bad |= (a[i]! >>> 0) >= count ? 1 : 0;
+    if (bad) this.throwBadDiscrete(a, count);
+    return a;
+  }
+
+  /** {@link checkDiscrete} without the values, for loops that check them on their own. */
+  protected checkDiscreteBuffer(actions: Int32Array | Float32Array): Int32Array {
     this.checkCanStep();
     const n = this.numEnvs;
     if (!(actions instanceof Int32Array)) {
@@ -189,13 +203,13 @@ export abstract class ClassicVecEnv implements VecEnv {
     if (actions.length !== n) {
       throw new RangeError(`${this.id}: step() expects ${n} actions (one per copy), got ${actions.length}`);
     }
-    let bad = 0;
-    for (let i = 0; i < n; i++) bad |= (actions[i]! >>> 0) >= count ? 1 : 0;
-    if (bad) {
-      const i = actions.findIndex((a) => a < 0 || a >= count);
-      throw new RangeError(`${this.id}: action ${actions[i]} of copy ${i} is out of range for Discrete(${count}); expected an integer in [0, ${count - 1}]`);
-    }
     return actions;
+  }
+
+  /** Throws the error for the first action outside [0, count). */
+  protected throwBadDiscrete(actions: Int32Array, count: number): never {
+    const i = actions.findIndex((a) => a < 0 || a >= count);
+    throw new RangeError(`${this.id}: action ${actions[i]} of copy ${i} is out of range for Discrete(${count}); expected an integer in [0, ${count - 1}]`);
   }
 
   /** Throws unless `actions` is a Float32Array of finite values, `actionSize` per copy, and every copy may step. */
@@ -241,27 +255,27 @@ export abstract class ClassicVecEnv implements VecEnv {
     this.writeObs(i);
   }
 
+  /** Copies explicit start states into `state`, after checking all of them (a bad one changes nothing). */
   private setStates(given: ArrayLike<number> | ArrayLike<number>[]): void {
     const n = this.numEnvs;
     const k = this.stateSize;
     const perCopy = Array.isArray(given) && given.length > 0 && typeof given[0] !== "number";
-    const rows = perCopy ? (given as ArrayLike<number>[]) : null;
-    if (rows && rows.length !== n) {
+    const rows = perCopy ? (given as ArrayLike<number>[]) : Array.from({ length: n }, () => given as ArrayLike<number>);
+    if (rows.length !== n) {
       throw new RangeError(`${this.id}: reset({ state }) got ${rows.length} states for ${n} copies; pass one state or one per copy`);
     }
-    for (let i = 0; i < n; i++) {
-      const row = rows ? rows[i]! : (given as ArrayLike<number>);
-      if (row.length !== k) {
-        throw new RangeError(`${this.id}: a state has ${k} entries [${this.stateLayout.join(", ")}], got ${row.length}${rows ? ` for copy ${i}` : ""}`);
+    for (const [i, row] of rows.entries()) {
+      if (row?.length !== k) {
+        throw new RangeError(`${this.id}: a state has ${k} entries [${this.stateLayout.join(", ")}], got ${row?.length}${perCopy ? ` for copy ${i}` : ""}`);
       }
       for (let j = 0; j < k; j++) {
-        const v = row[j]!;
+        const v = row[j];
         if (typeof v !== "number" || !Number.isFinite(v)) {
           throw new RangeError(`${this.id}: state entry ${this.stateLayout[j]} is ${String(v)}; expected a finite number`);
         }
-        this.state[i * k + j] = v;
       }
     }
+    for (let i = 0; i < n; i++) for (let j = 0; j < k; j++) this.state[i * k + j] = rows[i]![j]!;
   }
 
   private checkIndex(index: number): void {

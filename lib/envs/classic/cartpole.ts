@@ -42,6 +42,8 @@ export class CartPoleVecEnv extends ClassicVecEnv {
   readonly suttonBartoReward: boolean;
   /** [gravity, massPole, totalMass, polemassLength, length, forceMag, tau, xThreshold, thetaThreshold]. */
   private readonly params: Float64Array;
+  /** Scratch: cos θ, sin θ per copy. */
+  private readonly trig: Float64Array;
 
   constructor(options: VecEnvOptions & CartPoleOptions) {
     const high = [X_THRESHOLD * 2, Infinity, THETA_THRESHOLD * 2, Infinity];
@@ -52,6 +54,7 @@ export class CartPoleVecEnv extends ClassicVecEnv {
         actionSpace: discrete(2),
         stateLayout: ["x", "x_dot", "theta", "theta_dot"],
         maxEpisodeSteps: 500,
+        optionKeys: ["gravity", "massCart", "massPole", "length", "forceMag", "tau", "suttonBartoReward"],
       },
       options,
     );
@@ -65,6 +68,7 @@ export class CartPoleVecEnv extends ClassicVecEnv {
     // Gymnasium's derived constants, computed the same way (total_mass, polemass_length).
     const totalMass = this.massPole + this.massCart;
     const pml = this.massPole * this.length;
+    this.trig = new Float64Array(2 * this.numEnvs);
     this.params = Float64Array.of(this.gravity, this.massPole, totalMass, pml, this.length, this.forceMag, this.tau, X_THRESHOLD, THETA_THRESHOLD);
   }
 
@@ -77,11 +81,12 @@ export class CartPoleVecEnv extends ClassicVecEnv {
   }
 
   step(actions: Int32Array | Float32Array): void {
-    const a = this.checkDiscrete(actions, 2);
+    const a = this.checkDiscreteBuffer(actions);
+    const nEnded = stepCartPoles(this.numEnvs, a, this.state, this.obs, this.elapsed, this.ended, this.params, this.limit, this.trig);
+    if (nEnded < 0) this.throwBadDiscrete(a, 2);
     this.rewards.fill(this.suttonBartoReward ? 0 : 1);
     this.terminated.fill(0);
     this.truncated.fill(0);
-    const nEnded = stepCartPoles(this.numEnvs, a, this.state, this.obs, this.elapsed, this.ended, this.params, this.limit);
     this.endEpisodes(nEnded);
   }
 
@@ -114,39 +119,37 @@ export class CartPoleVecEnv extends ClassicVecEnv {
   }
 
   render(index?: number): Frame {
-    const i = this.renderIndex(index);
-    const [x, , th] = this.getPhysicalState(i);
+    const state = this.getPhysicalState(this.renderIndex(index));
+    const x = state[0]!;
+    const th = state[2]!;
     const poleLen = 2 * this.length;
     const cartW = 0.4;
     const cartH = 0.24;
     const axleY = cartH / 4;
     const w = 0.08;
-    // Pole corners in its own frame (up = along the pole), rotated by θ (clockwise positive).
-    const corner = (px: number, py: number): [number, number] => [
-      x! + px * Math.cos(th!) + py * Math.sin(th!),
-      axleY - px * Math.sin(th!) + py * Math.cos(th!),
-    ];
+    // A pole corner given along (py) and across (px) the pole; θ > 0 leans right.
+    const corner = (px: number, py: number): [number, number] => [x + px * Math.cos(th) + py * Math.sin(th), axleY - px * Math.sin(th) + py * Math.cos(th)];
     const shapes: Shape[] = [
       { type: "line", x1: -3, y1: 0, x2: 3, y2: 0, stroke: "#000", width: 0.01 },
-      { type: "rect", x: x! - cartW / 2, y: -cartH / 2, w: cartW, h: cartH, fill: "#000" },
+      { type: "rect", x: x - cartW / 2, y: -cartH / 2, w: cartW, h: cartH, fill: "#000" },
       {
         type: "polygon",
         points: [corner(-w / 2, -w / 2), corner(-w / 2, poleLen - w / 2), corner(w / 2, poleLen - w / 2), corner(w / 2, -w / 2)],
         fill: "#ca9865",
       },
-      { type: "circle", cx: x!, cy: axleY, r: w / 2, fill: "#8184cb" },
+      { type: "circle", cx: x, cy: axleY, r: w / 2, fill: "#8184cb" },
     ];
     return { viewBox: [-3, -1, 6, 4], width: 600, height: 400, background: "#fff", shapes };
   }
 }
 
 /**
- * One step of `n` CartPoles (Gymnasium's Euler update, same operand order so
- * float64 results match bit for bit). Writes state and obs rows, counts
- * `elapsed`, lists the copies that terminated or hit `limit` in `ended` and
- * returns how many. Everything else is left to the caller: this loop has no
- * calls (bar Math.sin/cos for |θ| ≥ 0.3) and writes nothing but the rows it
- * steps, so V8 compiles it into a tight loop.
+ * One step of `n` CartPoles: Gymnasium's Euler update, with the same operand
+ * order so float64 results match bit for bit. Writes the state and obs rows,
+ * counts `elapsed`, lists the copies that terminated or hit `limit` in
+ * `ended` and returns how many; returns -1 without stepping anything if an
+ * action is not 0 or 1. Everything else is left to the caller, so the loop is
+ * short, has no calls and compiles tightly. `trig` is scratch (2 per copy).
  */
 function stepCartPoles(
   n: number,
@@ -157,6 +160,7 @@ function stepCartPoles(
   ended: Int32Array,
   p: Float64Array,
   limit: number,
+  trig: Float64Array,
 ): number {
   // Constants read from a Float64Array stay raw doubles in registers.
   const g = p[0]!;
@@ -168,6 +172,18 @@ function stepCartPoles(
   const tau = p[6]!;
   const xT = p[7]!;
   const thT = p[8]!;
+  // First pass: check the actions and take cos θ and sin θ, changing nothing
+  // but scratch, so a bad action leaves the env as it was. The physics loop
+  // below then has no call at all (not even Math.cos for |θ| ≥ 0.3), which
+  // V8 compiles into tighter code.
+  let bad = 0;
+  for (let i = 0; i < n; i++) {
+    bad |= a[i]! >>> 1;
+    const th = s[(i << 2) | 2]!;
+    trig[i << 1] = cos(th);
+    trig[(i << 1) | 1] = sin(th);
+  }
+  if (bad !== 0) return -1;
   let nEnded = 0;
   // j | k rather than j + k (j is a multiple of 4): no overflow checks.
   for (let i = 0, j = 0; i < n; i++, j += 4) {
@@ -176,8 +192,8 @@ function stepCartPoles(
     const th = s[j | 2]!;
     const thDot = s[j | 3]!;
     const force = (a[i]! * 2 - 1) * f;
-    const c = cos(th);
-    const sn = sin(th);
+    const c = trig[i << 1]!;
+    const sn = trig[(i << 1) | 1]!;
     const temp = (force + pml * (thDot * thDot) * sn) / totalMass;
     const thAcc = (g * sn - c * temp) / (len * (4.0 / 3.0 - (mp * (c * c)) / totalMass));
     const xAcc = temp - (pml * thAcc * c) / totalMass;
@@ -207,5 +223,5 @@ function stepCartPoles(
 // load time (with a time limit of 1, so the `ended` branch runs too) give
 // every line its feedback first.
 for (let k = 0; k < 16; k++) {
-  stepCartPoles(2, new Int32Array(2), new Float64Array(8), new Float32Array(8), new Int32Array(2), new Int32Array(2), new Float64Array(9), 1);
+  stepCartPoles(2, new Int32Array(2), new Float64Array(8), new Float32Array(8), new Int32Array(2), new Int32Array(2), new Float64Array(9), 1, new Float64Array(4));
 }

@@ -2,7 +2,7 @@ import type { Frame } from "../frame.js";
 import { box } from "../space.js";
 import type { VecEnvOptions } from "../vec-env.js";
 import { ClassicVecEnv, numberOption } from "./base.js";
-import { hillFrame } from "./hill.js";
+import { mountainCarFrame } from "./mountain-car-frame.js";
 
 export interface MountainCarContinuousOptions {
   /** Minimum velocity at the goal for the episode to end (Gymnasium's `goal_velocity`, 0). */
@@ -39,6 +39,7 @@ export class MountainCarContinuousVecEnv extends ClassicVecEnv {
         actionSpace: box(-1, 1, [1]),
         stateLayout: ["position", "velocity"],
         maxEpisodeSteps: 999,
+        optionKeys: ["goalVelocity"],
       },
       options,
     );
@@ -60,12 +61,13 @@ export class MountainCarContinuousVecEnv extends ClassicVecEnv {
     this.obs[2 * i + 1] = this.state[2 * i + 1]!;
   }
 
-  protected override saveExtra(): Record<string, number[]> {
+  protected override saveExtra(): Record<string, (number | null)[]> {
     return { stored32: Array.from(this.stored32) };
   }
 
-  protected override loadExtra(extra: Record<string, number[]>): void {
-    this.stored32.set(extra.stored32 ?? new Array<number>(this.numEnvs).fill(0));
+  protected override loadExtra(extra: Record<string, (number | null)[]>): void {
+    this.stored32.fill(0);
+    if (extra.stored32) this.stored32.set(extra.stored32.map((v) => v ?? 0));
   }
 
   step(actions: Int32Array | Float32Array): void {
@@ -134,6 +136,6 @@ export class MountainCarContinuousVecEnv extends ClassicVecEnv {
 
   render(index?: number): Frame {
     const i = this.renderIndex(index);
-    return hillFrame(this.state[2 * i]!, GOAL_POSITION);
+    return mountainCarFrame(this.state[2 * i]!, GOAL_POSITION);
   }
 }

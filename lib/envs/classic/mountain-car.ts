@@ -2,7 +2,7 @@ import type { Frame } from "../frame.js";
 import { box, discrete } from "../space.js";
 import type { VecEnvOptions } from "../vec-env.js";
 import { ClassicVecEnv, numberOption } from "./base.js";
-import { hillFrame } from "./hill.js";
+import { mountainCarFrame } from "./mountain-car-frame.js";
 
 export interface MountainCarOptions {
   /** Minimum velocity at the goal for the episode to end (Gymnasium's `goal_velocity`, 0). */
@@ -33,6 +33,7 @@ export class MountainCarVecEnv extends ClassicVecEnv {
         actionSpace: discrete(3),
         stateLayout: ["position", "velocity"],
         maxEpisodeSteps: 200,
+        optionKeys: ["goalVelocity"],
       },
       options,
     );
@@ -85,6 +86,6 @@ export class MountainCarVecEnv extends ClassicVecEnv {
 
   render(index?: number): Frame {
     const i = this.renderIndex(index);
-    return hillFrame(this.state[2 * i]!, GOAL_POSITION);
+    return mountainCarFrame(this.state[2 * i]!, GOAL_POSITION);
   }
 }

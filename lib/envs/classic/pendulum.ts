@@ -41,6 +41,7 @@ export class PendulumVecEnv extends ClassicVecEnv {
         actionSpace: box(-MAX_TORQUE, MAX_TORQUE, [1]),
         stateLayout: ["theta", "theta_dot"],
         maxEpisodeSteps: 200,
+        optionKeys: ["g", "m", "l"],
       },
       options,
     );
@@ -66,12 +67,13 @@ export class PendulumVecEnv extends ClassicVecEnv {
     this.obs[3 * i + 2] = this.state[2 * i + 1]!;
   }
 
-  protected override saveExtra(): Record<string, number[]> {
-    return { lastU: Array.from(this.lastU, (u) => (Number.isNaN(u) ? 0 : u)) };
+  protected override saveExtra(): Record<string, (number | null)[]> {
+    // JSON has no NaN: null marks "no torque yet".
+    return { lastU: Array.from(this.lastU, (u) => (Number.isNaN(u) ? null : u)) };
   }
 
-  protected override loadExtra(extra: Record<string, number[]>): void {
-    if (extra.lastU) this.lastU.set(extra.lastU);
+  protected override loadExtra(extra: Record<string, (number | null)[]>): void {
+    if (extra.lastU) this.lastU.set(extra.lastU.map((u) => u ?? NaN));
   }
 
   step(actions: Int32Array | Float32Array): void {

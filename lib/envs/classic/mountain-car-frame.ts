@@ -9,7 +9,7 @@ export function hillHeight(x: number): number {
 }
 
 /** The mountain-car scene: hill curve, a car tilted with the slope at `position`, and the goal flag. */
-export function hillFrame(position: number, goal: number): Frame {
+export function mountainCarFrame(position: number, goal: number): Frame {
   const curve: [number, number][] = [];
   for (let k = 0; k <= 60; k++) {
     const x = MIN_POSITION + ((MAX_POSITION - MIN_POSITION) * k) / 60;
