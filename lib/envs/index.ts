@@ -8,7 +8,7 @@ export { vectorize, defineEnv, CustomVecEnv, type CustomEnv, type CustomEnvClass
 export { Env, type EnvInfo, type EnvResetOptions, type EnvStep } from "./single-env.js";
 export { registerEnv, makeVecEnv, makeEnv, knownEnvIds, envSpec, CLIFF_MAP, type EnvFactory, type EnvSpec, type EnvSpecInfo, type MakeEnvOptions } from "./registry.js";
 export { CartPoleVecEnv, type CartPoleOptions } from "./classic/cartpole.js";
-export { AcrobotVecEnv } from "./classic/acrobot.js";
-export { MountainCarVecEnv } from "./classic/mountain-car.js";
-export { MountainCarContinuousVecEnv } from "./classic/mountain-car-continuous.js";
-export { PendulumVecEnv } from "./classic/pendulum.js";
+export { AcrobotVecEnv, type AcrobotOptions } from "./classic/acrobot.js";
+export { MountainCarVecEnv, type MountainCarOptions } from "./classic/mountain-car.js";
+export { MountainCarContinuousVecEnv, type MountainCarContinuousOptions } from "./classic/mountain-car-continuous.js";
+export { PendulumVecEnv, type PendulumOptions } from "./classic/pendulum.js";

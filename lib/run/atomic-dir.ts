@@ -1,4 +1,4 @@
-import { mkdir, open, rename, rm, stat } from "node:fs/promises";
+import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
 /**
@@ -6,6 +6,8 @@ import { basename, dirname, join } from "node:path";
  * every file is fsynced, then the temporary directory replaces `dir` by
  * rename. A crash at any point leaves either the old complete `dir` or the new
  * one, never a half-written one (plus, at worst, a stray `.tmp-*` sibling).
+ * The one moment between the two renames, when `dir` is briefly absent, is
+ * covered by {@link recoverDir}, which readers call first.
  */
 export async function writeDirAtomic(dir: string, fill: (tmp: string) => Promise<void>): Promise<void> {
   const parent = dirname(dir);
@@ -57,4 +59,39 @@ async function fsyncPath(path: string): Promise<void> {
   } finally {
     await fh.close();
   }
+}
+
+/**
+ * Makes `dir` present again after a crash between the two renames of
+ * {@link writeDirAtomic}: when `dir` is missing but a complete previous
+ * version (`.name.old-*`) exists, the newest one is moved back. Returns
+ * whether anything was recovered.
+ */
+export async function recoverDir(dir: string): Promise<boolean> {
+  try {
+    await stat(dir);
+    return false;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+  }
+  const parent = dirname(dir);
+  const prefix = `.${basename(dir)}.old-`;
+  let names: string[];
+  try {
+    names = (await readdir(parent)).filter((n) => n.startsWith(prefix));
+  } catch {
+    return false;
+  }
+  if (names.length === 0) return false;
+  let newest = names[0]!;
+  let newestTime = -Infinity;
+  for (const n of names) {
+    const t = (await stat(join(parent, n))).mtimeMs;
+    if (t > newestTime) {
+      newest = n;
+      newestTime = t;
+    }
+  }
+  await rename(join(parent, newest), dir);
+  return true;
 }

@@ -5,7 +5,7 @@ import type { AlgoState } from "../algos/algorithm.js";
 import { algoFromConfig } from "../algos/registry.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { VERSION } from "../version.js";
-import { writeDirAtomic, writeFileSynced } from "./atomic-dir.js";
+import { recoverDir, writeDirAtomic, writeFileSynced } from "./atomic-dir.js";
 import { MetricsLog } from "./metrics-log.js";
 import { Run, type EnvConfig } from "./run.js";
 import type { EnvSource } from "../envs/custom.js";
@@ -100,6 +100,7 @@ export interface LoadOptions {
 
 /** Loads a run saved by {@link saveRun}; `train()` continues as if it had never stopped. */
 export async function loadRun(dir: string, _options: LoadOptions = {}): Promise<Run> {
+  await recoverDir(dir);
   let text: string;
   try {
     text = await readFile(join(dir, MANIFEST), "utf8");
