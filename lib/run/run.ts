@@ -5,6 +5,7 @@ import { makeVecEnv } from "../envs/registry.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { Rng } from "../random/rng.js";
+import { initBackend } from "../../native/index.js";
 import { currentDisplay, type Display, type TrainProgress } from "./display.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
@@ -131,6 +132,8 @@ export class Run {
     }
     if (until !== undefined && typeof until !== "function") throw new TypeError("train({ until }): expected a function of the metrics row, e.g. (m) => m.meanReturn >= 475");
     if (this.training) throw new Error("this run is already training (another train() call has not finished); await it or abort it first");
+    // A tfjs model runs on the fastest backend present (small MLPs use the fused kernels and need none).
+    if (this.policySpec.kind === "model") await initBackend();
     this.training = true;
     const display = options.display ?? currentDisplay();
     const algo = this.algo;

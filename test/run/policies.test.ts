@@ -22,7 +22,6 @@ test("a Gaussian policy trains on a continuous env and its log σ is learned", a
 });
 
 test("any tfjs LayersModel can be the actor", async () => {
-  await tf.setBackend("cpu");
   const model = tf.sequential({
     layers: [tf.layers.dense({ inputShape: [4], units: 16, activation: "tanh" }), tf.layers.dense({ units: 2 })],
   });
