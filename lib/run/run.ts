@@ -59,6 +59,19 @@ const PROGRESS_EVERY_MS = 250;
 
 let runCounter = 0;
 
+/** The row `until` sees when train() does not evaluate: reading `evalReturn` then explains how to get it instead of never stopping. */
+function guardEvalReturn(row: MetricsRow): MetricsRow {
+  if (row.evalReturn !== undefined) return row;
+  return new Proxy(row, {
+    get(target, key, receiver) {
+      if (key === "evalReturn") {
+        throw new Error("train({ until }) reads m.evalReturn, which is only set when train() evaluates: pass { evalEvery: 10_000 } (env steps between greedy evaluations), or use m.meanReturn (last 100 training episodes)");
+      }
+      return Reflect.get(target, key, receiver);
+    },
+  });
+}
+
 /**
  * An agent being trained: env copies, an algorithm instance and everything it
  * has logged. Built by `rl.env(...).policy(...).algo(...).build()`.
@@ -182,7 +195,7 @@ export class Run {
             this.lastEvalReturn = (await this.evaluate({ episodes: evalEpisodes })).meanReturn;
           }
           const row = this.appendRow(m);
-          if (until?.(row)) {
+          if (until?.(evalEvery === undefined ? guardEvalReturn(row) : row)) {
             stopped = "until";
             break;
           }

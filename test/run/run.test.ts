@@ -150,3 +150,12 @@ test("A2C learns CartPole on a small budget", async () => {
   const meanReturn = run.metricsLog.last()!.meanReturn!;
   assert.ok(meanReturn > 60, `mean return after 40k steps: ${meanReturn}`);
 });
+
+test("until on evalReturn evaluates with evalEvery, and explains itself without it", async () => {
+  const run = small(4).build();
+  await assert.rejects(run.train({ until: (m) => m.evalReturn! >= 475 }), /pass \{ evalEvery: 10_000 \}/);
+  const r = await run.train({ updates: 4, evalEvery: 256, evalEpisodes: 2, until: (m) => m.evalReturn! >= 1e9 });
+  assert.equal(r.stopped, "updates");
+  const evals = Array.from(run.metricsLog.column("evalReturn")).filter((v) => !Number.isNaN(v));
+  assert.ok(evals.length >= 2, `evaluations ran: ${evals}`);
+});
