@@ -46,7 +46,7 @@ async function demo(args: string[]): Promise<number> {
   const seed = Number(values.seed ?? 1);
   console.log(`Training PPO (CleanRL defaults) on CartPole-v1, 4 envs, seed ${seed}, up to ${steps.toLocaleString("en-US")} steps or until the mean return of the last 100 episodes reaches 475.`);
   const run = rl.env("CartPole-v1", { n: 4, seed }).policy(rl.mlp([64, 64])).algo(rl.ppo()).build();
-  const result = await run.train({ steps, until: (m) => (m.meanReturn ?? 0) >= 475 });
+  const result = await run.train({ steps, until: (m) => m.episodes >= 100 && (m.meanReturn ?? 0) >= 475 });
   const evaluation = await run.evaluate({ episodes: 20 });
   const last = result.last;
   console.log(

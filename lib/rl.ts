@@ -8,10 +8,14 @@ import { knownEnvIds, makeEnv, makeVecEnv, registerEnv } from "./envs/registry.j
 import { deviceReport, initBackend } from "../native/index.js";
 import { mlp, type HeadKind, type ModelPolicySpec, type MlpOptions } from "./policy/spec.js";
 import { RunBuilder, type EnvOptions } from "./run/builder.js";
-import { loadRun, saveRun, type LoadOptions } from "./run/checkpoint.js";
+import { loadRun, saveRun } from "./run/checkpoint.js";
 import type { Run } from "./run/run.js";
 
-/** A tfjs `LayersModel` as the actor; the critic is an MLP with `critic` hidden widths. */
+/**
+ * A tfjs `LayersModel` as the actor (outputs logits or action means); the
+ * critic is an MLP with `critic` hidden widths. Every run built from it trains
+ * its own copy of the model: the model passed in is never changed.
+ */
 function model(layersModel: unknown, options: { critic?: readonly number[]; head?: HeadKind; logStdInit?: number } = {}): ModelPolicySpec {
   return { kind: "model", model: layersModel, critic: mlp(options.critic ?? [64, 64]), head: options.head ?? "auto", logStdInit: options.logStdInit ?? 0 };
 }
@@ -41,7 +45,7 @@ export const rl = {
   sac,
   reinforce,
   /** Loads a run saved with `run.save(dir)`. */
-  load: (dir: string, options?: LoadOptions): Promise<Run> => loadRun(dir, options),
+  load: (dir: string): Promise<Run> => loadRun(dir),
   /** Saves a run (same as `run.save(dir)`). */
   save: (run: Run, dir: string): Promise<void> => saveRun(run, dir),
   /** Which TensorFlow.js backend runs, and why each faster one was skipped. */

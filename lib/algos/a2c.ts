@@ -9,7 +9,7 @@ import { onPolicySpec, PPO_DEFAULTS, ppoConfig, type PpoConfig, type PpoOptions 
  * the clipped surrogate's gradient equals the vanilla one. Defaults follow
  * Stable-Baselines3's A2C (with Adam instead of RMSprop).
  */
-export const A2C_DEFAULTS: PpoConfig = {
+export const A2C_DEFAULTS: PpoConfig = Object.freeze({
   ...PPO_DEFAULTS,
   lr: 7e-4,
   annealLr: false,
@@ -22,7 +22,7 @@ export const A2C_DEFAULTS: PpoConfig = {
   entCoef: 0,
   vfCoef: 0.5,
   maxGradNorm: 0.5,
-};
+}) as PpoConfig;
 
 export type A2cOptions = Omit<PpoOptions, "epochs" | "minibatches" | "clip" | "clipValue" | "targetKl">;
 

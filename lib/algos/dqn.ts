@@ -13,7 +13,7 @@ import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork 
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
 import { linearSchedule } from "./schedule.js";
-import { checkNumber } from "./validate.js";
+import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
  * DQN (Mnih et al. 2015) with the double-Q target of van Hasselt et al. 2016
@@ -97,6 +97,7 @@ export function dqnConfig(options: DqnOptions = {}): DqnConfig {
 /** Every problem with a DQN config, each with its path. */
 export function checkDqnConfig(c: DqnConfig, path = "algo"): string[] {
   const p: string[] = [];
+  checkKnownKeys(p, path, c, DQN_DEFAULTS);
   checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.totalSteps`, c.totalSteps, { min: 1, integer: true });
   checkNumber(p, `${path}.bufferSize`, c.bufferSize, { min: 1, integer: true });

@@ -1,7 +1,7 @@
 import { explainedVariance, generalizedAdvantages, normalizeInPlace } from "../credit/gae.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import { clippedSurrogate, valueLoss } from "../losses/clipped-surrogate.js";
-import { ActorCritic, type ActOutput } from "../policy/actor-critic.js";
+import { ActorCritic, actorCriticProblems, type ActOutput } from "../policy/actor-critic.js";
 import { clipGlobalGradNorm, zeroGrads } from "../policy/param-set.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { checkPolicySpec } from "../policy/spec.js";
@@ -10,7 +10,7 @@ import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } fr
 import { TrainingDivergedError } from "./errors.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
 import { Minibatch, RolloutBuffer } from "./rollout.js";
-import { checkNumber } from "./validate.js";
+import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
  * PPO with a clipped surrogate (Schulman et al. 2017), every detail of
@@ -55,7 +55,7 @@ export interface PpoConfig {
   truncation: "bootstrap" | "done";
 }
 
-export const PPO_DEFAULTS: PpoConfig = {
+export const PPO_DEFAULTS: PpoConfig = Object.freeze({
   lr: 2.5e-4,
   annealLr: true,
   totalSteps: 500_000,
@@ -72,18 +72,29 @@ export const PPO_DEFAULTS: PpoConfig = {
   targetKl: null,
   adamEps: 1e-5,
   truncation: "bootstrap",
-};
+}) as PpoConfig;
 
 export type PpoOptions = Partial<Omit<PpoConfig, "gae">> & { gae?: Partial<PpoConfig["gae"]> };
 
 /** Merges options over defaults. */
 export function ppoConfig(options: PpoOptions = {}, defaults: PpoConfig = PPO_DEFAULTS): PpoConfig {
-  return { ...defaults, ...options, gae: { ...defaults.gae, ...options.gae } };
+  // A non-object `gae` is kept as given so check() can report it.
+  const gae = typeof options.gae === "object" && options.gae !== null ? Object.freeze({ ...defaults.gae, ...options.gae }) : (options.gae ?? defaults.gae);
+  return Object.freeze({ ...defaults, ...options, gae }) as PpoConfig;
 }
 
 /** Every problem with a PPO config, each with its path. */
 export function checkPpoConfig(c: PpoConfig, path = "algo"): string[] {
   const p: string[] = [];
+  checkKnownKeys(p, path, c, PPO_DEFAULTS);
+  if (typeof c.gae !== "object" || c.gae === null) {
+    p.push(`${path}.gae: expected { gamma, lambda }, got ${JSON.stringify(c.gae)}`);
+    return p;
+  }
+  checkKnownKeys(p, `${path}.gae`, c.gae, PPO_DEFAULTS.gae);
+  checkBoolean(p, `${path}.annealLr`, c.annealLr);
+  checkBoolean(p, `${path}.normAdv`, c.normAdv);
+  checkBoolean(p, `${path}.clipValue`, c.clipValue);
   checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.totalSteps`, c.totalSteps, { min: 1, integer: true });
   checkNumber(p, `${path}.numSteps`, c.numSteps, { min: 1, integer: true });
@@ -113,7 +124,7 @@ export function onPolicySpec(name: string, config: PpoConfig): AlgoSpec<PpoConfi
     config,
     check(env: VecEnv, policy: PolicySpec) {
       const p = checkPpoConfig(config);
-      p.push(...checkPolicySpec(policy));
+      p.push(...checkPolicySpec(policy), ...actorCriticProblems(policy, env.obsSize, env.actionSpace));
       const batch = config.numSteps * env.numEnvs;
       if (Number.isInteger(config.minibatches) && config.minibatches >= 1 && batch % config.minibatches !== 0) {
         p.push(`algo.minibatches: rollout size ${batch} (numSteps ${config.numSteps} × ${env.numEnvs} envs) must divide evenly into ${config.minibatches} minibatches`);
@@ -137,6 +148,7 @@ class PpoInstance implements AlgoInstance {
   private readonly act: ActOutput;
   private readonly finalValues: Float32Array;
   private readonly nextValue: Float32Array;
+  private warnedLrZero = false;
 
   constructor(
     readonly name: string,
@@ -202,6 +214,13 @@ class PpoInstance implements AlgoInstance {
   private update(): UpdateMetrics {
     const { config: c, buffer: buf, mb, policy, env } = this;
     const lr = this.currentLr();
+    if (lr === 0 && !this.warnedLrZero) {
+      this.warnedLrZero = true;
+      process.emitWarning(
+        `${this.name}: the learning rate has annealed to 0 after totalSteps = ${c.totalSteps} env steps, so further updates leave the policy unchanged. Build the run with a larger rl.${this.name}({ totalSteps }) or annealLr: false to keep learning.`,
+        { code: "TRELLIS_LR_ANNEALED" },
+      );
+    }
     policy.value(env.obs, env.numEnvs, this.nextValue);
     generalizedAdvantages(
       { rewards: buf.rewards, values: buf.values, dones: buf.dones, nextValue: this.nextValue, nextDone: this.nextDone, numEnvs: env.numEnvs, gamma: c.gae.gamma, lambda: c.gae.lambda },

@@ -15,8 +15,8 @@ function grown<T extends Arr>(a: T, need: number): T {
  * returns G_t = r_t + γ G_{t+1} (with G_T = `bootstrap` after the last step:
  * 0 for a terminal state, an estimate V(s_T) for a time-limit truncation) are
  * computed and the whole episode moves to the `finished` pool. An update
- * consumes the pool (`rows` ≥ the batch size) and `clear()`s it; open
- * episodes wait for a later update. Storage grows by doubling and is reused.
+ * consumes the pool (`rows` ≥ the batch size), `clear()`s it and drops the
+ * steps of open episodes (`dropOpen`). Storage grows by doubling and is reused.
  */
 export class EpisodeStore {
   /** Finished episodes: observations (`rows × obsSize`), actions and returns, in the order they finished. */
@@ -94,6 +94,16 @@ export class EpisodeStore {
   }
 
   /** Empties the finished pool (open episodes stay). */
+  /**
+   * Forgets the steps of every open episode. Called at each update: those
+   * steps were sampled by the previous policy, so using them later would be
+   * off-policy. The rest of such an episode becomes a fragment whose returns
+   * to go are still exact Monte-Carlo returns under the new policy.
+   */
+  dropOpen(): void {
+    for (const ep of this.open) ep.length = 0;
+  }
+
   clear(): void {
     this.rows = 0;
     this.episodes = 0;

@@ -2,7 +2,7 @@ import { explainedVariance, normalizeInPlace } from "../credit/gae.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import { valueLoss } from "../losses/clipped-surrogate.js";
 import { reinforceLoss } from "../losses/reinforce.js";
-import { ActorCritic, type ActOutput } from "../policy/actor-critic.js";
+import { ActorCritic, actorCriticProblems, type ActOutput } from "../policy/actor-critic.js";
 import { clipGlobalGradNorm, globalGradNorm, gradsFinite, zeroGrads } from "../policy/param-set.js";
 import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
@@ -10,7 +10,7 @@ import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } fr
 import { TrainingDivergedError } from "./errors.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
 import { EpisodeStore } from "./reinforce-episodes.js";
-import { checkNumber } from "./validate.js";
+import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
  * REINFORCE with a learned state-value baseline (Williams 1992; Sutton &
@@ -85,6 +85,7 @@ export function reinforceConfig(options: ReinforceOptions = {}): ReinforceConfig
 /** Every problem with a REINFORCE config, each with its path. */
 export function checkReinforceConfig(c: ReinforceConfig, path = "algo"): string[] {
   const p: string[] = [];
+  checkKnownKeys(p, path, c, REINFORCE_DEFAULTS);
   checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
   checkNumber(p, `${path}.batchSteps`, c.batchSteps, { min: 1, integer: true });
@@ -104,7 +105,11 @@ export function reinforce(options: ReinforceOptions = {}): AlgoSpec<ReinforceCon
   return {
     name: "reinforce",
     config,
-    check: (_env: VecEnv, policy: PolicySpec) => [...checkReinforceConfig(config), ...checkPolicySpec(policy)],
+    check: (env: VecEnv, policy: PolicySpec) => [
+      ...checkReinforceConfig(config),
+      ...checkPolicySpec(policy),
+      ...actorCriticProblems(policy, env.obsSize, env.actionSpace),
+    ],
     create: (ctx: AlgoContext) => new ReinforceInstance(config, ctx),
   };
 }
@@ -206,6 +211,7 @@ export class ReinforceInstance implements AlgoInstance {
     const episodes = store.episodes;
     // The batch's rows stay readable after clear(); counting the update first keeps the state consistent if a baseline step throws.
     store.clear();
+    store.dropOpen();
     this.updates++;
     let vLossLast = vLoss;
     if (this.valueOptimizer) for (let it = 1; it < c.valueIters; it++) vLossLast = this.fitBaseline(b);

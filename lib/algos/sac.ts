@@ -13,7 +13,7 @@ import { TrainingDivergedError } from "./errors.js";
 import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork } from "./off-policy.js";
 import { GroupAdam } from "./optimizer.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
-import { checkNumber } from "./validate.js";
+import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
  * Soft actor-critic for continuous actions (Haarnoja et al. 2018, with the
@@ -96,6 +96,7 @@ export function sacConfig(options: SacOptions = {}): SacConfig {
 /** Every problem with a SAC config, each with its path. */
 export function checkSacConfig(c: SacConfig, path = "algo"): string[] {
   const p: string[] = [];
+  checkKnownKeys(p, path, c, SAC_DEFAULTS);
   checkNumber(p, `${path}.bufferSize`, c.bufferSize, { min: 1, integer: true });
   checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
   checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });

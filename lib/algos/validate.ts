@@ -1,3 +1,18 @@
+import { didYouMean } from "../envs/suggest.js";
+
+/** Appends a problem for every key of `config` that `defaults` does not have (a typo would otherwise be ignored). */
+export function checkKnownKeys(problems: string[], path: string, config: object, defaults: object): void {
+  const known = Object.keys(defaults);
+  for (const key of Object.keys(config)) {
+    if (!known.includes(key)) problems.push(`${path}.${key}: unknown option.${didYouMean(key, known)} Known: ${known.join(", ")}`);
+  }
+}
+
+/** Appends a problem unless `value` is a boolean. */
+export function checkBoolean(problems: string[], path: string, value: unknown): void {
+  if (typeof value !== "boolean") problems.push(`${path}: expected true or false, got ${JSON.stringify(value)}`);
+}
+
 /** Appends a problem to `problems` unless `value` is a number within the bounds. */
 export function checkNumber(
   problems: string[],

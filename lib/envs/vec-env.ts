@@ -64,9 +64,13 @@ export interface VecEnv {
   /** Resets every copy; returns `obs`. */
   reset(options?: VecResetOptions): Float32Array;
   /**
-   * Steps every copy. Discrete actions: an `Int32Array` of `numEnvs` indices.
-   * Box actions: a `Float32Array` of `numEnvs × actionSize`. Throws a
-   * `RangeError` naming the copy on an out-of-range or non-finite action.
+   * Steps every copy. Discrete actions: an `Int32Array` of `numEnvs` indices;
+   * one outside `0 … n-1` is a `RangeError` naming the copy. Box actions: a
+   * `Float32Array` of `numEnvs × actionSize`; a non-finite entry is a
+   * `RangeError`, and values outside the bounds are handled by the env (the
+   * classic-control envs clip them as Gymnasium does; custom envs receive
+   * them as given). A buffer of the wrong type or length is a `TypeError`.
+   * A rejected action leaves the env unchanged.
    */
   step(actions: Int32Array | Float32Array): void;
   /** A drawing of copy `index` in its current state. */

@@ -46,26 +46,14 @@ export class ActorCritic {
     this.obsSize = obsSize;
     this.discrete = actionSpace.kind === "discrete";
     this.actionDim = actionSpace.kind === "discrete" ? actionSpace.n : actionSpace.shape.reduce((a, b) => a * b, 1);
-    const head = spec.head === "auto" ? (this.discrete ? "categorical" : "gaussian") : spec.head;
-    if (head === "categorical" && !this.discrete) {
-      throw new Error(`policy.head "categorical" needs a discrete action space; this env's actions are continuous: use "gaussian" or "auto"`);
-    }
-    if (head !== "categorical" && this.discrete) {
-      throw new Error(`policy.head "${head}" needs a continuous (box) action space; this env has discrete actions: use "categorical" or "auto"`);
-    }
-    if (head === "tanh-gaussian") {
-      throw new Error(`policy.head "tanh-gaussian" is for SAC; policy-gradient methods use "gaussian" (actions are clipped by the env)`);
-    }
+    const problems = actorCriticProblems(spec, obsSize, actionSpace);
+    if (problems.length) throw new Error(problems.join("; "));
     this.headWidth = this.actionDim;
     const mlpSpec = spec.kind === "mlp" ? spec : spec.critic;
     const shared = spec.kind === "mlp" && spec.shared;
     if (spec.kind === "model") {
-      this.actor = wrapLayersModel(spec.model as never);
-      if (this.actor.inputSize !== obsSize || this.actor.outputSize !== this.actionDim) {
-        throw new Error(
-          `the policy model maps ${this.actor.inputSize} → ${this.actor.outputSize} values, but this env needs ${obsSize} observations → ${this.actionDim} ${this.discrete ? "logits" : "action means"}`,
-        );
-      }
+      // Each run trains its own copy, so runs built from one builder never share weights.
+      this.actor = wrapLayersModel(spec.model as never).clone();
     } else {
       this.actor = makeMlp([obsSize, ...mlpSpec.hidden, this.actionDim + (shared ? 1 : 0)], {
         activation: mlpSpec.activation,
@@ -196,6 +184,32 @@ export class ActorCritic {
     this.actor.dispose();
     this.critic?.dispose();
   }
+}
+
+/** Why `spec` cannot act in an env with these spaces (empty when it can), each with its path. */
+export function actorCriticProblems(spec: PolicySpec, obsSize: number, actionSpace: Space): string[] {
+  const discrete = actionSpace.kind === "discrete";
+  const actionDim = actionSpace.kind === "discrete" ? actionSpace.n : actionSpace.shape.reduce((a, b) => a * b, 1);
+  const head = spec.head === "auto" ? (discrete ? "categorical" : "gaussian") : spec.head;
+  const problems: string[] = [];
+  if (head === "categorical" && !discrete) {
+    problems.push(`policy.head: "categorical" needs a discrete action space; this env's actions are continuous: use "gaussian" or "auto"`);
+  } else if (head !== "categorical" && discrete) {
+    problems.push(`policy.head: "${head}" needs a continuous (box) action space; this env has discrete actions: use "categorical" or "auto"`);
+  } else if (head === "tanh-gaussian") {
+    problems.push(`policy.head: "tanh-gaussian" is for SAC; policy-gradient methods use "gaussian" (actions are clipped by the env)`);
+  }
+  if (spec.kind === "model") {
+    const model = spec.model as { inputs?: { shape: (number | null)[] }[]; outputs?: { shape: (number | null)[] }[] };
+    const inSize = model.inputs?.length === 1 ? model.inputs[0]!.shape[1] : undefined;
+    const outSize = model.outputs?.length === 1 ? model.outputs[0]!.shape[1] : undefined;
+    if (inSize !== obsSize || outSize !== actionDim) {
+      problems.push(
+        `policy.model: the policy model maps ${inSize ?? "?"} → ${outSize ?? "?"} values, but this env needs ${obsSize} observations → ${actionDim} ${discrete ? "logits" : "action means"}`,
+      );
+    }
+  }
+  return problems;
 }
 
 /** A network's parameters as an optimizer group. */

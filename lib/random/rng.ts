@@ -24,10 +24,10 @@ export class Rng {
     this.gen = gen;
   }
 
-  /** A generator seeded from a 32-bit integer seed. */
+  /** A generator seeded from a 32-bit integer seed (−2^31 ≤ seed < 2^32; s and s − 2^32 give the same stream). */
   static fromSeed(seed: number): Rng {
-    if (!Number.isFinite(seed) || !Number.isInteger(seed)) {
-      throw new TypeError(`seed must be an integer, got ${String(seed)}`);
+    if (!Number.isInteger(seed) || seed < -2147483648 || seed >= 4294967296) {
+      throw new RangeError(`a seed is a 32-bit integer (−2^31 ≤ seed < 2^32), got ${String(seed)}`);
     }
     return new Rng(xoroshiro128plus(seed | 0));
   }

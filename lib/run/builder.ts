@@ -76,7 +76,7 @@ export class RunBuilder<HasAlgo extends boolean = false> {
     const problems: string[] = [];
     if (!algo) problems.push("algo: no algorithm chosen; add .algo(rl.ppo()) before .build()");
     if (!Number.isInteger(env.n) || env.n < 1) problems.push(`env.n: expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`);
-    if (!Number.isInteger(seed)) problems.push(`env.seed: expected an integer, got ${String(seed)}`);
+    if (!Number.isInteger(seed) || seed < -2147483648 || seed >= 4294967296) problems.push(`env.seed: expected a 32-bit integer (−2^31 ≤ seed < 2^32), got ${String(seed)}`);
     if (problems.length) throw new RunConfigError(problems);
     // A probe copy tells the algorithm the spaces (and surfaces unknown ids and bad kwargs early).
     const probe = makeVecEnv(env.id, { ...env.kwargs, n: env.n, seed });

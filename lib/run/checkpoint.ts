@@ -8,7 +8,6 @@ import { VERSION } from "../version.js";
 import { recoverDir, writeDirAtomic, writeFileSynced } from "./atomic-dir.js";
 import { MetricsLog } from "./metrics-log.js";
 import { Run, type EnvConfig } from "./run.js";
-import type { EnvSource } from "../envs/custom.js";
 
 const FORMAT = "trellis-run";
 const FORMAT_VERSION = 1;
@@ -92,14 +91,8 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
   });
 }
 
-/** Options of {@link loadRun}. */
-export interface LoadOptions {
-  /** The env class/definition, for runs whose env was not a registered id. */
-  env?: EnvSource;
-}
-
 /** Loads a run saved by {@link saveRun}; `train()` continues as if it had never stopped. */
-export async function loadRun(dir: string, _options: LoadOptions = {}): Promise<Run> {
+export async function loadRun(dir: string): Promise<Run> {
   await recoverDir(dir);
   let text: string;
   try {

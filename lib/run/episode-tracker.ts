@@ -1,11 +1,16 @@
 import type { VecEnv } from "../envs/vec-env.js";
 
+/** Finished episodes kept for `meanReturn` (and checkpoints). */
+export const WINDOW = 100;
+
 /** Undiscounted return and length of the episodes a vector env runs through (Gymnasium's RecordEpisodeStatistics). */
 export class EpisodeTracker {
   readonly returns: Float64Array;
   readonly lengths: Int32Array;
-  /** Finished episodes, oldest first: [return, length, step at which it ended]. */
+  /** The last {@link WINDOW} finished episodes, oldest first. */
   readonly finished: { return: number; length: number; step: number }[] = [];
+  /** Episodes finished so far. */
+  count = 0;
   private sinceRowReturn = 0;
   private sinceRowLength = 0;
   private sinceRowCount = 0;
@@ -25,6 +30,8 @@ export class EpisodeTracker {
         const ret = this.returns[e]!;
         const len = this.lengths[e]!;
         this.finished.push({ return: ret, length: len, step });
+        if (this.finished.length > WINDOW) this.finished.shift();
+        this.count++;
         this.sinceRowReturn += ret;
         this.sinceRowLength += len;
         this.sinceRowCount++;
@@ -42,8 +49,8 @@ export class EpisodeTracker {
     return out;
   }
 
-  /** Mean return of the last `k` finished episodes (undefined when none). */
-  meanReturn(k = 100): number | undefined {
+  /** Mean return of the last `k` ≤ {@link WINDOW} finished episodes (undefined when none). */
+  meanReturn(k = WINDOW): number | undefined {
     const f = this.finished;
     if (f.length === 0) return undefined;
     const from = Math.max(0, f.length - k);
@@ -62,11 +69,13 @@ export class EpisodeTracker {
       lengths: [...this.lengths],
       finished: this.finished.map((f) => [f.return, f.length, f.step]),
       since: [this.sinceRowReturn, this.sinceRowLength, this.sinceRowCount],
+      count: this.count,
     };
   }
 
   load(json: unknown): void {
-    const j = json as { returns: number[]; lengths: number[]; finished: [number, number, number][]; since: [number, number, number] };
+    const j = json as { returns: number[]; lengths: number[]; finished: [number, number, number][]; since: [number, number, number]; count: number };
+    this.count = j.count;
     this.returns.set(j.returns);
     this.lengths.set(j.lengths);
     this.finished.length = 0;

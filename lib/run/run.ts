@@ -1,5 +1,5 @@
 import type { Table } from "apache-arrow";
-import type { AlgoInstance, AlgoSpec } from "../algos/algorithm.js";
+import type { AlgoInstance, AlgoSpec, UpdateMetrics } from "../algos/algorithm.js";
 import type { EnvSource } from "../envs/custom.js";
 import { makeVecEnv } from "../envs/registry.js";
 import type { VecEnv } from "../envs/vec-env.js";
@@ -93,6 +93,8 @@ export class Run {
   private lastEvalReturn: number | undefined;
   /** Generator for evaluation envs, separate from training. */
   readonly evalRng: Rng;
+  /** The env generator's state before construction: evaluation envs are built from it, so construction-time draws (a bandit's arm means) match training. */
+  private readonly envInitState: readonly number[];
   private training = false;
 
   constructor(
@@ -107,6 +109,7 @@ export class Run {
     const envRng = master.split();
     const algoRng = master.split();
     this.evalRng = master.split();
+    this.envInitState = envRng.state();
     this.env = makeVecEnv(envConfig.id, { ...envConfig.kwargs, n: envConfig.n, rng: envRng });
     this.env.reset();
     this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng });
@@ -145,9 +148,14 @@ export class Run {
     }
     if (until !== undefined && typeof until !== "function") throw new TypeError("train({ until }): expected a function of the metrics row, e.g. (m) => m.meanReturn >= 475");
     if (this.training) throw new Error("this run is already training (another train() call has not finished); await it or abort it first");
-    // A tfjs model runs on the fastest backend present (small MLPs use the fused kernels and need none).
-    if (this.policySpec.kind === "model") await initBackend();
     this.training = true;
+    try {
+      // A tfjs model runs on the fastest backend present (small MLPs use the fused kernels and need none).
+      if (this.policySpec.kind === "model") await initBackend();
+    } catch (error) {
+      this.training = false;
+      throw error;
+    }
     const display = options.display ?? currentDisplay();
     const algo = this.algo;
     const startStep = algo.envSteps;
@@ -186,8 +194,19 @@ export class Run {
           break;
         }
         const before = algo.envSteps;
-        const m = algo.step();
-        if (algo.envSteps !== before) this.episodes.record(this.env, algo.envSteps);
+        let m: UpdateMetrics | null;
+        try {
+          m = algo.step();
+        } finally {
+          // The env step happened even when the update after it failed.
+          if (algo.envSteps !== before) this.episodes.record(this.env, algo.envSteps);
+        }
+        if (m && targetUpdates !== undefined && algo.updates >= targetUpdates) {
+          this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
+          this.appendRow(m);
+          stopped = "updates";
+          break;
+        }
         if (m && algo.envSteps - this.lastRowStep >= (algo.logEvery ?? 0)) {
           this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
           if (evalEvery !== undefined && algo.envSteps - this.lastEvalStep >= evalEvery) {
@@ -197,10 +216,6 @@ export class Run {
           const row = this.appendRow(m);
           if (until?.(evalEvery === undefined ? guardEvalReturn(row) : row)) {
             stopped = "until";
-            break;
-          }
-          if (targetUpdates !== undefined && algo.updates >= targetUpdates) {
-            stopped = "updates";
             break;
           }
         }
@@ -246,10 +261,12 @@ export class Run {
       episodicReturn: eps.episodicReturn,
       episodicLength: eps.episodicLength,
       meanReturn: this.episodes.meanReturn(),
+      episodes: this.episodes.count,
       evalReturn: this.lastEvalReturn,
       sps,
       ...m,
     });
+    this.lastEvalReturn = undefined;
     return this.log.last()!;
   }
 
@@ -262,8 +279,8 @@ export class Run {
     if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate({ episodes }): expected a positive integer, got ${String(episodes)}`);
     const cfg = this.envConfig;
     const n = Math.min(episodes, 16);
-    const env = makeVecEnv(cfg.id, { ...cfg.kwargs, n, rng: this.evalRng.split() });
-    env.reset();
+    const env = makeVecEnv(cfg.id, { ...cfg.kwargs, n, rng: Rng.fromState(this.envInitState) });
+    env.reset({ seed: this.evalRng.int32() });
     const actions = env.actionSpace.kind === "discrete" ? new Int32Array(n) : new Float32Array(n * env.actionSize);
     const returns: number[] = [];
     const lengths: number[] = [];
@@ -293,6 +310,9 @@ export class Run {
         await new Promise<void>((resolve) => setImmediate(resolve));
         lastYield = performance.now();
       }
+    }
+    if (returns.length < episodes) {
+      throw new Error(`evaluate(): only ${returns.length} of ${episodes} episodes ended within maxSteps = ${maxSteps} vector steps; raise maxSteps or give the env a time limit (maxEpisodeSteps)`);
     }
     const r = Float64Array.from(returns);
     const mean = r.reduce((a, b) => a + b, 0) / Math.max(1, r.length);

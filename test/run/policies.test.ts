@@ -21,15 +21,20 @@ test("a Gaussian policy trains on a continuous env and its log σ is learned", a
   assert.notEqual(entropy[0], entropy.at(-1), "the entropy (a function of log σ only) changes as log σ is trained");
 });
 
-test("any tfjs LayersModel can be the actor", async () => {
+test("any tfjs LayersModel can be the actor; each run trains its own copy", async () => {
   const model = tf.sequential({
     layers: [tf.layers.dense({ inputShape: [4], units: 16, activation: "tanh" }), tf.layers.dense({ units: 2 })],
   });
-  const run = rl.env("CartPole-v1", { n: 4, seed: 3 }).policy(rl.model(model, { critic: [16] })).algo(rl.ppo({ numSteps: 32 })).build();
-  const before = model.getWeights().map((w) => w.dataSync().slice());
+  const builder = rl.env("CartPole-v1", { n: 4, seed: 3 }).policy(rl.model(model, { critic: [16] })).algo(rl.ppo({ numSteps: 32 }));
+  const run = builder.build();
+  const sibling = builder.build();
+  const userWeights = model.getWeights().map((w) => Array.from(w.dataSync()));
+  const actor = (r: typeof run) => (r.algo as unknown as { policy: { actor: { params: Float32Array } } }).policy.actor.params;
+  assert.deepEqual(Array.from(actor(run)), userWeights.flat(), "the copy starts from the model's weights");
   await run.train({ steps: 512 });
-  const after = model.getWeights().map((w) => w.dataSync());
-  assert.ok(before.some((w, i) => w.some((v, j) => v !== after[i]![j])), "the model's own weights were trained");
+  assert.notDeepEqual(Array.from(actor(run)), userWeights.flat(), "the run's copy was trained");
+  assert.deepEqual(Array.from(actor(sibling)), userWeights.flat(), "a sibling run is untouched");
+  assert.deepEqual(model.getWeights().map((w) => Array.from(w.dataSync())), userWeights, "the user's model is untouched");
   const ev = await run.evaluate({ episodes: 2 });
   assert.equal(ev.returns.length, 2);
 });
