@@ -1,13 +1,5 @@
-import { adamStep, type AdamState } from "../optim/adam.js";
+import { adamStep, type AdamOptions, type AdamState } from "../optim/adam.js";
 import type { ParamGroup } from "../policy/param-set.js";
-
-/** Adam hyperparameters (torch.optim.Adam names and defaults). */
-export interface AdamOptions {
-  readonly lr: number;
-  readonly beta1?: number;
-  readonly beta2?: number;
-  readonly eps?: number;
-}
 
 /** Adam over several parameter groups with one shared step counter, like one torch optimizer over `agent.parameters()`. */
 export class GroupAdam {
@@ -18,10 +10,9 @@ export class GroupAdam {
   }
 
   step(options: AdamOptions): void {
-    const opts = { lr: options.lr, beta1: options.beta1 ?? 0.9, beta2: options.beta2 ?? 0.999, eps: options.eps ?? 1e-8 };
     for (let i = 0; i < this.groups.length; i++) {
       const g = this.groups[i]!;
-      adamStep(g.params, g.grads, this.states[i]!, opts);
+      adamStep(g.params, g.grads, this.states[i]!, options);
       g.paramsChanged();
     }
   }

@@ -78,6 +78,10 @@ export class Env {
       this.action[0] = action;
     } else {
       if (action.length !== this.action.length) throw new RangeError(`${this.id}: step() expects ${this.action.length} action numbers, got ${action.length}`);
+      const space = this.actionSpace;
+      if (space.kind === "discrete" && !Number.isInteger(action[0])) {
+        throw new RangeError(`${this.id}: action ${action[0]} is invalid for Discrete(${space.n}); expected an integer in [0, ${space.n - 1}]`);
+      }
       this.action.set(action);
     }
     this.vec.step(this.action);
