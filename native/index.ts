@@ -24,3 +24,14 @@ export {
 } from "./backend.js";
 export { INSTALL_HINT } from "./backend-probes.js";
 export { adamKernel, AdamKernel, type AdamCoefficients } from "./wasm/adam.js";
+export {
+  CartPoleKernel,
+  CARTPOLE_CONSTANTS,
+  cartPoleSimdUnavailable,
+  defaultEnvEngine,
+  resolveEnvEngine,
+  ENV_ENGINE_VAR,
+  type EnvEngine,
+  type EnvEngineChoice,
+  type CartPoleKernelShape,
+} from "./envs/index.js";

@@ -11,6 +11,7 @@ import { MountainCarContinuousVecEnv } from "../../lib/envs/classic/mountain-car
 import { MountainCarVecEnv } from "../../lib/envs/classic/mountain-car.js";
 import { PendulumVecEnv } from "../../lib/envs/classic/pendulum.js";
 import { cos, sin } from "../../lib/envs/classic/trig.js";
+import { cartPoleSimdUnavailable } from "../../native/index.js";
 import { frameToSvg } from "../../lib/envs/frame.js";
 import type { VecEnv, VecEnvOptions } from "../../lib/envs/vec-env.js";
 import { Rng } from "../../lib/random/rng.js";
@@ -68,12 +69,19 @@ function assertRow(ours: ArrayLike<number>, theirs: number[], close: (a: number,
   }
 }
 
+/** The fixture runs: every env, CartPole once per engine (wasm-simd where the runtime has it). */
+const RUNS: { id: string; label: string; extra: Record<string, unknown> }[] = IDS.flatMap((id) =>
+  id === "CartPole-v1"
+    ? ["js", ...(cartPoleSimdUnavailable() ? [] : ["wasm-simd"])].map((engine) => ({ id, label: `${id} (${engine} engine)`, extra: { engine } }))
+    : [{ id, label: id, extra: {} }],
+);
+
 describe(`classic control vs Gymnasium ${fixture.gymnasium}`, () => {
-  for (const id of IDS) {
+  for (const { id, label, extra } of RUNS) {
     const cases = fixture.envs[id]!;
-    test(`${id}: ${cases.length} trajectories from explicit states match step by step`, () => {
+    test(`${label}: ${cases.length} trajectories from explicit states match step by step`, () => {
       for (const [c, kase] of cases.entries()) {
-        const env = make(id, { n: 1, autoReset: false, ...(kase.limit ? { maxEpisodeSteps: kase.limit } : {}), ...(kase.dynamics ? { dynamics: kase.dynamics } : {}) });
+        const env = make(id, { ...extra, n: 1, autoReset: false, ...(kase.limit ? { maxEpisodeSteps: kase.limit } : {}), ...(kase.dynamics ? { dynamics: kase.dynamics } : {}) });
         env.reset({ state: kase.state });
         for (let t = 0; t < kase.reward.length; t++) {
           const at = `${id} case ${c} step ${t + 1}`;
@@ -90,11 +98,11 @@ describe(`classic control vs Gymnasium ${fixture.gymnasium}`, () => {
     });
   }
 
-  for (const id of IDS) {
-    test(`${id}: the same trajectories stepped together with auto-reset: finalObs holds Gymnasium's last obs`, () => {
+  for (const { id, label, extra } of RUNS) {
+    test(`${label}: the same trajectories stepped together with auto-reset: finalObs holds Gymnasium's last obs`, () => {
       const cases = fixture.envs[id]!.filter((k) => k.limit === undefined && k.dynamics === undefined);
       const n = cases.length;
-      const env = make(id, { n, seed: 1 });
+      const env = make(id, { ...extra, n, seed: 1 });
       env.reset({ state: cases.map((k) => k.state) });
       const steps = Math.max(...cases.map((k) => k.reward.length));
       for (let t = 0; t < steps; t++) {

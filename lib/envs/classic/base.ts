@@ -15,6 +15,21 @@ export interface ClassicSpec {
   readonly maxEpisodeSteps: number;
   /** The env's own kwargs (beyond n, rng, maxEpisodeSteps, autoReset); any other key is refused. */
   readonly optionKeys: readonly string[];
+  /**
+   * Buffers the env brings itself for `n` copies (e.g. views of a wasm
+   * kernel's memory), called once the options are checked; the rest are
+   * allocated here. Sizes: state n × stateLayout, obs n × obsSize, elapsed
+   * and ended n.
+   */
+  readonly buffers?: (n: number) => ClassicBuffers;
+}
+
+/** The buffers a {@link ClassicSpec} may provide. */
+export interface ClassicBuffers {
+  readonly state?: Float64Array;
+  readonly obs?: Float32Array;
+  readonly elapsed?: Int32Array;
+  readonly ended?: Int32Array;
 }
 
 /** What `saveState().extra` holds. */
@@ -88,15 +103,25 @@ export abstract class ClassicVecEnv implements VecEnv {
     this.limit = limit === Infinity ? 0x7fffffff : limit;
     this.autoReset = options.autoReset ?? true;
     this.rng = options.rng;
-    this.obs = new Float32Array(n * this.obsSize);
+    const given = spec.buffers?.(n) ?? {};
+    this.obs = given.obs ?? new Float32Array(n * this.obsSize);
     this.finalObs = new Float32Array(n * this.obsSize);
     this.rewards = new Float32Array(n);
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
-    this.elapsed = new Int32Array(n);
-    this.state = new Float64Array(n * this.stateSize);
-    this.ended = new Int32Array(n);
+    this.elapsed = given.elapsed ?? new Int32Array(n);
+    this.state = given.state ?? new Float64Array(n * this.stateSize);
+    this.ended = given.ended ?? new Int32Array(n);
     this.needsReset = new Uint8Array(n);
+    const sizes: [string, ArrayLike<number>, number][] = [
+      ["state", this.state, n * this.stateSize],
+      ["obs", this.obs, n * this.obsSize],
+      ["elapsed", this.elapsed, n],
+      ["ended", this.ended, n],
+    ];
+    for (const [key, buf, size] of sizes) {
+      if (buf.length !== size) throw new Error(`${spec.id}: internal error: the ${key} buffer holds ${buf.length} values, expected ${size}`);
+    }
   }
 
   /** Draws the start state of copy `i` from `rng` (Gymnasium's reset distribution). */
