@@ -91,7 +91,7 @@ export type DqnOptions = Partial<Omit<DqnConfig, "epsilon">> & { epsilon?: Parti
 
 /** Merges options over {@link DQN_DEFAULTS}. */
 export function dqnConfig(options: DqnOptions = {}): DqnConfig {
-  return { ...DQN_DEFAULTS, ...options, epsilon: { ...DQN_DEFAULTS.epsilon, ...options.epsilon } };
+  return Object.freeze({ ...DQN_DEFAULTS, ...options, epsilon: Object.freeze({ ...DQN_DEFAULTS.epsilon, ...options.epsilon }) });
 }
 
 /** Every problem with a DQN config, each with its path. */

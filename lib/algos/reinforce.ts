@@ -79,7 +79,7 @@ export type ReinforceOptions = Partial<ReinforceConfig>;
 
 /** Merges options over {@link REINFORCE_DEFAULTS}. */
 export function reinforceConfig(options: ReinforceOptions = {}): ReinforceConfig {
-  return { ...REINFORCE_DEFAULTS, ...options };
+  return Object.freeze({ ...REINFORCE_DEFAULTS, ...options });
 }
 
 /** Every problem with a REINFORCE config, each with its path. */

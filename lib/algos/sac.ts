@@ -90,7 +90,7 @@ export type SacOptions = Partial<Omit<SacConfig, "logStd">> & { logStd?: Partial
 
 /** Merges options over {@link SAC_DEFAULTS}. */
 export function sacConfig(options: SacOptions = {}): SacConfig {
-  return { ...SAC_DEFAULTS, ...options, logStd: { ...SAC_DEFAULTS.logStd, ...options.logStd } };
+  return Object.freeze({ ...SAC_DEFAULTS, ...options, logStd: Object.freeze({ ...SAC_DEFAULTS.logStd, ...options.logStd }) });
 }
 
 /** Every problem with a SAC config, each with its path. */

@@ -61,6 +61,7 @@ export class ActorCritic {
         lastGain: 0.01,
       });
     }
+    if (shared) scaleValueColumn(this.actor, mlpSpec.hidden.at(-1) ?? obsSize, this.actionDim + 1, 1 / 0.01);
     this.critic = shared ? null : makeMlp([obsSize, ...mlpSpec.hidden, 1], { activation: mlpSpec.activation, rng, lastGain: 1 });
     this.logStd = this.discrete ? null : new Float32Array(this.actionDim).fill(spec.logStdInit);
     this.logStdGroup = this.logStd ? vectorGroup("logStd", this.logStd) : null;
@@ -184,6 +185,18 @@ export class ActorCritic {
     this.actor.dispose();
     this.critic?.dispose();
   }
+}
+
+/**
+ * Gives the value output of a shared network the critic's init gain (1.0)
+ * instead of the actor head's (0.01): its column of the last orthogonal
+ * weight matrix is scaled, which keeps the columns orthogonal. Layout per
+ * layer: W as [in, out] row-major, then b (see `lib/nn/mlp.ts`).
+ */
+function scaleValueColumn(net: Network, lastIn: number, out: number, factor: number): void {
+  const w = net.params.length - (lastIn * out + out);
+  for (let r = 0; r < lastIn; r++) net.params[w + r * out + out - 1] = net.params[w + r * out + out - 1]! * factor;
+  net.paramsChanged();
 }
 
 /** Why `spec` cannot act in an env with these spaces (empty when it can), each with its path. */

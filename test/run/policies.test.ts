@@ -43,3 +43,16 @@ test("a model with the wrong input or output size is rejected with both shapes",
   const model = tf.sequential({ layers: [tf.layers.dense({ inputShape: [3], units: 2 })] });
   assert.throws(() => rl.env("CartPole-v1").policy(rl.model(model)).algo(rl.ppo()).build(), /maps 3 → 2 values, but this env needs 4 observations → 2 logits/);
 });
+
+test("a shared network's value column gets the critic's init gain (1.0), the logits the actor's (0.01)", async () => {
+  const { ActorCritic } = await import("../../lib/policy/actor-critic.js");
+  const { discrete } = await import("../../lib/envs/space.js");
+  const { Rng } = await import("../../lib/random/rng.js");
+  const ac = new ActorCritic(rl.mlp([8, 8], { shared: true }), 4, discrete(2), Rng.fromSeed(1));
+  const p = ac.actor.params;
+  const out = 3;
+  const w = p.length - (8 * out + out);
+  const norm = (c: number) => Math.hypot(...Array.from({ length: 8 }, (_, r) => p[w + r * out + c]!));
+  assert.ok(Math.abs(norm(0) - 0.01) < 1e-6 && Math.abs(norm(1) - 0.01) < 1e-6, `logit columns ${norm(0)}, ${norm(1)}`);
+  assert.ok(Math.abs(norm(2) - 1) < 1e-5, `value column ${norm(2)}`);
+});
