@@ -1,10 +1,10 @@
 import { Rng } from "../random/rng.js";
 import type { Frame } from "./frame.js";
-import { describeSpace, flatSize, type BoxSpace, type Space } from "./space.js";
-import type { VecEnv, VecEnvOptions, VecEnvState, VecResetOptions } from "./vec-env.js";
+import { describeSpace, type BoxSpace, type Space } from "./space.js";
+import type { VecEnvOptions, VecEnvState, VecResetOptions } from "./vec-env.js";
+import { checkNumEnvs, checkRng, checkTimeLimit, VecEnvCore } from "./vec-env-core.js";
 
-/** The option keys every vector env takes; env constructors add their own kwargs. */
-export const VEC_ENV_OPTION_KEYS = ["n", "rng", "maxEpisodeSteps", "autoReset"] as const;
+export { VEC_ENV_OPTION_KEYS } from "./vec-env-core.js";
 
 /** What a {@link BaseVecEnv} subclass declares about itself. */
 export interface VecEnvSpec {
@@ -38,58 +38,14 @@ interface BaseExtra {
  * are 1 (Gymnasium's `TimeLimit` does the same); use `terminated` to decide
  * whether to bootstrap.
  */
-export abstract class BaseVecEnv implements VecEnv {
-  readonly id: string;
-  readonly numEnvs: number;
-  readonly observationSpace: BoxSpace;
-  readonly actionSpace: Space;
-  readonly obsSize: number;
-  readonly actionSize: number;
-  readonly maxEpisodeSteps: number | undefined;
-  readonly stateLayout: readonly string[];
-  readonly autoReset: boolean;
-
-  readonly obs: Float32Array;
-  readonly rewards: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
-  readonly finalObs: Float32Array;
-  readonly elapsed: Int32Array;
-
-  protected rng: Rng;
-  /** 1 where a copy finished while auto-reset is off: it must be reset before it steps again. */
-  private readonly finished: Uint8Array;
-  private started = false;
-
+export abstract class BaseVecEnv extends VecEnvCore {
   protected constructor(spec: VecEnvSpec, options: VecEnvOptions) {
     const { n, rng, autoReset = true } = options;
     const limit = options.maxEpisodeSteps ?? spec.maxEpisodeSteps;
-    if (!Number.isInteger(n) || n < 1) {
-      throw new RangeError(`${spec.id}: n (number of copies) must be an integer ≥ 1, got ${String(n)}`);
-    }
-    if (!(rng instanceof Rng)) {
-      throw new TypeError(`${spec.id}: options.rng must be an Rng (e.g. Rng.fromSeed(0)), got ${String(rng)}`);
-    }
-    if (limit !== undefined && limit !== Infinity && (!Number.isInteger(limit) || limit < 1)) {
-      throw new RangeError(`${spec.id}: maxEpisodeSteps must be an integer ≥ 1 or Infinity (no limit), got ${limit}`);
-    }
-    this.id = spec.id;
-    this.numEnvs = n;
-    this.observationSpace = spec.observationSpace;
-    this.actionSpace = spec.actionSpace;
-    this.obsSize = flatSize(spec.observationSpace);
-    this.actionSize = flatSize(spec.actionSpace);
-    this.maxEpisodeSteps = limit === Infinity ? undefined : limit;
-    this.stateLayout = spec.stateLayout;
-    this.autoReset = autoReset;
-    this.rng = rng;
-    this.obs = new Float32Array(n * this.obsSize);
-    this.finalObs = new Float32Array(n * this.obsSize);
-    this.rewards = new Float32Array(n);
-    this.terminated = new Uint8Array(n);
-    this.truncated = new Uint8Array(n);
-    this.elapsed = new Int32Array(n);
-    this.finished = new Uint8Array(n);
+    checkNumEnvs(spec.id, n);
+    checkRng(spec.id, rng);
+    checkTimeLimit(spec.id, limit);
+    super(spec, { n, rng, limit, autoReset });
   }
 
   /** Starts copy `i` from a random state drawn from `this.rng`; writes its obs row. */
@@ -108,7 +64,7 @@ export abstract class BaseVecEnv implements VecEnv {
 
   reset(options: VecResetOptions = {}): Float32Array {
     if (options.seed !== undefined) this.rng = Rng.fromSeed(options.seed);
-    const states = options.state === undefined ? undefined : this.splitStates(options.state);
+    const states = options.state === undefined ? undefined : this.splitStates(options.state, false);
     for (let i = 0; i < this.numEnvs; i++) {
       if (states) this.setCopyState(i, states[i]!);
       else this.resetCopy(i);
@@ -123,13 +79,9 @@ export abstract class BaseVecEnv implements VecEnv {
   }
 
   step(actions: Int32Array | Float32Array): void {
-    if (!this.started) throw new Error(`${this.id}: call reset() before the first step()`);
+    this.checkStarted();
     this.checkActions(actions);
-    for (let i = 0; i < this.numEnvs; i++) {
-      if (this.finished[i]) {
-        throw new Error(`${this.id}: copy ${i} finished its episode and auto-reset is off; call reset() before stepping again`);
-      }
-    }
+    this.checkNoneFinished();
     const size = this.obsSize;
     for (let i = 0; i < this.numEnvs; i++) {
       this.rewards[i] = 0;
@@ -162,17 +114,15 @@ export abstract class BaseVecEnv implements VecEnv {
     const physical: number[] = [];
     for (let i = 0; i < this.numEnvs; i++) physical.push(...this.physicalState(i));
     const extra: BaseExtra = { obs: Array.from(this.obs), finished: Array.from(this.finished), started: this.started, env: this.saveExtra() };
-    return { id: this.id, numEnvs: this.numEnvs, physical, elapsed: Array.from(this.elapsed), rng: this.rng.state(), extra };
+    return this.makeState(physical, extra);
   }
 
   loadState(state: VecEnvState): void {
-    if (state.id !== this.id || state.numEnvs !== this.numEnvs) {
-      throw new Error(`${this.id}: cannot load a state saved from '${state.id}' with ${state.numEnvs} copies into '${this.id}' with ${this.numEnvs}; make the env with the same id and n`);
-    }
+    this.checkSavedTarget(state);
     const width = this.stateLayout.length;
     const extra = state.extra as BaseExtra | undefined;
     if (state.physical.length !== this.numEnvs * width || state.elapsed.length !== this.numEnvs || !extra || extra.obs?.length !== this.obs.length) {
-      throw new Error(`${this.id}: the saved state does not match this env's layout (${this.numEnvs} copies × [${this.stateLayout.join(", ")}], obs size ${this.obsSize}); was it saved by a different version or configuration?`);
+      throw this.savedLayoutError();
     }
     this.loadExtra(extra.env);
     if (width > 0) {
@@ -185,36 +135,10 @@ export abstract class BaseVecEnv implements VecEnv {
     this.rng = Rng.fromState(state.rng);
   }
 
-  /** Flattens `reset({ state })` into one state per copy, checking each length. */
-  private splitStates(state: ArrayLike<number> | ArrayLike<number>[]): ArrayLike<number>[] {
-    const width = this.stateLayout.length;
-    if (width === 0) {
-      throw new Error(`${this.id} has no physical state layout, so reset({ state }) is not supported; call reset() or reset({ seed })`);
-    }
-    const perCopy = Array.isArray(state) && state.length > 0 && typeof state[0] !== "number";
-    const states = perCopy ? (state as ArrayLike<number>[]) : Array.from({ length: this.numEnvs }, () => state as ArrayLike<number>);
-    if (states.length !== this.numEnvs) {
-      throw new RangeError(`${this.id}: reset({ state }) got ${states.length} states for ${this.numEnvs} copies; pass one state or one per copy`);
-    }
-    for (const s of states) {
-      if (s.length !== width) {
-        throw new RangeError(`${this.id}: a state has ${width} entries [${this.stateLayout.join(", ")}], got ${s.length}`);
-      }
-    }
-    return states;
-  }
-
   private checkActions(actions: Int32Array | Float32Array): void {
+    this.checkActionBuffer(actions);
     const expected = this.numEnvs * this.actionSize;
     const space = this.actionSpace;
-    const type = space.kind === "discrete" ? Int32Array : Float32Array;
-    if (!(actions instanceof type)) {
-      const got = ArrayBuffer.isView(actions) ? actions.constructor.name : String(actions);
-      throw new TypeError(`${this.id}: step() expects ${type === Int32Array ? "an" : "a"} ${type.name} of ${expected} actions for ${describeSpace(space)}, got ${got}`);
-    }
-    if (actions.length !== expected) {
-      throw new RangeError(`${this.id}: step() expects ${expected} actions (${this.numEnvs} copies × ${this.actionSize}), got ${actions.length}`);
-    }
     for (let j = 0; j < expected; j++) {
       const a = actions[j]!;
       const ok = space.kind === "discrete" ? Number.isInteger(a) && a >= 0 && a < space.n : Number.isFinite(a);
@@ -223,12 +147,5 @@ export abstract class BaseVecEnv implements VecEnv {
         throw new RangeError(`${this.id}: action ${a} of copy ${Math.floor(j / this.actionSize)} is invalid for ${describeSpace(space)}; expected ${want}`);
       }
     }
-  }
-
-  private checkIndex(index: number): number {
-    if (!Number.isInteger(index) || index < 0 || index >= this.numEnvs) {
-      throw new RangeError(`${this.id}: copy index must be an integer in [0, ${this.numEnvs - 1}], got ${index}`);
-    }
-    return index;
   }
 }

@@ -69,7 +69,7 @@ export interface VecEnv {
    * `Float32Array` of `numEnvs × actionSize`; a non-finite entry is a
    * `RangeError`, and values outside the bounds are handled by the env (the
    * classic-control envs clip them as Gymnasium does; custom envs receive
-   * them as given). A buffer of the wrong type or length is a `TypeError`.
+   * them as given). A buffer of the wrong type is a `TypeError`, of the wrong length a `RangeError`.
    * A rejected action leaves the env unchanged.
    */
   step(actions: Int32Array | Float32Array): void;
