@@ -22,3 +22,5 @@ export { dqn, DQN_DEFAULTS, type DqnConfig } from "./algos/dqn.js";
 export { sac, SAC_DEFAULTS, type SacConfig } from "./algos/sac.js";
 export { reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from "./algos/reinforce.js";
 export { VERSION } from "./version.js";
+export { trajectorySchema, TRAJECTORY_SOURCES } from "./data/schema.js";
+export { TrajectoryRecorder } from "./data/recorder.js";
