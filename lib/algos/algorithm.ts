@@ -39,6 +39,8 @@ export interface AlgoInstance {
   readonly logEvery?: number;
   /** One vector-env step; returns the update's metrics when an update happened during it. */
   step(): UpdateMetrics | null;
+  /** Log-probabilities and values of the actions of the env step being taken (for recorded trajectories). */
+  behavior?(): { readonly logp?: Float32Array; readonly values?: Float32Array; readonly policyVersion: number };
   /** Greedy (or mean) actions for evaluation. */
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void;
   /** Parameters of the networks, for checkpoints and reproducibility checks. */

@@ -286,6 +286,10 @@ class PpoInstance implements AlgoInstance {
     this.policy.actGreedy(obs, batch, actions);
   }
 
+  behavior() {
+    return { logp: this.act.logp, values: this.act.values, policyVersion: this.updates };
+  }
+
   saveState(): AlgoState {
     const opt = this.optimizer.save();
     return {

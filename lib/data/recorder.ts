@@ -374,6 +374,33 @@ export class TrajectoryRecorder {
     return batch;
   }
 
+  /** Per-copy episode ids and step indices, for checkpoints (a copy). */
+  saveCounters(): { episodeOf: number[]; tOf: number[]; nextEpisode: number; totalRows: number } {
+    return { episodeOf: [...this.episodeOf], tOf: [...this.tOf], nextEpisode: this.nextEpisode, totalRows: this.totalRows };
+  }
+
+  /**
+   * Continues a recording saved with {@link saveCounters} and `toTable()`:
+   * the table's batches become this recorder's (shared, not copied) and new
+   * rows carry on the episode ids and step indices. Pending rows are dropped.
+   */
+  restore(counters: { episodeOf: number[]; tOf: number[]; nextEpisode: number; totalRows: number }, table: Table): void {
+    if (counters.episodeOf.length !== this.numEnvs || counters.tOf.length !== this.numEnvs) {
+      throw new RangeError(`TrajectoryRecorder.restore: counters are for ${counters.episodeOf.length} copies, this recorder has ${this.numEnvs}`);
+    }
+    this.episodeOf.set(counters.episodeOf);
+    this.tOf.set(counters.tOf);
+    this.nextEpisode = counters.nextEpisode;
+    this.totalRows = counters.totalRows;
+    this.rows = 0;
+    this.nextObsNullCount = 0;
+    this.valueNullCount = 0;
+    for (const bits of [this.terminated, this.truncated, this.nextObsNulls, this.valueNulls]) bits.fill(0);
+    this.batches.length = 0;
+    // Batches read back from IPC carry an equal but separately built schema: rebind them to ours.
+    for (const b of table.batches) this.batches.push(new RecordBatch(this.schema, b.data));
+  }
+
   /** Everything recorded, as a table over the flushed batches (flushes pending rows first; shares memory with the batches). */
   toTable(): Table {
     if (this.rows > 0) this.flush();

@@ -11,6 +11,8 @@ export interface RunBuilderConfig {
   readonly algo: AlgoSpec | undefined;
   readonly seed: number;
   readonly id: string | undefined;
+  /** Record every training transition into `run.data` (default true). */
+  readonly record: boolean;
 }
 
 /** Options of `rl.env(id, options)`: copies, seed, time limit, then the env's own kwargs. */
@@ -47,7 +49,7 @@ export class RunBuilder<HasAlgo extends boolean = false> {
   /** @internal */
   static start(env: string | EnvSource, options: EnvOptions = {}): RunBuilder<false> {
     const { n = 1, seed = 0, ...kwargs } = options;
-    return new RunBuilder({ env: { id: env, n, seed, kwargs }, policy: mlp([64, 64]), algo: undefined, seed, id: undefined });
+    return new RunBuilder({ env: { id: env, n, seed, kwargs }, policy: mlp([64, 64]), algo: undefined, seed, id: undefined, record: true });
   }
 
   /** The policy architecture, e.g. `rl.mlp([64, 64])` (default). */
@@ -58,6 +60,11 @@ export class RunBuilder<HasAlgo extends boolean = false> {
   /** The algorithm, e.g. `rl.ppo({ lr: 3e-4 })`. */
   algo<A extends AlgoSpec>(this: RunBuilder<false>, spec: A): RunBuilder<true> {
     return new RunBuilder<true>({ ...this.cfg, algo: spec });
+  }
+
+  /** Whether `run.data` records every training transition as Arrow (default true). */
+  record(enabled: boolean): RunBuilder<HasAlgo> {
+    return new RunBuilder<HasAlgo>({ ...this.cfg, record: enabled });
   }
 
   /** Names the run (in metrics, widgets and checkpoints). */
@@ -72,7 +79,7 @@ export class RunBuilder<HasAlgo extends boolean = false> {
 
   /** Checks everything, reports every problem at once, and builds the run. */
   build(this: RunBuilder<true>): Run {
-    const { env, policy, algo, seed, id } = this.cfg;
+    const { env, policy, algo, seed, id, record } = this.cfg;
     const problems: string[] = [];
     if (!algo) problems.push("algo: no algorithm chosen; add .algo(rl.ppo()) before .build()");
     if (!Number.isInteger(env.n) || env.n < 1) problems.push(`env.n: expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`);
@@ -82,6 +89,6 @@ export class RunBuilder<HasAlgo extends boolean = false> {
     const probe = makeVecEnv(env.id, { ...env.kwargs, n: env.n, seed });
     problems.push(...algo!.check(probe, policy));
     if (problems.length) throw new RunConfigError(problems);
-    return new Run(env, policy, algo!, seed, id);
+    return new Run(env, policy, algo!, seed, id, record);
   }
 }

@@ -14,6 +14,7 @@ const FORMAT_VERSION = 1;
 const MANIFEST = "run.json";
 const ARRAYS = "arrays.bin";
 const METRICS = "metrics.arrow";
+const DATA = "data.arrow";
 
 type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 const DTYPES = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array, float64: Float64Array } as const;
@@ -37,6 +38,8 @@ interface Manifest {
   policy: PolicySpec;
   algo: { name: string; config: unknown };
   run: unknown;
+  /** Recorder counters when the run records its transitions (saved in data.arrow). */
+  recording?: unknown;
   envState: unknown;
   algoState: unknown;
   arrays: Record<string, { dtype: DType; offset: number; length: number }>;
@@ -45,8 +48,9 @@ interface Manifest {
 /**
  * Saves everything needed to continue `run` with the same numbers: weights,
  * optimizer moments, RNG states, env state, half-filled rollouts, counters,
- * config and metrics. Layout: `run.json` (manifest), `arrays.bin` (typed
- * arrays, little-endian, 8-byte aligned), `metrics.arrow` (Arrow IPC file).
+ * config, metrics and recorded transitions. Layout: `run.json` (manifest),
+ * `arrays.bin` (typed arrays, little-endian, 8-byte aligned), `metrics.arrow`
+ * and `data.arrow` (Arrow IPC files).
  * The directory is replaced atomically.
  */
 export async function saveRun(run: Run, dir: string): Promise<void> {
@@ -79,14 +83,17 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
     policy: run.policySpec,
     algo: { name: run.algoSpec.name, config: run.algoSpec.config },
     run: run.runState(),
+    ...(run.recording ? { recording: run.recording.recorder.saveCounters() } : {}),
     envState,
     algoState: algoState.json,
     arrays: index,
   };
   const metrics = tableToIPC(run.metrics, "file");
+  const data = run.recording ? tableToIPC(run.data, "file") : undefined;
   await writeDirAtomic(dir, async (tmp) => {
     await writeFileSynced(join(tmp, ARRAYS), blob);
     await writeFileSynced(join(tmp, METRICS), metrics);
+    if (data) await writeFileSynced(join(tmp, DATA), data);
     await writeFileSynced(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1));
   });
 }
@@ -121,7 +128,11 @@ export async function loadRun(dir: string): Promise<Run> {
     arrays[name] = new Ctor(copy.buffer);
   }
   const envConfig: EnvConfig = { id: m.env.id, n: m.env.n, seed: m.env.seed, kwargs: m.env.kwargs };
-  const run = new Run(envConfig, m.policy, algoFromConfig(m.algo.name, m.algo.config), m.seed, m.runId);
+  const run = new Run(envConfig, m.policy, algoFromConfig(m.algo.name, m.algo.config), m.seed, m.runId, m.recording !== undefined);
+  if (run.recording) {
+    const data = tableFromIPC(await readFile(join(dir, DATA)));
+    run.recording.recorder.restore(m.recording as Parameters<typeof run.recording.recorder.restore>[0], data);
+  }
   run.env.loadState(m.envState as never);
   const algoArrays: Record<string, TypedArray> = {};
   for (const [k, v] of Object.entries(arrays)) if (k.startsWith("algo.")) algoArrays[k.slice(5)] = v;

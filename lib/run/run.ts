@@ -6,6 +6,7 @@ import type { VecEnv } from "../envs/vec-env.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { Rng } from "../random/rng.js";
 import { initBackend } from "../../native/index.js";
+import { RecordingVecEnv } from "../data/recording-env.js";
 import { currentDisplay, type Display, type TrainProgress } from "./display.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
@@ -96,6 +97,8 @@ export class Run {
   /** The env generator's state before construction: evaluation envs are built from it, so construction-time draws (a bandit's arm means) match training. */
   private readonly envInitState: readonly number[];
   private training = false;
+  /** The recording wrapper around the training env (when recording). */
+  readonly recording: RecordingVecEnv | undefined;
 
   constructor(
     readonly envConfig: EnvConfig,
@@ -103,6 +106,8 @@ export class Run {
     readonly algoSpec: AlgoSpec,
     readonly seed: number,
     id?: string,
+    /** Record every training step into `run.data` (Arrow). */
+    readonly record = true,
   ) {
     this.id = id ?? `run-${++runCounter}`;
     const master = Rng.fromSeed(seed);
@@ -110,9 +115,15 @@ export class Run {
     const algoRng = master.split();
     this.evalRng = master.split();
     this.envInitState = envRng.state();
-    this.env = makeVecEnv(envConfig.id, { ...envConfig.kwargs, n: envConfig.n, rng: envRng });
+    const env = makeVecEnv(envConfig.id, { ...envConfig.kwargs, n: envConfig.n, rng: envRng });
+    this.recording = record ? new RecordingVecEnv(env, this.id) : undefined;
+    this.env = this.recording ?? env;
     this.env.reset();
     this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng });
+    if (this.recording) {
+      const algo = this.algo;
+      this.recording.behavior = () => algo.behavior?.() ?? { policyVersion: algo.updates };
+    }
     this.log = new MetricsLog();
     this.episodes = new EpisodeTracker(this.env.numEnvs);
   }
@@ -130,6 +141,16 @@ export class Run {
   /** One row per update: step, wall time, episodic return/length, losses, KL, clip fraction, SPS, … (Arrow, a copy). */
   get metrics(): Table {
     return this.log.toArrow();
+  }
+
+  /**
+   * Every training transition so far as an Arrow table in the trajectory
+   * schema (one row per env copy per step; see `lib/data/schema.ts`). Shares
+   * memory with the recorded batches; empty when recording is off.
+   */
+  get data(): Table {
+    if (!this.recording) throw new Error("this run does not record its transitions: build it with .record(true) (the default)");
+    return this.recording.recorder.toTable();
   }
 
   /** The metrics store itself (columns as numbers, last row). */

@@ -159,3 +159,34 @@ test("until on evalReturn evaluates with evalEvery, and explains itself without 
   const evals = Array.from(run.metricsLog.column("evalReturn")).filter((v) => !Number.isNaN(v));
   assert.ok(evals.length >= 2, `evaluations ran: ${evals}`);
 });
+
+test("run.data records every training transition in the trajectory schema, and survives save/load", async () => {
+  const dir = await mkdtemp(join(tmpdir(), "trellis-data-"));
+  try {
+    const run = small(6).build();
+    await run.train({ steps: 300 });
+    const data = run.data;
+    assert.equal(data.numRows, 300);
+    for (const name of ["run_id", "episode_id", "t", "obs", "action", "reward", "terminated", "truncated", "next_obs", "behavior_logp", "value", "policy_version", "source"]) {
+      assert.ok(data.getChild(name), `column ${name}`);
+    }
+    // PPO's own log-probabilities and values are recorded, and rewards match the episode tracker's.
+    const logp = data.getChild("behavior_logp")!.toArray() as Float32Array;
+    assert.ok(logp.every((v) => Number.isFinite(v) && v <= 0));
+    const rewards = data.getChild("reward")!.toArray() as Float32Array;
+    assert.equal(rewards.reduce((a, b) => a + b, 0), 300, "CartPole pays 1 per step");
+    await run.save(join(dir, "ckpt"));
+    const loaded = await rl.load(join(dir, "ckpt"));
+    assert.equal(loaded.data.numRows, 300);
+    await loaded.train({ steps: 100 });
+    await run.train({ steps: 100 });
+    assert.equal(loaded.data.numRows, 400);
+    const ep = (t: typeof data) => Array.from(t.getChild("episode_id")!.toArray() as BigInt64Array, Number);
+    assert.deepEqual(ep(loaded.data), ep(run.data), "episode ids continue across save/load");
+    assert.deepEqual(Array.from(loaded.data.getChild("t")!.toArray() as Int32Array), Array.from(run.data.getChild("t")!.toArray() as Int32Array));
+    const noRecord = rl.env("CartPole-v1", { n: 2 }).algo(rl.ppo({ numSteps: 8, minibatches: 2 })).record(false).build();
+    assert.throws(() => noRecord.data, /does not record/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,117 @@
+import type { Frame } from "../envs/frame.js";
+import type { BoxSpace, Space } from "../envs/space.js";
+import type { VecEnv, VecEnvState, VecResetOptions } from "../envs/vec-env.js";
+import { TrajectoryRecorder } from "./recorder.js";
+
+/** What the acting policy knows about the actions of the step being recorded. */
+export interface BehaviorInfo {
+  readonly logp?: Float32Array;
+  readonly values?: Float32Array;
+  readonly policyVersion: number;
+}
+
+/** Rows buffered before the recorder turns them into one Arrow record batch. */
+const BATCH_ROWS = 65_536;
+
+/**
+ * A vector env that records every step it takes into a
+ * {@link TrajectoryRecorder}, transparently to the algorithm driving it:
+ * `step(actions)` copies the observations the actions were taken on, steps
+ * the wrapped env and appends one row per copy (next_obs = final observation
+ * for copies that finished). The acting policy's log-probabilities and values
+ * come from `behavior()` when set. Every buffer is the wrapped env's own.
+ */
+export class RecordingVecEnv implements VecEnv {
+  readonly recorder: TrajectoryRecorder;
+  /** Supplies the behavior log-probs/values of the step being taken (set by the run). */
+  behavior: (() => BehaviorInfo) | undefined;
+  private readonly prevObs: Float32Array;
+
+  constructor(
+    readonly inner: VecEnv,
+    runId: string,
+  ) {
+    this.recorder = TrajectoryRecorder.forEnv(inner, { runId, initialCapacity: Math.min(BATCH_ROWS, inner.numEnvs * 256) });
+    this.prevObs = new Float32Array(inner.numEnvs * inner.obsSize);
+  }
+
+  get id(): string {
+    return this.inner.id;
+  }
+  get numEnvs(): number {
+    return this.inner.numEnvs;
+  }
+  get observationSpace(): BoxSpace {
+    return this.inner.observationSpace;
+  }
+  get actionSpace(): Space {
+    return this.inner.actionSpace;
+  }
+  get obsSize(): number {
+    return this.inner.obsSize;
+  }
+  get actionSize(): number {
+    return this.inner.actionSize;
+  }
+  get maxEpisodeSteps(): number | undefined {
+    return this.inner.maxEpisodeSteps;
+  }
+  get stateLayout(): readonly string[] {
+    return this.inner.stateLayout;
+  }
+  get obs(): Float32Array {
+    return this.inner.obs;
+  }
+  get rewards(): Float32Array {
+    return this.inner.rewards;
+  }
+  get terminated(): Uint8Array {
+    return this.inner.terminated;
+  }
+  get truncated(): Uint8Array {
+    return this.inner.truncated;
+  }
+  get finalObs(): Float32Array {
+    return this.inner.finalObs;
+  }
+  get elapsed(): Int32Array {
+    return this.inner.elapsed;
+  }
+
+  reset(options?: VecResetOptions): Float32Array {
+    return this.inner.reset(options);
+  }
+
+  step(actions: Int32Array | Float32Array): void {
+    const inner = this.inner;
+    this.prevObs.set(inner.obs);
+    inner.step(actions);
+    const b = this.behavior?.();
+    this.recorder.record({
+      obs: this.prevObs,
+      actions,
+      rewards: inner.rewards,
+      terminated: inner.terminated,
+      truncated: inner.truncated,
+      nextObs: inner.obs,
+      finalObs: inner.finalObs,
+      ...(b?.logp ? { logp: b.logp } : {}),
+      ...(b?.values ? { values: b.values } : {}),
+      policyVersion: b?.policyVersion ?? 0,
+    });
+    if (this.recorder.pendingRows >= BATCH_ROWS) this.recorder.flush();
+  }
+
+  render(index?: number): Frame {
+    return this.inner.render(index);
+  }
+  getPhysicalState(index: number): number[] {
+    return this.inner.getPhysicalState(index);
+  }
+  saveState(): VecEnvState {
+    return this.inner.saveState();
+  }
+  loadState(state: VecEnvState): void {
+    this.inner.loadState(state);
+  }
+}
