@@ -24,3 +24,11 @@ export { reinforce, REINFORCE_DEFAULTS, type ReinforceConfig } from "./algos/rei
 export { VERSION } from "./version.js";
 export { trajectorySchema, TRAJECTORY_SOURCES } from "./data/schema.js";
 export { TrajectoryRecorder } from "./data/recorder.js";
+export { RecordingVecEnv } from "./data/recording-env.js";
+export { Dataset, openDataset, datasetFrom, type DatasetStats, type EpisodeSummary, type Minibatch as DatasetMinibatch, type Sampler } from "./data/dataset.js";
+export { episodeReturns } from "./credit/returns.js";
+export { tdErrors, lambdaReturns, episodeAdvantages } from "./credit/td.js";
+export { vtrace } from "./credit/vtrace.js";
+export { groupRelativeAdvantages } from "./credit/group-relative.js";
+export { withCreditColumns } from "./credit/columns.js";
+export { episodeLayout } from "./credit/episodes.js";

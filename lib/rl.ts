@@ -9,6 +9,7 @@ import { deviceReport, initBackend } from "../native/index.js";
 import { mlp, type HeadKind, type ModelPolicySpec, type MlpOptions } from "./policy/spec.js";
 import { RunBuilder, type EnvOptions } from "./run/builder.js";
 import { loadRun, saveRun } from "./run/checkpoint.js";
+import { datasetFrom, openDataset } from "./data/dataset.js";
 import type { Run } from "./run/run.js";
 
 /**
@@ -48,6 +49,8 @@ export const rl = {
   load: (dir: string): Promise<Run> => loadRun(dir),
   /** Saves a run (same as `run.save(dir)`). */
   save: (run: Run, dir: string): Promise<void> => saveRun(run, dir),
+  /** Trajectory datasets: `rl.dataset.open(path)` (Arrow IPC file/stream, Parquet, or a directory of shards), `rl.dataset.from(table)`. */
+  dataset: { open: openDataset, from: datasetFrom },
   /** Which TensorFlow.js backend runs, and why each faster one was skipped. */
   device: async () => {
     await initBackend();
