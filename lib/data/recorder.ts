@@ -9,7 +9,28 @@
  * - `flush()` copies the pending rows once into exact-size arrays owned by
  *   the returned `RecordBatch`; the recorder then reuses its buffers.
  * - `toTable()` flushes any pending rows (as `flush()` does) and returns a
- *   `Table` over all batches flushed so far, sharing their memory (no copy).
+ *   `Table` over all batches flushed so far, sharing their memory (no copy)
+ *   for the batches still in memory.
+ *
+ * Bounded memory (spilling): flushed batches are kept in memory up to
+ * `memoryLimitRows` rows (default {@link DEFAULT_MEMORY_LIMIT_ROWS}; the limit
+ * is in rows, about `8 × obsSize + 4 × actionSize + 40` bytes each). After
+ * each flush (and after `restore`), while the in-memory batches hold more rows
+ * than the limit, the oldest batch is appended to an Arrow IPC *stream* file
+ * (`RecordBatchStreamWriter`, written synchronously and incrementally: each
+ * spill appends that batch's messages, nothing is rewritten) and dropped from
+ * memory. The file lives in `spillDir` (default: a fresh directory under
+ * `os.tmpdir()`, created at the first spill); it is deleted (with the default
+ * directory) by `dispose()` or at process exit, whichever comes first.
+ * Pending (unflushed) rows are not counted: flush often enough (the
+ * `RecordingVecEnv` flushes every `min(batchRows, memoryLimitRows)` rows).
+ *
+ * Cost of reading spilled rows: Node has no memory mapping, so `toTable()`
+ * reads the whole spill file into one buffer (O(spilled bytes) of I/O and
+ * memory per call, not cached) and the returned table's spilled batches are
+ * zero-copy views of that buffer; the spilled rows come first, in recording
+ * order, followed by the in-memory batches. Callers that only need recent rows
+ * should keep the limit high enough or read `inMemoryRows`/`spilledRows`.
  */
 import {
   Data,
@@ -27,6 +48,10 @@ import {
   type Vector,
 } from "apache-arrow";
 import { TRAJECTORY_SOURCES, trajectorySchema, type TrajectorySource } from "./schema.js";
+import { SpillFile } from "./spill.js";
+
+/** Default `memoryLimitRows`: flushed rows kept in memory before older batches spill to disk. */
+export const DEFAULT_MEMORY_LIMIT_ROWS = 2_000_000;
 
 /** One step of all `n` copies of a vector env, as the env's typed arrays. */
 export interface RecordedStep {
@@ -72,6 +97,10 @@ export interface TrajectoryRecorderOptions {
   firstEpisodeId?: number;
   /** Rows of buffer allocated up front (default `numEnvs × 64`); buffers double when full. */
   initialCapacity?: number;
+  /** Flushed rows kept in memory; past it the oldest batches spill to disk (default {@link DEFAULT_MEMORY_LIMIT_ROWS}; `Infinity`: never spill; 0: spill every batch). */
+  memoryLimitRows?: number;
+  /** Directory of the spill file (default: a fresh directory under `os.tmpdir()`, removed with the file). A given directory is kept; only the file is removed. */
+  spillDir?: string;
 }
 
 /** The shape fields of a vector env, as `TrajectoryRecorder.forEnv` needs them. */
@@ -144,6 +173,13 @@ export class TrajectoryRecorder {
   private sourceIdx: Int8Array;
 
   private readonly batches: RecordBatch[] = [];
+  private inMemory = 0;
+  /** Flushed rows kept in memory before the oldest batches spill (see the module doc). */
+  readonly memoryLimitRows: number;
+  private readonly spillDir: string | undefined;
+  private spill: SpillFile | undefined;
+  private spilled = 0;
+  private disposed = false;
   private readonly runIdDictionary: Vector<Utf8>;
   private readonly sourceDictionary: Vector<Utf8>;
 
@@ -165,6 +201,10 @@ export class TrajectoryRecorder {
     for (let i = 0; i < numEnvs; i++) this.episodeOf[i] = first + i;
     this.tOf = new Int32Array(numEnvs);
     this.nextEpisode = first + numEnvs;
+    const limit = options.memoryLimitRows ?? DEFAULT_MEMORY_LIMIT_ROWS;
+    if (!(limit === Infinity || (Number.isInteger(limit) && limit >= 0))) throw new RangeError(`TrajectoryRecorder: memoryLimitRows must be an integer ≥ 0 or Infinity, got ${String(limit)}`);
+    this.memoryLimitRows = limit;
+    this.spillDir = options.spillDir;
 
     this.capacity = Math.max(8, Math.ceil(options.initialCapacity ?? numEnvs * 64));
     const c = this.capacity;
@@ -210,6 +250,26 @@ export class TrajectoryRecorder {
   /** Rows recorded in all. */
   get recordedRows(): number {
     return this.totalRows;
+  }
+
+  /** Flushed rows held in memory (≤ `memoryLimitRows` after every flush). */
+  get inMemoryRows(): number {
+    return this.inMemory;
+  }
+
+  /** Flushed rows spilled to the stream file. */
+  get spilledRows(): number {
+    return this.spilled;
+  }
+
+  /** Path of the spill file (undefined until the first spill). */
+  get spillPath(): string | undefined {
+    return this.spill?.path;
+  }
+
+  /** Bytes written to the spill file so far. */
+  get spilledBytes(): number {
+    return this.spill?.bytes ?? 0;
   }
 
   /** Current episode id of copy `i`. */
@@ -370,8 +430,56 @@ export class TrajectoryRecorder {
     this.nextObsNullCount = 0;
     this.valueNullCount = 0;
     this.rows = 0;
-    if (rows > 0) this.batches.push(batch);
+    if (rows > 0) {
+      this.batches.push(batch);
+      this.inMemory += rows;
+      this.enforceLimit();
+    }
     return batch;
+  }
+
+  /**
+   * A batch read back from IPC, rebound to this recorder's schema and, where
+   * their values match, to its own dictionary vectors: IPC file writers
+   * reject a second, separately built dictionary (a "replacement"), so every
+   * batch of `toTable()` must share one dictionary per column.
+   */
+  private adopt(batch: RecordBatch): RecordBatch {
+    const fields = this.schema.fields;
+    const children = batch.data.children.map((child, i) => {
+      const ours = fields[i]!.name === "run_id" ? this.runIdDictionary : fields[i]!.name === "source" ? this.sourceDictionary : undefined;
+      const theirs = child.dictionary;
+      if (!ours || !theirs || theirs === ours || theirs.length !== ours.length) return child;
+      for (let k = 0; k < ours.length; k++) if (theirs.get(k) !== ours.get(k)) return child;
+      return new Data(fields[i]!.type, child.offset, child.length, child.nullCount, child, child.children, ours);
+    });
+    return new RecordBatch(this.schema, makeData({ type: new Struct(fields), length: batch.numRows, children, nullCount: 0 }));
+  }
+
+  /** Spills the oldest in-memory batches while they hold more than `memoryLimitRows` rows. */
+  private enforceLimit(): void {
+    if (this.inMemory <= this.memoryLimitRows) return;
+    if (this.disposed) throw new Error("TrajectoryRecorder: disposed; cannot spill more rows");
+    this.spill ??= new SpillFile(this.spillDir);
+    let drop = 0;
+    while (this.inMemory > this.memoryLimitRows && drop < this.batches.length) {
+      const b = this.batches[drop++]!;
+      this.spill.write(b);
+      this.inMemory -= b.numRows;
+      this.spilled += b.numRows;
+    }
+    this.batches.splice(0, drop);
+  }
+
+  /**
+   * Deletes the spill file (and the default spill directory). Rows already
+   * spilled are gone: `toTable()` throws afterwards if there were any, and so
+   * does a flush that would need to spill. Idempotent; a recorder that never
+   * spilled keeps working.
+   */
+  dispose(): void {
+    this.disposed = true;
+    this.spill?.dispose();
   }
 
   /** Per-copy episode ids and step indices, for checkpoints (a copy). */
@@ -397,13 +505,30 @@ export class TrajectoryRecorder {
     this.valueNullCount = 0;
     for (const bits of [this.terminated, this.truncated, this.nextObsNulls, this.valueNulls]) bits.fill(0);
     this.batches.length = 0;
+    this.inMemory = 0;
+    // Start a fresh spill file: the table (which may come from this recorder's toTable()) holds its own copy of spilled rows.
+    this.spill?.dispose();
+    this.spill = undefined;
+    this.spilled = 0;
     // Batches read back from IPC carry an equal but separately built schema: rebind them to ours.
-    for (const b of table.batches) this.batches.push(new RecordBatch(this.schema, b.data));
+    for (const b of table.batches) {
+      if (b.numRows === 0) continue;
+      this.batches.push(this.adopt(b));
+      this.inMemory += b.numRows;
+    }
+    this.enforceLimit();
   }
 
-  /** Everything recorded, as a table over the flushed batches (flushes pending rows first; shares memory with the batches). */
+  /**
+   * Everything recorded, as a table over the flushed batches (flushes pending
+   * rows first; shares memory with the in-memory batches). Spilled rows are
+   * read back from the spill file first (see the module doc for the cost).
+   */
   toTable(): Table {
     if (this.rows > 0) this.flush();
-    return new Table(this.schema, this.batches);
+    if (this.spilled === 0) return new Table(this.schema, this.batches);
+    if (this.disposed || !this.spill) throw new Error("TrajectoryRecorder: disposed; its spilled rows were deleted");
+    const spilled = this.spill.readBatches().map((b) => this.adopt(b));
+    return new Table(this.schema, [...spilled, ...this.batches]);
   }
 }

@@ -10,8 +10,18 @@ export interface BehaviorInfo {
   readonly policyVersion: number;
 }
 
-/** Rows buffered before the recorder turns them into one Arrow record batch. */
+/** Rows buffered before the recorder turns them into one Arrow record batch (default). */
 const BATCH_ROWS = 65_536;
+
+/** Options of a {@link RecordingVecEnv}: batch size and the recorder's memory bound. */
+export interface RecordingOptions {
+  /** Rows per record batch (default 65 536); the env flushes every `min(batchRows, memoryLimitRows)` rows (at least one step). */
+  batchRows?: number;
+  /** Flushed rows kept in memory before the oldest batches spill to disk (see `TrajectoryRecorderOptions.memoryLimitRows`). */
+  memoryLimitRows?: number;
+  /** Directory of the spill file (see `TrajectoryRecorderOptions.spillDir`). */
+  spillDir?: string;
+}
 
 /**
  * A vector env that records every step it takes into a
@@ -26,12 +36,23 @@ export class RecordingVecEnv implements VecEnv {
   /** Supplies the behavior log-probs/values of the step being taken (set by the run). */
   behavior: (() => BehaviorInfo) | undefined;
   private readonly prevObs: Float32Array;
+  /** Pending rows that trigger a flush. */
+  private readonly flushRows: number;
 
   constructor(
     readonly inner: VecEnv,
     runId: string,
+    options: RecordingOptions = {},
   ) {
-    this.recorder = TrajectoryRecorder.forEnv(inner, { runId, initialCapacity: Math.min(BATCH_ROWS, inner.numEnvs * 256) });
+    const batchRows = options.batchRows ?? BATCH_ROWS;
+    if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`RecordingVecEnv: batchRows must be an integer ≥ 1, got ${String(batchRows)}`);
+    this.flushRows = Math.max(1, Math.min(batchRows, options.memoryLimitRows ?? Infinity));
+    this.recorder = TrajectoryRecorder.forEnv(inner, {
+      runId,
+      initialCapacity: Math.min(this.flushRows + inner.numEnvs, inner.numEnvs * 256),
+      ...(options.memoryLimitRows !== undefined ? { memoryLimitRows: options.memoryLimitRows } : {}),
+      ...(options.spillDir !== undefined ? { spillDir: options.spillDir } : {}),
+    });
     this.prevObs = new Float32Array(inner.numEnvs * inner.obsSize);
   }
 
@@ -99,7 +120,7 @@ export class RecordingVecEnv implements VecEnv {
       ...(b?.values ? { values: b.values } : {}),
       policyVersion: b?.policyVersion ?? 0,
     });
-    if (this.recorder.pendingRows >= BATCH_ROWS) this.recorder.flush();
+    if (this.recorder.pendingRows >= this.flushRows) this.recorder.flush();
   }
 
   render(index?: number): Frame {

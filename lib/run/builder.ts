@@ -1,6 +1,7 @@
 import type { AlgoSpec } from "../algos/algorithm.js";
 import type { EnvSource } from "../envs/custom.js";
 import { makeVecEnv } from "../envs/registry.js";
+import type { RecordingOptions } from "../data/recording-env.js";
 import { mlp, type PolicySpec } from "../policy/spec.js";
 import { Run, type EnvConfig } from "./run.js";
 
@@ -11,8 +12,8 @@ export interface RunBuilderConfig {
   readonly algo: AlgoSpec | undefined;
   readonly seed: number;
   readonly id: string | undefined;
-  /** Record every training transition into `run.data` (default true). */
-  readonly record: boolean;
+  /** Record every training transition into `run.data` (default true); options bound its memory. */
+  readonly record: boolean | RecordingOptions;
 }
 
 /** Options of `rl.env(id, options)`: copies, seed, time limit, then the env's own kwargs. */
@@ -62,8 +63,12 @@ export class RunBuilder<HasAlgo extends boolean = false> {
     return new RunBuilder<true>({ ...this.cfg, algo: spec });
   }
 
-  /** Whether `run.data` records every training transition as Arrow (default true). */
-  record(enabled: boolean): RunBuilder<HasAlgo> {
+  /**
+   * Whether `run.data` records every training transition as Arrow (default
+   * true). Options (which imply recording) bound its memory, e.g.
+   * `{ memoryLimitRows: 500_000 }`: older batches spill to an Arrow stream file.
+   */
+  record(enabled: boolean | RecordingOptions): RunBuilder<HasAlgo> {
     return new RunBuilder<HasAlgo>({ ...this.cfg, record: enabled });
   }
 

@@ -6,7 +6,7 @@ import type { VecEnv } from "../envs/vec-env.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { Rng } from "../random/rng.js";
 import { initBackend } from "../../native/index.js";
-import { RecordingVecEnv } from "../data/recording-env.js";
+import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js";
 import { currentDisplay, type Display, type TrainProgress } from "./display.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
@@ -106,8 +106,8 @@ export class Run {
     readonly algoSpec: AlgoSpec,
     readonly seed: number,
     id?: string,
-    /** Record every training step into `run.data` (Arrow). */
-    readonly record = true,
+    /** Record every training step into `run.data` (Arrow); options bound the recording's memory (see `RecordingOptions`). */
+    readonly record: boolean | RecordingOptions = true,
   ) {
     this.id = id ?? `run-${++runCounter}`;
     const master = Rng.fromSeed(seed);
@@ -116,7 +116,7 @@ export class Run {
     this.evalRng = master.split();
     this.envInitState = envRng.state();
     const env = makeVecEnv(envConfig.id, { ...envConfig.kwargs, n: envConfig.n, rng: envRng });
-    this.recording = record ? new RecordingVecEnv(env, this.id) : undefined;
+    this.recording = record ? new RecordingVecEnv(env, this.id, record === true ? {} : record) : undefined;
     this.env = this.recording ?? env;
     this.env.reset();
     this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng });
@@ -379,5 +379,6 @@ export class Run {
 
   dispose(): void {
     this.algo.dispose();
+    this.recording?.recorder.dispose();
   }
 }
