@@ -32,3 +32,4 @@ export { vtrace } from "./credit/vtrace.js";
 export { groupRelativeAdvantages } from "./credit/group-relative.js";
 export { withCreditColumns } from "./credit/columns.js";
 export { episodeLayout } from "./credit/episodes.js";
+export { fromD4rl, toD4rl, openHfDataset, saveHfDataset, readMinariArrow, writeMinariArrow } from "./data/interop/index.js";

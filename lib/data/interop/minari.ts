@@ -1,0 +1,230 @@
+/**
+ * Minari's Arrow storage ⇄ the trajectory schema (flat Box observations;
+ * Discrete or flat Box actions).
+ *
+ * Minari's `ArrowStorage` writes each episode with pyarrow's
+ * `write_dataset(..., format="arrow", partitioning=["episode_id"])` under
+ * `<dataset>/data/`: one directory per episode, named by its id, holding
+ * `part-0.arrow` (an Arrow IPC file; the partition column episode_id is not
+ * stored in it) and a `metadata.json` (`{ id, total_steps }`). An episode of
+ * n steps has n + 1 rows: `observations` holds obs_0 … obs_n, while
+ * `actions`, `rewards`, `terminations`, `truncations` are padded with one
+ * zero row at the end. `data/metadata.json` holds dataset metadata
+ * (`data_format`, `total_episodes`, `total_steps`, …).
+ *
+ * Mapping: trajectory row t of an episode takes obs_t, action_t, reward_t,
+ * the flags of step t, and next_obs = obs_{t+1}.
+ */
+import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Bool, DataType, Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data } from "apache-arrow";
+import * as pq from "parquet-wasm";
+import { Dataset } from "../dataset.js";
+import { META_ENV_ID } from "../schema.js";
+import { episodeRuns, flatFromTable, readNumericColumn, tableFromFlat, type FlatTrajectory, type NumericColumn, type TableMetaOptions } from "./common.js";
+
+const MINARI_COLUMNS = ["observations", "actions", "rewards", "terminations", "truncations"] as const;
+
+async function isDir(path: string): Promise<boolean> {
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
+}
+
+/** Episode id of a partition directory name (`7` or hive-style `episode_id=7`), or undefined. */
+function partitionId(name: string): number | undefined {
+  const m = /^(?:episode_id=)?(\d+)$/.exec(name);
+  return m ? Number(m[1]) : undefined;
+}
+
+async function readEpisodeFile(path: string): Promise<Table> {
+  const buf = await readFile(path);
+  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  try {
+    if (path.toLowerCase().endsWith(".parquet")) return tableFromIPC(pq.readParquet(bytes).intoIPCStream());
+    return tableFromIPC(bytes);
+  } catch (error) {
+    throw new Error(`${path}: not a readable Arrow IPC or Parquet file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+}
+
+export interface ReadMinariOptions extends TableMetaOptions {
+  /** Discrete actions (default: the actions column holds integer scalars). */
+  discrete?: boolean;
+}
+
+/**
+ * Reads a Minari Arrow (or Parquet) dataset: `dir` is the dataset directory
+ * (holding `data/`) or the `data/` directory itself. Episodes are read in
+ * ascending id order.
+ */
+export async function readMinariArrow(dir: string, options: ReadMinariOptions = {}): Promise<Dataset> {
+  const dataDir = (await isDir(join(dir, "data"))) ? join(dir, "data") : dir;
+  const episodes = (await readdir(dataDir, { withFileTypes: true }))
+    .filter((e) => e.isDirectory() && partitionId(e.name) !== undefined)
+    .map((e) => ({ id: partitionId(e.name)!, path: join(dataDir, e.name) }))
+    .sort((x, y) => x.id - y.id);
+  if (!episodes.length) throw new Error(`readMinariArrow(${dir}): no episode directories (named by episode id) in ${dataDir}`);
+  let envId = options.envId;
+  if (envId === undefined) {
+    try {
+      const meta = JSON.parse(await readFile(join(dataDir, "metadata.json"), "utf8")) as Record<string, unknown>;
+      const spec = typeof meta.env_spec === "string" ? (JSON.parse(meta.env_spec) as { id?: unknown }) : undefined;
+      envId = typeof spec?.id === "string" ? spec.id : typeof meta[META_ENV_ID] === "string" ? (meta[META_ENV_ID] as string) : "";
+    } catch {
+      envId = "";
+    }
+  }
+  const parts: Array<{ id: number; obs: NumericColumn; actions: NumericColumn; rewards: NumericColumn; term: NumericColumn; trunc: NumericColumn; intActions: boolean }> = [];
+  for (const ep of episodes) {
+    const files = (await readdir(ep.path)).filter((n) => !n.startsWith("_") && !n.startsWith(".") && n !== "metadata.json" && /\.(arrow|feather|ipc|parquet)$/i.test(n)).sort();
+    if (!files.length) throw new Error(`readMinariArrow: episode directory ${ep.path} holds no .arrow/.parquet file`);
+    const tables = await Promise.all(files.map((f) => readEpisodeFile(join(ep.path, f))));
+    const batches = tables.flatMap((t) => t.batches.map((b) => new RecordBatch(tables[0]!.schema, b.data)));
+    const table = new Table(tables[0]!.schema, batches);
+    const missing = MINARI_COLUMNS.filter((c) => table.getChild(c) === null);
+    if (missing.length) throw new Error(`readMinariArrow: ${join(ep.path, files[0]!)} lacks Minari columns: ${missing.join(", ")} (has ${table.schema.fields.map((f) => f.name).join(", ")})`);
+    const col = (name: string) => readNumericColumn(table.getChild(name)!, `readMinariArrow: ${ep.path} column ${name}`);
+    const actionsType = table.getChild("actions")!.type as DataType;
+    const actions = col("actions");
+    parts.push({
+      id: ep.id,
+      obs: col("observations"),
+      actions,
+      rewards: col("rewards"),
+      term: col("terminations"),
+      trunc: col("truncations"),
+      intActions: actions.kind === "int" && !DataType.isFixedSizeList(actionsType) && !DataType.isList(actionsType),
+    });
+  }
+  const d = parts[0]!.obs.width;
+  const discrete = options.discrete ?? parts[0]!.intActions;
+  const a = discrete ? 1 : parts[0]!.actions.width;
+  let rows = 0;
+  for (const p of parts) {
+    const m = p.obs.values.length / Math.max(d, 1);
+    if (p.obs.width !== d) throw new RangeError(`readMinariArrow: episode ${p.id} has observations of width ${p.obs.width}, episode ${parts[0]!.id} of width ${d}`);
+    if (p.actions.width !== (discrete ? 1 : a)) throw new RangeError(`readMinariArrow: episode ${p.id} has actions of width ${p.actions.width}, expected ${a}`);
+    if (m < 1) throw new RangeError(`readMinariArrow: episode ${p.id} has no observations`);
+    for (const [name, c] of [["actions", p.actions], ["rewards", p.rewards], ["terminations", p.term], ["truncations", p.trunc]] as const) {
+      if (c.values.length / c.width !== m) throw new RangeError(`readMinariArrow: episode ${p.id} has ${m} observations but ${c.values.length / c.width} ${name} rows (Minari pads them to the observations' length)`);
+    }
+    rows += m - 1;
+  }
+  const flat: FlatTrajectory = {
+    rows,
+    obsSize: d,
+    actionSize: a,
+    discrete,
+    obs: new Float32Array(rows * d),
+    actions: discrete ? new Int32Array(rows) : new Float32Array(rows * a),
+    rewards: new Float32Array(rows),
+    terminated: new Uint8Array(rows),
+    truncated: new Uint8Array(rows),
+    nextObs: new Float32Array(rows * d),
+    episodeIds: new Float64Array(rows),
+    t: new Int32Array(rows),
+  };
+  let r = 0;
+  for (const p of parts) {
+    const n = p.obs.values.length / d - 1;
+    for (let t = 0; t < n; t++, r++) {
+      flat.obs.set(p.obs.values.subarray(t * d, (t + 1) * d), r * d);
+      flat.nextObs.set(p.obs.values.subarray((t + 1) * d, (t + 2) * d), r * d);
+      flat.actions.set(p.actions.values.subarray(t * a, (t + 1) * a), r * a);
+      flat.rewards[r] = p.rewards.values[t]!;
+      flat.terminated[r] = p.term.values[t] ? 1 : 0;
+      flat.truncated[r] = p.trunc.values[t] ? 1 : 0;
+      flat.episodeIds[r] = p.id;
+      flat.t[r] = t;
+    }
+  }
+  return new Dataset(tableFromFlat(flat, { ...options, envId }));
+}
+
+export interface WriteMinariOptions {
+  /** `dataset_id` in data/metadata.json (default "trellis/dataset-v0"). */
+  datasetId?: string;
+}
+
+/**
+ * Writes a trajectory table (or dataset) in Minari's Arrow layout under `dir`
+ * (`dir/data/<episode_id>/part-0.arrow` + `metadata.json`, and
+ * `dir/data/metadata.json`). Rows are ordered by (episode_id, t); each
+ * episode's n + 1 observations are its rows' obs plus the last row's
+ * next_obs, which must therefore not be null (record with `finalObs`).
+ * Observations, actions and rewards are written as float32, flags as bool.
+ */
+export async function writeMinariArrow(source: Table | Dataset, dir: string, options: WriteMinariOptions = {}): Promise<void> {
+  const table = source instanceof Dataset ? source.table : source;
+  const flat = flatFromTable(table, "writeMinariArrow");
+  const d = flat.obsSize;
+  const a = flat.actionSize;
+  const runs = episodeRuns(flat.episodeIds);
+  for (const [lo, hi] of runs) {
+    if (flat.nextObsValid && !flat.nextObsValid[hi - 1]) {
+      throw new Error(`writeMinariArrow: episode ${flat.episodeIds[lo]}'s last row (t = ${flat.t[hi - 1]}) has a null next_obs; Minari needs each episode's final observation`);
+    }
+  }
+  const ids = new Set(runs.map(([lo]) => flat.episodeIds[lo]!));
+  if (ids.size !== runs.length) throw new Error("writeMinariArrow: an episode id occurs in separate runs of rows");
+  const f32List = (size: number) => new FixedSizeList(size, new Field("item", new Float32(), false));
+  const fields = [
+    new Field("observations", f32List(d), false),
+    new Field("actions", flat.discrete ? new Int32() : f32List(a), false),
+    new Field("rewards", new Float32(), false),
+    new Field("terminations", new Bool(), false),
+    new Field("truncations", new Bool(), false),
+  ];
+  const schema = new Schema(fields);
+  const dataDir = join(dir, "data");
+  await mkdir(dataDir, { recursive: true });
+  let totalSteps = 0;
+  let maxId = -1;
+  for (const [lo, hi] of runs) {
+    const id = flat.episodeIds[lo]!;
+    const n = hi - lo;
+    const m = n + 1;
+    const obs = new Float32Array(m * d);
+    obs.set(flat.obs.subarray(lo * d, hi * d));
+    obs.set(flat.nextObs.subarray((hi - 1) * d, hi * d), n * d);
+    const actions = flat.discrete ? new Int32Array(m) : new Float32Array(m * a);
+    actions.set(flat.actions.subarray(lo * a, hi * a));
+    const rewards = new Float32Array(m);
+    rewards.set(flat.rewards.subarray(lo, hi));
+    const bits = (flags: Uint8Array) => {
+      const out = new Uint8Array((m + 7) >> 3);
+      for (let i = 0; i < n; i++) if (flags[lo + i]) out[i >> 3]! |= 1 << (i & 7);
+      return out;
+    };
+    const list = (i: number, values: Float32Array, size: number) => {
+      const type = fields[i]!.type as FixedSizeList<Float32>;
+      return makeData({ type, length: m, child: makeData({ type: type.children[0]!.type, length: m * size, data: values }) });
+    };
+    const children: Data[] = [
+      list(0, obs, d),
+      flat.discrete ? makeData({ type: new Int32(), length: m, data: actions as Int32Array }) : list(1, actions as Float32Array, a),
+      makeData({ type: new Float32(), length: m, data: rewards }),
+      makeData({ type: new Bool(), length: m, data: bits(flat.terminated) }),
+      makeData({ type: new Bool(), length: m, data: bits(flat.truncated) }),
+    ];
+    const struct = makeData({ type: new Struct(fields), length: m, children, nullCount: 0 });
+    const episodeDir = join(dataDir, String(id));
+    await mkdir(episodeDir, { recursive: true });
+    await writeFile(join(episodeDir, "part-0.arrow"), tableToIPC(new Table(schema, [new RecordBatch(schema, struct)]), "file"));
+    await writeFile(join(episodeDir, "metadata.json"), JSON.stringify({ id, total_steps: n }));
+    totalSteps += n;
+    maxId = Math.max(maxId, id);
+  }
+  const envId = table.schema.metadata.get(META_ENV_ID) ?? "";
+  const metadata = {
+    data_format: "arrow",
+    dataset_id: options.datasetId ?? "trellis/dataset-v0",
+    total_episodes: maxId + 1,
+    total_steps: totalSteps,
+    env_spec: envId ? JSON.stringify({ id: envId }) : null,
+    [META_ENV_ID]: envId,
+  };
+  await writeFile(join(dataDir, "metadata.json"), JSON.stringify(metadata, null, 2) + "\n");
+}
