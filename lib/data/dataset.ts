@@ -13,9 +13,8 @@
  * - `filter` / `select` / `split` gather the chosen rows into new buffers.
  * - `sampler().next()` copies only the gathered rows (into fresh typed arrays).
  */
-import { randomBytes } from "node:crypto";
-import { open, readFile, readdir, rename, rm, stat } from "node:fs/promises";
-import { basename, dirname, extname, join } from "node:path";
+import { readFile, readdir, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
 import {
   DataType,
   Field,
@@ -31,7 +30,7 @@ import {
   type Vector,
 } from "apache-arrow";
 import * as pq from "parquet-wasm";
-import { writeFileSynced } from "../run/atomic-dir.js";
+import { writeFileAtomic } from "../run/atomic-dir.js";
 import type { Rng } from "../random/rng.js";
 
 /** One episode of a dataset, as `filter` sees it. */
@@ -741,23 +740,6 @@ export class Dataset {
   }
 }
 
-/** Writes `data` to `path` atomically: a temp sibling is written and fsynced, then renamed over `path`, then the directory fsynced. */
-export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
-  try {
-    await writeFileSynced(tmp, data);
-    await rename(tmp, path);
-  } catch (error) {
-    await rm(tmp, { force: true });
-    throw error;
-  }
-  const fh = await open(dir, "r");
-  try {
-    await fh.sync();
-  } catch {
-    // Some filesystems refuse fsync on directories; the rename is still atomic.
-  } finally {
-    await fh.close();
-  }
-}
+
+/** Atomic file write (temp sibling + fsync + rename), shared with checkpoints. */
+export { writeFileAtomic };

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { mkdir, open, readdir, rename, rm, stat } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 
@@ -48,6 +49,20 @@ export async function writeFileSynced(path: string, data: Uint8Array | string): 
   } finally {
     await fh.close();
   }
+}
+
+/** Writes `data` to `path` atomically: a temp sibling is written and fsynced, then renamed over `path`, then the directory fsynced. */
+export async function writeFileAtomic(path: string, data: Uint8Array): Promise<void> {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.tmp-${process.pid}-${randomBytes(4).toString("hex")}`);
+  try {
+    await writeFileSynced(tmp, data);
+    await rename(tmp, path);
+  } catch (error) {
+    await rm(tmp, { force: true });
+    throw error;
+  }
+  await fsyncPath(dir);
 }
 
 async function fsyncPath(path: string): Promise<void> {

@@ -250,20 +250,7 @@ export function flatFromTable(table: Table, where: string, sort = true): FlatTra
   const a = discrete ? 1 : action.width;
   const order = Array.from({ length: rows }, (_, i) => i);
   if (sort) order.sort((x, y) => ep.values[x]! - ep.values[y]! || tc.values[x]! - tc.values[y]! || x - y);
-  const flat: FlatTrajectory = {
-    rows,
-    obsSize: d,
-    actionSize: a,
-    discrete,
-    obs: new Float32Array(rows * d),
-    actions: discrete ? new Int32Array(rows) : new Float32Array(rows * a),
-    rewards: new Float32Array(rows),
-    terminated: new Uint8Array(rows),
-    truncated: new Uint8Array(rows),
-    nextObs: new Float32Array(rows * d),
-    episodeIds: new Float64Array(rows),
-    t: new Int32Array(rows),
-  };
+  const flat = allocFlat(rows, d, a, discrete);
   const nextValid = next ? new Uint8Array(rows).fill(1) : new Uint8Array(rows);
   order.forEach((src, r) => {
     for (let j = 0; j < d; j++) flat.obs[r * d + j] = obs.values[src * d + j]!;
@@ -295,3 +282,21 @@ export function episodeRuns(episodeIds: Float64Array): Array<[number, number]> {
   return runs;
 }
 
+
+/** A zero-filled {@link FlatTrajectory} of `rows` rows. */
+export function allocFlat(rows: number, obsSize: number, actionSize: number, discrete: boolean): FlatTrajectory {
+  return {
+    rows,
+    obsSize,
+    actionSize,
+    discrete,
+    obs: new Float32Array(rows * obsSize),
+    actions: discrete ? new Int32Array(rows) : new Float32Array(rows * actionSize),
+    rewards: new Float32Array(rows),
+    terminated: new Uint8Array(rows),
+    truncated: new Uint8Array(rows),
+    nextObs: new Float32Array(rows * obsSize),
+    episodeIds: new Float64Array(rows),
+    t: new Int32Array(rows),
+  };
+}

@@ -21,7 +21,7 @@ import { Bool, DataType, Field, FixedSizeList, Float32, Int32, RecordBatch, Sche
 import * as pq from "parquet-wasm";
 import { Dataset } from "../dataset.js";
 import { META_ENV_ID } from "../schema.js";
-import { episodeRuns, flatFromTable, readNumericColumn, tableFromFlat, type FlatTrajectory, type NumericColumn, type TableMetaOptions } from "./common.js";
+import { allocFlat, episodeRuns, flatFromTable, readNumericColumn, tableFromFlat, type FlatTrajectory, type NumericColumn, type TableMetaOptions } from "./common.js";
 
 const MINARI_COLUMNS = ["observations", "actions", "rewards", "terminations", "truncations"] as const;
 
@@ -112,20 +112,7 @@ export async function readMinariArrow(dir: string, options: ReadMinariOptions = 
     }
     rows += m - 1;
   }
-  const flat: FlatTrajectory = {
-    rows,
-    obsSize: d,
-    actionSize: a,
-    discrete,
-    obs: new Float32Array(rows * d),
-    actions: discrete ? new Int32Array(rows) : new Float32Array(rows * a),
-    rewards: new Float32Array(rows),
-    terminated: new Uint8Array(rows),
-    truncated: new Uint8Array(rows),
-    nextObs: new Float32Array(rows * d),
-    episodeIds: new Float64Array(rows),
-    t: new Int32Array(rows),
-  };
+  const flat = allocFlat(rows, d, a, discrete);
   let r = 0;
   for (const p of parts) {
     const n = p.obs.values.length / d - 1;
