@@ -3,13 +3,14 @@ import { ppo } from "./algos/ppo.js";
 import { dqn } from "./algos/dqn.js";
 import { sac } from "./algos/sac.js";
 import { reinforce } from "./algos/reinforce.js";
+import { bc } from "./algos/bc.js";
 import type { EnvSource } from "./envs/custom.js";
 import { knownEnvIds, makeEnv, makeVecEnv, registerEnv } from "./envs/registry.js";
 import { deviceReport, initBackend } from "../native/index.js";
 import { mlp, type HeadKind, type ModelPolicySpec, type MlpOptions } from "./policy/spec.js";
-import { RunBuilder, type EnvOptions } from "./run/builder.js";
+import { RunBuilder, type EnvOptions, type OfflineOptions } from "./run/builder.js";
 import { loadRun, saveRun } from "./run/checkpoint.js";
-import { datasetFrom, openDataset } from "./data/dataset.js";
+import { datasetFrom, openDataset, type Dataset } from "./data/dataset.js";
 import type { Run } from "./run/run.js";
 
 /**
@@ -45,6 +46,13 @@ export const rl = {
   dqn,
   sac,
   reinforce,
+  /** Behavior cloning from the dataset of `rl.offline(dataset)`: one Adam step on one minibatch per update. */
+  bc,
+  /**
+   * Starts a run builder that trains from a dataset: `rl.offline(dataset).algo(rl.bc()).build()`.
+   * Its env (the dataset's `trellis.env_id` unless `env` is given) is used by `evaluate()` only.
+   */
+  offline: (dataset: Dataset, options?: OfflineOptions): RunBuilder<false> => RunBuilder.offline(dataset, options),
   /** Loads a run saved with `run.save(dir)`. */
   load: (dir: string): Promise<Run> => loadRun(dir),
   /** Saves a run (same as `run.save(dir)`). */

@@ -1,3 +1,4 @@
+import type { Dataset } from "../data/dataset.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
@@ -11,6 +12,8 @@ export interface AlgoContext {
   readonly policy: PolicySpec;
   /** The algorithm's own stream (weight init, sampling, shuffles). */
   readonly rng: Rng;
+  /** The dataset of an offline run (`rl.offline(dataset)`); online algorithms ignore it. */
+  readonly dataset?: Dataset;
 }
 
 /** Binary arrays and JSON that make up an algorithm's checkpoint. */
@@ -39,6 +42,12 @@ export interface AlgoInstance {
   readonly logEvery?: number;
   /** One vector-env step; returns the update's metrics when an update happened during it. */
   step(): UpdateMetrics | null;
+  /**
+   * Metrics accumulated since the last row that `step()` returned (methods
+   * that report every few updates), or null; the run calls it when
+   * `train({ updates })` stops between two rows.
+   */
+  flushMetrics?(): UpdateMetrics | null;
   /** Log-probabilities and values of the actions of the env step being taken (for recorded trajectories). */
   behavior?(): { readonly logp?: Float32Array; readonly values?: Float32Array; readonly policyVersion: number };
   /** Greedy (or mean) actions for evaluation. */
@@ -56,6 +65,8 @@ export interface AlgoInstance {
 export interface AlgoSpec<C = unknown> {
   readonly name: string;
   readonly config: C;
-  check(env: VecEnv, policy: PolicySpec): string[];
+  /** Trains from a dataset (`rl.offline(dataset)`) instead of stepping the env. */
+  readonly offline?: boolean;
+  check(env: VecEnv, policy: PolicySpec, dataset?: Dataset): string[];
   create(ctx: AlgoContext): AlgoInstance;
 }

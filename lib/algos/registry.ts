@@ -4,6 +4,7 @@ import { ppo } from "./ppo.js";
 import { dqn } from "./dqn.js";
 import { sac } from "./sac.js";
 import { reinforce } from "./reinforce.js";
+import { bc } from "./bc.js";
 
 type AlgoFactory = (config: any) => AlgoSpec;
 
@@ -13,6 +14,7 @@ const factories = new Map<string, AlgoFactory>([
   ["dqn", dqn],
   ["sac", sac],
   ["reinforce", reinforce],
+  ["bc", bc],
 ]);
 
 /** Registers an algorithm name so saved runs that use it can be loaded. */

@@ -14,7 +14,7 @@
  * - `sampler().next()` copies only the gathered rows (into fresh typed arrays).
  */
 import { readFile, readdir, stat } from "node:fs/promises";
-import { extname, join } from "node:path";
+import { extname, join, resolve } from "node:path";
 import {
   DataType,
   Field,
@@ -113,6 +113,17 @@ export interface Sampler {
   /** Epochs started so far. */
   readonly epoch: number;
   next(): Minibatch;
+  /** The position in the current epoch's shuffle (the rng's state is the caller's), for checkpoints. */
+  saveState(): SamplerState;
+  /** Continues from a {@link SamplerState} of a sampler over the same rows and batch size. */
+  loadState(state: SamplerState): void;
+}
+
+/** Where a {@link Sampler} is: epochs started, batches drawn in the current one, and the row arrangement (empty before the first draw). */
+export interface SamplerState {
+  epoch: number;
+  cursor: number;
+  perm: Int32Array;
 }
 
 export type DatasetFormat = "arrow" | "parquet";
@@ -303,7 +314,7 @@ export async function openDataset(path: string, options: OpenOptions = {}): Prom
     table = await readTableFile(path);
   }
   if (options.validate ?? true) assertTrajectorySchema(table.schema, path);
-  return new Dataset(table);
+  return new Dataset(table, resolve(path));
 }
 
 /** A dataset over an in-memory table (checked against the trajectory schema unless `validate` is false). */
@@ -545,11 +556,14 @@ const DEFAULT_SAMPLE_COLUMNS = ["obs", "action", "reward", "terminated", "trunca
 export class Dataset {
   /** The rows, one per step. */
   readonly table: Table;
+  /** The absolute path it was opened from (`openDataset`); undefined for in-memory and derived datasets. */
+  readonly path: string | undefined;
   private index?: EpisodeIndex;
 
   /** Wraps `table` as is, except that dictionary columns are made to share one dictionary (see {@link unifyDictionaries}). */
-  constructor(table: Table) {
+  constructor(table: Table, path?: string) {
     this.table = unifyDictionaries(table);
+    this.path = path;
   }
 
   /** Rows (steps) in the dataset. */
@@ -723,6 +737,15 @@ export class Dataset {
           if (g.valid) batch.valid[name] = g.valid;
         });
         return batch;
+      },
+      saveState(): SamplerState {
+        return { epoch, cursor, perm: perm ? perm.slice() : new Int32Array(0) };
+      },
+      loadState(state: SamplerState): void {
+        if (state.perm.length !== 0 && state.perm.length !== n) throw new RangeError(`Dataset.sampler: saved state covers ${state.perm.length} rows, this dataset has ${n}`);
+        perm = state.perm.length ? Int32Array.from(state.perm) : undefined;
+        cursor = state.cursor;
+        epoch = state.epoch;
       },
     };
   }

@@ -2,6 +2,8 @@ import type { AlgoSpec } from "../algos/algorithm.js";
 import type { EnvSource } from "../envs/custom.js";
 import { makeVecEnv } from "../envs/registry.js";
 import type { RecordingOptions } from "../data/recording-env.js";
+import { Dataset } from "../data/dataset.js";
+import { META_ENV_ID } from "../data/schema.js";
 import { mlp, type PolicySpec } from "../policy/spec.js";
 import { Run, type EnvConfig } from "./run.js";
 
@@ -14,6 +16,19 @@ export interface RunBuilderConfig {
   readonly id: string | undefined;
   /** Record every training transition into `run.data` (default true); options bound its memory. */
   readonly record: boolean | RecordingOptions;
+  /** The dataset of an offline run (`rl.offline(dataset)`). */
+  readonly dataset?: Dataset;
+}
+
+/** Options of `rl.offline(dataset, options)`. */
+export interface OfflineOptions {
+  /** The env that evaluates the trained policy (default: the dataset's `trellis.env_id` schema metadata). */
+  env?: string | EnvSource;
+  /** Seed of weight init, minibatch shuffles and evaluation (default 0). */
+  seed?: number;
+  /** Override the evaluation env's time limit. */
+  maxEpisodeSteps?: number;
+  [kwarg: string]: unknown;
 }
 
 /** Options of `rl.env(id, options)`: copies, seed, time limit, then the env's own kwargs. */
@@ -53,6 +68,17 @@ export class RunBuilder<HasAlgo extends boolean = false> {
     return new RunBuilder({ env: { id: env, n, seed, kwargs }, policy: mlp([64, 64]), algo: undefined, seed, id: undefined, record: true });
   }
 
+  /** @internal */
+  static offline(dataset: Dataset, options: OfflineOptions = {}): RunBuilder<false> {
+    if (!(dataset instanceof Dataset)) throw new TypeError("rl.offline(dataset): expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
+    const { env, seed = 0, ...kwargs } = options;
+    const id = env ?? dataset.table.schema.metadata.get(META_ENV_ID);
+    if (id === undefined || id === "") {
+      throw new Error(`rl.offline(dataset): the dataset's schema names no env (metadata ${META_ENV_ID}); pass the env that evaluates the policy: rl.offline(dataset, { env: "CartPole-v1" })`);
+    }
+    return new RunBuilder({ env: { id, n: 1, seed, kwargs }, policy: mlp([64, 64]), algo: undefined, seed, id: undefined, record: false, dataset });
+  }
+
   /** The policy architecture, e.g. `rl.mlp([64, 64])` (default). */
   policy(spec: PolicySpec): RunBuilder<HasAlgo> {
     return new RunBuilder<HasAlgo>({ ...this.cfg, policy: spec });
@@ -84,7 +110,7 @@ export class RunBuilder<HasAlgo extends boolean = false> {
 
   /** Checks everything, reports every problem at once, and builds the run. */
   build(this: RunBuilder<true>): Run {
-    const { env, policy, algo, seed, id, record } = this.cfg;
+    const { env, policy, algo, seed, id, record, dataset } = this.cfg;
     const problems: string[] = [];
     if (!algo) problems.push("algo: no algorithm chosen; add .algo(rl.ppo()) before .build()");
     if (!Number.isInteger(env.n) || env.n < 1) problems.push(`env.n: expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`);
@@ -92,8 +118,9 @@ export class RunBuilder<HasAlgo extends boolean = false> {
     if (problems.length) throw new RunConfigError(problems);
     // A probe copy tells the algorithm the spaces (and surfaces unknown ids and bad kwargs early).
     const probe = makeVecEnv(env.id, { ...env.kwargs, n: env.n, seed });
-    problems.push(...algo!.check(probe, policy));
+    if (dataset && !algo!.offline) problems.push(`algo: ${algo!.name} learns by stepping the env; a run built with rl.offline(dataset) needs an offline algorithm such as rl.bc()`);
+    problems.push(...algo!.check(probe, policy, dataset));
     if (problems.length) throw new RunConfigError(problems);
-    return new Run(env, policy, algo!, seed, id, record);
+    return new Run(env, policy, algo!, seed, id, dataset ? false : record, dataset);
   }
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { tableFromIPC, tableToIPC } from "apache-arrow";
 import type { AlgoState } from "../algos/algorithm.js";
 import { algoFromConfig } from "../algos/registry.js";
+import { Dataset, openDataset } from "../data/dataset.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { VERSION } from "../version.js";
 import { recoverDir, writeDirAtomic, writeFileSynced } from "./atomic-dir.js";
@@ -15,6 +16,7 @@ const MANIFEST = "run.json";
 const ARRAYS = "arrays.bin";
 const METRICS = "metrics.arrow";
 const DATA = "data.arrow";
+const DATASET = "dataset.arrow";
 
 type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 const DTYPES = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array, float64: Float64Array } as const;
@@ -40,6 +42,8 @@ interface Manifest {
   run: unknown;
   /** Recorder counters when the run records its transitions (saved in data.arrow). */
   recording?: unknown;
+  /** An offline run's dataset: the file it was opened from, or `dataset.arrow` in the checkpoint; `rows` guards against a changed file. */
+  dataset?: { path?: string; file?: string; rows: number };
   envState: unknown;
   algoState: unknown;
   arrays: Record<string, { dtype: DType; offset: number; length: number }>;
@@ -84,16 +88,19 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
     algo: { name: run.algoSpec.name, config: run.algoSpec.config },
     run: run.runState(),
     ...(run.recording ? { recording: run.recording.recorder.saveCounters() } : {}),
+    ...(run.dataset ? { dataset: run.dataset.path ? { path: run.dataset.path, rows: run.dataset.numSteps } : { file: DATASET, rows: run.dataset.numSteps } } : {}),
     envState,
     algoState: algoState.json,
     arrays: index,
   };
   const metrics = tableToIPC(run.metrics, "file");
   const data = run.recording ? tableToIPC(run.data, "file") : undefined;
+  const datasetBytes = run.dataset && !run.dataset.path ? tableToIPC(run.dataset.table, "file") : undefined;
   await writeDirAtomic(dir, async (tmp) => {
     await writeFileSynced(join(tmp, ARRAYS), blob);
     await writeFileSynced(join(tmp, METRICS), metrics);
     if (data) await writeFileSynced(join(tmp, DATA), data);
+    if (datasetBytes) await writeFileSynced(join(tmp, DATASET), datasetBytes);
     await writeFileSynced(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1));
   });
 }
@@ -128,7 +135,17 @@ export async function loadRun(dir: string): Promise<Run> {
     arrays[name] = new Ctor(copy.buffer);
   }
   const envConfig: EnvConfig = { id: m.env.id, n: m.env.n, seed: m.env.seed, kwargs: m.env.kwargs };
-  const run = new Run(envConfig, m.policy, algoFromConfig(m.algo.name, m.algo.config), m.seed, m.runId, m.recording !== undefined);
+  let dataset: Dataset | undefined;
+  if (m.dataset) {
+    const where = m.dataset.path ?? join(dir, m.dataset.file ?? DATASET);
+    try {
+      dataset = await openDataset(where, { validate: false });
+    } catch (error) {
+      throw new Error(`cannot load the offline run in ${dir}: its dataset ${where} cannot be read (${(error as Error).message})`, { cause: error });
+    }
+    if (dataset.numSteps !== m.dataset.rows) throw new Error(`cannot load the offline run in ${dir}: its dataset ${where} now has ${dataset.numSteps} rows, the run trained on ${m.dataset.rows}`);
+  }
+  const run = new Run(envConfig, m.policy, algoFromConfig(m.algo.name, m.algo.config), m.seed, m.runId, m.recording !== undefined, dataset);
   if (run.recording) {
     const data = tableFromIPC(await readFile(join(dir, DATA)));
     run.recording.recorder.restore(m.recording as Parameters<typeof run.recording.recorder.restore>[0], data);

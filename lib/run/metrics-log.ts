@@ -39,6 +39,10 @@ export const METRIC_DOCS: Readonly<Record<string, string>> = {
   alpha: "SAC entropy temperature",
   actorLoss: "SAC actor loss",
   alphaLoss: "SAC temperature loss",
+  bcLoss: "behavior cloning: −mean log π(a|s) of the dataset's actions (minus the entropy bonus), averaged over the row's updates",
+  accuracy: "behavior cloning, discrete actions: fraction of minibatch rows whose greedy action is the dataset's, averaged over the row's updates",
+  actionMse: "behavior cloning, continuous actions: mean squared error of the policy mean to the dataset's actions, averaged over the row's updates",
+  datasetEpoch: "passes over the dataset started so far (offline methods)",
 };
 
 /** Append-only columnar store of metrics rows; `toArrow()` copies into an Arrow table. */

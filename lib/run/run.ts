@@ -7,6 +7,7 @@ import type { PolicySpec } from "../policy/spec.js";
 import { Rng } from "../random/rng.js";
 import { initBackend } from "../../native/index.js";
 import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js";
+import type { Dataset } from "../data/dataset.js";
 import { currentDisplay, type Display, type TrainProgress } from "./display.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
@@ -108,6 +109,8 @@ export class Run {
     id?: string,
     /** Record every training step into `run.data` (Arrow); options bound the recording's memory (see `RecordingOptions`). */
     readonly record: boolean | RecordingOptions = true,
+    /** The dataset an offline algorithm trains from (`rl.offline(dataset)`); the env then serves evaluation only. */
+    readonly dataset?: Dataset,
   ) {
     this.id = id ?? `run-${++runCounter}`;
     const master = Rng.fromSeed(seed);
@@ -119,7 +122,7 @@ export class Run {
     this.recording = record ? new RecordingVecEnv(env, this.id, record === true ? {} : record) : undefined;
     this.env = this.recording ?? env;
     this.env.reset();
-    this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng });
+    this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng, ...(dataset ? { dataset } : {}) });
     if (this.recording) {
       const algo = this.algo;
       this.recording.behavior = () => algo.behavior?.() ?? { policyVersion: algo.updates };
@@ -167,6 +170,7 @@ export class Run {
     for (const [name, v] of [["steps", steps], ["updates", updates], ["evalEvery", evalEvery], ["evalEpisodes", evalEpisodes]] as const) {
       if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`train({ ${name} }): expected a positive integer, got ${String(v)}`);
     }
+    if (steps !== undefined && this.dataset) throw new TypeError(`train({ steps }): ${this.algo.name} trains from a dataset and takes no env steps; use train({ updates: 1_000 }) or { until }`);
     if (until !== undefined && typeof until !== "function") throw new TypeError("train({ until }): expected a function of the metrics row, e.g. (m) => m.meanReturn >= 475");
     if (this.training) throw new Error("this run is already training (another train() call has not finished); await it or abort it first");
     this.training = true;
@@ -222,9 +226,11 @@ export class Run {
           // The env step happened even when the update after it failed.
           if (algo.envSteps !== before) this.episodes.record(this.env, algo.envSteps);
         }
-        if (m && targetUpdates !== undefined && algo.updates >= targetUpdates) {
+        if (targetUpdates !== undefined && algo.updates >= targetUpdates && (m || algo.flushMetrics)) {
+          // Methods that report every few updates hand over what they have gathered since their last row.
+          const row = m ?? algo.flushMetrics?.() ?? null;
           this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
-          this.appendRow(m);
+          if (row) this.appendRow(row);
           stopped = "updates";
           break;
         }

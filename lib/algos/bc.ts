@@ -1,0 +1,286 @@
+import { DataType } from "apache-arrow";
+import type { Dataset, Sampler } from "../data/dataset.js";
+import { META_ENV_ID } from "../data/schema.js";
+import { argmaxRows, categoricalBackward, categoricalStats } from "../dist/categorical.js";
+import { gaussianBackward, gaussianStats } from "../dist/gaussian.js";
+import type { VecEnv } from "../envs/vec-env.js";
+import { makeMlp } from "../nn/mlp.js";
+import type { Network } from "../nn/network.js";
+import { actorCriticProblems, netGroup } from "../policy/actor-critic.js";
+import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../policy/param-set.js";
+import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
+import type { Rng } from "../random/rng.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
+import { TrainingDivergedError } from "./errors.js";
+import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
+import { checkKnownKeys, checkNumber } from "./validate.js";
+
+/**
+ * Behavior cloning: maximum likelihood of a dataset's actions under the
+ * policy, log π(a|s) with a categorical head (discrete actions) or a Gaussian
+ * mean with a learned state-independent log σ (boxes). One Adam step on one
+ * shuffled minibatch per update; the env is never stepped (it serves
+ * `run.evaluate()` only).
+ */
+export interface BcConfig {
+  /** Adam learning rate. */
+  lr: number;
+  /** Dataset rows per gradient step. */
+  batchSize: number;
+  /** Updates per metrics row (each row averages them). */
+  logEvery: number;
+  /** Entropy bonus coefficient (0: plain maximum likelihood). */
+  entCoef: number;
+  /** L2 penalty added to the gradient (torch Adam's weight_decay). */
+  weightDecay: number;
+  /** Global gradient-norm clip (null: none). */
+  maxGradNorm: number | null;
+  /** Adam ε. */
+  adamEps: number;
+}
+
+export const BC_DEFAULTS: BcConfig = Object.freeze({
+  lr: 1e-3,
+  batchSize: 256,
+  logEvery: 100,
+  entCoef: 0,
+  weightDecay: 0,
+  maxGradNorm: null,
+  adamEps: 1e-8,
+}) as BcConfig;
+
+export type BcOptions = Partial<BcConfig>;
+
+/** Every problem with a BC config, each with its path. */
+export function checkBcConfig(c: BcConfig, path = "algo"): string[] {
+  const p: string[] = [];
+  checkKnownKeys(p, path, c, BC_DEFAULTS);
+  checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
+  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 1, integer: true });
+  checkNumber(p, `${path}.entCoef`, c.entCoef, { min: 0 });
+  checkNumber(p, `${path}.weightDecay`, c.weightDecay, { min: 0 });
+  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
+  if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
+  return p;
+}
+
+/** Why `dataset` cannot train a policy for `env` (empty when it can). */
+export function bcDatasetProblems(dataset: Dataset, env: VecEnv): string[] {
+  const p: string[] = [];
+  const table = dataset.table;
+  const datasetEnv = table.schema.metadata.get(META_ENV_ID);
+  const from = datasetEnv ? ` (recorded on ${datasetEnv})` : "";
+  const obs = table.schema.fields.find((f) => f.name === "obs");
+  const action = table.schema.fields.find((f) => f.name === "action");
+  if (!obs) p.push(`dataset: no obs column; bc needs the observations (FixedSizeList<f32>[${env.obsSize}])`);
+  else if (!DataType.isFixedSizeList(obs.type) || !DataType.isFloat(obs.type.children[0]!.type)) {
+    p.push(`dataset.obs: expected FixedSizeList<f32>[${env.obsSize}], got ${String(obs.type)}`);
+  } else if (obs.type.listSize !== env.obsSize) {
+    p.push(`dataset.obs: the dataset${from} has observations of ${obs.type.listSize} floats, but env ${env.id} observes ${env.obsSize}: pass the dataset's env with rl.offline(dataset, { env })`);
+  }
+  const space = env.actionSpace;
+  if (!action) p.push(`dataset: no action column; bc clones the actions taken, so the dataset must record them (trajectory schema column "action")`);
+  else if (space.kind === "discrete") {
+    if (!DataType.isInt(action.type) || action.type.bitWidth !== 32) {
+      p.push(`dataset.action: env ${env.id} has ${space.n} discrete actions (int32), but the dataset${from} has actions of type ${String(action.type)}`);
+    } else {
+      let bad = 0;
+      let example = 0;
+      for (const data of table.getChild("action")!.data) {
+        const v = data.values as Int32Array;
+        for (let i = 0; i < data.length; i++) {
+          const a = v[i]!;
+          if (a < 0 || a >= space.n) {
+            if (bad === 0) example = a;
+            bad++;
+          }
+        }
+      }
+      if (bad) p.push(`dataset.action: ${bad} actions lie outside env ${env.id}'s 0..${space.n - 1} (e.g. ${example})`);
+    }
+  } else if (!DataType.isFixedSizeList(action.type) || !DataType.isFloat(action.type.children[0]!.type)) {
+    p.push(`dataset.action: env ${env.id} has continuous actions (FixedSizeList<f32>[${env.actionSize}]), but the dataset${from} has actions of type ${String(action.type)}`);
+  } else if (action.type.listSize !== env.actionSize) {
+    p.push(`dataset.action: the dataset${from} has actions of ${action.type.listSize} floats, but env ${env.id} takes ${env.actionSize}`);
+  }
+  return p;
+}
+
+/** `rl.bc({...})`: behavior cloning from the dataset of `rl.offline(dataset)`. */
+export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
+  const config = Object.freeze({ ...BC_DEFAULTS, ...options }) as BcConfig;
+  return {
+    name: "bc",
+    config,
+    offline: true,
+    check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
+      const p = checkBcConfig(config);
+      if (policy.kind !== "mlp") p.push("policy: bc trains an rl.mlp(...) policy; tfjs models are not supported yet");
+      else p.push(...checkPolicySpec(policy), ...actorCriticProblems(policy, env.obsSize, env.actionSpace));
+      if (!dataset) {
+        p.push("algo: bc needs a dataset: build with rl.offline(dataset)");
+        return p;
+      }
+      p.push(...bcDatasetProblems(dataset, env));
+      if (Number.isInteger(config.batchSize) && config.batchSize > dataset.numSteps) {
+        p.push(`algo.batchSize: ${config.batchSize} exceeds the dataset's ${dataset.numSteps} rows`);
+      }
+      return p;
+    },
+    create: (ctx: AlgoContext) => new BcInstance(config, ctx),
+  };
+}
+
+interface Window {
+  count: number;
+  loss: number;
+  entropy: number;
+  accuracy: number;
+  mse: number;
+  gradNorm: number;
+}
+
+const emptyWindow = (): Window => ({ count: 0, loss: 0, entropy: 0, accuracy: 0, mse: 0, gradNorm: 0 });
+
+class BcInstance implements AlgoInstance {
+  readonly name = "bc";
+  readonly envSteps = 0;
+  updates = 0;
+  private readonly rng: Rng;
+  private readonly discrete: boolean;
+  private readonly actionDim: number;
+  readonly actor: Network;
+  readonly logStd: Float32Array | null;
+  private readonly logStdGroup: ParamGroup | null;
+  readonly groups: readonly ParamGroup[];
+  private readonly optimizer: GroupAdam;
+  private readonly sampler: Sampler;
+  private readonly dLogp: Float32Array;
+  private readonly dHead: Float32Array;
+  private readonly greedy: Int32Array;
+  private window: Window = emptyWindow();
+
+  constructor(
+    readonly config: BcConfig,
+    ctx: AlgoContext,
+  ) {
+    const { env, policy } = ctx;
+    if (!ctx.dataset) throw new Error("bc needs a dataset: build with rl.offline(dataset)");
+    if (policy.kind !== "mlp") throw new Error("bc trains an rl.mlp(...) policy; tfjs models are not supported yet");
+    this.rng = ctx.rng;
+    this.discrete = env.actionSpace.kind === "discrete";
+    this.actionDim = env.actionSpace.kind === "discrete" ? env.actionSpace.n : env.actionSize;
+    this.actor = makeMlp([env.obsSize, ...policy.hidden, this.actionDim], { activation: policy.activation, rng: ctx.rng, lastGain: 0.01 });
+    this.logStd = this.discrete ? null : new Float32Array(this.actionDim).fill(policy.logStdInit);
+    this.logStdGroup = this.logStd ? vectorGroup("logStd", this.logStd) : null;
+    this.groups = this.logStdGroup ? [netGroup("actor", this.actor), this.logStdGroup] : [netGroup("actor", this.actor)];
+    this.optimizer = new GroupAdam(this.groups);
+    this.sampler = ctx.dataset.sampler({ batchSize: config.batchSize, rng: ctx.rng, columns: ["obs", "action"] });
+    const b = config.batchSize;
+    this.dLogp = new Float32Array(b).fill(-1 / b);
+    this.dHead = new Float32Array(b * this.actionDim);
+    this.greedy = new Int32Array(b);
+  }
+
+  /** One Adam step on one minibatch; metrics every `logEvery` updates. */
+  step(): UpdateMetrics | null {
+    const c = this.config;
+    const B = c.batchSize;
+    const before = { rng: this.rng.state(), sampler: this.sampler.saveState() };
+    const batch = this.sampler.next();
+    const obs = batch.columns.obs as Float32Array;
+    zeroGrads(this.groups);
+    const out = this.actor.forward(obs, B);
+    let logpSum = 0;
+    let entropy = 0;
+    let accuracy = 0;
+    let mse = 0;
+    if (this.discrete) {
+      const actions = batch.columns.action as Int32Array;
+      const stats = categoricalStats(out, B, this.actionDim, actions);
+      categoricalBackward(stats, B, this.actionDim, actions, this.dLogp, -c.entCoef / B, this.dHead);
+      argmaxRows(out, B, this.actionDim, this.greedy);
+      for (let i = 0; i < B; i++) {
+        logpSum += stats.logp[i]!;
+        entropy += stats.entropy[i]!;
+        if (this.greedy[i] === actions[i]) accuracy++;
+      }
+    } else {
+      const actions = batch.columns.action as Float32Array;
+      const stats = gaussianStats(out, this.logStd!, B, this.actionDim, actions);
+      gaussianBackward(out, this.logStd!, B, this.actionDim, actions, this.dLogp, -c.entCoef / B, this.dHead, this.logStdGroup!.grads);
+      for (let i = 0; i < B; i++) {
+        logpSum += stats.logp[i]!;
+        entropy += stats.entropy[i]!;
+      }
+      for (let i = 0; i < B * this.actionDim; i++) mse += (actions[i]! - out[i]!) ** 2;
+      mse /= B * this.actionDim;
+    }
+    this.actor.backward(this.dHead);
+    entropy /= B;
+    const loss = -logpSum / B - c.entCoef * entropy;
+    const gradNorm = clipGlobalGradNorm(this.groups, c.maxGradNorm ?? Infinity);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      // Nothing was changed but the draw: put it back so a retry repeats this update.
+      this.rng.restore(before.rng);
+      this.sampler.loadState(before.sampler);
+      throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
+    }
+    this.optimizer.step({ lr: c.lr, eps: c.adamEps, weightDecay: c.weightDecay });
+    this.updates++;
+    const w = this.window;
+    w.count++;
+    w.loss += loss;
+    w.entropy += entropy;
+    w.accuracy += accuracy / B;
+    w.mse += mse;
+    w.gradNorm += gradNorm;
+    return this.updates % c.logEvery === 0 ? this.flushMetrics() : null;
+  }
+
+  flushMetrics(): UpdateMetrics | null {
+    const w = this.window;
+    if (w.count === 0) return null;
+    this.window = emptyWindow();
+    const n = w.count;
+    return {
+      learningRate: this.config.lr,
+      bcLoss: w.loss / n,
+      entropy: w.entropy / n,
+      ...(this.discrete ? { accuracy: w.accuracy / n } : { actionMse: w.mse / n }),
+      gradNorm: w.gradNorm / n,
+      datasetEpoch: this.sampler.epoch,
+    };
+  }
+
+  actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
+    const out = this.actor.predict(obs, batch);
+    if (this.discrete) argmaxRows(out, batch, this.actionDim, actions as Int32Array);
+    else for (let i = 0; i < batch * this.actionDim; i++) actions[i] = out[i]!;
+  }
+
+  saveState(): AlgoState {
+    const opt = this.optimizer.save();
+    const s = this.sampler.saveState();
+    return {
+      json: { updates: this.updates, rng: this.rng.state(), adamT: opt.t, sampler: { epoch: s.epoch, cursor: s.cursor }, window: { ...this.window } },
+      arrays: { params: flattenParams(this.groups), adamM: opt.m, adamV: opt.v, samplerPerm: s.perm },
+    };
+  }
+
+  loadState(state: AlgoState): void {
+    const json = state.json as { updates: number; rng: number[]; adamT: number; sampler: { epoch: number; cursor: number }; window: Window };
+    const a = state.arrays;
+    unflattenParams(this.groups, a.params as Float32Array);
+    this.optimizer.load({ t: json.adamT, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
+    this.sampler.loadState({ epoch: json.sampler.epoch, cursor: json.sampler.cursor, perm: a.samplerPerm as Int32Array });
+    this.rng.restore(json.rng);
+    this.updates = json.updates;
+    this.window = { ...json.window };
+  }
+
+  dispose(): void {
+    this.actor.dispose();
+  }
+}
