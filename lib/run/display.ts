@@ -49,6 +49,12 @@ const fmtTime = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 6
 
 /** One progress line: steps, SPS, ETA, last and mean return. */
 export function formatProgress(p: TrainProgress): string {
+  if (p.step === 0 && p.updates > 0) {
+    // Offline training takes no env steps: report updates instead.
+    const ups = p.elapsedS > 0 ? p.updates / p.elapsedS : 0;
+    const offline = [`${fmtInt(p.updates)} updates`, `${fmtInt(ups)} updates/s`, p.stopped ? `took ${fmtTime(p.elapsedS)}` : undefined, p.stopped ? `stopped: ${p.stopped}` : undefined];
+    return `[${p.label}] ${offline.filter(Boolean).join(" · ")}`;
+  }
   const parts = [
     p.targetStep !== undefined ? `${fmtInt(p.step)}/${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
     `${fmtInt(p.sps)} SPS`,

@@ -7,6 +7,11 @@ test("the progress line shows steps, SPS, ETA and returns", () => {
   assert.equal(line, "[ppo CartPole-v1] 12,288/50,000 steps · 8,192 SPS · ETA 4.6s · return 45.2 · mean100 38.1");
 });
 
+test("offline training (no env steps) reports updates instead", () => {
+  const line = formatProgress({ runId: "r", label: "bc CartPole-v1", step: 0, targetStep: undefined, callSteps: 0, updates: 3000, elapsedS: 1.5, sps: 0, etaS: undefined, lastReturn: undefined, meanReturn: undefined, stopped: "updates" });
+  assert.equal(line, "[bc CartPole-v1] 3,000 updates · 2,000 updates/s · took 1.5s · stopped: updates");
+});
+
 test("train() reports progress to the installed display and a final report with the reason it stopped", async () => {
   const seen: TrainProgress[] = [];
   const previous = setDisplay({ progress: (p) => seen.push(p) });
