@@ -4,6 +4,8 @@ import { dqn } from "./algos/dqn.js";
 import { sac } from "./algos/sac.js";
 import { reinforce } from "./algos/reinforce.js";
 import { bc } from "./algos/bc.js";
+import { cql } from "./algos/cql.js";
+import { iql } from "./algos/iql.js";
 import type { EnvSource } from "./envs/custom.js";
 import { knownEnvIds, makeEnv, makeVecEnv, registerEnv } from "./envs/registry.js";
 import { deviceReport, initBackend } from "../native/index.js";
@@ -48,6 +50,10 @@ export const rl = {
   reinforce,
   /** Behavior cloning from the dataset of `rl.offline(dataset)`: one Adam step on one minibatch per update. */
   bc,
+  /** Conservative Q-learning (CQL(H), discrete actions) from the dataset of `rl.offline(dataset)`. */
+  cql,
+  /** Implicit Q-learning (discrete actions) from the dataset of `rl.offline(dataset)`: expectile V, TD Q, advantage-weighted policy. */
+  iql,
   /**
    * Starts a run builder that trains from a dataset: `rl.offline(dataset).algo(rl.bc()).build()`.
    * Its env (the dataset's `trellis.env_id` unless `env` is given) is used by `evaluate()` only.

@@ -5,6 +5,8 @@ import { dqn } from "./dqn.js";
 import { sac } from "./sac.js";
 import { reinforce } from "./reinforce.js";
 import { bc } from "./bc.js";
+import { cql } from "./cql.js";
+import { iql } from "./iql.js";
 
 type AlgoFactory = (config: any) => AlgoSpec;
 
@@ -15,6 +17,8 @@ const factories = new Map<string, AlgoFactory>([
   ["sac", sac],
   ["reinforce", reinforce],
   ["bc", bc],
+  ["cql", cql],
+  ["iql", iql],
 ]);
 
 /** Registers an algorithm name so saved runs that use it can be loaded. */

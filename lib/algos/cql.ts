@@ -1,0 +1,318 @@
+import type { Dataset, Minibatch, Sampler } from "../data/dataset.js";
+import { describeSpace } from "../envs/space.js";
+import type { VecEnv } from "../envs/vec-env.js";
+import { cqlPenalty } from "../losses/offline-q.js";
+import { qRegressionLoss, tdTargets, type QLossKind } from "../losses/td.js";
+import { makeMlp } from "../nn/mlp.js";
+import type { Network } from "../nn/network.js";
+import { netGroup } from "../policy/actor-critic.js";
+import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../policy/param-set.js";
+import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
+import type { Rng } from "../random/rng.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
+import { bcDatasetProblems } from "./bc.js";
+import { TrainingDivergedError } from "./errors.js";
+import { checkOffPolicyPolicy, updateTargetNetwork } from "./off-policy.js";
+import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
+import { checkKnownKeys, checkNumber } from "./validate.js";
+
+/**
+ * Conservative Q-learning, CQL(H) of Kumar et al. 2020, for discrete actions:
+ * (double) DQN's TD regression on dataset transitions plus
+ * α · (logsumexp_a Q(s, a) − Q(s, a_data)), which pushes down the values of
+ * actions the dataset does not take. One Adam step on one shuffled minibatch
+ * per update; the target network gets θ' ← τθ + (1 − τ)θ' every
+ * `targetNetworkFrequency` updates. The env is never stepped (it serves
+ * `run.evaluate()`, greedy in Q, only).
+ */
+export interface CqlConfig {
+  /** Adam learning rate. */
+  lr: number;
+  /** Dataset rows per gradient step. */
+  batchSize: number;
+  /** Discount γ. */
+  gamma: number;
+  /** Weight α of the conservative penalty (0: plain offline DQN). */
+  alpha: number;
+  /** Target-network Polyak rate (1: hard copy). */
+  tau: number;
+  /** Updates between target-network updates. */
+  targetNetworkFrequency: number;
+  /** Double Q-learning target (the online network picks argmax_a Q(s', a)). */
+  doubleQ: boolean;
+  /** TD regression loss: "mse" or "huber" (smooth L1 with δ = `huberDelta`). */
+  loss: QLossKind;
+  /** δ of the Huber loss. */
+  huberDelta: number;
+  /** Global gradient-norm clip (null: none). */
+  maxGradNorm: number | null;
+  /** Adam ε. */
+  adamEps: number;
+  /** Updates per metrics row (each row averages them). */
+  logEvery: number;
+}
+
+export const CQL_DEFAULTS: CqlConfig = Object.freeze({
+  lr: 3e-4,
+  batchSize: 256,
+  gamma: 0.99,
+  alpha: 1,
+  tau: 1,
+  targetNetworkFrequency: 200,
+  doubleQ: true,
+  loss: "huber",
+  huberDelta: 1,
+  maxGradNorm: 10,
+  adamEps: 1e-8,
+  logEvery: 100,
+}) as CqlConfig;
+
+export type CqlOptions = Partial<CqlConfig>;
+
+/** Every problem with a CQL config, each with its path. */
+export function checkCqlConfig(c: CqlConfig, path = "algo"): string[] {
+  const p: string[] = [];
+  checkKnownKeys(p, path, c, CQL_DEFAULTS);
+  checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
+  checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
+  checkNumber(p, `${path}.alpha`, c.alpha, { min: 0 });
+  checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
+  checkNumber(p, `${path}.targetNetworkFrequency`, c.targetNetworkFrequency, { min: 1, integer: true });
+  if (typeof c.doubleQ !== "boolean") p.push(`${path}.doubleQ: expected true or false, got ${JSON.stringify(c.doubleQ)}`);
+  if (c.loss !== "mse" && c.loss !== "huber") p.push(`${path}.loss: expected "mse" or "huber", got ${JSON.stringify(c.loss)}`);
+  checkNumber(p, `${path}.huberDelta`, c.huberDelta, { min: 0, exclusiveMin: true });
+  if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 1, integer: true });
+  return p;
+}
+
+/** Problems shared by the offline Q-learning methods (CQL, IQL): discrete actions, an MLP, a dataset of transitions. */
+export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, batchSize: number, dataset: Dataset | undefined, what: string): string[] {
+  const p: string[] = [];
+  if (env.actionSpace.kind !== "discrete") {
+    p.push(`algo: ${algo} here is for discrete actions; ${env.id} has continuous actions ${describeSpace(env.actionSpace)}: use rl.bc() on this dataset, or train online with rl.sac()`);
+  }
+  p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, algo, what, ["auto"]));
+  if (!dataset) {
+    p.push(`algo: ${algo} needs a dataset: build with rl.offline(dataset)`);
+    return p;
+  }
+  p.push(...bcDatasetProblems(dataset, env).map((s) => s.replace(/\bbc\b/g, algo)));
+  for (const name of ["reward", "terminated", "next_obs"]) {
+    if (!dataset.table.getChild(name)) p.push(`dataset: no ${name} column; ${algo} learns from transitions (obs, action, reward, terminated, next_obs)`);
+  }
+  if (Number.isInteger(batchSize) && batchSize > dataset.numSteps) p.push(`algo.batchSize: ${batchSize} exceeds the dataset's ${dataset.numSteps} rows`);
+  return p;
+}
+
+/** `rl.cql({...})`: discrete-action CQL from the dataset of `rl.offline(dataset)`. */
+export function cql(options: CqlOptions = {}): AlgoSpec<CqlConfig> {
+  const config = Object.freeze({ ...CQL_DEFAULTS, ...options }) as CqlConfig;
+  return {
+    name: "cql",
+    config,
+    offline: true,
+    check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
+      return [...checkCqlConfig(config), ...offlineQProblems("cql", env, policy, config.batchSize, dataset, "its Q-network")];
+    },
+    create: (ctx: AlgoContext) => new CqlInstance(config, ctx),
+  };
+}
+
+/** A sampled minibatch of transitions as the Q-learning losses take them. */
+export interface Transitions {
+  obs: Float32Array;
+  actions: Int32Array;
+  rewards: Float32Array;
+  /** 1: no bootstrap (terminated, or a row without a recorded next_obs). */
+  done: Float32Array;
+  nextObs: Float32Array;
+}
+
+/** Copies a dataset minibatch into `out`; rows whose next_obs is null get zeros there and done = 1. */
+export function readTransitions(batch: Minibatch, obsSize: number, out: Transitions): Transitions {
+  const B = batch.size;
+  out.obs = batch.columns.obs as Float32Array;
+  out.actions = batch.columns.action as Int32Array;
+  const r = batch.columns.reward as Float32Array;
+  const term = batch.columns.terminated as Uint8Array;
+  const next = batch.columns.next_obs as Float32Array;
+  const valid = batch.valid.next_obs;
+  const tv = batch.valid.terminated;
+  const rv = batch.valid.reward;
+  for (let b = 0; b < B; b++) {
+    out.rewards[b] = rv && !rv[b] ? 0 : r[b]!;
+    const ok = !valid || valid[b] === 1;
+    out.done[b] = (tv && !tv[b] ? 0 : term[b]!) || !ok ? 1 : 0;
+    if (ok) out.nextObs.set(next.subarray(b * obsSize, (b + 1) * obsSize), b * obsSize);
+    else out.nextObs.fill(0, b * obsSize, (b + 1) * obsSize);
+  }
+  return out;
+}
+
+export function newTransitions(B: number, obsSize: number): Transitions {
+  return { obs: new Float32Array(0), actions: new Int32Array(0), rewards: new Float32Array(B), done: new Float32Array(B), nextObs: new Float32Array(B * obsSize) };
+}
+
+export function argmaxInto(q: Float32Array, batch: number, k: number, actions: Int32Array | Float32Array): void {
+  for (let e = 0; e < batch; e++) {
+    let best = 0;
+    for (let j = 1; j < k; j++) if (q[e * k + j]! > q[e * k + best]!) best = j;
+    actions[e] = best;
+  }
+}
+
+interface Window {
+  count: number;
+  loss: number;
+  tdLoss: number;
+  cqlLoss: number;
+  qValue: number;
+  logsumexp: number;
+  accuracy: number;
+  gradNorm: number;
+}
+
+const emptyWindow = (): Window => ({ count: 0, loss: 0, tdLoss: 0, cqlLoss: 0, qValue: 0, logsumexp: 0, accuracy: 0, gradNorm: 0 });
+
+/** A running CQL; see {@link cql}. */
+export class CqlInstance implements AlgoInstance {
+  readonly name = "cql";
+  readonly envSteps = 0;
+  updates = 0;
+  readonly q: Network;
+  readonly target: Network;
+  readonly numActions: number;
+  readonly groups: readonly ParamGroup[];
+  private readonly obsSize: number;
+  private readonly rng: Rng;
+  private readonly optimizer: GroupAdam;
+  private readonly sampler: Sampler;
+  private readonly tr: Transitions;
+  private readonly targets: Float32Array;
+  private readonly nextQOnline: Float32Array;
+  private readonly dTd: Float32Array;
+  private readonly dPen: Float32Array;
+  private readonly greedy: Int32Array;
+  private window: Window = emptyWindow();
+
+  constructor(
+    readonly config: CqlConfig,
+    ctx: AlgoContext,
+  ) {
+    const { env, policy } = ctx;
+    if (!ctx.dataset) throw new Error("cql needs a dataset: build with rl.offline(dataset)");
+    const problems = offlineQProblems("cql", env, policy, config.batchSize, ctx.dataset, "its Q-network");
+    if (problems.length) throw new Error(problems.join("; "));
+    const spec = policy as Extract<PolicySpec, { kind: "mlp" }>;
+    this.rng = ctx.rng;
+    this.obsSize = env.obsSize;
+    this.numActions = (env.actionSpace as { n: number }).n;
+    this.q = makeMlp([env.obsSize, ...spec.hidden, this.numActions], { activation: spec.activation, rng: ctx.rng, init: "torch-default" });
+    this.target = this.q.clone();
+    this.groups = [netGroup("q", this.q)];
+    this.optimizer = new GroupAdam(this.groups);
+    this.sampler = ctx.dataset.sampler({ batchSize: config.batchSize, rng: ctx.rng, columns: ["obs", "action", "reward", "terminated", "next_obs"] });
+    const B = config.batchSize;
+    const k = this.numActions;
+    this.tr = newTransitions(B, env.obsSize);
+    this.targets = new Float32Array(B);
+    this.nextQOnline = new Float32Array(B * k);
+    this.dTd = new Float32Array(B * k);
+    this.dPen = new Float32Array(B * k);
+    this.greedy = new Int32Array(B);
+  }
+
+  /** One Adam step on one minibatch; metrics every `logEvery` updates. */
+  step(): UpdateMetrics | null {
+    const c = this.config;
+    const B = c.batchSize;
+    const k = this.numActions;
+    const before = { rng: this.rng.state(), sampler: this.sampler.saveState() };
+    const tr = readTransitions(this.sampler.next(), this.obsSize, this.tr);
+    if (c.doubleQ) this.nextQOnline.set(this.q.predict(tr.nextObs, B).subarray(0, B * k));
+    const nextQTarget = this.target.predict(tr.nextObs, B);
+    tdTargets({ rewards: tr.rewards, terminated: tr.done, nextQTarget, nextQOnline: c.doubleQ ? this.nextQOnline : undefined, numActions: k, gamma: c.gamma }, this.targets);
+    zeroGrads(this.groups);
+    const qOut = this.q.forward(tr.obs, B);
+    const td = qRegressionLoss(qOut, tr.actions, this.targets, k, this.dTd, c.loss, c.huberDelta);
+    const pen = cqlPenalty(qOut, B, k, tr.actions, this.dPen);
+    argmaxInto(qOut, B, k, this.greedy);
+    let accuracy = 0;
+    for (let b = 0; b < B; b++) if (this.greedy[b] === tr.actions[b]) accuracy++;
+    for (let i = 0; i < B * k; i++) this.dTd[i] = this.dTd[i]! + c.alpha * this.dPen[i]!;
+    this.q.backward(this.dTd);
+    const loss = td.loss + c.alpha * pen.penalty;
+    const gradNorm = clipGlobalGradNorm(this.groups, c.maxGradNorm ?? Infinity);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      // Nothing was changed but the draw: put it back so a retry repeats this update.
+      this.rng.restore(before.rng);
+      this.sampler.loadState(before.sampler);
+      throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
+    }
+    this.optimizer.step({ lr: c.lr, eps: c.adamEps });
+    this.updates++;
+    if (this.updates % c.targetNetworkFrequency === 0) updateTargetNetwork(this.target, this.q, c.tau);
+    const w = this.window;
+    w.count++;
+    w.loss += loss;
+    w.tdLoss += td.loss;
+    w.cqlLoss += pen.penalty;
+    w.qValue += td.meanQ;
+    w.logsumexp += pen.meanLogsumexp;
+    w.accuracy += accuracy / B;
+    w.gradNorm += gradNorm;
+    return this.updates % c.logEvery === 0 ? this.flushMetrics() : null;
+  }
+
+  flushMetrics(): UpdateMetrics | null {
+    const w = this.window;
+    if (w.count === 0) return null;
+    this.window = emptyWindow();
+    const n = w.count;
+    return {
+      learningRate: this.config.lr,
+      loss: w.loss / n,
+      tdLoss: w.tdLoss / n,
+      cqlLoss: w.cqlLoss / n,
+      qValue: w.qValue / n,
+      logsumexpQ: w.logsumexp / n,
+      accuracy: w.accuracy / n,
+      gradNorm: w.gradNorm / n,
+      datasetEpoch: this.sampler.epoch,
+    };
+  }
+
+  actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
+    argmaxInto(this.q.predict(obs, batch), batch, this.numActions, actions);
+  }
+
+  saveState(): AlgoState {
+    const opt = this.optimizer.save();
+    const s = this.sampler.saveState();
+    return {
+      json: { updates: this.updates, rng: this.rng.state(), adamT: opt.t, sampler: { epoch: s.epoch, cursor: s.cursor }, window: { ...this.window } },
+      arrays: { params: flattenParams(this.groups), targetParams: this.target.params.slice(), adamM: opt.m, adamV: opt.v, samplerPerm: s.perm },
+    };
+  }
+
+  loadState(state: AlgoState): void {
+    const json = state.json as { updates: number; rng: number[]; adamT: number; sampler: { epoch: number; cursor: number }; window: Window };
+    const a = state.arrays;
+    unflattenParams(this.groups, a.params as Float32Array);
+    this.target.params.set(a.targetParams as Float32Array);
+    this.target.paramsChanged();
+    this.optimizer.load({ t: json.adamT, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
+    this.sampler.loadState({ epoch: json.sampler.epoch, cursor: json.sampler.cursor, perm: a.samplerPerm as Int32Array });
+    this.rng.restore(json.rng);
+    this.updates = json.updates;
+    this.window = { ...json.window };
+  }
+
+  dispose(): void {
+    this.q.dispose();
+    this.target.dispose();
+  }
+}

@@ -1,0 +1,298 @@
+import { categoricalBackward, categoricalStats, type CategoricalStats } from "../dist/categorical.js";
+import type { Dataset, Sampler } from "../data/dataset.js";
+import type { VecEnv } from "../envs/vec-env.js";
+import { awrWeights, expectileLoss } from "../losses/offline-q.js";
+import { qRegressionLoss } from "../losses/td.js";
+import { makeMlp } from "../nn/mlp.js";
+import type { Network } from "../nn/network.js";
+import { netGroup } from "../policy/actor-critic.js";
+import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../policy/param-set.js";
+import type { PolicySpec } from "../policy/spec.js";
+import type { Rng } from "../random/rng.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
+import { argmaxInto, newTransitions, offlineQProblems, readTransitions, type Transitions } from "./cql.js";
+import { TrainingDivergedError } from "./errors.js";
+import { updateTargetNetwork } from "./off-policy.js";
+import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
+import { checkKnownKeys, checkNumber } from "./validate.js";
+
+/**
+ * Implicit Q-learning (Kostrikov et al. 2021) for discrete actions, never
+ * querying Q at actions outside the dataset:
+ *
+ *   V:  expectile regression L₂^τ(Q_target(s, a) − V(s))
+ *   Q:  (Q(s, a) − (r + γ (1 − term) V(s')))²
+ *   π:  advantage-weighted regression, −min(exp(β (Q_target(s, a) − V(s))), maxWeight) · log π(a|s)
+ *
+ * Q, V and π are MLPs with the widths and activation of the run's
+ * `rl.mlp(...)`; each gets its own Adam step on the same minibatch per
+ * update, and the target Q follows θ' ← τθ + (1 − τ)θ' after every update.
+ * Evaluation is greedy in π.
+ */
+export interface IqlConfig {
+  /** Adam learning rate (all three networks). */
+  lr: number;
+  /** Dataset rows per gradient step. */
+  batchSize: number;
+  /** Discount γ. */
+  gamma: number;
+  /** Expectile of the value regression (0.5: the mean, → 1: the max over dataset actions). */
+  expectile: number;
+  /** Inverse temperature β of the advantage weights. */
+  beta: number;
+  /** Upper clip of the advantage weights. */
+  maxWeight: number;
+  /** Target-Q Polyak rate, applied every update. */
+  tau: number;
+  /** Per-network gradient-norm clip (null: none). */
+  maxGradNorm: number | null;
+  /** Adam ε. */
+  adamEps: number;
+  /** Updates per metrics row. */
+  logEvery: number;
+}
+
+export const IQL_DEFAULTS: IqlConfig = Object.freeze({
+  lr: 3e-4,
+  batchSize: 256,
+  gamma: 0.99,
+  expectile: 0.7,
+  beta: 3,
+  maxWeight: 100,
+  tau: 0.005,
+  maxGradNorm: 10,
+  adamEps: 1e-8,
+  logEvery: 100,
+}) as IqlConfig;
+
+export type IqlOptions = Partial<IqlConfig>;
+
+export function checkIqlConfig(c: IqlConfig, path = "algo"): string[] {
+  const p: string[] = [];
+  checkKnownKeys(p, path, c, IQL_DEFAULTS);
+  checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
+  checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
+  checkNumber(p, `${path}.expectile`, c.expectile, { min: 0, max: 1, exclusiveMin: true });
+  if (c.expectile >= 1) p.push(`${path}.expectile: expected a number < 1, got ${c.expectile}`);
+  checkNumber(p, `${path}.beta`, c.beta, { min: 0 });
+  checkNumber(p, `${path}.maxWeight`, c.maxWeight, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
+  if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 1, integer: true });
+  return p;
+}
+
+/** `rl.iql({...})`: discrete-action IQL from the dataset of `rl.offline(dataset)`. */
+export function iql(options: IqlOptions = {}): AlgoSpec<IqlConfig> {
+  const config = Object.freeze({ ...IQL_DEFAULTS, ...options }) as IqlConfig;
+  return {
+    name: "iql",
+    config,
+    offline: true,
+    check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
+      return [...checkIqlConfig(config), ...offlineQProblems("iql", env, policy, config.batchSize, dataset, "its Q-, value and policy networks")];
+    },
+    create: (ctx: AlgoContext) => new IqlInstance(config, ctx),
+  };
+}
+
+interface Window {
+  count: number;
+  qLoss: number;
+  valueLoss: number;
+  actorLoss: number;
+  qValue: number;
+  value: number;
+  advantage: number;
+  weight: number;
+  accuracy: number;
+}
+
+const emptyWindow = (): Window => ({ count: 0, qLoss: 0, valueLoss: 0, actorLoss: 0, qValue: 0, value: 0, advantage: 0, weight: 0, accuracy: 0 });
+
+/** A running IQL; see {@link iql}. */
+export class IqlInstance implements AlgoInstance {
+  readonly name = "iql";
+  readonly envSteps = 0;
+  updates = 0;
+  readonly q: Network;
+  readonly target: Network;
+  readonly v: Network;
+  readonly actor: Network;
+  readonly numActions: number;
+  readonly groups: readonly ParamGroup[];
+  private readonly obsSize: number;
+  private readonly rng: Rng;
+  private readonly opts: GroupAdam[];
+  private readonly sampler: Sampler;
+  private readonly tr: Transitions;
+  private readonly qTa: Float32Array;
+  private readonly vNext: Float32Array;
+  private readonly vNow: Float32Array;
+  private readonly targets: Float32Array;
+  private readonly dQ: Float32Array;
+  private readonly dV: Float32Array;
+  private readonly weights: Float32Array;
+  private readonly dLogp: Float32Array;
+  private readonly dLogits: Float32Array;
+  private readonly greedy: Int32Array;
+  private stats: CategoricalStats | undefined;
+  private window: Window = emptyWindow();
+
+  constructor(
+    readonly config: IqlConfig,
+    ctx: AlgoContext,
+  ) {
+    const { env, policy } = ctx;
+    if (!ctx.dataset) throw new Error("iql needs a dataset: build with rl.offline(dataset)");
+    const problems = offlineQProblems("iql", env, policy, config.batchSize, ctx.dataset, "its Q-, value and policy networks");
+    if (problems.length) throw new Error(problems.join("; "));
+    const spec = policy as Extract<PolicySpec, { kind: "mlp" }>;
+    this.rng = ctx.rng;
+    this.obsSize = env.obsSize;
+    const k = (this.numActions = (env.actionSpace as { n: number }).n);
+    const widths = [env.obsSize, ...spec.hidden];
+    this.q = makeMlp([...widths, k], { activation: spec.activation, rng: ctx.rng, init: "torch-default" });
+    this.target = this.q.clone();
+    this.v = makeMlp([...widths, 1], { activation: spec.activation, rng: ctx.rng, init: "torch-default" });
+    this.actor = makeMlp([...widths, k], { activation: spec.activation, rng: ctx.rng, lastGain: 0.01 });
+    this.groups = [netGroup("q", this.q), netGroup("v", this.v), netGroup("actor", this.actor)];
+    this.opts = this.groups.map((g) => new GroupAdam([g]));
+    this.sampler = ctx.dataset.sampler({ batchSize: config.batchSize, rng: ctx.rng, columns: ["obs", "action", "reward", "terminated", "next_obs"] });
+    const B = config.batchSize;
+    this.tr = newTransitions(B, env.obsSize);
+    this.qTa = new Float32Array(B);
+    this.vNext = new Float32Array(B);
+    this.vNow = new Float32Array(B);
+    this.targets = new Float32Array(B);
+    this.dQ = new Float32Array(B * k);
+    this.dV = new Float32Array(B);
+    this.weights = new Float32Array(B);
+    this.dLogp = new Float32Array(B);
+    this.dLogits = new Float32Array(B * k);
+    this.greedy = new Int32Array(B);
+  }
+
+  step(): UpdateMetrics | null {
+    const c = this.config;
+    const B = c.batchSize;
+    const k = this.numActions;
+    const before = { rng: this.rng.state(), sampler: this.sampler.saveState() };
+    const tr = readTransitions(this.sampler.next(), this.obsSize, this.tr);
+    // Constants of the three losses, from the networks before this update.
+    const qT = this.target.predict(tr.obs, B);
+    for (let b = 0; b < B; b++) this.qTa[b] = qT[b * k + tr.actions[b]!]!;
+    this.vNext.set(this.v.predict(tr.nextObs, B).subarray(0, B));
+    for (let b = 0; b < B; b++) this.targets[b] = tr.rewards[b]! + c.gamma * (1 - tr.done[b]!) * this.vNext[b]!;
+    zeroGrads(this.groups);
+    // V: expectile regression on the target Q of the dataset action.
+    const vOut = this.v.forward(tr.obs, B);
+    this.vNow.set(vOut.subarray(0, B));
+    const vl = expectileLoss(this.vNow, this.qTa, c.expectile, this.dV);
+    this.v.backward(this.dV);
+    // Q: regression on r + γ (1 − term) V(s').
+    const qOut = this.q.forward(tr.obs, B);
+    const ql = qRegressionLoss(qOut, tr.actions, this.targets, k, this.dQ, "mse");
+    this.q.backward(this.dQ);
+    // π: advantage-weighted log-likelihood of the dataset action.
+    awrWeights(this.qTa, this.vNow, c.beta, c.maxWeight, this.weights);
+    const logits = this.actor.forward(tr.obs, B);
+    this.stats = categoricalStats(logits, B, k, tr.actions, this.stats);
+    let actorLoss = 0;
+    let adv = 0;
+    let wSum = 0;
+    let accuracy = 0;
+    argmaxInto(logits, B, k, this.greedy);
+    for (let b = 0; b < B; b++) {
+      actorLoss -= this.weights[b]! * this.stats.logp[b]!;
+      this.dLogp[b] = -this.weights[b]! / B;
+      adv += this.qTa[b]! - this.vNow[b]!;
+      wSum += this.weights[b]!;
+      if (this.greedy[b] === tr.actions[b]) accuracy++;
+    }
+    actorLoss /= B;
+    categoricalBackward(this.stats, B, k, tr.actions, this.dLogp, 0, this.dLogits);
+    this.actor.backward(this.dLogits);
+    const norms = this.groups.map((g) => clipGlobalGradNorm([g], c.maxGradNorm ?? Infinity));
+    if (![vl.loss, ql.loss, actorLoss, ...norms].every(Number.isFinite)) {
+      this.rng.restore(before.rng);
+      this.sampler.loadState(before.sampler);
+      throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, ql.loss);
+    }
+    for (const o of this.opts) o.step({ lr: c.lr, eps: c.adamEps });
+    updateTargetNetwork(this.target, this.q, c.tau);
+    this.updates++;
+    const w = this.window;
+    w.count++;
+    w.qLoss += ql.loss;
+    w.valueLoss += vl.loss;
+    w.actorLoss += actorLoss;
+    w.qValue += ql.meanQ;
+    let vMean = 0;
+    for (let b = 0; b < B; b++) vMean += this.vNow[b]!;
+    w.value += vMean / B;
+    w.advantage += adv / B;
+    w.weight += wSum / B;
+    w.accuracy += accuracy / B;
+    return this.updates % c.logEvery === 0 ? this.flushMetrics() : null;
+  }
+
+  flushMetrics(): UpdateMetrics | null {
+    const w = this.window;
+    if (w.count === 0) return null;
+    this.window = emptyWindow();
+    const n = w.count;
+    return {
+      learningRate: this.config.lr,
+      qLoss: w.qLoss / n,
+      valueLoss: w.valueLoss / n,
+      actorLoss: w.actorLoss / n,
+      qValue: w.qValue / n,
+      value: w.value / n,
+      advantage: w.advantage / n,
+      awrWeight: w.weight / n,
+      accuracy: w.accuracy / n,
+      datasetEpoch: this.sampler.epoch,
+    };
+  }
+
+  actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
+    argmaxInto(this.actor.predict(obs, batch), batch, this.numActions, actions);
+  }
+
+  saveState(): AlgoState {
+    const s = this.sampler.saveState();
+    const opts = this.opts.map((o) => o.save());
+    return {
+      json: { updates: this.updates, rng: this.rng.state(), adamT: opts.map((o) => o.t), sampler: { epoch: s.epoch, cursor: s.cursor }, window: { ...this.window } },
+      arrays: {
+        params: flattenParams(this.groups),
+        targetParams: this.target.params.slice(),
+        ...Object.fromEntries(opts.flatMap((o, i) => [[`adamM${i}`, o.m], [`adamV${i}`, o.v]])),
+        samplerPerm: s.perm,
+      },
+    };
+  }
+
+  loadState(state: AlgoState): void {
+    const json = state.json as { updates: number; rng: number[]; adamT: number[]; sampler: { epoch: number; cursor: number }; window: Window };
+    const a = state.arrays;
+    unflattenParams(this.groups, a.params as Float32Array);
+    this.target.params.set(a.targetParams as Float32Array);
+    this.target.paramsChanged();
+    this.opts.forEach((o, i) => o.load({ t: json.adamT[i]!, m: a[`adamM${i}`] as Float32Array, v: a[`adamV${i}`] as Float32Array }));
+    this.sampler.loadState({ epoch: json.sampler.epoch, cursor: json.sampler.cursor, perm: a.samplerPerm as Int32Array });
+    this.rng.restore(json.rng);
+    this.updates = json.updates;
+    this.window = { ...json.window };
+  }
+
+  dispose(): void {
+    this.q.dispose();
+    this.target.dispose();
+    this.v.dispose();
+    this.actor.dispose();
+  }
+}
