@@ -29,6 +29,7 @@ export { VERSION } from "./version.js";
 export { trajectorySchema, TRAJECTORY_SOURCES } from "./data/schema.js";
 export { TrajectoryRecorder } from "./data/recorder.js";
 export { RecordingVecEnv } from "./data/recording-env.js";
+export { offlineMix, type OfflineMixSpec, type OfflineMixOptions } from "./algos/mix.js";
 export { Dataset, openDataset, datasetFrom, type DatasetStats, type EpisodeSummary, type Minibatch as DatasetMinibatch, type Sampler, type SamplerState } from "./data/dataset.js";
 export { episodeReturns } from "./credit/returns.js";
 export { tdErrors, lambdaReturns, episodeAdvantages } from "./credit/td.js";

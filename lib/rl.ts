@@ -14,6 +14,7 @@ import { RunBuilder, type EnvOptions, type OfflineOptions } from "./run/builder.
 import { loadRun, saveRun } from "./run/checkpoint.js";
 import { datasetFrom, openDataset, type Dataset } from "./data/dataset.js";
 import type { Run } from "./run/run.js";
+import { offlineMix } from "./algos/mix.js";
 
 /**
  * A tfjs `LayersModel` as the actor (outputs logits or action means); the
@@ -65,6 +66,8 @@ export const rl = {
   save: (run: Run, dir: string): Promise<void> => saveRun(run, dir),
   /** Trajectory datasets: `rl.dataset.open(path)` (Arrow IPC file/stream, Parquet, or a directory of shards), `rl.dataset.from(table)`. */
   dataset: { open: openDataset, from: datasetFrom },
+  /** Data sources for online runs: `.mix(rl.data.offline(dataset, { ratio: 0.5 }))` mixes dataset rows into DQN/SAC minibatches (RLPD). */
+  data: { offline: offlineMix },
   /** Which TensorFlow.js backend runs, and why each faster one was skipped. */
   device: async () => {
     await initBackend();

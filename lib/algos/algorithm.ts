@@ -1,4 +1,5 @@
 import type { Dataset } from "../data/dataset.js";
+import type { OfflineMixSpec } from "./mix.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
@@ -14,6 +15,8 @@ export interface AlgoContext {
   readonly rng: Rng;
   /** The dataset of an offline run (`rl.offline(dataset)`); online algorithms ignore it. */
   readonly dataset?: Dataset;
+  /** Offline data mixed into an online learner's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`; DQN and SAC). */
+  readonly mix?: OfflineMixSpec;
 }
 
 /** Binary arrays and JSON that make up an algorithm's checkpoint. */

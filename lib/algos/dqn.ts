@@ -12,6 +12,7 @@ import { TrainingDivergedError } from "./errors.js";
 import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork } from "./off-policy.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
+import { MixSource } from "./mix.js";
 import { linearSchedule } from "./schedule.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
 
@@ -166,6 +167,8 @@ export class DqnInstance implements AlgoInstance {
   private readonly targets: Float32Array;
   private readonly nextQOnline: Float32Array;
   private readonly dQ: Float32Array;
+  /** Offline rows mixed into each minibatch (`.mix(rl.data.offline(...))`), if any. */
+  private readonly mix: MixSource | undefined;
 
   constructor(
     readonly config: DqnConfig,
@@ -192,6 +195,7 @@ export class DqnInstance implements AlgoInstance {
     this.targets = new Float32Array(b);
     this.nextQOnline = new Float32Array(b * this.numActions);
     this.dQ = new Float32Array(b * this.numActions);
+    this.mix = ctx.mix ? new MixSource(ctx.mix, b, ctx.rng, env.obsSize, 1) : undefined;
   }
 
   /** ε of the ε-greedy policy after `envSteps` env steps. */
@@ -232,7 +236,9 @@ export class DqnInstance implements AlgoInstance {
   private update(): UpdateMetrics {
     const { config: c, batch: mb, numActions: k } = this;
     const b = c.batchSize;
-    this.buffer.sample(this.rng, mb);
+    const m = this.mix?.rows ?? 0;
+    this.buffer.sample(this.rng, mb, b - m);
+    this.mix?.fill(mb, b - m);
     if (c.doubleQ) this.nextQOnline.set(this.q.predict(mb.nextObs, b).subarray(0, b * k));
     const nextQTarget = this.target.predict(mb.nextObs, b);
     tdTargets({ rewards: mb.rewards, terminated: mb.terminated, nextQTarget, nextQOnline: c.doubleQ ? this.nextQOnline : undefined, numActions: k, gamma: c.gamma }, this.targets);
@@ -267,26 +273,29 @@ export class DqnInstance implements AlgoInstance {
   saveState(): AlgoState {
     const opt = this.optimizer.save();
     const buf = this.buffer.saveState();
+    const mix = this.mix?.saveState();
     return {
-      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: opt.t, buffer: buf.json },
+      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: opt.t, buffer: buf.json, ...(mix ? { mix: mix.json } : {}) },
       arrays: {
         params: flattenParams(this.groups),
         targetParams: this.target.params.slice(),
         adamM: opt.m,
         adamV: opt.v,
         ...Object.fromEntries(Object.entries(buf.arrays).map(([key, v]) => [`replay.${key}`, v])),
+        ...(mix ? { mixPerm: mix.perm } : {}),
       },
     };
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number; buffer: unknown };
+    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number; buffer: unknown; mix?: { epoch: number; cursor: number } | null };
     const a = state.arrays;
     unflattenParams(this.groups, a.params as Float32Array);
     this.target.params.set(a.targetParams as Float32Array);
     this.target.paramsChanged();
     this.optimizer.load({ t: json.adamT, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
     this.buffer.loadState({ json: json.buffer, arrays: replayArrays(a) });
+    this.mix?.loadState(json.mix, a.mixPerm as Int32Array | undefined);
     this.envSteps = json.envSteps;
     this.updates = json.updates;
     this.rng.restore(json.rng);

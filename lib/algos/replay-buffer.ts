@@ -114,12 +114,12 @@ export class ReplayBuffer {
     }
   }
 
-  /** Draws `out.size` transitions uniformly with replacement (one `rng.int(size)` per row) into `out`. */
-  sample(rng: Rng, out: ReplayBatch): ReplayBatch {
+  /** Draws `rows` (default `out.size`) transitions uniformly with replacement (one `rng.int(size)` per row) into the first rows of `out`. */
+  sample(rng: Rng, out: ReplayBatch, rows: number = out.size): ReplayBatch {
     if (this.count === 0) throw new Error("ReplayBuffer.sample: the buffer is empty; add transitions first (learningStarts must be ≥ 1)");
     const o = this.obsSize;
     const a = this.discrete ? 1 : this.actionSize;
-    for (let r = 0; r < out.size; r++) {
+    for (let r = 0; r < rows; r++) {
       const i = rng.int(this.count);
       out.indices[r] = i;
       out.obs.set(this.obs.subarray(i * o, i * o + o), r * o);

@@ -13,6 +13,7 @@ import { TrainingDivergedError } from "./errors.js";
 import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork } from "./off-policy.js";
 import { GroupAdam } from "./optimizer.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
+import { MixSource } from "./mix.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
@@ -206,6 +207,8 @@ export class SacInstance implements AlgoInstance {
   private readonly alphaOpt: GroupAdam;
   private readonly snapshot: UpdateSnapshot;
   private readonly batch: ReplayBatch;
+  /** Offline rows mixed into each minibatch (`.mix(rl.data.offline(...))`), if any. */
+  private readonly mix: MixSource | undefined;
   private readonly act: SacScratch;
   private readonly s: SacScratch;
   private readonly prevObs: Float32Array;
@@ -256,6 +259,7 @@ export class SacInstance implements AlgoInstance {
     const b = config.batchSize;
     const n = env.numEnvs;
     this.batch = new ReplayBatch(b, o, d, false);
+    this.mix = ctx.mix ? new MixSource(ctx.mix, b, ctx.rng, o, d) : undefined;
     this.act = new SacScratch(n, d);
     this.s = new SacScratch(b, d);
     this.prevObs = new Float32Array(n * o);
@@ -320,7 +324,9 @@ export class SacInstance implements AlgoInstance {
     const o = this.env.obsSize;
     const b = c.batchSize;
     this.snapshot.take();
-    this.buffer.sample(this.rng, mb);
+    const m = this.mix?.rows ?? 0;
+    this.buffer.sample(this.rng, mb, b - m);
+    this.mix?.fill(mb, b - m);
     let alpha = this.alpha;
 
     // Critics: y = r + γ(1 − term)(min Q'(s', a') − α log π(a'|s')), a' ~ π(·|s').
@@ -402,8 +408,9 @@ export class SacInstance implements AlgoInstance {
     const q = this.qOpt.save();
     const al = this.alphaOpt.save();
     const buf = this.buffer.saveState();
+    const mix = this.mix?.saveState();
     return {
-      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: { actor: a.t, q: q.t, alpha: al.t }, buffer: buf.json },
+      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: { actor: a.t, q: q.t, alpha: al.t }, buffer: buf.json, ...(mix ? { mix: mix.json } : {}) },
       arrays: {
         actor: this.actor.params.slice(),
         q1: this.q1.params.slice(),
@@ -418,12 +425,13 @@ export class SacInstance implements AlgoInstance {
         "alphaAdam.m": al.m,
         "alphaAdam.v": al.v,
         ...Object.fromEntries(Object.entries(buf.arrays).map(([key, v]) => [`replay.${key}`, v])),
+        ...(mix ? { mixPerm: mix.perm } : {}),
       },
     };
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: { actor: number; q: number; alpha: number }; buffer: unknown };
+    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: { actor: number; q: number; alpha: number }; buffer: unknown; mix?: { epoch: number; cursor: number } | null };
     const a = state.arrays as Record<string, Float32Array>;
     const nets: [Network, string][] = [[this.actor, "actor"], [this.q1, "q1"], [this.q2, "q2"], [this.q1Target, "q1Target"], [this.q2Target, "q2Target"]];
     for (const [net, key] of nets) {
@@ -439,6 +447,7 @@ export class SacInstance implements AlgoInstance {
     this.qOpt.load({ t: json.adamT.q, m: a["qAdam.m"]!, v: a["qAdam.v"]! });
     this.alphaOpt.load({ t: json.adamT.alpha, m: a["alphaAdam.m"]!, v: a["alphaAdam.v"]! });
     this.buffer.loadState({ json: json.buffer, arrays: replayArrays(state.arrays) });
+    this.mix?.loadState(json.mix, state.arrays.mixPerm as Int32Array | undefined);
     this.envSteps = json.envSteps;
     this.updates = json.updates;
     this.rng.restore(json.rng);

@@ -5,6 +5,7 @@ import type { RecordingOptions } from "../data/recording-env.js";
 import { Dataset } from "../data/dataset.js";
 import { META_ENV_ID } from "../data/schema.js";
 import { mlp, type PolicySpec } from "../policy/spec.js";
+import { mixProblems, type OfflineMixSpec } from "../algos/mix.js";
 import { Run, type EnvConfig } from "./run.js";
 
 /** Everything a builder has collected: plain data, inspectable with `toConfig()`. */
@@ -18,6 +19,8 @@ export interface RunBuilderConfig {
   readonly record: boolean | RecordingOptions;
   /** The dataset of an offline run (`rl.offline(dataset)`). */
   readonly dataset?: Dataset;
+  /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
+  readonly mix?: OfflineMixSpec;
 }
 
 /** Options of `rl.offline(dataset, options)`. */
@@ -98,6 +101,16 @@ export class RunBuilder<HasAlgo extends boolean = false> {
     return new RunBuilder<HasAlgo>({ ...this.cfg, record: enabled });
   }
 
+  /**
+   * Mixes offline data into an online off-policy learner's minibatches
+   * (RLPD's symmetric sampling): `.mix(rl.data.offline(dataset, { ratio: 0.5 }))`
+   * draws `round(ratio × batchSize)` rows of each minibatch from the dataset
+   * and the rest from the replay buffer. DQN and SAC take it.
+   */
+  mix(spec: OfflineMixSpec): RunBuilder<HasAlgo> {
+    return new RunBuilder<HasAlgo>({ ...this.cfg, mix: spec });
+  }
+
   /** Names the run (in metrics, widgets and checkpoints). */
   name(id: string): RunBuilder<HasAlgo> {
     return new RunBuilder<HasAlgo>({ ...this.cfg, id });
@@ -110,7 +123,7 @@ export class RunBuilder<HasAlgo extends boolean = false> {
 
   /** Checks everything, reports every problem at once, and builds the run. */
   build(this: RunBuilder<true>): Run {
-    const { env, policy, algo, seed, id, record, dataset } = this.cfg;
+    const { env, policy, algo, seed, id, record, dataset, mix } = this.cfg;
     const problems: string[] = [];
     if (!algo) problems.push("algo: no algorithm chosen; add .algo(rl.ppo()) before .build()");
     if (!Number.isInteger(env.n) || env.n < 1) problems.push(`env.n: expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`);
@@ -120,7 +133,15 @@ export class RunBuilder<HasAlgo extends boolean = false> {
     const probe = makeVecEnv(env.id, { ...env.kwargs, n: env.n, seed });
     if (dataset && !algo!.offline) problems.push(`algo: ${algo!.name} learns by stepping the env; a run built with rl.offline(dataset) needs an offline algorithm such as rl.bc()`);
     problems.push(...algo!.check(probe, policy, dataset));
+    if (mix) {
+      if (dataset) problems.push("mix: an offline run (rl.offline(dataset)) already trains from its dataset; .mix() is for online runs (rl.env(...))");
+      if (typeof mix !== "object" || mix.kind !== "offline-mix") problems.push("mix: expected rl.data.offline(dataset, { ratio })");
+      else {
+        const batchSize = (algo!.config as { batchSize?: unknown } | undefined)?.batchSize;
+        problems.push(...mixProblems(mix, algo!.name, probe, typeof batchSize === "number" ? batchSize : undefined));
+      }
+    }
     if (problems.length) throw new RunConfigError(problems);
-    return new Run(env, policy, algo!, seed, id, dataset ? false : record, dataset);
+    return new Run(env, policy, algo!, seed, id, dataset ? false : record, dataset, mix);
   }
 }

@@ -4,6 +4,7 @@ import { tableFromIPC, tableToIPC } from "apache-arrow";
 import type { AlgoState } from "../algos/algorithm.js";
 import { algoFromConfig } from "../algos/registry.js";
 import { Dataset, openDataset } from "../data/dataset.js";
+import { offlineMix, type OfflineMixSpec } from "../algos/mix.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { VERSION } from "../version.js";
 import { recoverDir, writeDirAtomic, writeFileSynced } from "./atomic-dir.js";
@@ -17,6 +18,7 @@ const ARRAYS = "arrays.bin";
 const METRICS = "metrics.arrow";
 const DATA = "data.arrow";
 const DATASET = "dataset.arrow";
+const MIX_DATASET = "mix-dataset.arrow";
 
 type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
 const DTYPES = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array, float64: Float64Array } as const;
@@ -44,6 +46,8 @@ interface Manifest {
   recording?: unknown;
   /** An offline run's dataset: the file it was opened from, or `dataset.arrow` in the checkpoint; `rows` guards against a changed file. */
   dataset?: { path?: string; file?: string; rows: number };
+  /** Offline data mixed into the online minibatches (`.mix(...)`): ratio, and the dataset's file as for `dataset`. */
+  mix?: { ratio: number; path?: string; file?: string; rows: number };
   envState: unknown;
   algoState: unknown;
   arrays: Record<string, { dtype: DType; offset: number; length: number }>;
@@ -89,6 +93,7 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
     run: run.runState(),
     ...(run.recording ? { recording: run.recording.recorder.saveCounters() } : {}),
     ...(run.dataset ? { dataset: run.dataset.path ? { path: run.dataset.path, rows: run.dataset.numSteps } : { file: DATASET, rows: run.dataset.numSteps } } : {}),
+    ...(run.mix ? { mix: { ratio: run.mix.ratio, ...(run.mix.dataset.path ? { path: run.mix.dataset.path } : { file: MIX_DATASET }), rows: run.mix.dataset.numSteps } } : {}),
     envState,
     algoState: algoState.json,
     arrays: index,
@@ -96,11 +101,13 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
   const metrics = tableToIPC(run.metrics, "file");
   const data = run.recording ? tableToIPC(run.data, "file") : undefined;
   const datasetBytes = run.dataset && !run.dataset.path ? tableToIPC(run.dataset.table, "file") : undefined;
+  const mixBytes = run.mix && !run.mix.dataset.path ? tableToIPC(run.mix.dataset.table, "file") : undefined;
   await writeDirAtomic(dir, async (tmp) => {
     await writeFileSynced(join(tmp, ARRAYS), blob);
     await writeFileSynced(join(tmp, METRICS), metrics);
     if (data) await writeFileSynced(join(tmp, DATA), data);
     if (datasetBytes) await writeFileSynced(join(tmp, DATASET), datasetBytes);
+    if (mixBytes) await writeFileSynced(join(tmp, MIX_DATASET), mixBytes);
     await writeFileSynced(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1));
   });
 }
@@ -145,7 +152,19 @@ export async function loadRun(dir: string): Promise<Run> {
     }
     if (dataset.numSteps !== m.dataset.rows) throw new Error(`cannot load the offline run in ${dir}: its dataset ${where} now has ${dataset.numSteps} rows, the run trained on ${m.dataset.rows}`);
   }
-  const run = new Run(envConfig, m.policy, algoFromConfig(m.algo.name, m.algo.config), m.seed, m.runId, m.recording !== undefined, dataset);
+  let mix: OfflineMixSpec | undefined;
+  if (m.mix) {
+    const where = m.mix.path ?? join(dir, m.mix.file ?? MIX_DATASET);
+    let mixed: Dataset;
+    try {
+      mixed = await openDataset(where, { validate: false });
+    } catch (error) {
+      throw new Error(`cannot load the run in ${dir}: its mixed-in dataset ${where} cannot be read (${(error as Error).message})`, { cause: error });
+    }
+    if (mixed.numSteps !== m.mix.rows) throw new Error(`cannot load the run in ${dir}: its mixed-in dataset ${where} now has ${mixed.numSteps} rows, the run trained on ${m.mix.rows}`);
+    mix = offlineMix(mixed, { ratio: m.mix.ratio });
+  }
+  const run = new Run(envConfig, m.policy, algoFromConfig(m.algo.name, m.algo.config), m.seed, m.runId, m.recording !== undefined, dataset, mix);
   if (run.recording) {
     const data = tableFromIPC(await readFile(join(dir, DATA)));
     run.recording.recorder.restore(m.recording as Parameters<typeof run.recording.recorder.restore>[0], data);

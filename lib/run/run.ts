@@ -8,6 +8,7 @@ import { Rng } from "../random/rng.js";
 import { initBackend } from "../../native/index.js";
 import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js";
 import type { Dataset } from "../data/dataset.js";
+import type { OfflineMixSpec } from "../algos/mix.js";
 import { currentDisplay, type Display, type TrainProgress } from "./display.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
@@ -111,6 +112,8 @@ export class Run {
     readonly record: boolean | RecordingOptions = true,
     /** The dataset an offline algorithm trains from (`rl.offline(dataset)`); the env then serves evaluation only. */
     readonly dataset?: Dataset,
+    /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
+    readonly mix?: OfflineMixSpec,
   ) {
     this.id = id ?? `run-${++runCounter}`;
     const master = Rng.fromSeed(seed);
@@ -122,7 +125,7 @@ export class Run {
     this.recording = record ? new RecordingVecEnv(env, this.id, record === true ? {} : record) : undefined;
     this.env = this.recording ?? env;
     this.env.reset();
-    this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng, ...(dataset ? { dataset } : {}) });
+    this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng, ...(dataset ? { dataset } : {}), ...(mix ? { mix } : {}) });
     if (this.recording) {
       const algo = this.algo;
       this.recording.behavior = () => algo.behavior?.() ?? { policyVersion: algo.updates };
