@@ -10,6 +10,7 @@ import { actorCriticProblems, netGroup } from "../policy/actor-critic.js";
 import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../policy/param-set.js";
 import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
+import { MetricsWindow } from "./metrics-window.js";
 import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
 import { TrainingDivergedError } from "./errors.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
@@ -132,17 +133,6 @@ export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
   };
 }
 
-interface Window {
-  count: number;
-  loss: number;
-  entropy: number;
-  accuracy: number;
-  mse: number;
-  gradNorm: number;
-}
-
-const emptyWindow = (): Window => ({ count: 0, loss: 0, entropy: 0, accuracy: 0, mse: 0, gradNorm: 0 });
-
 class BcInstance implements AlgoInstance {
   readonly name = "bc";
   readonly envSteps = 0;
@@ -159,7 +149,7 @@ class BcInstance implements AlgoInstance {
   private readonly dLogp: Float32Array;
   private readonly dHead: Float32Array;
   private readonly greedy: Int32Array;
-  private window: Window = emptyWindow();
+  private readonly window = new MetricsWindow();
 
   constructor(
     readonly config: BcConfig,
@@ -229,29 +219,13 @@ class BcInstance implements AlgoInstance {
     }
     this.optimizer.step({ lr: c.lr, eps: c.adamEps, weightDecay: c.weightDecay });
     this.updates++;
-    const w = this.window;
-    w.count++;
-    w.loss += loss;
-    w.entropy += entropy;
-    w.accuracy += accuracy / B;
-    w.mse += mse;
-    w.gradNorm += gradNorm;
+    this.window.add({ bcLoss: loss, entropy, ...(this.discrete ? { accuracy: accuracy / B } : { actionMse: mse }), gradNorm });
     return this.updates % c.logEvery === 0 ? this.flushMetrics() : null;
   }
 
   flushMetrics(): UpdateMetrics | null {
-    const w = this.window;
-    if (w.count === 0) return null;
-    this.window = emptyWindow();
-    const n = w.count;
-    return {
-      learningRate: this.config.lr,
-      bcLoss: w.loss / n,
-      entropy: w.entropy / n,
-      ...(this.discrete ? { accuracy: w.accuracy / n } : { actionMse: w.mse / n }),
-      gradNorm: w.gradNorm / n,
-      datasetEpoch: this.sampler.epoch,
-    };
+    const means = this.window.take();
+    return means && { learningRate: this.config.lr, ...means, datasetEpoch: this.sampler.epoch };
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
@@ -264,20 +238,20 @@ class BcInstance implements AlgoInstance {
     const opt = this.optimizer.save();
     const s = this.sampler.saveState();
     return {
-      json: { updates: this.updates, rng: this.rng.state(), adamT: opt.t, sampler: { epoch: s.epoch, cursor: s.cursor }, window: { ...this.window } },
+      json: { updates: this.updates, rng: this.rng.state(), adamT: opt.t, sampler: { epoch: s.epoch, cursor: s.cursor }, window: this.window.toJSON() },
       arrays: { params: flattenParams(this.groups), adamM: opt.m, adamV: opt.v, samplerPerm: s.perm },
     };
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { updates: number; rng: number[]; adamT: number; sampler: { epoch: number; cursor: number }; window: Window };
+    const json = state.json as { updates: number; rng: number[]; adamT: number; sampler: { epoch: number; cursor: number }; window: ReturnType<MetricsWindow["toJSON"]> };
     const a = state.arrays;
     unflattenParams(this.groups, a.params as Float32Array);
     this.optimizer.load({ t: json.adamT, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
     this.sampler.loadState({ epoch: json.sampler.epoch, cursor: json.sampler.cursor, perm: a.samplerPerm as Int32Array });
     this.rng.restore(json.rng);
     this.updates = json.updates;
-    this.window = { ...json.window };
+    this.window.load(json.window);
   }
 
   dispose(): void {

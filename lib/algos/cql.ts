@@ -9,6 +9,7 @@ import { netGroup } from "../policy/actor-critic.js";
 import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../policy/param-set.js";
 import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
+import { MetricsWindow } from "./metrics-window.js";
 import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
 import { bcDatasetProblems } from "./bc.js";
 import { TrainingDivergedError } from "./errors.js";
@@ -164,19 +165,6 @@ export function argmaxInto(q: Float32Array, batch: number, k: number, actions: I
   }
 }
 
-interface Window {
-  count: number;
-  loss: number;
-  tdLoss: number;
-  cqlLoss: number;
-  qValue: number;
-  logsumexp: number;
-  accuracy: number;
-  gradNorm: number;
-}
-
-const emptyWindow = (): Window => ({ count: 0, loss: 0, tdLoss: 0, cqlLoss: 0, qValue: 0, logsumexp: 0, accuracy: 0, gradNorm: 0 });
-
 /** A running CQL; see {@link cql}. */
 export class CqlInstance implements AlgoInstance {
   readonly name = "cql";
@@ -196,7 +184,7 @@ export class CqlInstance implements AlgoInstance {
   private readonly dTd: Float32Array;
   private readonly dPen: Float32Array;
   private readonly greedy: Int32Array;
-  private window: Window = emptyWindow();
+  private readonly window = new MetricsWindow();
 
   constructor(
     readonly config: CqlConfig,
@@ -255,34 +243,13 @@ export class CqlInstance implements AlgoInstance {
     this.optimizer.step({ lr: c.lr, eps: c.adamEps });
     this.updates++;
     if (this.updates % c.targetNetworkFrequency === 0) updateTargetNetwork(this.target, this.q, c.tau);
-    const w = this.window;
-    w.count++;
-    w.loss += loss;
-    w.tdLoss += td.loss;
-    w.cqlLoss += pen.penalty;
-    w.qValue += td.meanQ;
-    w.logsumexp += pen.meanLogsumexp;
-    w.accuracy += accuracy / B;
-    w.gradNorm += gradNorm;
+    this.window.add({ loss, tdLoss: td.loss, cqlLoss: pen.penalty, qValue: td.meanQ, logsumexpQ: pen.meanLogsumexp, accuracy: accuracy / B, gradNorm });
     return this.updates % c.logEvery === 0 ? this.flushMetrics() : null;
   }
 
   flushMetrics(): UpdateMetrics | null {
-    const w = this.window;
-    if (w.count === 0) return null;
-    this.window = emptyWindow();
-    const n = w.count;
-    return {
-      learningRate: this.config.lr,
-      loss: w.loss / n,
-      tdLoss: w.tdLoss / n,
-      cqlLoss: w.cqlLoss / n,
-      qValue: w.qValue / n,
-      logsumexpQ: w.logsumexp / n,
-      accuracy: w.accuracy / n,
-      gradNorm: w.gradNorm / n,
-      datasetEpoch: this.sampler.epoch,
-    };
+    const means = this.window.take();
+    return means && { learningRate: this.config.lr, ...means, datasetEpoch: this.sampler.epoch };
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
@@ -293,13 +260,13 @@ export class CqlInstance implements AlgoInstance {
     const opt = this.optimizer.save();
     const s = this.sampler.saveState();
     return {
-      json: { updates: this.updates, rng: this.rng.state(), adamT: opt.t, sampler: { epoch: s.epoch, cursor: s.cursor }, window: { ...this.window } },
+      json: { updates: this.updates, rng: this.rng.state(), adamT: opt.t, sampler: { epoch: s.epoch, cursor: s.cursor }, window: this.window.toJSON() },
       arrays: { params: flattenParams(this.groups), targetParams: this.target.params.slice(), adamM: opt.m, adamV: opt.v, samplerPerm: s.perm },
     };
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { updates: number; rng: number[]; adamT: number; sampler: { epoch: number; cursor: number }; window: Window };
+    const json = state.json as { updates: number; rng: number[]; adamT: number; sampler: { epoch: number; cursor: number }; window: ReturnType<MetricsWindow["toJSON"]> };
     const a = state.arrays;
     unflattenParams(this.groups, a.params as Float32Array);
     this.target.params.set(a.targetParams as Float32Array);
@@ -308,7 +275,7 @@ export class CqlInstance implements AlgoInstance {
     this.sampler.loadState({ epoch: json.sampler.epoch, cursor: json.sampler.cursor, perm: a.samplerPerm as Int32Array });
     this.rng.restore(json.rng);
     this.updates = json.updates;
-    this.window = { ...json.window };
+    this.window.load(json.window);
   }
 
   dispose(): void {

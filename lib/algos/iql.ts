@@ -9,6 +9,7 @@ import { netGroup } from "../policy/actor-critic.js";
 import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../policy/param-set.js";
 import type { PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
+import { MetricsWindow } from "./metrics-window.js";
 import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
 import { argmaxInto, newTransitions, offlineQProblems, readTransitions, type Transitions } from "./cql.js";
 import { TrainingDivergedError } from "./errors.js";
@@ -98,20 +99,6 @@ export function iql(options: IqlOptions = {}): AlgoSpec<IqlConfig> {
   };
 }
 
-interface Window {
-  count: number;
-  qLoss: number;
-  valueLoss: number;
-  actorLoss: number;
-  qValue: number;
-  value: number;
-  advantage: number;
-  weight: number;
-  accuracy: number;
-}
-
-const emptyWindow = (): Window => ({ count: 0, qLoss: 0, valueLoss: 0, actorLoss: 0, qValue: 0, value: 0, advantage: 0, weight: 0, accuracy: 0 });
-
 /** A running IQL; see {@link iql}. */
 export class IqlInstance implements AlgoInstance {
   readonly name = "iql";
@@ -139,7 +126,7 @@ export class IqlInstance implements AlgoInstance {
   private readonly dLogits: Float32Array;
   private readonly greedy: Int32Array;
   private stats: CategoricalStats | undefined;
-  private window: Window = emptyWindow();
+  private readonly window = new MetricsWindow();
 
   constructor(
     readonly config: IqlConfig,
@@ -224,38 +211,15 @@ export class IqlInstance implements AlgoInstance {
     for (const o of this.opts) o.step({ lr: c.lr, eps: c.adamEps });
     updateTargetNetwork(this.target, this.q, c.tau);
     this.updates++;
-    const w = this.window;
-    w.count++;
-    w.qLoss += ql.loss;
-    w.valueLoss += vl.loss;
-    w.actorLoss += actorLoss;
-    w.qValue += ql.meanQ;
     let vMean = 0;
     for (let b = 0; b < B; b++) vMean += this.vNow[b]!;
-    w.value += vMean / B;
-    w.advantage += adv / B;
-    w.weight += wSum / B;
-    w.accuracy += accuracy / B;
+    this.window.add({ qLoss: ql.loss, valueLoss: vl.loss, actorLoss, qValue: ql.meanQ, value: vMean / B, advantage: adv / B, awrWeight: wSum / B, accuracy: accuracy / B });
     return this.updates % c.logEvery === 0 ? this.flushMetrics() : null;
   }
 
   flushMetrics(): UpdateMetrics | null {
-    const w = this.window;
-    if (w.count === 0) return null;
-    this.window = emptyWindow();
-    const n = w.count;
-    return {
-      learningRate: this.config.lr,
-      qLoss: w.qLoss / n,
-      valueLoss: w.valueLoss / n,
-      actorLoss: w.actorLoss / n,
-      qValue: w.qValue / n,
-      value: w.value / n,
-      advantage: w.advantage / n,
-      awrWeight: w.weight / n,
-      accuracy: w.accuracy / n,
-      datasetEpoch: this.sampler.epoch,
-    };
+    const means = this.window.take();
+    return means && { learningRate: this.config.lr, ...means, datasetEpoch: this.sampler.epoch };
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
@@ -266,7 +230,7 @@ export class IqlInstance implements AlgoInstance {
     const s = this.sampler.saveState();
     const opts = this.opts.map((o) => o.save());
     return {
-      json: { updates: this.updates, rng: this.rng.state(), adamT: opts.map((o) => o.t), sampler: { epoch: s.epoch, cursor: s.cursor }, window: { ...this.window } },
+      json: { updates: this.updates, rng: this.rng.state(), adamT: opts.map((o) => o.t), sampler: { epoch: s.epoch, cursor: s.cursor }, window: this.window.toJSON() },
       arrays: {
         params: flattenParams(this.groups),
         targetParams: this.target.params.slice(),
@@ -277,7 +241,7 @@ export class IqlInstance implements AlgoInstance {
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { updates: number; rng: number[]; adamT: number[]; sampler: { epoch: number; cursor: number }; window: Window };
+    const json = state.json as { updates: number; rng: number[]; adamT: number[]; sampler: { epoch: number; cursor: number }; window: ReturnType<MetricsWindow["toJSON"]> };
     const a = state.arrays;
     unflattenParams(this.groups, a.params as Float32Array);
     this.target.params.set(a.targetParams as Float32Array);
@@ -286,7 +250,7 @@ export class IqlInstance implements AlgoInstance {
     this.sampler.loadState({ epoch: json.sampler.epoch, cursor: json.sampler.cursor, perm: a.samplerPerm as Int32Array });
     this.rng.restore(json.rng);
     this.updates = json.updates;
-    this.window = { ...json.window };
+    this.window.load(json.window);
   }
 
   dispose(): void {
