@@ -1,0 +1,37 @@
+// The benchmarks keep working: each runs on a tiny budget and ends with its
+// summary line holding the fields its issue names. (Figures are measured with
+// `npm run bench`, never asserted here.)
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+function summary(name: string, ...args: string[]): Record<string, unknown> {
+  const r = spawnSync(process.execPath, [join(root, "dist/bench", `${name}.js`), ...args], { encoding: "utf8", env: { ...process.env, TRELLIS_QUIET: "1" } });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split("\n");
+  for (const line of lines) JSON.parse(line); // every line is one JSON object
+  return JSON.parse(lines.at(-1)!) as Record<string, unknown>;
+}
+
+test("env-throughput prints per-seed lines and a summary with steps_per_s", () => {
+  const s = summary("env-throughput", "--seconds", "0.05");
+  assert.equal(s.bench, "env-throughput");
+  assert.ok(typeof s.steps_per_s === "number" && s.steps_per_s > 0);
+  assert.ok(typeof s.steps_per_s_js === "number" && s.steps_per_s_js > 0);
+});
+
+test("ppo-cartpole reports solved, time_to_solve_s, steps_to_solve and speedup_vs_torch", () => {
+  const s = summary("ppo-cartpole", "--seeds", "1", "--total-steps", "2048", "--skip-torch");
+  assert.equal(s.bench, "ppo-cartpole");
+  for (const field of ["solved", "time_to_solve_s", "steps_to_solve", "speedup_vs_torch"]) assert.ok(field in s, field);
+  assert.equal(s.solved, false, "2048 steps do not solve CartPole");
+});
+
+test("act-latency reports ms_median next to the tfjs reference", () => {
+  const s = summary("act-latency");
+  assert.ok(typeof s.ms_median === "number" && s.ms_median > 0);
+  assert.ok(typeof s.tfjs_ms_median === "number" && s.tfjs_ms_median > 0);
+});
