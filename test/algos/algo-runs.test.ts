@@ -6,17 +6,10 @@ import { describe, test } from "node:test";
 import { rl, RunConfigError, type Run } from "../../lib/index.js";
 import { vectorize } from "../../lib/envs/custom.js";
 import { Reach1D } from "./fixtures.js";
+import { timeless } from "../helpers/runs.js";
 
 rl.registerEnv("Reach1D-test", (o) => vectorize(Reach1D, o), { maxEpisodeSteps: 20, description: "test fixture: 1-D reaching" });
 
-/** Metrics that do not depend on wall-clock time. */
-const timeless = (run: Run) => {
-  const t = run.metrics;
-  return t.schema.fields
-    .map((f) => f.name)
-    .filter((n) => n !== "wallTime" && n !== "sps")
-    .map((n) => [n, Array.from(t.getChild(n)!.toArray() as ArrayLike<number>)] as const);
-};
 
 /** Trains, saves to disk, loads, trains both on: metrics and algorithm state must match bit for bit. */
 async function saveLoadContinues(make: () => Run, first: number, second: number): Promise<void> {

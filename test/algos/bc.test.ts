@@ -6,28 +6,14 @@ import { test } from "node:test";
 import { RecordBatch, Schema, Table } from "apache-arrow";
 import { flattenParams } from "../../lib/algos/optimizer.js";
 import { rl, RunConfigError, type Dataset, type Run } from "../../lib/index.js";
+import { ppoCartPoleData, timeless } from "../helpers/runs.js";
 
 const params = (run: Run) => flattenParams((run.algo as unknown as { groups: Parameters<typeof flattenParams>[0] }).groups);
-/** Metrics that do not depend on wall-clock time. */
-const timeless = (run: Run) => {
-  const t = run.metrics;
-  return t.schema.fields
-    .map((f) => f.name)
-    .filter((n) => n !== "wallTime" && n !== "sps")
-    .map((n) => [n, Array.from(t.getChild(n)!.toArray() as ArrayLike<number>)] as const);
-};
 
 let expert: Promise<Dataset> | undefined;
 /** Complete high-return episodes of a PPO run trained until its last 100 episodes average ≥ 400 (a few seconds). */
 function expertDataset(): Promise<Dataset> {
-  expert ??= (async () => {
-    const ppo = rl.env("CartPole-v1", { n: 4, seed: 1 }).algo(rl.ppo()).build();
-    const r = await ppo.train({ steps: 300_000, until: (m) => m.episodes >= 20 && m.meanReturn >= 400 });
-    assert.equal(r.stopped, "until", "PPO did not reach a mean return of 400 within 300k steps");
-    const ds = rl.dataset.from(ppo.data).filter((e) => e.complete && e.return >= 300);
-    ppo.dispose();
-    return ds;
-  })();
+  expert ??= ppoCartPoleData(400, 300_000).then((data) => rl.dataset.from(data).filter((e) => e.complete && e.return >= 300));
   return expert;
 }
 

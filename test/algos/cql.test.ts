@@ -5,28 +5,15 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { flattenParams } from "../../lib/algos/optimizer.js";
 import { rl, RunConfigError, type Dataset, type Run } from "../../lib/index.js";
+import { ppoCartPoleData, timeless } from "../helpers/runs.js";
 
 const params = (run: Run) => flattenParams((run.algo as unknown as { groups: Parameters<typeof flattenParams>[0] }).groups);
 const targetParams = (run: Run) => (run.algo as unknown as { target: { params: Float32Array } }).target.params.slice();
-const timeless = (run: Run) => {
-  const t = run.metrics;
-  return t.schema.fields
-    .map((f) => f.name)
-    .filter((n) => n !== "wallTime" && n !== "sps")
-    .map((n) => [n, Array.from(t.getChild(n)!.toArray() as ArrayLike<number>)] as const);
-};
 
 let mixed: Promise<Dataset> | undefined;
 /** Every transition of a PPO run stopped once its last episodes average ≥ 150: random-ish early play mixed with better later play (under a second). */
 function mixedDataset(): Promise<Dataset> {
-  mixed ??= (async () => {
-    const ppo = rl.env("CartPole-v1", { n: 4, seed: 1 }).algo(rl.ppo()).build();
-    const r = await ppo.train({ steps: 300_000, until: (m) => m.episodes >= 20 && m.meanReturn >= 150 });
-    assert.equal(r.stopped, "until");
-    const ds = rl.dataset.from(ppo.data);
-    ppo.dispose();
-    return ds;
-  })();
+  mixed ??= ppoCartPoleData(150, 300_000).then((data) => rl.dataset.from(data));
   return mixed;
 }
 

@@ -4,32 +4,18 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { rl, RunConfigError, type AlgoInstance, type Dataset, type Run } from "../../lib/index.js";
+import { ppoCartPoleData, timeless } from "../helpers/runs.js";
 
 const algoState = (run: Run) => (run.algo as AlgoInstance).saveState();
 const params = (run: Run): Float32Array => {
   const a = algoState(run).arrays;
   return (a.params ?? a.actor) as Float32Array;
 };
-const timeless = (run: Run) => {
-  const t = run.metrics;
-  return t.schema.fields
-    .map((f) => f.name)
-    .filter((n) => n !== "wallTime" && n !== "sps")
-    .map((n) => [n, Array.from(t.getChild(n)!.toArray() as ArrayLike<number>)] as const);
-};
 
 let expert: Promise<Dataset> | undefined;
 /** The last 20k transitions of a PPO run trained until its last episodes average ≥ 400 (a few seconds). */
 function expertDataset(): Promise<Dataset> {
-  expert ??= (async () => {
-    const ppo = rl.env("CartPole-v1", { n: 4, seed: 1 }).algo(rl.ppo()).build();
-    const r = await ppo.train({ steps: 1_000_000, until: (m) => m.episodes >= 20 && m.meanReturn >= 400 });
-    assert.equal(r.stopped, "until");
-    const data = ppo.data;
-    const ds = rl.dataset.from(data.slice(Math.max(0, data.numRows - 20_000)));
-    ppo.dispose();
-    return ds;
-  })();
+  expert ??= ppoCartPoleData(400, 1_000_000).then((data) => rl.dataset.from(data.slice(Math.max(0, data.numRows - 20_000))));
   return expert;
 }
 

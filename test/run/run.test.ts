@@ -5,17 +5,10 @@ import { join } from "node:path";
 import { test } from "node:test";
 import { flattenParams } from "../../lib/algos/optimizer.js";
 import { rl, RunConfigError, TrainingDivergedError, type Run } from "../../lib/index.js";
+import { timeless } from "../helpers/runs.js";
 
 const params = (run: Run) => flattenParams((run.algo as unknown as { policy: { groups: Parameters<typeof flattenParams>[0] } }).policy.groups);
 const small = (seed = 1) => rl.env("CartPole-v1", { n: 4, seed }).policy(rl.mlp([32, 32])).algo(rl.ppo({ numSteps: 32 }));
-/** Metrics that do not depend on wall-clock time. */
-const timeless = (run: Run) => {
-  const t = run.metrics;
-  return t.schema.fields
-    .map((f) => f.name)
-    .filter((n) => n !== "wallTime" && n !== "sps")
-    .map((n) => [n, Array.from(t.getChild(n)!.toArray() as ArrayLike<number>)] as const);
-};
 
 test("builders return copies: branching from a shared builder leaves it unchanged", () => {
   const base = rl.env("CartPole-v1", { n: 2 });
