@@ -1,6 +1,4 @@
-import { DataType } from "apache-arrow";
 import type { Dataset, Sampler } from "../data/dataset.js";
-import { META_ENV_ID } from "../data/schema.js";
 import { argmaxRows, categoricalBackward, categoricalStats } from "../dist/categorical.js";
 import { gaussianBackward, gaussianStats } from "../dist/gaussian.js";
 import type { VecEnv } from "../envs/vec-env.js";
@@ -11,6 +9,7 @@ import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../
 import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
 import { MetricsWindow } from "./metrics-window.js";
+import { datasetProblems } from "./dataset-checks.js";
 import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
 import { TrainingDivergedError } from "./errors.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
@@ -66,47 +65,6 @@ export function checkBcConfig(c: BcConfig, path = "algo"): string[] {
   return p;
 }
 
-/** Why `dataset` cannot train a policy for `env` (empty when it can). */
-export function bcDatasetProblems(dataset: Dataset, env: VecEnv): string[] {
-  const p: string[] = [];
-  const table = dataset.table;
-  const datasetEnv = table.schema.metadata.get(META_ENV_ID);
-  const from = datasetEnv ? ` (recorded on ${datasetEnv})` : "";
-  const obs = table.schema.fields.find((f) => f.name === "obs");
-  const action = table.schema.fields.find((f) => f.name === "action");
-  if (!obs) p.push(`dataset: no obs column; bc needs the observations (FixedSizeList<f32>[${env.obsSize}])`);
-  else if (!DataType.isFixedSizeList(obs.type) || !DataType.isFloat(obs.type.children[0]!.type)) {
-    p.push(`dataset.obs: expected FixedSizeList<f32>[${env.obsSize}], got ${String(obs.type)}`);
-  } else if (obs.type.listSize !== env.obsSize) {
-    p.push(`dataset.obs: the dataset${from} has observations of ${obs.type.listSize} floats, but env ${env.id} observes ${env.obsSize}: pass the dataset's env with rl.offline(dataset, { env })`);
-  }
-  const space = env.actionSpace;
-  if (!action) p.push(`dataset: no action column; bc clones the actions taken, so the dataset must record them (trajectory schema column "action")`);
-  else if (space.kind === "discrete") {
-    if (!DataType.isInt(action.type) || action.type.bitWidth !== 32) {
-      p.push(`dataset.action: env ${env.id} has ${space.n} discrete actions (int32), but the dataset${from} has actions of type ${String(action.type)}`);
-    } else {
-      let bad = 0;
-      let example = 0;
-      for (const data of table.getChild("action")!.data) {
-        const v = data.values as Int32Array;
-        for (let i = 0; i < data.length; i++) {
-          const a = v[i]!;
-          if (a < 0 || a >= space.n) {
-            if (bad === 0) example = a;
-            bad++;
-          }
-        }
-      }
-      if (bad) p.push(`dataset.action: ${bad} actions lie outside env ${env.id}'s 0..${space.n - 1} (e.g. ${example})`);
-    }
-  } else if (!DataType.isFixedSizeList(action.type) || !DataType.isFloat(action.type.children[0]!.type)) {
-    p.push(`dataset.action: env ${env.id} has continuous actions (FixedSizeList<f32>[${env.actionSize}]), but the dataset${from} has actions of type ${String(action.type)}`);
-  } else if (action.type.listSize !== env.actionSize) {
-    p.push(`dataset.action: the dataset${from} has actions of ${action.type.listSize} floats, but env ${env.id} takes ${env.actionSize}`);
-  }
-  return p;
-}
 
 /** `rl.bc({...})`: behavior cloning from the dataset of `rl.offline(dataset)`. */
 export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
@@ -123,7 +81,7 @@ export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
         p.push("algo: bc needs a dataset: build with rl.offline(dataset)");
         return p;
       }
-      p.push(...bcDatasetProblems(dataset, env));
+      p.push(...datasetProblems(dataset, env, { algo: "bc" }));
       if (Number.isInteger(config.batchSize) && config.batchSize > dataset.numSteps) {
         p.push(`algo.batchSize: ${config.batchSize} exceeds the dataset's ${dataset.numSteps} rows`);
       }

@@ -11,7 +11,7 @@ import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
 import { MetricsWindow } from "./metrics-window.js";
 import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
-import { bcDatasetProblems } from "./bc.js";
+import { datasetProblems } from "./dataset-checks.js";
 import { TrainingDivergedError } from "./errors.js";
 import { checkOffPolicyPolicy, updateTargetNetwork } from "./off-policy.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
@@ -100,10 +100,7 @@ export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, 
     p.push(`algo: ${algo} needs a dataset: build with rl.offline(dataset)`);
     return p;
   }
-  p.push(...bcDatasetProblems(dataset, env).map((s) => s.replace(/\bbc\b/g, algo)));
-  for (const name of ["reward", "terminated", "next_obs"]) {
-    if (!dataset.table.getChild(name)) p.push(`dataset: no ${name} column; ${algo} learns from transitions (obs, action, reward, terminated, next_obs)`);
-  }
+  p.push(...datasetProblems(dataset, env, { algo, transitions: true }));
   if (Number.isInteger(batchSize) && batchSize > dataset.numSteps) p.push(`algo.batchSize: ${batchSize} exceeds the dataset's ${dataset.numSteps} rows`);
   return p;
 }

@@ -1,7 +1,7 @@
 import { Dataset, type Sampler } from "../data/dataset.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Rng } from "../random/rng.js";
-import { bcDatasetProblems } from "./bc.js";
+import { datasetProblems } from "./dataset-checks.js";
 import type { ReplayBatch } from "./replay-buffer.js";
 
 /**
@@ -47,10 +47,7 @@ export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, bat
     p.push("mix.dataset: expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
     return p;
   }
-  p.push(...bcDatasetProblems(dataset, env).map((s) => `mix.${s.replace(/\bbc\b/g, algo)}`));
-  for (const name of ["reward", "terminated", "next_obs"]) {
-    if (!dataset.table.getChild(name)) p.push(`mix.dataset: no ${name} column; ${algo} learns from transitions (obs, action, reward, terminated, next_obs)`);
-  }
+  p.push(...datasetProblems(dataset, env, { algo, prefix: "mix.", transitions: true }));
   if (batchSize !== undefined && Number.isFinite(ratio) && mixRows(ratio, batchSize) > dataset.numSteps) {
     p.push(`mix: ${mixRows(ratio, batchSize)} dataset rows per minibatch (ratio ${ratio} × batchSize ${batchSize}) exceed the dataset's ${dataset.numSteps} rows`);
   }
