@@ -4,7 +4,8 @@
 // alone through rl.offline(dataset). Figure: the clone's greedy mean return
 // over 100 evaluation episodes (target ≥ 475), per seed and the median.
 import { parseArgs } from "node:util";
-import { rl, RecordingVecEnv, type Run } from "../lib/index.js";
+import { rl } from "../lib/index.js";
+import { expertRollouts, SOLVED_RETURN } from "./cartpole-expert.js";
 import { emit, median, round } from "./stats.js";
 
 const { values } = parseArgs({
@@ -19,19 +20,7 @@ const seeds = values.seeds!.split(",").map(Number);
 const datasetSteps = Number(values["dataset-steps"]);
 const updates = Number(values.updates);
 const evalEpisodes = Number(values["eval-episodes"]);
-const TARGET = 475;
-
-/** `steps` env steps of the expert's greedy actions on 8 fresh env copies, in the trajectory schema. */
-function expertRollouts(expert: Run, steps: number, seed: number) {
-  const env = new RecordingVecEnv(rl.makeVec("CartPole-v1", { n: 8, seed }), `expert-${seed}`);
-  env.reset({ seed });
-  const actions = new Int32Array(env.numEnvs);
-  for (let t = 0; t < steps; t += env.numEnvs) {
-    expert.algo.actGreedy(env.obs, env.numEnvs, actions);
-    env.step(actions);
-  }
-  return rl.dataset.from(env.recorder.toTable());
-}
+const TARGET = SOLVED_RETURN;
 
 const results: Record<string, unknown>[] = [];
 for (const seed of seeds) {

@@ -3,55 +3,215 @@ import type { VecEnv } from "../envs/vec-env.js";
 import type { Rng } from "../random/rng.js";
 import { datasetProblems } from "./dataset-checks.js";
 import type { ReplayBatch } from "./replay-buffer.js";
+import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
- * Offline data mixed into an online off-policy learner's minibatches
- * (RLPD's symmetric sampling, Ball et al. 2023): every gradient step draws
- * `round(ratio × batchSize)` rows from the dataset and the rest from the
- * online replay buffer. Made by `rl.data.offline(dataset, { ratio })`,
- * given to a run with `.mix(spec)`.
+ * The imitation term of a hybrid policy-gradient update (AHPO-style): each
+ * PPO/A2C minibatch adds `coef ·` the negative log-likelihood of a minibatch
+ * of dataset actions, switched on while the success rate of the policy's
+ * last `group` training episodes is below `threshold` and off at or above it.
+ */
+export interface ImitationConfig {
+  /** Weight of the mean negative log-likelihood of the dataset's actions. */
+  readonly coef: number;
+  /** Success rate below which the imitation term is on (AHPO's P̂), in [0, 1]; 1 keeps it on until every episode of the group succeeds. */
+  readonly threshold: number;
+  /** Episode return that counts as a success; null: the mean return of the dataset's complete episodes (the demonstrator's level). */
+  readonly successReturn: number | null;
+  /** Most recent finished training episodes whose success rate opens or closes the gate. */
+  readonly group: number;
+  /**
+   * Gradient steps on the dataset alone (imitation, and the critic term when
+   * on) before the first env step: an offline-to-online warm start. 0: none.
+   */
+  readonly pretrain: number;
+}
+
+/**
+ * The offline critic term of a hybrid policy-gradient update (HNPG-style):
+ * the state-value critic is also fitted by TD(0) on dataset transitions,
+ * each weighted by min(rhoMax, π(a|s)/μ(a|s)) where the dataset records the
+ * behavior log-probability (`behavior_logp`), else by 1.
+ */
+export interface OfflineCriticConfig {
+  /** Weight of the offline TD loss relative to the on-policy value loss (both scaled by the algorithm's vfCoef). */
+  readonly coef: number;
+  /** Clip ρ̄ of the importance weight π/μ. */
+  readonly rhoMax: number;
+}
+
+/**
+ * Dynamics-gap-aware mixing (H2O, Niu et al. 2022) for runs whose env is a
+ * simulator of the system that recorded the dataset: two classifiers learn
+ * P(real | s, a, s′) and P(real | s, a) from dataset rows (real) and replay
+ * rows (simulated); their odds ratio estimates P_real(s′|s,a) / P_sim(s′|s,a),
+ * and each simulated transition's TD error is weighted by it, clipped to
+ * [clipMin, clipMax].
+ */
+export interface DynamicsGapConfig {
+  /** Hidden widths of both classifiers (ReLU MLPs). */
+  readonly hidden: readonly number[];
+  /** Adam learning rate of the classifiers. */
+  readonly lr: number;
+  /** Std of the Gaussian noise added to the classifiers' (standardized) inputs while they train, which smooths the estimated densities. */
+  readonly noise: number;
+  /** Smallest weight of a simulated transition. */
+  readonly clipMin: number;
+  /** Largest weight of a simulated transition (1: simulated data is only ever trusted less than real data). */
+  readonly clipMax: number;
+  /** Gradient steps of the Q-function before the weights apply (the classifiers train from the first step; until then sim rows weigh 1). */
+  readonly warmup: number;
+}
+
+export const IMITATION_DEFAULTS: ImitationConfig = Object.freeze({ coef: 1, threshold: 0.5, successReturn: null, group: 8, pretrain: 0 });
+export const OFFLINE_CRITIC_DEFAULTS: OfflineCriticConfig = Object.freeze({ coef: 1, rhoMax: 1 });
+export const DYNAMICS_GAP_DEFAULTS: DynamicsGapConfig = Object.freeze({ hidden: Object.freeze([64, 64]), lr: 3e-4, noise: 0.1, clipMin: 0, clipMax: 1, warmup: 500 });
+
+/**
+ * Offline data mixed into an online learner (made by
+ * `rl.data.offline(dataset, options)`, given to a run with `.mix(spec)`):
+ * - DQN and SAC: every gradient step draws `round(ratio × batchSize)` rows
+ *   from the dataset and the rest from the replay buffer (RLPD's symmetric
+ *   sampling, Ball et al. 2023), optionally with H2O's dynamics-gap weights.
+ * - PPO and A2C: every minibatch of `B` rollout rows adds `round(ratio × B)`
+ *   dataset rows to an imitation term (AHPO-gated, on by default) and/or an
+ *   offline critic term (HNPG-style).
+ *
+ * `imitation`, `critic` and `dynamicsGap` are null when off; `imitation`
+ * is undefined when not given (PPO/A2C then turn it on with its defaults).
  */
 export interface OfflineMixSpec {
   readonly kind: "offline-mix";
   readonly dataset: Dataset;
-  /** Fraction of each minibatch drawn from the dataset, in [0, 1] (RLPD: 0.5). */
+  /** Dataset rows per minibatch as a fraction of its size, in [0, 1] (RLPD: 0.5). */
   readonly ratio: number;
+  readonly imitation?: ImitationConfig | null;
+  readonly critic: OfflineCriticConfig | null;
+  readonly dynamicsGap: DynamicsGapConfig | null;
 }
 
 export interface OfflineMixOptions {
-  /** Fraction of each minibatch drawn from the dataset, in [0, 1] (default 0.5, RLPD's symmetric sampling). */
+  /** Dataset rows per minibatch as a fraction of its size, in [0, 1] (default 0.5, RLPD's symmetric sampling). */
   ratio?: number;
+  /** PPO/A2C: the gated imitation term (AHPO); `true` or options turn it on (the default there), `false` off. */
+  imitation?: boolean | Partial<ImitationConfig>;
+  /** PPO/A2C: fit the critic on the dataset's transitions too (HNPG); off by default. */
+  critic?: boolean | Partial<OfflineCriticConfig>;
+  /** DQN: weight simulated transitions by the estimated real/sim dynamics ratio (H2O); off by default. */
+  dynamicsGap?: boolean | Partial<DynamicsGapConfig>;
 }
 
-/** `rl.data.offline(dataset, { ratio })`: a plain spec for `RunBuilder.mix`. */
+/** `true` → defaults, an object → merged over them, `false`/`null` → null (off), undefined stays undefined. */
+function component<C extends object>(value: boolean | Partial<C> | null | undefined, defaults: C): C | null | undefined {
+  if (value === undefined) return undefined;
+  if (value === false || value === null) return null;
+  if (value === true) return defaults;
+  return Object.freeze({ ...defaults, ...value }) as C;
+}
+
+/** `rl.data.offline(dataset, options)`: a plain spec for `RunBuilder.mix`. */
 export function offlineMix(dataset: Dataset, options: OfflineMixOptions = {}): OfflineMixSpec {
   if (!(dataset instanceof Dataset)) throw new TypeError("rl.data.offline(dataset): expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
-  return { kind: "offline-mix", dataset, ratio: options.ratio ?? 0.5 };
+  const imitation = component(options.imitation, IMITATION_DEFAULTS);
+  return Object.freeze({
+    kind: "offline-mix",
+    dataset,
+    ratio: options.ratio ?? 0.5,
+    ...(imitation !== undefined ? { imitation } : {}),
+    critic: component(options.critic, OFFLINE_CRITIC_DEFAULTS) ?? null,
+    dynamicsGap: component(options.dynamicsGap, DYNAMICS_GAP_DEFAULTS) ?? null,
+  });
+}
+
+/** The options that rebuild `spec` with {@link offlineMix} (checkpoints). */
+export function mixOptions(spec: OfflineMixSpec): OfflineMixOptions {
+  return {
+    ratio: spec.ratio,
+    ...(spec.imitation !== undefined ? { imitation: spec.imitation ?? false } : {}),
+    critic: spec.critic ?? false,
+    dynamicsGap: spec.dynamicsGap ?? false,
+  };
 }
 
 /** Algorithms whose minibatches can take offline rows. */
-export const MIXABLE_ALGOS: readonly string[] = ["dqn", "sac"];
+export const MIXABLE_ALGOS: readonly string[] = ["dqn", "sac", "ppo", "a2c"];
+const POLICY_GRADIENT = ["ppo", "a2c"];
+
+/** The imitation term a PPO/A2C run uses: on with defaults unless the spec says otherwise. */
+export function imitationOf(spec: OfflineMixSpec): ImitationConfig | null {
+  return spec.imitation === undefined ? IMITATION_DEFAULTS : spec.imitation;
+}
 
 const TRANSITION_COLUMNS = ["obs", "action", "reward", "terminated", "next_obs"] as const;
 
 /** Dataset rows per minibatch of `batchSize`. */
 export const mixRows = (ratio: number, batchSize: number): number => Math.round(ratio * batchSize);
 
-/** Why `spec` cannot be mixed into `algo`'s minibatches on `env` (empty when it can). */
+/** Why `spec` cannot be mixed into `algo`'s minibatches of `batchSize` rows on `env` (empty when it can). */
 export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, batchSize: number | undefined): string[] {
   const p: string[] = [];
-  if (!MIXABLE_ALGOS.includes(algo)) p.push(`mix: ${algo} does not take offline data yet (mixing supports ${MIXABLE_ALGOS.join(" and ")})`);
+  if (!MIXABLE_ALGOS.includes(algo)) p.push(`mix: ${algo} does not take offline data yet (mixing supports ${MIXABLE_ALGOS.join(", ")})`);
   const { ratio, dataset } = spec;
   if (typeof ratio !== "number" || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) p.push(`mix.ratio: expected a fraction of each minibatch in [0, 1], got ${String(ratio)}`);
+  const pg = POLICY_GRADIENT.includes(algo);
+  const imitation = pg ? imitationOf(spec) : spec.imitation;
+  if (imitation) checkImitation(p, imitation);
+  if (spec.critic) checkCritic(p, spec.critic);
+  if (spec.dynamicsGap) checkDynamicsGap(p, spec.dynamicsGap);
+  if (!pg && imitation) p.push(`mix.imitation: ${algo} learns from the mixed rows' TD errors; the imitation term is for policy-gradient runs (ppo, a2c)`);
+  if (!pg && spec.critic) p.push(`mix.critic: ${algo} already fits its critic on the mixed rows; the offline critic term is for policy-gradient runs (ppo, a2c)`);
+  if (spec.dynamicsGap && algo !== "dqn") p.push(`mix.dynamicsGap: the dynamics-gap weights (H2O) are implemented for dqn; ${algo} cannot use them yet`);
+  if (pg && !imitation && !spec.critic) p.push("mix: the imitation and critic terms are both off, so the dataset would never be used; turn one on (rl.data.offline(dataset, { imitation: true }) or { critic: true })");
   if (!(dataset instanceof Dataset)) {
     p.push("mix.dataset: expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
     return p;
   }
-  p.push(...datasetProblems(dataset, env, { algo, prefix: "mix.", transitions: true }));
-  if (batchSize !== undefined && Number.isFinite(ratio) && mixRows(ratio, batchSize) > dataset.numSteps) {
-    p.push(`mix: ${mixRows(ratio, batchSize)} dataset rows per minibatch (ratio ${ratio} × batchSize ${batchSize}) exceed the dataset's ${dataset.numSteps} rows`);
+  const transitions = !pg || !!spec.critic;
+  p.push(...datasetProblems(dataset, env, { algo, prefix: "mix.", transitions }));
+  if (batchSize !== undefined && Number.isFinite(ratio)) {
+    const rows = mixRows(ratio, batchSize);
+    if (rows > dataset.numSteps) p.push(`mix: ${rows} dataset rows per minibatch (ratio ${ratio} × batchSize ${batchSize}) exceed the dataset's ${dataset.numSteps} rows`);
+    if (pg && rows === 0 && (imitation || spec.critic)) p.push(`mix.ratio: ${ratio} × the minibatch's ${batchSize} rows rounds to 0 dataset rows; raise the ratio`);
+  }
+  if (imitation && imitation.successReturn === null && dataset instanceof Dataset && dataset.table.getChild("episode_id") && demonstratorReturn(dataset) === null) {
+    p.push("mix.imitation.successReturn: the dataset has no complete episode to take the demonstrator's return from; pass the return that counts as a success");
   }
   return p;
+}
+
+function checkImitation(p: string[], c: ImitationConfig): void {
+  checkKnownKeys(p, "mix.imitation", c, IMITATION_DEFAULTS);
+  checkNumber(p, "mix.imitation.coef", c.coef, { min: 0 });
+  checkNumber(p, "mix.imitation.threshold", c.threshold, { min: 0, max: 1 });
+  checkNumber(p, "mix.imitation.group", c.group, { min: 1, integer: true });
+  checkNumber(p, "mix.imitation.pretrain", c.pretrain, { min: 0, integer: true });
+  if (c.successReturn !== null) checkNumber(p, "mix.imitation.successReturn", c.successReturn);
+}
+
+function checkCritic(p: string[], c: OfflineCriticConfig): void {
+  checkKnownKeys(p, "mix.critic", c, OFFLINE_CRITIC_DEFAULTS);
+  checkNumber(p, "mix.critic.coef", c.coef, { min: 0 });
+  checkNumber(p, "mix.critic.rhoMax", c.rhoMax, { min: 0, exclusiveMin: true });
+}
+
+function checkDynamicsGap(p: string[], c: DynamicsGapConfig): void {
+  checkKnownKeys(p, "mix.dynamicsGap", c, DYNAMICS_GAP_DEFAULTS);
+  if (!Array.isArray(c.hidden) || c.hidden.length === 0 || !c.hidden.every((h) => Number.isInteger(h) && h >= 1)) {
+    p.push(`mix.dynamicsGap.hidden: expected a non-empty list of layer widths (integers ≥ 1), got ${JSON.stringify(c.hidden)}`);
+  }
+  checkNumber(p, "mix.dynamicsGap.lr", c.lr, { min: 0, exclusiveMin: true });
+  checkNumber(p, "mix.dynamicsGap.noise", c.noise, { min: 0 });
+  checkNumber(p, "mix.dynamicsGap.clipMin", c.clipMin, { min: 0 });
+  checkNumber(p, "mix.dynamicsGap.clipMax", c.clipMax, { min: 0, exclusiveMin: true });
+  if (typeof c.clipMin === "number" && typeof c.clipMax === "number" && c.clipMin > c.clipMax) p.push(`mix.dynamicsGap: clipMin ${c.clipMin} exceeds clipMax ${c.clipMax}`);
+  checkNumber(p, "mix.dynamicsGap.warmup", c.warmup, { min: 0, integer: true });
+}
+
+/** Mean return of the dataset's complete episodes (null when it has none): the default success level of the imitation gate. */
+export function demonstratorReturn(dataset: Dataset): number | null {
+  const done = dataset.episodeSummaries().filter((e) => e.complete);
+  if (done.length === 0) return null;
+  return done.reduce((s, e) => s + e.return, 0) / done.length;
 }
 
 /**

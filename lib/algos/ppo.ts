@@ -10,6 +10,7 @@ import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } fr
 import { TrainingDivergedError } from "./errors.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
 import { Minibatch, RolloutBuffer } from "./rollout.js";
+import { HybridPgTerms } from "./hybrid-pg.js";
 import { checkBoolean, checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
@@ -149,6 +150,8 @@ class PpoInstance implements AlgoInstance {
   private readonly finalValues: Float32Array;
   private readonly nextValue: Float32Array;
   private warnedLrZero = false;
+  /** Imitation and offline-critic terms on dataset rows (`.mix(rl.data.offline(...))`), if any. */
+  readonly hybrid: HybridPgTerms | undefined;
 
   constructor(
     readonly name: string,
@@ -171,11 +174,13 @@ class PpoInstance implements AlgoInstance {
     };
     this.finalValues = new Float32Array(env.numEnvs);
     this.nextValue = new Float32Array(env.numEnvs);
+    this.hybrid = ctx.mix ? new HybridPgTerms(ctx.mix, this.mb.size, env.numEnvs, ctx.rng) : undefined;
   }
 
   step(): UpdateMetrics | null {
     const { env, buffer: buf, act, config } = this;
     if (buf.full) return this.update(); // an update that failed earlier is retried first
+    if (this.hybrid && this.hybrid.pretrainLeft > 0) return this.pretrainStep(this.hybrid);
     const n = env.numEnvs;
     const row = buf.t * n;
     buf.obs.set(env.obs, row * env.obsSize);
@@ -186,6 +191,7 @@ class PpoInstance implements AlgoInstance {
     buf.logp.set(act.logp, row);
     buf.values.set(act.values, row);
     env.step(act.actions);
+    this.hybrid?.observe(env.rewards, env.terminated, env.truncated);
     let anyTruncated = false;
     for (let e = 0; e < n; e++) {
       buf.rewards[row + e] = env.rewards[e]!;
@@ -201,6 +207,26 @@ class PpoInstance implements AlgoInstance {
     buf.t++;
     this.envSteps += n;
     return buf.full ? this.update() : null;
+  }
+
+  /**
+   * One warm-start gradient step on the dataset alone (no env step); returns
+   * the averaged metrics after the last one (`imitation.pretrain`).
+   */
+  private pretrainStep(hybrid: HybridPgTerms): UpdateMetrics | null {
+    const { config: c, policy } = this;
+    const snapshot = this.saveState();
+    if (hybrid.pretrained === 0) hybrid.beginUpdate();
+    zeroGrads(policy.groups);
+    const loss = hybrid.accumulate(policy, c.gae.gamma, c.vfCoef).loss;
+    const gradNorm = clipGlobalGradNorm(policy.groups, c.maxGradNorm);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
+      this.loadState(snapshot);
+      throw new TrainingDivergedError(this.name, 0, undefined, hybrid.pretrained, loss);
+    }
+    this.optimizer.step({ lr: this.currentLr(), eps: c.adamEps });
+    hybrid.pretrained++;
+    return hybrid.pretrainLeft === 0 ? { ...hybrid.metrics(), pretrainSteps: hybrid.pretrained, gradNorm } : null;
   }
 
   /** Learning rate of the next update (linear annealing as CleanRL: frac = 1 − (update − 1) / numUpdates). */
@@ -227,6 +253,8 @@ class PpoInstance implements AlgoInstance {
       { advantages: buf.advantages, returns: buf.returns },
     );
     const snapshot = this.saveState();
+    const hybrid = this.hybrid;
+    hybrid?.beginUpdate();
     const mbSize = mb.size;
     let pgLoss = 0;
     let vLoss = 0;
@@ -250,7 +278,8 @@ class PpoInstance implements AlgoInstance {
         for (let i = 0; i < mbSize; i++) mb.dValue[i] = mb.dValue[i]! * c.vfCoef;
         zeroGrads(policy.groups);
         policy.backward(mb.dLogp, -c.entCoef / mbSize, mb.dValue, mbSize);
-        const loss = s.loss - c.entCoef * h + c.vfCoef * v;
+        const offline = hybrid ? hybrid.accumulate(policy, c.gae.gamma, c.vfCoef).loss : 0;
+        const loss = s.loss - c.entCoef * h + c.vfCoef * v + offline;
         gradNorm = clipGlobalGradNorm(policy.groups, c.maxGradNorm);
         if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) {
           this.loadState(snapshot);
@@ -279,6 +308,7 @@ class PpoInstance implements AlgoInstance {
       clipfrac: clipfracSum / Math.max(1, clipfracCount),
       explainedVariance: explainedVariance(buf.values, buf.returns),
       gradNorm,
+      ...hybrid?.metrics(),
     };
   }
 
@@ -292,9 +322,11 @@ class PpoInstance implements AlgoInstance {
 
   saveState(): AlgoState {
     const opt = this.optimizer.save();
+    const hybrid = this.hybrid?.saveState();
     return {
-      json: { envSteps: this.envSteps, updates: this.updates, t: this.buffer.t, rng: this.rng.state(), adamT: opt.t },
+      json: { envSteps: this.envSteps, updates: this.updates, t: this.buffer.t, rng: this.rng.state(), adamT: opt.t, ...(hybrid ? { hybrid: hybrid.json } : {}) },
       arrays: {
+        ...(hybrid ? Object.fromEntries(Object.entries(hybrid.arrays).map(([k, v]) => [`hybrid.${k}`, v])) : {}),
         params: flattenParams(this.policy.groups),
         adamM: opt.m,
         adamV: opt.v,
@@ -305,7 +337,7 @@ class PpoInstance implements AlgoInstance {
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { envSteps: number; updates: number; t: number; rng: number[]; adamT: number };
+    const json = state.json as { envSteps: number; updates: number; t: number; rng: number[]; adamT: number; hybrid?: unknown };
     const a = state.arrays;
     unflattenParams(this.policy.groups, a.params as Float32Array);
     this.optimizer.load({ t: json.adamT, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
@@ -315,6 +347,10 @@ class PpoInstance implements AlgoInstance {
     this.envSteps = json.envSteps;
     this.updates = json.updates;
     this.rng.restore(json.rng);
+    if (this.hybrid) {
+      const arrays = Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith("hybrid.")).map(([k, v]) => [k.slice(7), v]));
+      this.hybrid.loadState(json.hybrid, arrays);
+    }
   }
 
   dispose(): void {

@@ -23,6 +23,14 @@ export interface RunBuilderConfig {
   readonly mix?: OfflineMixSpec;
 }
 
+/** Rows of one minibatch of `algo` (`batchSize`, or a PPO-style rollout cut into `minibatches`), when its config says. */
+function minibatchRows(algo: AlgoSpec, numEnvs: number): number | undefined {
+  const c = algo.config as { batchSize?: unknown; numSteps?: unknown; minibatches?: unknown } | undefined;
+  if (typeof c?.batchSize === "number") return c.batchSize;
+  if (typeof c?.numSteps === "number" && typeof c.minibatches === "number" && c.minibatches > 0) return Math.floor((c.numSteps * numEnvs) / c.minibatches);
+  return undefined;
+}
+
 /** Options of `rl.offline(dataset, options)`. */
 export interface OfflineOptions {
   /** The env that evaluates the trained policy (default: the dataset's `trellis.env_id` schema metadata). */
@@ -102,10 +110,12 @@ export class RunBuilder<HasAlgo extends boolean = false> {
   }
 
   /**
-   * Mixes offline data into an online off-policy learner's minibatches
-   * (RLPD's symmetric sampling): `.mix(rl.data.offline(dataset, { ratio: 0.5 }))`
-   * draws `round(ratio × batchSize)` rows of each minibatch from the dataset
-   * and the rest from the replay buffer. DQN and SAC take it.
+   * Mixes offline data into an online learner (`.mix(rl.data.offline(dataset, { ratio: 0.5 }))`):
+   * DQN and SAC draw `round(ratio × batchSize)` rows of each minibatch from
+   * the dataset and the rest from the replay buffer (RLPD), DQN optionally
+   * weighting simulated rows by the dynamics gap (H2O); PPO and A2C add a
+   * success-gated imitation term (AHPO) and/or an offline critic term (HNPG)
+   * on dataset minibatches. See `OfflineMixSpec`.
    */
   mix(spec: OfflineMixSpec): RunBuilder<HasAlgo> {
     return new RunBuilder<HasAlgo>({ ...this.cfg, mix: spec });
@@ -137,8 +147,7 @@ export class RunBuilder<HasAlgo extends boolean = false> {
       if (dataset) problems.push("mix: an offline run (rl.offline(dataset)) already trains from its dataset; .mix() is for online runs (rl.env(...))");
       if (typeof mix !== "object" || mix.kind !== "offline-mix") problems.push("mix: expected rl.data.offline(dataset, { ratio })");
       else {
-        const batchSize = (algo!.config as { batchSize?: unknown } | undefined)?.batchSize;
-        problems.push(...mixProblems(mix, algo!.name, probe, typeof batchSize === "number" ? batchSize : undefined));
+        problems.push(...mixProblems(mix, algo!.name, probe, minibatchRows(algo!, probe.numEnvs)));
       }
     }
     if (problems.length) throw new RunConfigError(problems);

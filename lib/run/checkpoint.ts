@@ -4,7 +4,7 @@ import { tableFromIPC, tableToIPC } from "apache-arrow";
 import type { AlgoState } from "../algos/algorithm.js";
 import { algoFromConfig } from "../algos/registry.js";
 import { Dataset, openDataset } from "../data/dataset.js";
-import { offlineMix, type OfflineMixSpec } from "../algos/mix.js";
+import { mixOptions, offlineMix, type OfflineMixOptions, type OfflineMixSpec } from "../algos/mix.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { VERSION } from "../version.js";
 import { recoverDir, writeDirAtomic, writeFileSynced } from "./atomic-dir.js";
@@ -46,8 +46,8 @@ interface Manifest {
   recording?: unknown;
   /** An offline run's dataset: the file it was opened from, or `dataset.arrow` in the checkpoint; `rows` guards against a changed file. */
   dataset?: { path?: string; file?: string; rows: number };
-  /** Offline data mixed into the online minibatches (`.mix(...)`): ratio, and the dataset's file as for `dataset`. */
-  mix?: { ratio: number; path?: string; file?: string; rows: number };
+  /** Offline data mixed into the online run (`.mix(...)`): its options, and the dataset's file as for `dataset`. */
+  mix?: { options?: OfflineMixOptions; ratio: number; path?: string; file?: string; rows: number };
   envState: unknown;
   algoState: unknown;
   arrays: Record<string, { dtype: DType; offset: number; length: number }>;
@@ -93,7 +93,7 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
     run: run.runState(),
     ...(run.recording ? { recording: run.recording.recorder.saveCounters() } : {}),
     ...(run.dataset ? { dataset: run.dataset.path ? { path: run.dataset.path, rows: run.dataset.numSteps } : { file: DATASET, rows: run.dataset.numSteps } } : {}),
-    ...(run.mix ? { mix: { ratio: run.mix.ratio, ...(run.mix.dataset.path ? { path: run.mix.dataset.path } : { file: MIX_DATASET }), rows: run.mix.dataset.numSteps } } : {}),
+    ...(run.mix ? { mix: { options: mixOptions(run.mix), ratio: run.mix.ratio, ...(run.mix.dataset.path ? { path: run.mix.dataset.path } : { file: MIX_DATASET }), rows: run.mix.dataset.numSteps } } : {}),
     envState,
     algoState: algoState.json,
     arrays: index,
@@ -162,7 +162,7 @@ export async function loadRun(dir: string): Promise<Run> {
       throw new Error(`cannot load the run in ${dir}: its mixed-in dataset ${where} cannot be read (${(error as Error).message})`, { cause: error });
     }
     if (mixed.numSteps !== m.mix.rows) throw new Error(`cannot load the run in ${dir}: its mixed-in dataset ${where} now has ${mixed.numSteps} rows, the run trained on ${m.mix.rows}`);
-    mix = offlineMix(mixed, { ratio: m.mix.ratio });
+    mix = offlineMix(mixed, m.mix.options ?? { ratio: m.mix.ratio });
   }
   const run = new Run(envConfig, m.policy, algoFromConfig(m.algo.name, m.algo.config), m.seed, m.runId, m.recording !== undefined, dataset, mix);
   if (run.recording) {

@@ -129,8 +129,8 @@ test("mixed DQN and SAC: save/load mid-training continues identically", async ()
 test("mix errors: unsupported algorithm, ratio outside [0, 1], mismatched shapes", async () => {
   const ds = await expertDataset();
   assert.throws(
-    () => rl.env("CartPole-v1").algo(rl.ppo()).mix(rl.data.offline(ds)).build(),
-    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.includes("ppo does not take offline data yet (mixing supports dqn and sac)")),
+    () => rl.env("CartPole-v1").algo(rl.reinforce()).mix(rl.data.offline(ds)).build(),
+    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.includes("reinforce does not take offline data yet (mixing supports dqn, sac, ppo, a2c)")),
   );
   for (const ratio of [-0.1, 1.5, Number.NaN]) {
     assert.throws(
