@@ -13,6 +13,7 @@ import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork 
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
 import { MixSource } from "./mix.js";
+import { DynamicsGap } from "./dynamics-gap.js";
 import { linearSchedule } from "./schedule.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
 
@@ -169,6 +170,9 @@ export class DqnInstance implements AlgoInstance {
   private readonly dQ: Float32Array;
   /** Offline rows mixed into each minibatch (`.mix(rl.data.offline(...))`), if any. */
   private readonly mix: MixSource | undefined;
+  /** H2O's dynamics-gap classifiers when the mixed-in data comes from the real system and the env is its simulator. */
+  readonly gap: DynamicsGap | undefined;
+  private readonly rowWeights: Float32Array;
 
   constructor(
     readonly config: DqnConfig,
@@ -196,6 +200,8 @@ export class DqnInstance implements AlgoInstance {
     this.nextQOnline = new Float32Array(b * this.numActions);
     this.dQ = new Float32Array(b * this.numActions);
     this.mix = ctx.mix ? new MixSource(ctx.mix, b, ctx.rng, env.obsSize, 1) : undefined;
+    this.gap = ctx.mix?.dynamicsGap && this.mix!.rows > 0 ? new DynamicsGap(ctx.mix.dynamicsGap, ctx.mix.dataset, env.obsSize, this.numActions, 1, b, ctx.rng) : undefined;
+    this.rowWeights = new Float32Array(this.gap ? b : 0);
   }
 
   /** ε of the ε-greedy policy after `envSteps` env steps. */
@@ -242,8 +248,15 @@ export class DqnInstance implements AlgoInstance {
     if (c.doubleQ) this.nextQOnline.set(this.q.predict(mb.nextObs, b).subarray(0, b * k));
     const nextQTarget = this.target.predict(mb.nextObs, b);
     tdTargets({ rewards: mb.rewards, terminated: mb.terminated, nextQTarget, nextQOnline: c.doubleQ ? this.nextQOnline : undefined, numActions: k, gamma: c.gamma }, this.targets);
+    // Simulated rows (the replay half) weigh their dynamics ratio once the classifiers have warmed up; dataset rows weigh 1.
+    const gap = this.gap;
+    if (gap) {
+      gap.weights(mb, b - m, this.rowWeights);
+      this.rowWeights.fill(1, b - m, b);
+    }
+    const weighted = gap && this.updates >= gap.config.warmup;
     const qOut = this.q.forward(mb.obs, b);
-    const { loss, meanQ } = qRegressionLoss(qOut, mb.actions, this.targets, k, this.dQ, c.loss, c.huberDelta);
+    const { loss, meanQ } = qRegressionLoss(qOut, mb.actions, this.targets, k, this.dQ, c.loss, c.huberDelta, weighted ? this.rowWeights : undefined);
     zeroGrads(this.groups);
     this.q.backward(this.dQ);
     if (!Number.isFinite(loss) || !gradsFinite(this.groups)) {
@@ -256,8 +269,10 @@ export class DqnInstance implements AlgoInstance {
       this.snapshot.restore();
       throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
     }
+    // The classifiers learn after the Q step succeeded, so a diverged update leaves them untouched too.
+    gap?.train(mb, b - m, this.rng);
     this.updates++;
-    return { tdLoss: loss, qValue: meanQ, gradNorm };
+    return { tdLoss: loss, qValue: meanQ, gradNorm, ...gap?.metrics() };
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
@@ -274,9 +289,11 @@ export class DqnInstance implements AlgoInstance {
     const opt = this.optimizer.save();
     const buf = this.buffer.saveState();
     const mix = this.mix?.saveState();
+    const gap = this.gap?.saveState();
     return {
-      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: opt.t, buffer: buf.json, ...(mix ? { mix: mix.json } : {}) },
+      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: opt.t, buffer: buf.json, ...(mix ? { mix: mix.json } : {}), ...(gap ? { gap: gap.json } : {}) },
       arrays: {
+        ...(gap ? Object.fromEntries(Object.entries(gap.arrays).map(([key, v]) => [`gap.${key}`, v])) : {}),
         params: flattenParams(this.groups),
         targetParams: this.target.params.slice(),
         adamM: opt.m,
@@ -288,7 +305,7 @@ export class DqnInstance implements AlgoInstance {
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number; buffer: unknown; mix?: { epoch: number; cursor: number } | null };
+    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number; buffer: unknown; mix?: { epoch: number; cursor: number } | null; gap?: unknown };
     const a = state.arrays;
     unflattenParams(this.groups, a.params as Float32Array);
     this.target.params.set(a.targetParams as Float32Array);
@@ -296,6 +313,7 @@ export class DqnInstance implements AlgoInstance {
     this.optimizer.load({ t: json.adamT, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
     this.buffer.loadState({ json: json.buffer, arrays: replayArrays(a) });
     this.mix?.loadState(json.mix, a.mixPerm as Int32Array | undefined);
+    this.gap?.loadState(json.gap, Object.fromEntries(Object.entries(a).filter(([key]) => key.startsWith("gap.")).map(([key, v]) => [key.slice(4), v])));
     this.envSteps = json.envSteps;
     this.updates = json.updates;
     this.rng.restore(json.rng);
@@ -304,6 +322,7 @@ export class DqnInstance implements AlgoInstance {
   dispose(): void {
     this.q.dispose();
     this.target.dispose();
+    this.gap?.dispose();
   }
 }
 

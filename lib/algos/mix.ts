@@ -172,6 +172,9 @@ export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, bat
     const rows = mixRows(ratio, batchSize);
     if (rows > dataset.numSteps) p.push(`mix: ${rows} dataset rows per minibatch (ratio ${ratio} × batchSize ${batchSize}) exceed the dataset's ${dataset.numSteps} rows`);
     if (pg && rows === 0 && (imitation || spec.critic)) p.push(`mix.ratio: ${ratio} × the minibatch's ${batchSize} rows rounds to 0 dataset rows; raise the ratio`);
+    if (spec.dynamicsGap && (rows === 0 || rows === batchSize)) {
+      p.push(`mix.dynamicsGap: the classifiers need both dataset (real) and replay (simulated) rows in each minibatch, but ratio ${ratio} × batchSize ${batchSize} gives ${rows} dataset rows`);
+    }
   }
   if (imitation && imitation.successReturn === null && dataset instanceof Dataset && dataset.table.getChild("episode_id") && demonstratorReturn(dataset) === null) {
     p.push("mix.imitation.successReturn: the dataset has no complete episode to take the demonstrator's return from; pass the return that counts as a success");

@@ -61,6 +61,9 @@ export interface QLossResult {
  *   x_b = Q(s_b, a_b) − y_b
  *   mse:   L = (1/B) Σ x²,                              ∂L/∂Q(s_b, a_b) = 2 x_b / B
  *   huber: L = (1/B) Σ (|x| < δ ? ½x² : δ(|x| − ½δ)),   ∂L/∂Q(s_b, a_b) = clip(x_b, −δ, δ) / B
+ *
+ * With `weights`, row b's loss and gradient are multiplied by w_b (H2O's
+ * dynamics-gap weights on simulated transitions).
  */
 export function qRegressionLoss(
   q: Float32Array,
@@ -70,6 +73,7 @@ export function qRegressionLoss(
   dQ: Float32Array,
   kind: QLossKind = "mse",
   delta = 1,
+  weights?: Float32Array,
 ): QLossResult {
   const k = numActions;
   const batch = targets.length;
@@ -81,14 +85,15 @@ export function qRegressionLoss(
     const i = b * k + actions[b]!;
     const qa = q[i]!;
     const x = qa - targets[b]!;
+    const w = weights ? weights[b]! : 1;
     sumQ += qa;
     if (kind === "mse") {
-      loss += x * x;
-      dQ[i] = 2 * x * inv;
+      loss += w * x * x;
+      dQ[i] = 2 * w * x * inv;
     } else {
       const ax = Math.abs(x);
-      loss += ax < delta ? 0.5 * x * x : delta * (ax - 0.5 * delta);
-      dQ[i] = (x > delta ? delta : x < -delta ? -delta : x) * inv;
+      loss += w * (ax < delta ? 0.5 * x * x : delta * (ax - 0.5 * delta));
+      dQ[i] = w * (x > delta ? delta : x < -delta ? -delta : x) * inv;
     }
   }
   return { loss: loss * inv, meanQ: sumQ * inv };

@@ -43,6 +43,22 @@ export const METRIC_DOCS: Readonly<Record<string, string>> = {
   accuracy: "behavior cloning, discrete actions: fraction of minibatch rows whose greedy action is the dataset's, averaged over the row's updates",
   actionMse: "behavior cloning, continuous actions: mean squared error of the policy mean to the dataset's actions, averaged over the row's updates",
   datasetEpoch: "passes over the dataset started so far (offline methods)",
+  loss: "CQL: total loss, TD loss + α × CQL penalty, averaged over the row's updates",
+  cqlLoss: "CQL: the CQL(H) penalty, mean logsumexp_a Q(s, a) − Q(s, a_data), averaged over the row's updates",
+  logsumexpQ: "CQL: mean logsumexp_a Q(s, a), the soft maximum the penalty pushes down, averaged over the row's updates",
+  value: "IQL: mean V(s) of the minibatch, averaged over the row's updates",
+  advantage: "IQL: mean Q_target(s, a) − V(s) of the dataset actions, averaged over the row's updates",
+  awrWeight: "IQL: mean advantage weight exp(β A) (clipped) of the policy extraction, averaged over the row's updates",
+  imitationGate: "hybrid PPO/A2C: 1 when the update used the imitation term (AHPO: recent success rate below the threshold, or warm-starting), else 0",
+  successRate: "hybrid PPO/A2C: fraction of the last `group` training episodes whose return reached the success level, when the update began",
+  imitationNll: "hybrid PPO/A2C: mean −log π(a|s) of the dataset's actions, averaged over the update's minibatches (only when the gate was open)",
+  offlineValueLoss: "hybrid PPO/A2C: importance-weighted TD(0) loss of V on dataset transitions (before the coefficients), averaged over the update's minibatches",
+  offlineWeight: "hybrid PPO/A2C: mean clipped importance weight min(ρ̄, π/μ) of the dataset rows the critic learned from",
+  pretrainSteps: "hybrid PPO/A2C: warm-start gradient steps on the dataset before the first env step (the row that ends the warm start)",
+  discriminatorLoss: "H2O: class-balanced cross-entropy of the real-vs-simulated classifiers, mean of D(s, a, s′) and D(s, a) (last gradient step)",
+  discriminatorAccuracy: "H2O: fraction of the last minibatch's rows that D(s, a, s′) classified right (real vs simulated)",
+  dynamicsWeight: "H2O: mean weight clip(P_real(s′|s,a) / P_sim(s′|s,a)) of the last minibatch's simulated rows (applied to their TD errors from the warm-up on)",
+  dynamicsLogRatio: "H2O: mean estimated log P_real(s′|s,a) − log P_sim(s′|s,a) of the last minibatch's simulated rows, before clipping",
 };
 
 /** Append-only columnar store of metrics rows; `toArrow()` copies into an Arrow table. */

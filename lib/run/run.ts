@@ -49,6 +49,20 @@ export interface TrainResult {
   readonly last: MetricsRow | undefined;
 }
 
+/** Options of {@link Run.evaluate}. */
+export interface EvaluateOptions {
+  /** Episodes to run (default 10). */
+  episodes?: number;
+  /** Vector steps before giving up (default 1e6). */
+  maxSteps?: number;
+  /**
+   * Env options that replace the run's own for this evaluation, e.g.
+   * `{ length: 0.5 }` to evaluate a policy trained in a CartPole "simulator"
+   * on the "real" one (the spaces must stay the same).
+   */
+  env?: Readonly<Record<string, unknown>>;
+}
+
 /** Result of {@link Run.evaluate}. */
 export interface EvaluateResult {
   readonly returns: Float64Array;
@@ -302,14 +316,18 @@ export class Run {
 
   /**
    * Runs `episodes` complete episodes with greedy actions on fresh copies of
-   * the env (seeded from the run's evaluation stream; training state is untouched).
+   * the env (seeded from the run's evaluation stream; training state is
+   * untouched), optionally with other env options (`{ env: { length: 0.5 } }`).
    */
-  async evaluate(options: { episodes?: number; maxSteps?: number } = {}): Promise<EvaluateResult> {
+  async evaluate(options: EvaluateOptions = {}): Promise<EvaluateResult> {
     const episodes = options.episodes ?? 10;
     if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate({ episodes }): expected a positive integer, got ${String(episodes)}`);
     const cfg = this.envConfig;
     const n = Math.min(episodes, 16);
-    const env = makeVecEnv(cfg.id, { ...cfg.kwargs, n, rng: Rng.fromState(this.envInitState) });
+    const env = makeVecEnv(cfg.id, { ...cfg.kwargs, ...options.env, n, rng: Rng.fromState(this.envInitState) });
+    if (options.env && (env.obsSize !== this.env.obsSize || JSON.stringify(env.actionSpace) !== JSON.stringify(this.env.actionSpace))) {
+      throw new Error(`evaluate({ env }): with ${JSON.stringify(options.env)} the env observes ${env.obsSize} values and acts in ${JSON.stringify(env.actionSpace)}, but the policy was trained on ${this.env.obsSize} and ${JSON.stringify(this.env.actionSpace)}`);
+    }
     env.reset({ seed: this.evalRng.int32() });
     const actions = env.actionSpace.kind === "discrete" ? new Int32Array(n) : new Float32Array(n * env.actionSize);
     const returns: number[] = [];

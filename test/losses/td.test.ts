@@ -56,6 +56,16 @@ describe("qRegressionLoss", () => {
     close(dQ, [0, 0.25, -0.5, 0]);
   });
 
+  test("per-row weights (H2O) scale each row's loss and gradient: w = [0.5, 1]", () => {
+    const dQ = new Float32Array(4);
+    const r = qRegressionLoss(q, actions, targets, 2, dQ, "mse", 1, Float32Array.of(0.5, 1));
+    assert.equal(r.loss, (0.5 * 0.25 + 4) / 2);
+    close(dQ, [0, 0.25, -2, 0]);
+    const h = new Float32Array(4);
+    assert.equal(qRegressionLoss(q, actions, targets, 2, h, "huber", 1, Float32Array.of(0.5, 1)).loss, (0.5 * 0.125 + 1.5) / 2);
+    close(h, [0, 0.125, -0.5, 0]);
+  });
+
   test("the mse gradient matches finite differences of the loss", () => {
     const dQ = new Float32Array(4);
     qRegressionLoss(q, actions, targets, 2, dQ, "mse");
