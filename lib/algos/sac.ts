@@ -1,17 +1,12 @@
-import { actionScaling, actorOutputBackward, LOG_STD_MAX, LOG_STD_MIN, splitActorOutput, tanhGaussianBackward, tanhGaussianMode, tanhGaussianSample } from "../dist/tanh-gaussian.js";
+import { LOG_STD_MAX, LOG_STD_MIN } from "../dist/tanh-gaussian.js";
 import { describeSpace, type BoxSpace } from "../envs/space.js";
 import type { VecEnv } from "../envs/vec-env.js";
-import { alphaLoss, sacActorLoss, softQTargets, twinQLoss } from "../losses/sac.js";
-import { makeMlp } from "../nn/mlp.js";
-import type { Network } from "../nn/network.js";
-import { netGroup } from "../policy/actor-critic.js";
-import { gradsFinite, vectorGroup, zeroGrads, type ParamGroup } from "../policy/param-set.js";
 import { checkPolicySpec, type MlpPolicySpec, type PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
 import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
 import { TrainingDivergedError } from "./errors.js";
-import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork } from "./off-policy.js";
-import { GroupAdam } from "./optimizer.js";
+import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot } from "./off-policy.js";
+import { SacScratch, SoftActorCritic } from "./soft-actor-critic.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
 import { MixSource } from "./mix.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
@@ -151,32 +146,6 @@ export function sac(options: SacOptions = {}): AlgoSpec<SacConfig> {
   };
 }
 
-/** Writes rows [a_b, c_b] (widths `aw`, `cw`) into `out`. */
-export function concatRows(a: Float32Array, aw: number, c: Float32Array, cw: number, batch: number, out: Float32Array): Float32Array {
-  const w = aw + cw;
-  for (let b = 0; b < batch; b++) {
-    out.set(a.subarray(b * aw, b * aw + aw), b * w);
-    out.set(c.subarray(b * cw, b * cw + cw), b * w + aw);
-  }
-  return out;
-}
-
-/** Scratch arrays of one batch size. */
-class SacScratch {
-  readonly mean: Float32Array;
-  readonly logStd: Float32Array;
-  readonly eps: Float32Array;
-  readonly actions: Float32Array;
-  readonly logp: Float32Array;
-  constructor(batch: number, d: number) {
-    this.mean = new Float32Array(batch * d);
-    this.logStd = new Float32Array(batch * d);
-    this.eps = new Float32Array(batch * d);
-    this.actions = new Float32Array(batch * d);
-    this.logp = new Float32Array(batch);
-  }
-}
-
 /** A running SAC; see {@link sac}. */
 export class SacInstance implements AlgoInstance {
   readonly name = "sac";
@@ -185,46 +154,23 @@ export class SacInstance implements AlgoInstance {
   }
   envSteps = 0;
   updates = 0;
-  readonly actor: Network;
-  readonly q1: Network;
-  readonly q2: Network;
-  readonly q1Target: Network;
-  readonly q2Target: Network;
-  /** log α (one float32, trained by Adam when autotuning). */
-  readonly logAlpha: Float32Array;
+  /** Networks, α and their gradient steps. */
+  readonly core: SoftActorCritic;
   readonly buffer: ReplayBuffer;
-  readonly targetEntropy: number;
   private readonly env: VecEnv;
   private readonly rng: Rng;
   private readonly d: number;
-  private readonly scale: Float32Array;
-  private readonly bias: Float32Array;
-  private readonly actorGroups: ParamGroup[];
-  private readonly qGroups: ParamGroup[];
-  private readonly alphaGroups: ParamGroup[];
-  private readonly actorOpt: GroupAdam;
-  private readonly qOpt: GroupAdam;
-  private readonly alphaOpt: GroupAdam;
   private readonly snapshot: UpdateSnapshot;
   private readonly batch: ReplayBatch;
   /** Offline rows mixed into each minibatch (`.mix(rl.data.offline(...))`), if any. */
   private readonly mix: MixSource | undefined;
   private readonly act: SacScratch;
-  private readonly s: SacScratch;
   private readonly prevObs: Float32Array;
   private readonly nextObs: Float32Array;
-  private readonly criticIn: Float32Array;
-  private readonly q1Next: Float32Array;
-  private readonly targets: Float32Array;
-  private readonly dQ1: Float32Array;
-  private readonly dQ2: Float32Array;
-  private readonly dIn1: Float32Array;
-  private readonly dIn2: Float32Array;
-  private readonly dAction: Float32Array;
-  private readonly dLogp: Float32Array;
-  private readonly dMean: Float32Array;
-  private readonly dLogStd: Float32Array;
-  private readonly dRaw: Float32Array;
+  private readonly onDiverged = (loss: number): never => {
+    this.snapshot.restore();
+    throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
+  };
 
   constructor(
     readonly config: SacConfig,
@@ -233,63 +179,25 @@ export class SacInstance implements AlgoInstance {
     const env = ctx.env;
     const problems = [sacActionSpaceProblem(env), ...checkOffPolicyPolicy(ctx.policy, "SAC", "an actor and two critics", ["auto", "tanh-gaussian"])].filter((x): x is string => !!x);
     if (problems.length) throw new Error(problems.join("; "));
-    const spec = ctx.policy as MlpPolicySpec;
-    const space = env.actionSpace as BoxSpace;
     this.env = env;
     this.rng = ctx.rng;
     const o = env.obsSize;
     const d = (this.d = env.actionSize);
-    ({ scale: this.scale, bias: this.bias } = actionScaling(space.low, space.high));
-    const net = (sizes: number[]) => makeMlp(sizes, { activation: spec.activation, rng: ctx.rng, init: "torch-default" });
-    this.actor = net([o, ...spec.hidden, 2 * d]);
-    this.q1 = net([o + d, ...spec.hidden, 1]);
-    this.q2 = net([o + d, ...spec.hidden, 1]);
-    this.q1Target = this.q1.clone();
-    this.q2Target = this.q2.clone();
-    this.logAlpha = Float32Array.of(config.autotune ? 0 : Math.log(config.alpha));
-    this.targetEntropy = config.targetEntropy === "auto" ? -d : config.targetEntropy;
-    this.actorGroups = [netGroup("actor", this.actor)];
-    this.qGroups = [netGroup("q1", this.q1), netGroup("q2", this.q2)];
-    this.alphaGroups = [vectorGroup("logAlpha", this.logAlpha)];
-    this.actorOpt = new GroupAdam(this.actorGroups);
-    this.qOpt = new GroupAdam(this.qGroups);
-    this.alphaOpt = new GroupAdam(this.alphaGroups);
-    this.snapshot = new UpdateSnapshot([...this.actorGroups, ...this.qGroups, ...this.alphaGroups], [this.actorOpt, this.qOpt, this.alphaOpt]);
-    this.buffer = new ReplayBuffer(config.bufferSize, o, d, false);
     const b = config.batchSize;
+    this.core = new SoftActorCritic(config, o, env.actionSpace as BoxSpace, ctx.policy as MlpPolicySpec, ctx.rng, b);
+    this.snapshot = new UpdateSnapshot(this.core.allGroups, [this.core.actorOpt, this.core.qOpt, this.core.alphaOpt]);
+    this.buffer = new ReplayBuffer(config.bufferSize, o, d, false);
     const n = env.numEnvs;
     this.batch = new ReplayBatch(b, o, d, false);
     this.mix = ctx.mix ? new MixSource(ctx.mix, b, ctx.rng, o, d) : undefined;
     this.act = new SacScratch(n, d);
-    this.s = new SacScratch(b, d);
     this.prevObs = new Float32Array(n * o);
     this.nextObs = new Float32Array(n * o);
-    this.criticIn = new Float32Array(b * (o + d));
-    this.q1Next = new Float32Array(b);
-    this.targets = new Float32Array(b);
-    this.dQ1 = new Float32Array(b);
-    this.dQ2 = new Float32Array(b);
-    this.dIn1 = new Float32Array(b * (o + d));
-    this.dIn2 = new Float32Array(b * (o + d));
-    this.dAction = new Float32Array(b * d);
-    this.dLogp = new Float32Array(b);
-    this.dMean = new Float32Array(b * d);
-    this.dLogStd = new Float32Array(b * d);
-    this.dRaw = new Float32Array(b * 2 * d);
   }
 
   /** The current entropy temperature α. */
   get alpha(): number {
-    return Math.exp(this.logAlpha[0]!);
-  }
-
-  /** Samples a ~ π(·|s) for `batch` rows into `out` (raw actor outputs from `raw`). */
-  private sample(raw: Float32Array, batch: number, out: SacScratch): void {
-    const { d, config: c } = this;
-    splitActorOutput(raw, batch, d, out.mean, out.logStd, c.logStd.min, c.logStd.max);
-    const eps = out.eps;
-    for (let i = 0; i < batch * d; i++) eps[i] = this.rng.normal();
-    tanhGaussianSample(out.mean, out.logStd, eps, batch, d, this.scale, this.bias, out.actions, out.logp);
+    return this.core.alpha;
   }
 
   step(): UpdateMetrics | null {
@@ -301,7 +209,7 @@ export class SacInstance implements AlgoInstance {
       const space = env.actionSpace as BoxSpace;
       for (let e = 0; e < n; e++) for (let j = 0; j < d; j++) actions[e * d + j] = this.rng.uniform(space.low[j]!, space.high[j]!);
     } else {
-      this.sample(this.actor.predict(env.obs, n), n, this.act);
+      this.core.sample(this.core.actor.predict(env.obs, n), n, this.act);
     }
     env.step(actions);
     realNextObs(env, this.nextObs);
@@ -313,117 +221,43 @@ export class SacInstance implements AlgoInstance {
     return metrics;
   }
 
-  private diverged(loss: number): never {
-    this.snapshot.restore();
-    throw new TrainingDivergedError(this.name, this.updates + 1, undefined, undefined, loss);
-  }
-
   /** One critic step, and actor/α steps and target updates when due at step index `k`. */
   private update(k: number): UpdateMetrics {
-    const { config: c, batch: mb, s, d } = this;
-    const o = this.env.obsSize;
+    const { config: c, batch: mb, core } = this;
     const b = c.batchSize;
     this.snapshot.take();
     const m = this.mix?.rows ?? 0;
     this.buffer.sample(this.rng, mb, b - m);
     this.mix?.fill(mb, b - m);
-    let alpha = this.alpha;
-
-    // Critics: y = r + γ(1 − term)(min Q'(s', a') − α log π(a'|s')), a' ~ π(·|s').
-    this.sample(this.actor.predict(mb.nextObs, b), b, s);
-    concatRows(mb.nextObs, o, s.actions, d, b, this.criticIn);
-    this.q1Next.set(this.q1Target.predict(this.criticIn, b).subarray(0, b));
-    const q2Next = this.q2Target.predict(this.criticIn, b);
-    softQTargets({ rewards: mb.rewards, terminated: mb.terminated, q1Next: this.q1Next, q2Next, nextLogp: s.logp, alpha, gamma: c.gamma }, this.targets);
-    concatRows(mb.obs, o, mb.actions as Float32Array, d, b, this.criticIn);
-    const q1 = this.q1.forward(this.criticIn, b);
-    const q2 = this.q2.forward(this.criticIn, b);
-    const ql = twinQLoss(q1, q2, this.targets, this.dQ1, this.dQ2);
-    zeroGrads(this.qGroups);
-    this.q1.backward(this.dQ1);
-    this.q2.backward(this.dQ2);
-    const qLoss = ql.q1Loss + ql.q2Loss;
-    if (!Number.isFinite(qLoss) || !gradsFinite(this.qGroups)) this.diverged(qLoss);
-    this.qOpt.step({ lr: c.qLr, eps: c.adamEps });
-    const metrics: Record<string, number> = { qLoss: qLoss / 2, qValue: (ql.q1Mean + ql.q2Mean) / 2 };
-
+    const critic = core.criticBackward({ obs: mb.obs, actions: mb.actions as Float32Array, rewards: mb.rewards, terminated: mb.terminated, nextObs: mb.nextObs }, b);
+    core.criticStep(critic.qLoss, this.onDiverged);
+    const metrics: Record<string, number> = { qLoss: critic.qLoss / 2, qValue: critic.qValue };
     if (k % c.policyFrequency === 0) {
-      let actorLoss = 0;
-      let entropy = 0;
-      let aLoss = 0;
       for (let i = 0; i < c.policyFrequency; i++) {
-        // Actor: min over θ of mean(α log π(a|s) − min Q(s, a)), a = f_θ(ε; s).
-        const raw = this.actor.forward(mb.obs, b);
-        this.sample(raw, b, s);
-        concatRows(mb.obs, o, s.actions, d, b, this.criticIn);
-        const q1pi = this.q1.forward(this.criticIn, b);
-        const q2pi = this.q2.forward(this.criticIn, b);
-        actorLoss = sacActorLoss(s.logp, q1pi, q2pi, alpha, this.dLogp, this.dQ1, this.dQ2);
-        this.q1.backward(this.dQ1, this.dIn1);
-        this.q2.backward(this.dQ2, this.dIn2);
-        for (let r = 0; r < b; r++) for (let j = 0; j < d; j++) this.dAction[r * d + j] = this.dIn1[r * (o + d) + o + j]! + this.dIn2[r * (o + d) + o + j]!;
-        tanhGaussianBackward(s.mean, s.logStd, s.eps, b, d, this.scale, this.dLogp, this.dAction, this.dMean, this.dLogStd);
-        actorOutputBackward(raw, b, d, this.dMean, this.dLogStd, this.dRaw, c.logStd.min, c.logStd.max);
-        zeroGrads(this.actorGroups);
-        this.actor.backward(this.dRaw);
-        if (!Number.isFinite(actorLoss) || !gradsFinite(this.actorGroups)) this.diverged(actorLoss);
-        this.actorOpt.step({ lr: c.policyLr, eps: c.adamEps });
-        let sumLogp = 0;
-        for (let r = 0; r < b; r++) sumLogp += s.logp[r]!;
-        entropy = -sumLogp / b;
-        if (c.autotune) {
-          // α: min over log α of mean(−α (log π(a|s) + H̄)), with a fresh sample of the updated actor.
-          this.sample(this.actor.predict(mb.obs, b), b, s);
-          const al = alphaLoss(this.logAlpha[0]!, s.logp, this.targetEntropy);
-          aLoss = al.loss;
-          this.alphaGroups[0]!.grads[0] = al.grad;
-          if (!Number.isFinite(al.loss)) this.diverged(al.loss);
-          this.alphaOpt.step({ lr: c.qLr, eps: c.adamEps });
-          alpha = this.alpha;
-        }
+        const r = core.actorAndAlphaStep(mb.obs, b, this.onDiverged);
+        metrics.actorLoss = r.actorLoss;
+        metrics.entropy = r.entropy;
+        if (r.alphaLoss !== undefined) metrics.alphaLoss = r.alphaLoss;
       }
-      metrics.actorLoss = actorLoss;
-      metrics.entropy = entropy;
-      if (c.autotune) metrics.alphaLoss = aLoss;
     }
-    metrics.alpha = alpha;
-    if (k % c.targetNetworkFrequency === 0) {
-      updateTargetNetwork(this.q1Target, this.q1, c.tau);
-      updateTargetNetwork(this.q2Target, this.q2, c.tau);
-    }
+    metrics.alpha = core.alpha;
+    if (k % c.targetNetworkFrequency === 0) core.updateTargets();
     this.updates++;
     return metrics;
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
-    const raw = this.actor.predict(obs, batch);
-    const mean = new Float32Array(batch * this.d);
-    const logStd = new Float32Array(batch * this.d);
-    splitActorOutput(raw, batch, this.d, mean, logStd, this.config.logStd.min, this.config.logStd.max);
-    tanhGaussianMode(mean, batch, this.d, this.scale, this.bias, actions);
+    this.core.actGreedy(obs, batch, actions);
   }
 
   saveState(): AlgoState {
-    const a = this.actorOpt.save();
-    const q = this.qOpt.save();
-    const al = this.alphaOpt.save();
+    const core = this.core.saveState();
     const buf = this.buffer.saveState();
     const mix = this.mix?.saveState();
     return {
-      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: { actor: a.t, q: q.t, alpha: al.t }, buffer: buf.json, ...(mix ? { mix: mix.json } : {}) },
+      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: core.adamT, buffer: buf.json, ...(mix ? { mix: mix.json } : {}) },
       arrays: {
-        actor: this.actor.params.slice(),
-        q1: this.q1.params.slice(),
-        q2: this.q2.params.slice(),
-        q1Target: this.q1Target.params.slice(),
-        q2Target: this.q2Target.params.slice(),
-        logAlpha: this.logAlpha.slice(),
-        "actorAdam.m": a.m,
-        "actorAdam.v": a.v,
-        "qAdam.m": q.m,
-        "qAdam.v": q.v,
-        "alphaAdam.m": al.m,
-        "alphaAdam.v": al.v,
+        ...core.arrays,
         ...Object.fromEntries(Object.entries(buf.arrays).map(([key, v]) => [`replay.${key}`, v])),
         ...(mix ? { mixPerm: mix.perm } : {}),
       },
@@ -432,20 +266,7 @@ export class SacInstance implements AlgoInstance {
 
   loadState(state: AlgoState): void {
     const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: { actor: number; q: number; alpha: number }; buffer: unknown; mix?: { epoch: number; cursor: number } | null };
-    const a = state.arrays as Record<string, Float32Array>;
-    const nets: [Network, string][] = [[this.actor, "actor"], [this.q1, "q1"], [this.q2, "q2"], [this.q1Target, "q1Target"], [this.q2Target, "q2Target"]];
-    for (const [net, key] of nets) {
-      const saved = a[key];
-      if (!saved || saved.length !== net.params.length) {
-        throw new RangeError(`SAC checkpoint: ${key} holds ${saved?.length ?? 0} parameters, this network has ${net.params.length}: was it saved with another policy architecture?`);
-      }
-      net.params.set(saved);
-      net.paramsChanged();
-    }
-    this.logAlpha.set(a.logAlpha!);
-    this.actorOpt.load({ t: json.adamT.actor, m: a["actorAdam.m"]!, v: a["actorAdam.v"]! });
-    this.qOpt.load({ t: json.adamT.q, m: a["qAdam.m"]!, v: a["qAdam.v"]! });
-    this.alphaOpt.load({ t: json.adamT.alpha, m: a["alphaAdam.m"]!, v: a["alphaAdam.v"]! });
+    this.core.loadState(json.adamT, state.arrays, "SAC");
     this.buffer.loadState({ json: json.buffer, arrays: replayArrays(state.arrays) });
     this.mix?.loadState(json.mix, state.arrays.mixPerm as Int32Array | undefined);
     this.envSteps = json.envSteps;
@@ -454,6 +275,6 @@ export class SacInstance implements AlgoInstance {
   }
 
   dispose(): void {
-    for (const net of [this.actor, this.q1, this.q2, this.q1Target, this.q2Target]) net.dispose();
+    this.core.dispose();
   }
 }
