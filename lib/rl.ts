@@ -51,7 +51,7 @@ export const rl = {
   reinforce,
   /** Behavior cloning from the dataset of `rl.offline(dataset)`: one Adam step on one minibatch per update. */
   bc,
-  /** Conservative Q-learning (CQL(H), discrete actions) from the dataset of `rl.offline(dataset)`. */
+  /** Conservative Q-learning (CQL(H)) from the dataset of `rl.offline(dataset)`: over double DQN for discrete actions, over soft actor-critic for continuous ones. */
   cql,
   /** Implicit Q-learning (discrete actions) from the dataset of `rl.offline(dataset)`: expectile V, TD Q, advantage-weighted policy. */
   iql,
@@ -66,7 +66,11 @@ export const rl = {
   save: (run: Run, dir: string): Promise<void> => saveRun(run, dir),
   /** Trajectory datasets: `rl.dataset.open(path)` (Arrow IPC file/stream, Parquet, or a directory of shards), `rl.dataset.from(table)`. */
   dataset: { open: openDataset, from: datasetFrom },
-  /** Data sources for online runs: `.mix(rl.data.offline(dataset, { ratio: 0.5 }))` mixes dataset rows into DQN/SAC minibatches (RLPD). */
+  /**
+   * Data sources for online runs: `.mix(rl.data.offline(dataset, options))` mixes dataset rows
+   * into DQN/SAC minibatches (RLPD; DQN with H2O's dynamics-gap weights via `dynamicsGap`), or
+   * adds an AHPO-gated imitation term and an HNPG-style offline critic term to PPO/A2C.
+   */
   data: { offline: offlineMix },
   /** Which TensorFlow.js backend runs, and why each faster one was skipped. */
   device: async () => {

@@ -1,4 +1,5 @@
-import type { Dataset, Minibatch, Sampler } from "../data/dataset.js";
+import type { Dataset, Sampler } from "../data/dataset.js";
+import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
 import { describeSpace } from "../envs/space.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import { cqlPenalty } from "../losses/offline-q.js";
@@ -14,21 +15,33 @@ import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } fr
 import { datasetProblems } from "./dataset-checks.js";
 import { TrainingDivergedError } from "./errors.js";
 import { checkOffPolicyPolicy, updateTargetNetwork } from "./off-policy.js";
+import { ContinuousCqlInstance } from "./cql-continuous.js";
+import { sacActionSpaceProblem } from "./sac.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
- * Conservative Q-learning, CQL(H) of Kumar et al. 2020, for discrete actions:
- * (double) DQN's TD regression on dataset transitions plus
- * α · (logsumexp_a Q(s, a) − Q(s, a_data)), which pushes down the values of
- * actions the dataset does not take. One Adam step on one shuffled minibatch
- * per update; the target network gets θ' ← τθ + (1 − τ)θ' every
- * `targetNetworkFrequency` updates. The env is never stepped (it serves
- * `run.evaluate()`, greedy in Q, only).
+ * Conservative Q-learning, CQL(H) of Kumar et al. 2020: TD regression on
+ * dataset transitions plus α · (logsumexp_a Q(s, a) − Q(s, a_data)), which
+ * pushes down the values of actions the dataset does not take. One update =
+ * one shuffled minibatch; the target network(s) get θ' ← τθ + (1 − τ)θ'
+ * every `targetNetworkFrequency` updates. The env is never stepped (it
+ * serves `run.evaluate()` only).
+ * - Discrete actions: (double) DQN with the exact logsumexp over actions;
+ *   evaluation is greedy in Q.
+ * - Continuous actions (a box with finite bounds): CQL-SAC, soft actor-critic
+ *   whose twin critics each carry the penalty with the logsumexp estimated
+ *   from `sampledActions` actions per state from each of uniform, π(·|s) and
+ *   π(·|s′) (see `sampledLogsumexp`); α of the entropy is autotuned toward
+ *   −|A|; evaluation takes the squashed mean action.
  */
 export interface CqlConfig {
-  /** Adam learning rate. */
+  /** Adam learning rate (of the critics, for continuous actions). */
   lr: number;
+  /** Continuous actions: Adam learning rate of the actor (and of the entropy temperature). */
+  policyLr: number;
+  /** Continuous actions: actions drawn per state from each proposal (uniform, π(·|s), π(·|s′)) to estimate the logsumexp. */
+  sampledActions: number;
   /** Dataset rows per gradient step. */
   batchSize: number;
   /** Discount γ. */
@@ -39,13 +52,13 @@ export interface CqlConfig {
   tau: number;
   /** Updates between target-network updates. */
   targetNetworkFrequency: number;
-  /** Double Q-learning target (the online network picks argmax_a Q(s', a)). */
+  /** Discrete actions: double Q-learning target (the online network picks argmax_a Q(s', a)); continuous actions take the twin critics' minimum. */
   doubleQ: boolean;
-  /** TD regression loss: "mse" or "huber" (smooth L1 with δ = `huberDelta`). */
+  /** Discrete actions: TD regression loss, "mse" or "huber" (smooth L1 with δ = `huberDelta`); continuous actions use the mse. */
   loss: QLossKind;
   /** δ of the Huber loss. */
   huberDelta: number;
-  /** Global gradient-norm clip (null: none). */
+  /** Discrete actions: global gradient-norm clip (null: none). */
   maxGradNorm: number | null;
   /** Adam ε. */
   adamEps: number;
@@ -55,6 +68,8 @@ export interface CqlConfig {
 
 export const CQL_DEFAULTS: CqlConfig = Object.freeze({
   lr: 3e-4,
+  policyLr: 1e-4,
+  sampledActions: 10,
   batchSize: 256,
   gamma: 0.99,
   alpha: 1,
@@ -75,6 +90,8 @@ export function checkCqlConfig(c: CqlConfig, path = "algo"): string[] {
   const p: string[] = [];
   checkKnownKeys(p, path, c, CQL_DEFAULTS);
   checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.policyLr`, c.policyLr, { min: 0, exclusiveMin: true });
+  checkNumber(p, `${path}.sampledActions`, c.sampledActions, { min: 1, integer: true });
   checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
   checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
   checkNumber(p, `${path}.alpha`, c.alpha, { min: 0 });
@@ -89,13 +106,21 @@ export function checkCqlConfig(c: CqlConfig, path = "algo"): string[] {
   return p;
 }
 
-/** Problems shared by the offline Q-learning methods (CQL, IQL): discrete actions, an MLP, a dataset of transitions. */
-export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, batchSize: number, dataset: Dataset | undefined, what: string): string[] {
+/**
+ * Problems shared by the offline Q-learning methods (CQL, IQL): an MLP, a
+ * dataset of transitions, and discrete actions unless `continuous` (then a
+ * box with finite bounds, as SAC needs).
+ */
+export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, batchSize: number, dataset: Dataset | undefined, what: string, continuous = false): string[] {
   const p: string[] = [];
   if (env.actionSpace.kind !== "discrete") {
-    p.push(`algo: ${algo} here is for discrete actions; ${env.id} has continuous actions ${describeSpace(env.actionSpace)}: use rl.bc() on this dataset, or train online with rl.sac()`);
+    if (!continuous) p.push(`algo: ${algo} here is for discrete actions; ${env.id} has continuous actions ${describeSpace(env.actionSpace)}: use rl.cql() or rl.bc() on this dataset, or train online with rl.sac()`);
+    else {
+      const box = sacActionSpaceProblem(env);
+      if (box) p.push(box.replace("SAC", `${algo} (soft actor-critic)`));
+    }
   }
-  p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, algo, what, ["auto"]));
+  p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, algo, what, continuous && env.actionSpace.kind === "box" ? ["auto", "tanh-gaussian"] : ["auto"]));
   if (!dataset) {
     p.push(`algo: ${algo} needs a dataset: build with rl.offline(dataset)`);
     return p;
@@ -105,7 +130,7 @@ export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, 
   return p;
 }
 
-/** `rl.cql({...})`: discrete-action CQL from the dataset of `rl.offline(dataset)`. */
+/** `rl.cql({...})`: CQL from the dataset of `rl.offline(dataset)`, discrete or continuous actions. */
 export function cql(options: CqlOptions = {}): AlgoSpec<CqlConfig> {
   const config = Object.freeze({ ...CQL_DEFAULTS, ...options }) as CqlConfig;
   return {
@@ -113,45 +138,11 @@ export function cql(options: CqlOptions = {}): AlgoSpec<CqlConfig> {
     config,
     offline: true,
     check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
-      return [...checkCqlConfig(config), ...offlineQProblems("cql", env, policy, config.batchSize, dataset, "its Q-network")];
+      const what = env.actionSpace.kind === "discrete" ? "its Q-network" : "an actor and two critics";
+      return [...checkCqlConfig(config), ...offlineQProblems("cql", env, policy, config.batchSize, dataset, what, true)];
     },
-    create: (ctx: AlgoContext) => new CqlInstance(config, ctx),
+    create: (ctx: AlgoContext) => (ctx.env.actionSpace.kind === "discrete" ? new CqlInstance(config, ctx) : new ContinuousCqlInstance(config, ctx)),
   };
-}
-
-/** A sampled minibatch of transitions as the Q-learning losses take them. */
-export interface Transitions {
-  obs: Float32Array;
-  actions: Int32Array;
-  rewards: Float32Array;
-  /** 1: no bootstrap (terminated, or a row without a recorded next_obs). */
-  done: Float32Array;
-  nextObs: Float32Array;
-}
-
-/** Copies a dataset minibatch into `out`; rows whose next_obs is null get zeros there and done = 1. */
-export function readTransitions(batch: Minibatch, obsSize: number, out: Transitions): Transitions {
-  const B = batch.size;
-  out.obs = batch.columns.obs as Float32Array;
-  out.actions = batch.columns.action as Int32Array;
-  const r = batch.columns.reward as Float32Array;
-  const term = batch.columns.terminated as Uint8Array;
-  const next = batch.columns.next_obs as Float32Array;
-  const valid = batch.valid.next_obs;
-  const tv = batch.valid.terminated;
-  const rv = batch.valid.reward;
-  for (let b = 0; b < B; b++) {
-    out.rewards[b] = rv && !rv[b] ? 0 : r[b]!;
-    const ok = !valid || valid[b] === 1;
-    out.done[b] = (tv && !tv[b] ? 0 : term[b]!) || !ok ? 1 : 0;
-    if (ok) out.nextObs.set(next.subarray(b * obsSize, (b + 1) * obsSize), b * obsSize);
-    else out.nextObs.fill(0, b * obsSize, (b + 1) * obsSize);
-  }
-  return out;
-}
-
-export function newTransitions(B: number, obsSize: number): Transitions {
-  return { obs: new Float32Array(0), actions: new Int32Array(0), rewards: new Float32Array(B), done: new Float32Array(B), nextObs: new Float32Array(B * obsSize) };
 }
 
 export function argmaxInto(q: Float32Array, batch: number, k: number, actions: Int32Array | Float32Array): void {

@@ -89,3 +89,41 @@ export function awrWeights(qData: Float32Array, v: Float32Array, beta: number, m
   for (let b = 0; b < qData.length; b++) out[b] = Math.min(Math.exp(beta * (qData[b]! - v[b]!)), maxWeight);
   return out;
 }
+
+export interface SampledLogsumexpResult {
+  /** Mean over the batch of the importance-sampled log ∫ exp Q(s, a) da. */
+  readonly meanLogsumexp: number;
+}
+
+/**
+ * The soft maximum of continuous-action CQL(H) (Kumar et al. 2020, appendix F),
+ * estimated by importance sampling: for each state s_b, M actions a_bm drawn
+ * from proposals with log-densities log q_bm (uniform over the action box,
+ * π(·|s), π(·|s′)),
+ *
+ *   lse_b = log (1/M) Σ_m exp(Q(s_b, a_bm) − log q_bm)  ≈  log ∫ exp Q(s_b, a) da
+ *   ∂(mean_b lse_b)/∂Q(s_b, a_bm) = softmax_m(Q(s_b, a_bm) − log q_bm) / B
+ *
+ * `qSampled` and `logDensity` hold `batch × m` rows (row-major by state); the
+ * gradient is written into `dQ` (same layout). The CQL penalty is this mean
+ * minus the mean Q(s, a_data) of the dataset actions.
+ */
+export function sampledLogsumexp(qSampled: Float32Array, logDensity: Float32Array, batch: number, m: number, dQ: Float32Array): SampledLogsumexpResult {
+  if (qSampled.length < batch * m || logDensity.length < batch * m || dQ.length < batch * m) {
+    throw new RangeError(`sampledLogsumexp: ${batch} states × ${m} actions need ${batch * m} Q-values, log-densities and gradients`);
+  }
+  const inv = 1 / batch;
+  const logM = Math.log(m);
+  let sum = 0;
+  for (let b = 0; b < batch; b++) {
+    const o = b * m;
+    let max = -Infinity;
+    for (let j = 0; j < m; j++) max = Math.max(max, qSampled[o + j]! - logDensity[o + j]!);
+    let z = 0;
+    for (let j = 0; j < m; j++) z += Math.exp(qSampled[o + j]! - logDensity[o + j]! - max);
+    const lse = max + Math.log(z);
+    sum += lse - logM;
+    for (let j = 0; j < m; j++) dQ[o + j] = Math.exp(qSampled[o + j]! - logDensity[o + j]! - lse) * inv;
+  }
+  return { meanLogsumexp: sum * inv };
+}

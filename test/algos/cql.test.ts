@@ -60,11 +60,11 @@ test("CQL save/load mid-training continues bit-identically", async () => {
   }
 });
 
-test("CQL check: continuous actions, missing transition columns, bad config, no dataset", async () => {
+test("CQL check: a dataset of another env, missing transition columns, bad config, no dataset", async () => {
   const ds = await mixedDataset();
   assert.throws(
     () => rl.offline(ds, { env: "Pendulum-v1" }).algo(rl.cql()).build(),
-    (e: unknown) => e instanceof RunConfigError && /cql here is for discrete actions; Pendulum-v1 has continuous actions/.test(e.message),
+    (e: unknown) => e instanceof RunConfigError && /dataset\.action: env Pendulum-v1 has continuous actions/.test(e.message),
   );
   const t = ds.table;
   const noNext = rl.dataset.from(t.select(t.schema.fields.map((f) => f.name).filter((n) => n !== "next_obs")), { validate: false });

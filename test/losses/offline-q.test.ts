@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { awrWeights, cqlPenalty, expectileLoss } from "../../lib/losses/offline-q.js";
+import { awrWeights, cqlPenalty, expectileLoss, sampledLogsumexp } from "../../lib/losses/offline-q.js";
 
 const near = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -68,4 +68,31 @@ test("awrWeights are exp(β (Q − V)) clipped at the maximum", () => {
   near(w[0]!, Math.exp(2), 1e-5);
   near(w[1]!, Math.exp(-2), 1e-7);
   assert.equal(w[2], 100);
+});
+
+test("sampledLogsumexp: log mean exp(Q − log q) per state and softmax gradients (hand example, finite differences)", () => {
+  // State 0: Q = (1, 2), log q = (0, ln 2): terms e¹ and e²/2, lse = ln((e + e²/2)/2).
+  // State 1: Q = (0, 0), log q = (ln 0.5, ln 0.5): terms 2 and 2, lse = ln 2.
+  const q = Float32Array.of(1, 2, 0, 0);
+  const logq = Float32Array.of(0, Math.log(2), Math.log(0.5), Math.log(0.5));
+  const d = new Float32Array(4);
+  const r = sampledLogsumexp(q, logq, 2, 2, d);
+  const lse0 = Math.log((Math.E + Math.E ** 2 / 2) / 2);
+  near(r.meanLogsumexp, (lse0 + Math.log(2)) / 2, 1e-6);
+  const s0 = Math.E / (Math.E + Math.E ** 2 / 2);
+  near(d[0]!, s0 / 2);
+  near(d[1]!, (1 - s0) / 2);
+  near(d[2]!, 0.25);
+  near(d[3]!, 0.25);
+  const h = 1e-3;
+  for (let i = 0; i < 4; i++) {
+    const p = q.slice();
+    const mi = q.slice();
+    p[i] = p[i]! + h;
+    mi[i] = mi[i]! - h;
+    near(d[i]!, (sampledLogsumexp(p, logq, 2, 2, new Float32Array(4)).meanLogsumexp - sampledLogsumexp(mi, logq, 2, 2, new Float32Array(4)).meanLogsumexp) / (2 * h), 1e-4);
+  }
+  // A uniform proposal over [−2, 2] (q = 1/4) of a constant Q = c estimates log ∫ e^c da = c + ln 4.
+  const flat = sampledLogsumexp(Float32Array.of(3, 3, 3), Float32Array.of(-Math.log(4), -Math.log(4), -Math.log(4)), 1, 3, new Float32Array(3));
+  near(flat.meanLogsumexp, 3 + Math.log(4), 1e-6);
 });

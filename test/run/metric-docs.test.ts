@@ -17,6 +17,7 @@ test("every metric that any algorithm logs (hybrid terms included) is defined in
     ["bc", rl.offline(ds).algo(rl.bc({ logEvery: 5 })).build(), { updates: 10 }],
     ["bc continuous", rl.offline(rl.dataset.from(pend.data)).policy(rl.mlp([16])).algo(rl.bc({ logEvery: 5, batchSize: 32 })).build(), { updates: 10 }],
     ["cql", rl.offline(ds).algo(rl.cql({ logEvery: 5 })).build(), { updates: 10 }],
+    ["cql continuous", rl.offline(rl.dataset.from(pend.data)).policy(rl.mlp([16])).algo(rl.cql({ logEvery: 5, batchSize: 32, sampledActions: 2 })).build(), { updates: 10 }],
     ["iql", rl.offline(ds).algo(rl.iql({ logEvery: 5 })).build(), { updates: 10 }],
   ];
   const undocumented: string[] = [];
