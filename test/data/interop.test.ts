@@ -10,6 +10,7 @@ import { flatFromTable, tableFromFlat } from "../../lib/data/interop/common.js";
 import { fromD4rl, toD4rl } from "../../lib/data/interop/d4rl.js";
 import { openHfDataset, saveHfDataset } from "../../lib/data/interop/hf.js";
 import { readMinariArrow, writeMinariArrow } from "../../lib/data/interop/minari.js";
+import { rl, RecordingVecEnv } from "../../lib/index.js";
 
 const D = 3;
 const A = 2;
@@ -278,6 +279,40 @@ describe("Minari Arrow storage", () => {
       assert.deepEqual(episodes(back.table), episodes(table));
     });
   }
+
+  test("Minari Parquet layout and spaces serialized as Minari's serialize_space (CartPole, Pendulum)", async () => {
+    for (const id of ["CartPole-v1", "Pendulum-v1"]) {
+      const env = new RecordingVecEnv(rl.makeVec(id, { n: 2, seed: 1 }), "minari");
+      env.reset({ seed: 1 });
+      const actions = env.actionSpace.kind === "discrete" ? new Int32Array(2) : new Float32Array(2 * env.actionSize);
+      for (let t = 0; t < 300; t++) {
+        for (let i = 0; i < actions.length; i++) actions[i] = env.actionSpace.kind === "discrete" ? t % 2 : Math.sin(t + i);
+        env.step(actions);
+      }
+      const table = env.recorder.toTable();
+      // Only complete episodes: Minari needs each one's final observation.
+      const done = rl.dataset.from(table).filter((e) => e.complete);
+      const out = join(dir, `minari-parquet-${id}`);
+      await writeMinariArrow(done, out, { format: "parquet" });
+      const meta = JSON.parse(await readFile(join(out, "data", "metadata.json"), "utf8"));
+      assert.equal(meta.data_format, "parquet");
+      const firstEpisode = (await readdir(join(out, "data"))).find((n) => n !== "metadata.json")!;
+      assert.deepEqual(await readdir(join(out, "data", firstEpisode)), ["metadata.json", "part-0.parquet"]);
+      if (id === "CartPole-v1") {
+        assert.equal(meta.action_space, '{"type": "Discrete", "dtype": "int64", "start": 0, "n": 2}');
+        // Python's json writes the unbounded velocities as bare Infinity tokens.
+        assert.match(meta.observation_space, /^\{"type": "Box", "dtype": "float32", "shape": \[4\], "low": \[-4\.8\d*, -Infinity, /);
+      } else {
+        assert.equal(meta.action_space, '{"type": "Box", "dtype": "float32", "shape": [1], "low": [-2], "high": [2]}');
+      }
+      const back = await readMinariArrow(out);
+      assert.equal(back.numSteps, done.numSteps);
+      assert.deepEqual(JSON.parse(back.table.schema.metadata.get("trellis.action_space")!), JSON.parse(table.schema.metadata.get("trellis.action_space")!));
+      assert.deepEqual(JSON.parse(back.table.schema.metadata.get("trellis.observation_space")!), JSON.parse(table.schema.metadata.get("trellis.observation_space")!));
+      assert.deepEqual(back.episodeSummaries(), done.episodeSummaries());
+    }
+    await assert.rejects(writeMinariArrow(recordSynthetic(true), join(dir, "minari-bad"), { format: "csv" as never }), /format must be "arrow" or "parquet"/);
+  });
 
   test("writeMinariArrow refuses an episode without its final observation", async () => {
     await assert.rejects(writeMinariArrow(recordSynthetic(true, false), join(dir, "minari-nofinal")), /null next_obs; Minari needs each episode's final observation/);

@@ -1,16 +1,17 @@
 /**
- * Minari's Arrow storage ⇄ the trajectory schema (flat Box observations;
- * Discrete or flat Box actions).
+ * Minari's Arrow and Parquet storages ⇄ the trajectory schema (flat Box
+ * observations; Discrete or flat Box actions).
  *
- * Minari's `ArrowStorage` writes each episode with pyarrow's
- * `write_dataset(..., format="arrow", partitioning=["episode_id"])` under
- * `<dataset>/data/`: one directory per episode, named by its id, holding
- * `part-0.arrow` (an Arrow IPC file; the partition column episode_id is not
- * stored in it) and a `metadata.json` (`{ id, total_steps }`). An episode of
+ * Minari's `ArrowStorage` (`ParquetStorage`) writes each episode with pyarrow's
+ * `write_dataset(..., format="arrow" | "parquet", partitioning=["episode_id"])`
+ * under `<dataset>/data/`: one directory per episode, named by its id, holding
+ * `part-0.arrow` (an Arrow IPC file) or `part-0.parquet` (the partition column
+ * episode_id is not stored in it) and a `metadata.json` (`{ id, total_steps }`). An episode of
  * n steps has n + 1 rows: `observations` holds obs_0 … obs_n, while
  * `actions`, `rewards`, `terminations`, `truncations` are padded with one
  * zero row at the end. `data/metadata.json` holds dataset metadata
- * (`data_format`, `total_episodes`, `total_steps`, …).
+ * (`data_format`, `total_episodes`, `total_steps`, the spaces serialized as
+ * Minari's `serialize_space` does, …).
  *
  * Mapping: trajectory row t of an episode takes obs_t, action_t, reward_t,
  * the flags of step t, and next_obs = obs_{t+1}.
@@ -20,7 +21,7 @@ import { join } from "node:path";
 import { Bool, DataType, Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data } from "apache-arrow";
 import * as pq from "parquet-wasm";
 import { Dataset } from "../dataset.js";
-import { META_ENV_ID } from "../schema.js";
+import { META_ACTION_SPACE, META_ENV_ID, META_OBSERVATION_SPACE } from "../schema.js";
 import { allocFlat, episodeRuns, flatFromTable, readNumericColumn, tableFromFlat, type FlatTrajectory, type NumericColumn, type TableMetaOptions } from "./common.js";
 
 const MINARI_COLUMNS = ["observations", "actions", "rewards", "terminations", "truncations"] as const;
@@ -67,15 +68,18 @@ export async function readMinariArrow(dir: string, options: ReadMinariOptions = 
     .sort((x, y) => x.id - y.id);
   if (!episodes.length) throw new Error(`readMinariArrow(${dir}): no episode directories (named by episode id) in ${dataDir}`);
   let envId = options.envId;
-  if (envId === undefined) {
-    try {
-      const meta = JSON.parse(await readFile(join(dataDir, "metadata.json"), "utf8")) as Record<string, unknown>;
-      const spec = typeof meta.env_spec === "string" ? (JSON.parse(meta.env_spec) as { id?: unknown }) : undefined;
-      envId = typeof spec?.id === "string" ? spec.id : typeof meta[META_ENV_ID] === "string" ? (meta[META_ENV_ID] as string) : "";
-    } catch {
-      envId = "";
-    }
+  let meta: Record<string, unknown> = {};
+  try {
+    meta = JSON.parse(await readFile(join(dataDir, "metadata.json"), "utf8")) as Record<string, unknown>;
+  } catch {
+    // A dataset without (readable) metadata still has its episodes.
   }
+  if (envId === undefined) {
+    const spec = typeof meta.env_spec === "string" ? (JSON.parse(meta.env_spec) as { id?: unknown }) : undefined;
+    envId = typeof spec?.id === "string" ? spec.id : typeof meta[META_ENV_ID] === "string" ? (meta[META_ENV_ID] as string) : "";
+  }
+  const observationSpace = options.observationSpace ?? spaceFromMinari(meta.observation_space);
+  const actionSpace = options.actionSpace ?? spaceFromMinari(meta.action_space);
   const parts: Array<{ id: number; obs: NumericColumn; actions: NumericColumn; rewards: NumericColumn; term: NumericColumn; trunc: NumericColumn; intActions: boolean }> = [];
   for (const ep of episodes) {
     const files = (await readdir(ep.path)).filter((n) => !n.startsWith("_") && !n.startsWith(".") && n !== "metadata.json" && /\.(arrow|feather|ipc|parquet)$/i.test(n)).sort();
@@ -127,24 +131,64 @@ export async function readMinariArrow(dir: string, options: ReadMinariOptions = 
       flat.t[r] = t;
     }
   }
-  return new Dataset(tableFromFlat(flat, { ...options, envId }));
+  return new Dataset(tableFromFlat(flat, { ...options, envId, observationSpace, actionSpace }));
 }
 
 export interface WriteMinariOptions {
   /** `dataset_id` in data/metadata.json (default "trellis/dataset-v0"). */
   datasetId?: string;
+  /** Minari's storage format: "arrow" (Arrow IPC files, the default) or "parquet". */
+  format?: "arrow" | "parquet";
+}
+
+/** A number as Python's json module writes it (Infinity and NaN as bare tokens, which json.loads reads back). */
+function pyJsonNumber(x: number): string {
+  if (Number.isNaN(x)) return "NaN";
+  if (!Number.isFinite(x)) return x > 0 ? "Infinity" : "-Infinity";
+  return JSON.stringify(x);
 }
 
 /**
- * Writes a trajectory table (or dataset) in Minari's Arrow layout under `dir`
- * (`dir/data/<episode_id>/part-0.arrow` + `metadata.json`, and
- * `dir/data/metadata.json`). Rows are ordered by (episode_id, t); each
+ * A trajectory schema's space (its metadata JSON, see `spaceToJson`) as
+ * Minari's `serialize_space` string: `{"type": "Box", "dtype": "float32", "shape", "low", "high"}`
+ * or `{"type": "Discrete", "dtype": "int64", "start": 0, "n"}`; null when unknown.
+ */
+export function minariSpace(spaceJson: string | undefined): string | null {
+  if (!spaceJson) return null;
+  const space = JSON.parse(spaceJson) as { kind?: string; n?: number; shape?: number[]; low?: (number | string)[]; high?: (number | string)[] } | null;
+  if (space?.kind === "discrete" && typeof space.n === "number") return `{"type": "Discrete", "dtype": "int64", "start": 0, "n": ${space.n}}`;
+  if (space?.kind === "box" && Array.isArray(space.low) && Array.isArray(space.high)) {
+    const nums = (xs: (number | string)[]) => `[${xs.map((x) => pyJsonNumber(Number(x))).join(", ")}]`;
+    return `{"type": "Box", "dtype": "float32", "shape": ${JSON.stringify(space.shape ?? [space.low.length])}, "low": ${nums(space.low)}, "high": ${nums(space.high)}}`;
+  }
+  return null;
+}
+
+/** A Minari `serialize_space` string as a trajectory-schema space (Box and Discrete; undefined otherwise). */
+export function spaceFromMinari(serialized: unknown): unknown {
+  if (typeof serialized !== "string") return undefined;
+  // Python's json writes ±Infinity and NaN as bare tokens: quote them for JSON.parse.
+  const json = serialized.replace(/(-?Infinity|NaN)(?=\s*[,\]}])/g, '"$1"');
+  const s = JSON.parse(json) as { type?: string; n?: number; start?: number; shape?: number[]; low?: (number | string)[]; high?: (number | string)[] };
+  if (s.type === "Discrete" && typeof s.n === "number") return { kind: "discrete", n: s.n };
+  if (s.type === "Box" && Array.isArray(s.low) && Array.isArray(s.high)) {
+    return { kind: "box", shape: s.shape ?? [s.low.length], low: Float32Array.from(s.low, Number), high: Float32Array.from(s.high, Number) };
+  }
+  return undefined;
+}
+
+/**
+ * Writes a trajectory table (or dataset) in Minari's Arrow (or Parquet) layout
+ * under `dir` (`dir/data/<episode_id>/part-0.arrow` or `.parquet` +
+ * `metadata.json`, and `dir/data/metadata.json`). Rows are ordered by (episode_id, t); each
  * episode's n + 1 observations are its rows' obs plus the last row's
  * next_obs, which must therefore not be null (record with `finalObs`).
  * Observations, actions and rewards are written as float32, flags as bool.
  */
 export async function writeMinariArrow(source: Table | Dataset, dir: string, options: WriteMinariOptions = {}): Promise<void> {
   const table = source instanceof Dataset ? source.table : source;
+  const format = options.format ?? "arrow";
+  if (format !== "arrow" && format !== "parquet") throw new RangeError(`writeMinariArrow: format must be "arrow" or "parquet", got ${JSON.stringify(format)}`);
   const flat = flatFromTable(table, "writeMinariArrow");
   const d = flat.obsSize;
   const a = flat.actionSize;
@@ -199,14 +243,18 @@ export async function writeMinariArrow(source: Table | Dataset, dir: string, opt
     const struct = makeData({ type: new Struct(fields), length: m, children, nullCount: 0 });
     const episodeDir = join(dataDir, String(id));
     await mkdir(episodeDir, { recursive: true });
-    await writeFile(join(episodeDir, "part-0.arrow"), tableToIPC(new Table(schema, [new RecordBatch(schema, struct)]), "file"));
+    const episode = new Table(schema, [new RecordBatch(schema, struct)]);
+    if (format === "parquet") await writeFile(join(episodeDir, "part-0.parquet"), pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(episode, "stream"))));
+    else await writeFile(join(episodeDir, "part-0.arrow"), tableToIPC(episode, "file"));
     await writeFile(join(episodeDir, "metadata.json"), JSON.stringify({ id, total_steps: n }));
     totalSteps += n;
     maxId = Math.max(maxId, id);
   }
   const envId = table.schema.metadata.get(META_ENV_ID) ?? "";
   const metadata = {
-    data_format: "arrow",
+    data_format: format,
+    observation_space: minariSpace(table.schema.metadata.get(META_OBSERVATION_SPACE)),
+    action_space: minariSpace(table.schema.metadata.get(META_ACTION_SPACE)),
     dataset_id: options.datasetId ?? "trellis/dataset-v0",
     total_episodes: maxId + 1,
     total_steps: totalSteps,
