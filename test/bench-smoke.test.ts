@@ -35,3 +35,17 @@ test("act-latency reports ms_median next to the tfjs reference", () => {
   assert.ok(typeof s.ms_median === "number" && s.ms_median > 0);
   assert.ok(typeof s.tfjs_ms_median === "number" && s.tfjs_ms_median > 0);
 });
+
+test("hybrid-cartpole reports steps_ratio for each variant (tiny budget: nothing solves)", () => {
+  const s = summary("hybrid-cartpole", "--seeds", "1", "--max-steps", "1024", "--dataset-steps", "8000", "--variants", "warm,critic", "--mix", JSON.stringify({ imitation: { pretrain: 5 } }));
+  assert.equal(s.bench, "hybrid-cartpole");
+  for (const field of ["steps_ratio", "hybrid_steps", "plain_steps", "critic_steps_ratio", "solved"]) assert.ok(field in s, field);
+  assert.equal(s.solved, false);
+  assert.deepEqual(s.warm_mix, { imitation: { pretrain: 5 } });
+});
+
+test("h2o-cartpole reports real returns per variant and the mean log dynamics ratio", () => {
+  const s = summary("h2o-cartpole", "--seeds", "1", "--lengths", "0.7", "--steps", "1500", "--eval-episodes", "2");
+  assert.equal(s.bench, "h2o-cartpole");
+  for (const field of ["real_return_sim-only_l0.7", "real_return_mix_l0.7", "real_return_h2o_l0.7", "mean_log_ratio_l0.7"]) assert.ok(typeof s[field] === "number", field);
+});

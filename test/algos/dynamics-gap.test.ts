@@ -3,10 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { rl, Rng, RunConfigError, type AlgoInstance, type Dataset, type Run } from "../../lib/index.js";
+import { rl, Rng, type AlgoInstance, type Dataset, type Run } from "../../lib/index.js";
 import type { DqnInstance } from "../../lib/algos/dqn.js";
 import { ReplayBatch } from "../../lib/algos/replay-buffer.js";
-import { ppoCartPoleData } from "../helpers/runs.js";
+import { buildProblems, ppoCartPoleData } from "../helpers/runs.js";
 
 let real: Promise<Dataset> | undefined;
 /** 10k transitions of the "real" CartPole-v1 (pole half-length 0.5) from a PPO policy averaging ≥ 150. */
@@ -110,15 +110,7 @@ test("H2O mixing: save/load mid-training continues identically; errors for other
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  const problems = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      if (e instanceof RunConfigError) return e.problems;
-      throw e;
-    }
-    assert.fail("build() did not throw");
-  };
+  const problems = buildProblems;
   assert.ok(problems(() => rl.env("CartPole-v1").algo(rl.dqn()).mix(rl.data.offline(ds, { ratio: 1, dynamicsGap: true })).build()).some((p) => p.startsWith("mix.dynamicsGap: the classifiers need both dataset (real) and replay (simulated) rows")));
   const bad = problems(() => rl.env("CartPole-v1").algo(rl.dqn()).mix(rl.data.offline(ds, { dynamicsGap: { hidden: [], clipMin: 2, clipMax: 1, noise: -1 } })).build());
   for (const path of ["mix.dynamicsGap.hidden", "mix.dynamicsGap.noise", "mix.dynamicsGap: clipMin 2 exceeds clipMax 1"]) assert.ok(bad.some((p) => p.startsWith(path)), `${path} in ${bad.join("\n")}`);

@@ -3,8 +3,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { rl, Rng, RunConfigError, type AlgoInstance, type Dataset, type OfflineMixOptions, type Run } from "../../lib/index.js";
-import { ppoCartPoleData } from "../helpers/runs.js";
+import { rl, Rng, type AlgoInstance, type Dataset, type OfflineMixOptions, type Run } from "../../lib/index.js";
+import { buildProblems, ppoCartPoleData } from "../helpers/runs.js";
 
 const params = (run: Run) => (run.algo as AlgoInstance).saveState().arrays.params as Float32Array;
 const column = (run: Run, name: string) => Array.from((run.metrics.getChild(name)?.toArray() ?? []) as ArrayLike<number>);
@@ -142,15 +142,7 @@ test("hybrid PPO: save/load (also mid warm start) continues identically, with it
 
 test("hybrid mixing errors name the option and the algorithm", async () => {
   const ds = await demonstrations();
-  const problems = (build: () => unknown) => {
-    try {
-      build();
-    } catch (e) {
-      if (e instanceof RunConfigError) return e.problems;
-      throw e;
-    }
-    assert.fail("build() did not throw");
-  };
+  const problems = buildProblems;
   const ppoRun = (options: OfflineMixOptions) => () => rl.env("CartPole-v1", { n: 4 }).algo(rl.ppo()).mix(rl.data.offline(ds, options)).build();
   assert.ok(problems(ppoRun({ imitation: false })).some((p) => p.startsWith("mix: the imitation and critic terms are both off")));
   assert.ok(problems(ppoRun({ ratio: 0.001 })).some((p) => p.startsWith("mix.ratio: 0.001 × the minibatch's 128 rows rounds to 0")));

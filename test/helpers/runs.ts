@@ -1,7 +1,7 @@
 // Shared helpers for tests that train runs.
 import assert from "node:assert/strict";
 import type { Table } from "apache-arrow";
-import { rl, type Run } from "../../lib/index.js";
+import { rl, RunConfigError, type Run } from "../../lib/index.js";
 
 /** A run's metrics without the columns that depend on wall-clock time (for bit-for-bit comparisons). */
 export function timeless(run: Run) {
@@ -23,4 +23,15 @@ export async function ppoCartPoleData(meanReturn: number, maxSteps: number): Pro
   const data = ppo.data;
   ppo.dispose();
   return data;
+}
+
+/** The problems `build()` reports (fails the test when it builds without a RunConfigError). */
+export function buildProblems(build: () => unknown): readonly string[] {
+  try {
+    build();
+  } catch (e) {
+    if (e instanceof RunConfigError) return e.problems;
+    throw e;
+  }
+  assert.fail("build() did not throw");
 }
