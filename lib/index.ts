@@ -2,6 +2,7 @@ export { rl } from "./rl.js";
 export { Run, type TrainOptions, type TrainResult, type EvaluateOptions, type EvaluateResult, type EnvConfig } from "./run/run.js";
 export { RunBuilder, RunConfigError, type EnvOptions, type OfflineOptions } from "./run/builder.js";
 export { setDisplay, currentDisplay, ConsoleDisplay, formatProgress, type Display, type TrainProgress } from "./run/display.js";
+export { setInterruptSource, currentInterrupt, InterruptedError } from "./run/interrupt.js";
 export { METRIC_DOCS, type MetricsRow } from "./run/metrics-log.js";
 export { TrainingDivergedError } from "./algos/errors.js";
 export type { AlgoSpec, AlgoInstance } from "./algos/algorithm.js";

@@ -10,6 +10,7 @@ import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js
 import type { Dataset } from "../data/dataset.js";
 import type { OfflineMixSpec } from "../algos/mix.js";
 import { currentDisplay, type Display, type TrainProgress } from "./display.js";
+import { currentInterrupt, InterruptedError } from "./interrupt.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
 
@@ -113,6 +114,8 @@ export class Run {
   /** The env generator's state before construction: evaluation envs are built from it, so construction-time draws (a bandit's arm means) match training. */
   private readonly envInitState: readonly number[];
   private training = false;
+  /** The train() call in progress: whether it was told to stop, and when it has. */
+  private active: { stopping: () => boolean; done: Promise<void> } | undefined;
   /** The recording wrapper around the training env (when recording). */
   readonly recording: RecordingVecEnv | undefined;
 
@@ -189,16 +192,32 @@ export class Run {
     }
     if (steps !== undefined && this.dataset) throw new TypeError(`train({ steps }): ${this.algo.name} trains from a dataset and takes no env steps; use train({ updates: 1_000 }) or { until }`);
     if (until !== undefined && typeof until !== "function") throw new TypeError("train({ until }): expected a function of the metrics row, e.g. (m) => m.meanReturn >= 475");
-    if (this.training) throw new Error("this run is already training (another train() call has not finished); await it or abort it first");
+    // A notebook kernel's interrupt for the cell calling train(): stops at the next env step, then throws.
+    const interrupt = currentInterrupt();
+    const previous = this.active;
+    if (previous) {
+      // A call that was stopped winds down at its next env step (it may be waiting for its turn of the event loop): wait for it.
+      if (!previous.stopping()) throw new Error("this run is already training (another train() call has not finished); await it or abort it first");
+      await previous.done;
+    }
+    let finished!: () => void;
+    const active = { stopping: () => signal?.aborted === true || interrupt?.aborted === true, done: new Promise<void>((resolve) => (finished = resolve)) };
+    this.active = active;
     this.training = true;
+    const release = () => {
+      this.training = false;
+      if (this.active === active) this.active = undefined;
+      finished();
+    };
     try {
       // A tfjs model runs on the fastest backend present (small MLPs use the fused kernels and need none).
       if (this.policySpec.kind === "model") await initBackend();
     } catch (error) {
-      this.training = false;
+      release();
       throw error;
     }
     const display = options.display ?? currentDisplay();
+    let interrupted = false;
     const algo = this.algo;
     const startStep = algo.envSteps;
     const startUpdates = algo.updates;
@@ -233,6 +252,11 @@ export class Run {
       for (;;) {
         if (signal?.aborted) {
           stopped = "aborted";
+          break;
+        }
+        if (interrupt?.aborted) {
+          stopped = "aborted";
+          interrupted = true;
           break;
         }
         const before = algo.envSteps;
@@ -283,9 +307,12 @@ export class Run {
       throw error;
     } finally {
       this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
-      this.training = false;
+      release();
     }
     progress(stopped);
+    if (interrupted) {
+      throw new InterruptedError(`train() was interrupted after ${algo.envSteps - startStep} env steps (${algo.updates - startUpdates} updates) of this call; the run is consistent at step ${algo.envSteps}: call train() again to continue`);
+    }
     const seconds = (performance.now() - t0) / 1000;
     const callSteps = algo.envSteps - startStep;
     return { steps: callSteps, updates: algo.updates - startUpdates, seconds, sps: seconds > 0 ? callSteps / seconds : 0, stopped, last: this.log.last() };

@@ -1,0 +1,283 @@
+import { join } from "node:path";
+import ts from "typescript";
+import type { CellDeclarations } from "./declarations.js";
+
+/** A type or syntax error of a cell, in the cell's coordinates (1-based line and column). */
+export interface CellDiagnostic {
+  readonly message: string;
+  readonly line: number;
+  readonly column: number;
+  readonly code: number;
+}
+
+export interface CellCheckerOptions {
+  /** The notebook's directory: relative imports and node_modules resolve from here. */
+  readonly dir: string;
+  /** Module names mapped to declaration files (e.g. "trellis" → the kernel's own copy). */
+  readonly paths?: Record<string, string[]>;
+  /** Directories holding type packages (`@types` folders) that every cell sees (e.g. the one with @types/node). */
+  readonly typeRoots?: readonly string[];
+}
+
+/** Globals the kernel gives every cell (see `Executor.install`). */
+const KERNEL_GLOBALS = `declare global {
+  /** Shows values below the cell: display(x), display.html("<b>hi</b>"), display.png(bytes), … */
+  const display: import("trellis/kernel").Display;
+  /** Clears the cell's output (wait: only when new output arrives). */
+  function clearOutput(wait?: boolean): void;
+  /** Asks the notebook user for a line of text. */
+  function input(prompt?: string, options?: { password?: boolean }): Promise<string>;
+}
+export {};
+`;
+
+/** One declaration of an earlier cell in the global scope of the cells after it. */
+interface GlobalEntry {
+  readonly names: readonly string[];
+  readonly text: string;
+}
+
+/** What one executed cell left for the cells after it: a d.ts module whose `declare global` block holds its names. */
+interface EnvFile {
+  readonly path: string;
+  /** Module-level imports its declarations refer to. */
+  readonly imports: readonly string[];
+  entries: GlobalEntry[];
+  version: number;
+}
+
+const COMPILER_OPTIONS: ts.CompilerOptions = {
+  target: ts.ScriptTarget.ES2022,
+  module: ts.ModuleKind.ESNext,
+  moduleResolution: ts.ModuleResolutionKind.Bundler,
+  lib: ["lib.es2023.d.ts"],
+  types: ["node"],
+  strict: true,
+  // Notebook code is exploratory: an untyped parameter is not worth stopping a cell for.
+  noImplicitAny: false,
+  esModuleInterop: true,
+  allowSyntheticDefaultImports: true,
+  resolveJsonModule: true,
+  allowJs: true,
+  skipLibCheck: true,
+  declaration: true,
+  emitDeclarationOnly: true,
+  noEmitOnError: false,
+};
+
+/**
+ * Type checks notebook cells with TypeScript's language service, cell after
+ * cell. Each cell is a module file in the notebook's directory; what earlier
+ * cells declared reaches it as globals: when a cell has run, its declaration
+ * emit (`.d.ts`) becomes an "env" file whose `declare global` block holds its
+ * names (imports as `export import x = ns.x` aliases, which keep every meaning
+ * and type parameter). A name declared again drops out of older env files, so
+ * a later `let x = "a"` replaces an earlier `let x = 1` without a conflict.
+ */
+export class CellChecker {
+  private readonly dir: string;
+  private readonly options: ts.CompilerOptions;
+  private readonly cellPath: string;
+  private readonly globalsPath: string;
+  private cellText = "";
+  private cellVersion = 0;
+  private readonly env: EnvFile[] = [];
+  private envCounter = 0;
+  private readonly service: ts.LanguageService;
+
+  constructor(options: CellCheckerOptions) {
+    this.dir = options.dir;
+    this.cellPath = join(options.dir, "__trellis_cell__.ts");
+    this.globalsPath = join(options.dir, "__trellis_globals__.d.ts");
+    this.options = {
+      ...COMPILER_OPTIONS,
+      ...(options.paths ? { paths: options.paths } : {}),
+      ...(options.typeRoots ? { typeRoots: [...options.typeRoots] } : {}),
+    };
+    const host: ts.LanguageServiceHost = {
+      getCompilationSettings: () => this.options,
+      getScriptFileNames: () => [this.globalsPath, ...this.env.map((e) => e.path), this.cellPath],
+      getScriptVersion: (path) => (path === this.cellPath ? String(this.cellVersion) : String(this.env.find((e) => e.path === path)?.version ?? 0)),
+      getScriptSnapshot: (path) => {
+        const text = this.virtualText(path) ?? ts.sys.readFile(path);
+        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+      },
+      getCurrentDirectory: () => this.dir,
+      getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
+      fileExists: (path) => this.virtualText(path) !== undefined || ts.sys.fileExists(path),
+      readFile: (path, encoding) => this.virtualText(path) ?? ts.sys.readFile(path, encoding),
+      readDirectory: ts.sys.readDirectory,
+      directoryExists: ts.sys.directoryExists,
+      getDirectories: ts.sys.getDirectories,
+      realpath: ts.sys.realpath,
+      useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
+    };
+    this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+  }
+
+  private virtualText(path: string): string | undefined {
+    if (path === this.cellPath) return this.cellText;
+    if (path === this.globalsPath) return KERNEL_GLOBALS;
+    const env = this.env.find((e) => e.path === path);
+    return env ? renderEnv(env) : undefined;
+  }
+
+  private setCell(source: string, declarations?: CellDeclarations): void {
+    // Exporting every top-level name makes the declaration emit describe all of them; a cell without
+    // imports or exports also becomes a module this way, so its names stay out of the global scope.
+    const names = declarations ? [...declarations.values.filter((n) => !declarations.imports.some((i) => i.local === n)), ...declarations.types] : [];
+    this.cellText = `${source}\n;export { ${names.join(", ")} };\n`;
+    this.cellVersion++;
+  }
+
+  /** Syntax and type errors of `source` as the next cell (nothing is recorded). */
+  check(source: string, declarations: CellDeclarations): CellDiagnostic[] {
+    this.setCell(source, declarations);
+    const limit = source.length;
+    const diagnostics = [...this.service.getSyntacticDiagnostics(this.cellPath), ...this.service.getSemanticDiagnostics(this.cellPath)];
+    return diagnostics
+      .filter((d) => d.category === ts.DiagnosticCategory.Error && (d.start ?? 0) <= limit)
+      .map((d) => {
+        const file = d.file ?? this.service.getProgram()!.getSourceFile(this.cellPath)!;
+        const { line, character } = file.getLineAndCharacterOfPosition(d.start ?? 0);
+        return { message: ts.flattenDiagnosticMessageText(d.messageText, "\n"), line: line + 1, column: character + 1, code: d.code };
+      });
+  }
+
+  /**
+   * Records a cell that ran: its names become globals of the cells after it,
+   * replacing earlier declarations of the same names.
+   */
+  commit(source: string, declarations: CellDeclarations): void {
+    const names = new Set([...declarations.values, ...declarations.types]);
+    if (names.size === 0) return;
+    for (const e of this.env) {
+      const kept = e.entries.filter((entry) => !entry.names.some((n) => names.has(n)));
+      if (kept.length !== e.entries.length) {
+        e.entries = kept;
+        e.version++;
+      }
+    }
+    for (let i = this.env.length - 1; i >= 0; i--) if (this.env[i]!.entries.length === 0) this.env.splice(i, 1);
+    this.setCell(source, declarations);
+    const dts = this.service.getEmitOutput(this.cellPath, true, true).outputFiles.find((f) => f.name.endsWith(".d.ts"))?.text ?? "";
+    const k = this.envCounter++;
+    this.env.push({ path: join(this.dir, `__trellis_env_${k}__.d.ts`), version: 1, ...envFromDeclarations(dts, declarations, `__env${k}_`, this.defaultImportMeanings()) });
+  }
+
+  /** Whether each default import of the current cell names a value, a type, or both (an alias can only name namespaces). */
+  private defaultImportMeanings(): Map<string, { value: boolean; type: boolean }> {
+    const out = new Map<string, { value: boolean; type: boolean }>();
+    const program = this.service.getProgram();
+    const file = program?.getSourceFile(this.cellPath);
+    if (!program || !file) return out;
+    const checker = program.getTypeChecker();
+    for (const statement of file.statements) {
+      const name = ts.isImportDeclaration(statement) ? statement.importClause?.name : undefined;
+      if (!name) continue;
+      const symbol = checker.getSymbolAtLocation(name);
+      const target = symbol && symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      const flags = target?.flags ?? ts.SymbolFlags.Value;
+      out.set(name.text, { value: (flags & ts.SymbolFlags.Value) !== 0 || (flags & ts.SymbolFlags.Alias) !== 0, type: (flags & ts.SymbolFlags.Type) !== 0 });
+    }
+    return out;
+  }
+
+  /** Completions at `cursor` in `source` (as the next cell): names, the span they replace, and their kinds. */
+  completions(source: string, cursor: number, declarations: CellDeclarations): { matches: string[]; start: number; end: number; kinds: string[] } {
+    this.setCell(source, declarations);
+    const info = this.service.getCompletionsAtPosition(this.cellPath, cursor, { includeCompletionsWithInsertText: true, includeCompletionsForModuleExports: false });
+    let start = cursor;
+    while (start > 0 && /[\w$]/.test(source[start - 1]!)) start--;
+    let end = cursor;
+    while (end < source.length && /[\w$]/.test(source[end]!)) end++;
+    const prefix = source.slice(start, cursor);
+    const entries = (info?.entries ?? []).filter((e) => e.name.startsWith(prefix) && !e.name.startsWith("__trellis")).sort((a, b) => (a.sortText === b.sortText ? a.name.localeCompare(b.name) : a.sortText < b.sortText ? -1 : 1));
+    return { matches: entries.map((e) => e.name), start, end, kinds: entries.map((e) => e.kind) };
+  }
+
+  /** The signature and documentation of the name at `cursor`, as TypeScript's hover shows them. */
+  quickInfo(source: string, cursor: number, declarations: CellDeclarations): string | undefined {
+    this.setCell(source, declarations);
+    const at = Math.max(0, Math.min(cursor, source.length) - (cursor > 0 && !/[\w$]/.test(source[cursor] ?? "") ? 1 : 0));
+    const info = this.service.getQuickInfoAtPosition(this.cellPath, at);
+    if (!info) return undefined;
+    const signature = ts.displayPartsToString(info.displayParts);
+    const docs = ts.displayPartsToString(info.documentation);
+    const tags = (info.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text)}`.trim());
+    return [signature, docs, ...tags].filter(Boolean).join("\n\n");
+  }
+}
+
+function renderEnv(env: EnvFile): string {
+  return [...env.imports, "declare global {", ...env.entries.map((e) => e.text), "}", "export {};", ""].join("\n");
+}
+
+const printer = ts.createPrinter({ removeComments: false });
+
+/** Turns one cell's declaration emit into an env file: imports kept, declarations moved into `declare global`. */
+function envFromDeclarations(dts: string, declarations: CellDeclarations, prefix: string, defaults: Map<string, { value: boolean; type: boolean }>): { imports: string[]; entries: GlobalEntry[] } {
+  const file = ts.createSourceFile("env.d.ts", dts, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
+  const imports: string[] = [];
+  const entries: GlobalEntry[] = [];
+  const imported = new Set(declarations.imports.map((i) => i.local));
+  for (const statement of file.statements) {
+    if (ts.isImportDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {
+      imports.push(statement.getText(file));
+    } else if (ts.isExportDeclaration(statement) || ts.isExportAssignment(statement)) {
+      continue;
+    } else if (ts.isVariableStatement(statement)) {
+      for (const d of statement.declarationList.declarations) {
+        const names = bindingNamesOf(d.name);
+        if (names.some((n) => imported.has(n))) continue;
+        const keyword = statement.declarationList.flags & ts.NodeFlags.Const ? "const" : statement.declarationList.flags & ts.NodeFlags.Let ? "let" : "var";
+        entries.push({ names, text: `${keyword} ${d.getText(file)};` });
+      }
+    } else {
+      const name = (statement as ts.DeclarationStatement).name;
+      if (!name || !ts.isIdentifier(name) || imported.has(name.text)) continue;
+      entries.push({ names: [name.text], text: printer.printNode(ts.EmitHint.Unspecified, withoutDeclare(statement), file) });
+    }
+  }
+  // Imports of the cell: an alias keeps the value, the type and the namespace meaning of what it names.
+  const modules = new Map<string, string>();
+  for (const i of declarations.imports) {
+    let ns = modules.get(i.module);
+    if (!ns) {
+      ns = `${prefix}${modules.size}`;
+      modules.set(i.module, ns);
+      imports.push(`import * as ${ns} from ${JSON.stringify(i.module)};`);
+    }
+    if (i.imported === "default") {
+      // `default` cannot be named in an alias: bind it at module level and declare its value and type meanings.
+      const binding = `${ns}_default_${i.local}`;
+      imports.push(`import ${binding} from ${JSON.stringify(i.module)};`);
+      const meaning = defaults.get(i.local) ?? { value: true, type: false };
+      const parts = [meaning.value ? `const ${i.local}: typeof ${binding};` : "", meaning.type ? `type ${i.local} = ${binding};` : ""].filter(Boolean);
+      entries.push({ names: [i.local], text: parts.join(" ") });
+      continue;
+    }
+    const target = i.imported === "*" ? ns : `${ns}.${i.imported}`;
+    entries.push({ names: [i.local], text: `export import ${i.local} = ${target};` });
+  }
+  return { imports, entries };
+}
+
+function bindingNamesOf(name: ts.BindingName): string[] {
+  if (ts.isIdentifier(name)) return [name.text];
+  return name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : bindingNamesOf(e.name)));
+}
+
+/** The statement without `declare` and `export` modifiers (an ambient context already). */
+function withoutDeclare(statement: ts.Statement): ts.Statement {
+  if (!ts.canHaveModifiers(statement)) return statement;
+  const modifiers = ts.getModifiers(statement)?.filter((m) => m.kind !== ts.SyntaxKind.DeclareKeyword && m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword);
+  const f = ts.factory;
+  if (ts.isFunctionDeclaration(statement)) return f.updateFunctionDeclaration(statement, modifiers, statement.asteriskToken, statement.name, statement.typeParameters, statement.parameters, statement.type, statement.body);
+  if (ts.isClassDeclaration(statement)) return f.updateClassDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.heritageClauses, statement.members);
+  if (ts.isInterfaceDeclaration(statement)) return f.updateInterfaceDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.heritageClauses, statement.members);
+  if (ts.isTypeAliasDeclaration(statement)) return f.updateTypeAliasDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.type);
+  if (ts.isEnumDeclaration(statement)) return f.updateEnumDeclaration(statement, modifiers, statement.name, statement.members);
+  if (ts.isModuleDeclaration(statement)) return f.updateModuleDeclaration(statement, modifiers, statement.name, statement.body);
+  return statement;
+}
