@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 import { parseArgs } from "node:util";
-import { rl } from "../lib/index.js";
 
 const HELP = `trellis — TypeScript notebooks for reinforcement learning
 
 Usage:
   trellis demo [--steps N] [--seed S]       train PPO on CartPole-v1 and print the result (npm start)
   trellis train --env ID [--algo ppo|a2c] [--steps N] [--n ENVS] [--seed S] [--save DIR]
+  trellis kernel --connection-file FILE     run the Jupyter kernel (Jupyter starts it from the kernelspec)
+  trellis kernel install [--user | --prefix P]   write the "TypeScript (Trellis)" kernelspec
+  trellis kernel uninstall [--user | --prefix P] remove it
   trellis envs                              list the registered environments
   trellis device                            which compute backend runs, and why faster ones were skipped
   trellis --help | --version
@@ -28,19 +30,55 @@ async function main(argv: string[]): Promise<number> {
       return demo(rest);
     case "train":
       return train(rest);
-    case "envs":
+    case "kernel":
+      return kernelCommand(rest);
+    case "envs": {
+      const { rl } = await import("../lib/index.js");
       for (const id of rl.envs()) console.log(id);
       return 0;
-    case "device":
+    }
+    case "device": {
+      const { rl } = await import("../lib/index.js");
       console.log(JSON.stringify(await rl.device(), null, 2));
       return 0;
+    }
     default:
       console.error(`trellis: unknown command '${command}'\n\n${HELP}`);
       return 2;
   }
 }
 
+async function kernelCommand(args: string[]): Promise<number> {
+  const [sub, ...more] = args;
+  if (sub === "install" || sub === "uninstall") {
+    const { values } = parseArgs({ args: more, options: { user: { type: "boolean" }, prefix: { type: "string" } } });
+    if (values.user && values.prefix) {
+      console.error("trellis kernel: pass --user or --prefix, not both");
+      return 2;
+    }
+    const { installKernelspec, uninstallKernelspec } = await import("./kernelspec.js");
+    const location = values.prefix ? { prefix: values.prefix } : { user: true };
+    if (sub === "install") {
+      console.log(`Installed the "TypeScript (Trellis)" kernelspec in ${await installKernelspec(location)}`);
+      return 0;
+    }
+    const removed = await uninstallKernelspec(location);
+    console.log(removed ? `Removed the kernelspec ${removed}` : "No Trellis kernelspec was installed there");
+    return 0;
+  }
+  const { values, positionals } = parseArgs({ args, options: { "connection-file": { type: "string", short: "f" }, "no-typecheck": { type: "boolean" } }, allowPositionals: true });
+  const file = values["connection-file"] ?? positionals[0];
+  if (!file) {
+    console.error("trellis kernel: pass the connection file Jupyter wrote (--connection-file FILE), or run `trellis kernel install` and start it from Jupyter");
+    return 2;
+  }
+  const { serve } = await import("./zmq/server.js");
+  await serve(file, values["no-typecheck"] ? { typecheck: false } : {});
+  return 0;
+}
+
 async function demo(args: string[]): Promise<number> {
+  const { rl } = await import("../lib/index.js");
   const { values } = parseArgs({ args, options: { steps: { type: "string" }, seed: { type: "string" } } });
   const steps = Number(values.steps ?? 500_000);
   const seed = Number(values.seed ?? 1);
@@ -70,6 +108,7 @@ async function demo(args: string[]): Promise<number> {
 }
 
 async function train(args: string[]): Promise<number> {
+  const { rl } = await import("../lib/index.js");
   const { values } = parseArgs({
     args,
     options: {

@@ -1,6 +1,6 @@
-import { createRequire } from "node:module";
-import { setDisplay, setInterruptSource, VERSION } from "../lib/index.js";
-import { makeMessage, PROTOCOL_VERSION, type Channel, type Header, type Message, type MimeBundle } from "./protocol/message.js";
+import { setDisplay, setInterruptSource } from "../lib/index.js";
+import { kernelInfo } from "./info.js";
+import { makeMessage, type Channel, type Header, type Message, type MimeBundle } from "./protocol/message.js";
 import { CellOutput } from "./session/cell-output.js";
 import { cellContext, currentCell, type CellContext } from "./session/context.js";
 import { comms, type CommPayload } from "./session/comms.js";
@@ -24,30 +24,8 @@ export interface KernelOptions {
   readonly typecheck?: boolean;
   /** Called after the reply to a shutdown_request. */
   readonly onShutdown?: (restart: boolean) => void;
-}
-
-const require = createRequire(import.meta.url);
-const TS_VERSION = (require("typescript/package.json") as { version: string }).version;
-
-/** The kernel_info_reply content (static: the ZMQ thread answers it before the kernel has loaded TypeScript). */
-export function kernelInfo(): Record<string, unknown> {
-  return {
-    status: "ok",
-    protocol_version: PROTOCOL_VERSION,
-    implementation: "trellis",
-    implementation_version: VERSION,
-    language_info: {
-      name: "typescript",
-      version: TS_VERSION,
-      mimetype: "text/typescript",
-      file_extension: ".ts",
-      pygments_lexer: "typescript",
-      codemirror_mode: { name: "javascript", typescript: true },
-    },
-    banner: `Trellis ${VERSION}: TypeScript ${TS_VERSION} on Node ${process.version}. Reinforcement learning in notebooks: import { rl } from "trellis".`,
-    help_links: [{ text: "Trellis", url: "https://www.npmjs.com/package/trellis" }],
-    debugger: false,
-  };
+  /** The interrupt flag shared with another thread (the socket thread sets it while a cell runs). */
+  readonly interruptFlag?: Int32Array;
 }
 
 type Handler = (channel: Channel, msg: Message) => Promise<void> | void;
@@ -126,7 +104,11 @@ export class Kernel {
       captureStreams();
       setDisplay(new NotebookProgress());
       setInterruptSource(() => currentCell()?.signal);
-      this.exec = new Session({ dir: this.options.dir, ...(this.options.typecheck !== undefined ? { typecheck: this.options.typecheck } : {}) });
+      this.exec = new Session({
+        dir: this.options.dir,
+        ...(this.options.typecheck !== undefined ? { typecheck: this.options.typecheck } : {}),
+        ...(this.options.interruptFlag ? { interruptFlag: this.options.interruptFlag } : {}),
+      });
       process.on("unhandledRejection", (reason) => this.backgroundError(reason));
       // SIGINT interrupts the running cell (a synchronous one is broken by vm's breakOnSigint before this runs).
       process.on("SIGINT", () => this.exec?.executor.interrupt());
@@ -246,6 +228,15 @@ export class Kernel {
     if (!silent) this.publish("execute_input", { code, execution_count: count }, req.header);
     if (storeHistory) this.history.add(count, code);
     const session = await this.start();
+    const help = /^\s*\?\s*([\s\S]+?)\s*$|^\s*([\s\S]+?)\s*\?\s*$/.exec(code);
+    if (help && !code.includes("\n")) {
+      // IPython's `name?`: the signature and docs of an expression, in the pager.
+      const expr = (help[1] ?? help[2])!;
+      const text = session.inspect(expr, expr.length);
+      const payload = [{ source: "page", data: { "text/plain": text ?? `no documentation found for ${expr}` }, start: 0 }];
+      this.reply(channel, req, "execute_reply", { status: "ok", execution_count: count, payload, user_expressions: {} }, { status: "ok" });
+      return;
+    }
     let ctx: (CellContext & { output: CellOutput }) | undefined;
     const outcome = await session.execute(code, `In[${count}]`, (signal) => {
       ctx = this.contextFor(req, signal, c.allow_stdin === true);
@@ -254,7 +245,11 @@ export class Kernel {
     });
     ctx?.output.flush();
     if (outcome.status === "ok") {
-      if (outcome.hasValue && !silent) this.publish("execute_result", { execution_count: count, data: this.bundle(outcome.value), metadata: {} }, req.header);
+      if (outcome.hasValue && !silent) {
+        const data = this.bundle(outcome.value);
+        this.publish("execute_result", { execution_count: count, data, metadata: {} }, req.header);
+        if (storeHistory && typeof data["text/plain"] === "string") this.history.setOutput(count, data["text/plain"]);
+      }
       const userExpressions = await this.userExpressions(session, req, c.user_expressions ?? {});
       this.reply(channel, req, "execute_reply", { status: "ok", execution_count: count, payload: [], user_expressions: userExpressions }, { status: "ok" });
     } else {
@@ -315,14 +310,14 @@ export class Kernel {
   }
 
   private historyRequest(channel: Channel, req: Message): void {
-    const c = req.content as { hist_access_type?: string; n?: number; session?: number; start?: number; stop?: number; pattern?: string; unique?: boolean };
-    const history =
+    const c = req.content as { output?: boolean; hist_access_type?: string; n?: number; session?: number; start?: number; stop?: number; pattern?: string; unique?: boolean };
+    const entries =
       c.hist_access_type === "range"
         ? this.history.range(c.session ?? 0, c.start ?? 0, c.stop ?? 0)
         : c.hist_access_type === "search"
           ? this.history.search(c.pattern ?? "*", c.n ?? 0, c.unique === true)
           : this.history.tail(c.n ?? 10);
-    this.reply(channel, req, "history_reply", { status: "ok", history });
+    this.reply(channel, req, "history_reply", { status: "ok", history: c.output ? this.history.withOutput(entries) : entries });
   }
 
   private payload(msg: Message): CommPayload {
@@ -357,7 +352,8 @@ export class Kernel {
   private shutdown(channel: Channel, req: Message): void {
     const restart = req.content.restart === true;
     this.reply(channel, req, "shutdown_reply", { status: "ok", restart });
-    this.options.onShutdown?.(restart);
+    // After the idle status that follows this handler.
+    setImmediate(() => this.options.onShutdown?.(restart));
   }
 
   private requestInput(request: Message, prompt: string, password: boolean, allowed: boolean, signal: AbortSignal): Promise<string> {

@@ -1,6 +1,8 @@
 // Makes a fresh clone runnable: installs npm dependencies when node_modules is
-// absent (or older than package-lock.json), then compiles the TypeScript.
-import { execSync } from "node:child_process";
+// absent (or older than package-lock.json), compiles the TypeScript, and
+// (for `npm test`, as root on Debian/Ubuntu) installs the system packages the
+// tests drive: Jupyter and Chromium (scripts/install-system-deps.sh).
+import { execSync, spawnSync } from "node:child_process";
 import { existsSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -15,3 +17,9 @@ if (stale) {
 }
 console.error("[trellis] compiling TypeScript…");
 run("npx --no-install tsc -p tsconfig.json");
+if (process.argv.includes("--system") && process.platform === "linux" && existsSync("/usr/bin/apt-get")) {
+  const root_ = process.getuid?.() === 0;
+  const sudo = !root_ && spawnSync("sudo", ["-n", "true"]).status === 0;
+  if (root_ || sudo) run("bash scripts/install-system-deps.sh");
+  else console.error("[trellis] not root: the Jupyter and browser tests need `sudo scripts/install-system-deps.sh` once");
+}

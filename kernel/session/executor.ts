@@ -38,11 +38,16 @@ const packageDir = join(kernelRoot, "..", "..");
  */
 export class Executor {
   /** 1 while an interrupt is pending; another thread may set it (Atomics). */
-  readonly flag = new Int32Array(new SharedArrayBuffer(4));
+  readonly flag: Int32Array;
   private readonly maps = new Map<string, { map: string; trace?: TraceMap }>();
   private running: { controller: AbortController } | undefined;
 
-  constructor(readonly resolver: ModuleResolver) {}
+  constructor(
+    readonly resolver: ModuleResolver,
+    flag?: Int32Array,
+  ) {
+    this.flag = flag ?? new Int32Array(new SharedArrayBuffer(4));
+  }
 
   /** Puts the runtime the compiled cells call, and the notebook globals, on globalThis. */
   install(): void {

@@ -1,5 +1,7 @@
 /** One executed input: (session number, line number, source), as history_reply lists them. */
 export type HistoryEntry = [session: number, line: number, input: string];
+/** With `output`: the input and its result's text (null when it showed none). */
+export type HistoryEntryWithOutput = [session: number, line: number, inputOutput: [string, string | null]];
 
 /**
  * The inputs this kernel has executed (this process only: session 1), for
@@ -7,9 +9,20 @@ export type HistoryEntry = [session: number, line: number, input: string];
  */
 export class History {
   private readonly entries: HistoryEntry[] = [];
+  private readonly outputs = new Map<number, string>();
 
   add(line: number, input: string): void {
     this.entries.push([1, line, input]);
+  }
+
+  /** Records the text/plain result of line `line`. */
+  setOutput(line: number, output: string): void {
+    this.outputs.set(line, output);
+  }
+
+  /** Entries with their outputs, as history_request with `output: true` asks. */
+  withOutput(entries: readonly HistoryEntry[]): HistoryEntryWithOutput[] {
+    return entries.map(([session, line, input]) => [session, line, [input, this.outputs.get(line) ?? null]]);
   }
 
   /** The last `n` entries. */

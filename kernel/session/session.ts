@@ -18,6 +18,8 @@ export interface SessionOptions {
   readonly dir: string;
   /** Check types before running a cell (default true); a type error stops the cell. */
   readonly typecheck?: boolean;
+  /** An interrupt flag shared with another thread (default: the executor's own). */
+  readonly interruptFlag?: Int32Array;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -68,7 +70,7 @@ export class Session {
   constructor(options: SessionOptions) {
     this.dir = options.dir;
     const a = aliases();
-    this.executor = new Executor(new ModuleResolver(options.dir, a.runtime));
+    this.executor = new Executor(new ModuleResolver(options.dir, a.runtime), options.interruptFlag);
     const typeRoot = nodeTypeRoot();
     this.checker = options.typecheck === false ? undefined : new CellChecker({ dir: options.dir, paths: a.types, ...(typeRoot ? { typeRoots: [typeRoot] } : {}) });
     this.executor.install();

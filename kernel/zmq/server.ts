@@ -1,0 +1,76 @@
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { kernelInfo } from "../info.js";
+import type { Kernel } from "../kernel.js";
+import type { Channel, Message } from "../protocol/message.js";
+import { readConnectionFile } from "./connection.js";
+import type { ToMain, ToWorker } from "./worker.js";
+
+export interface ServeOptions {
+  /** The notebook's directory (default: the working directory, where Jupyter starts kernels). */
+  dir?: string;
+  /** Type check cells before running them (default true). */
+  typecheck?: boolean;
+}
+
+/**
+ * Runs the kernel for a Jupyter connection file: the socket thread starts at
+ * once (kernel_info answers before TypeScript has loaded), then the kernel's
+ * logic loads on this thread and warms up its type checker. Requests reach
+ * `Kernel.handle` in arrival order; what it sends goes back to the socket
+ * thread. Resolves when the kernel has shut down.
+ */
+export async function serve(connectionFile: string, options: ServeOptions = {}): Promise<void> {
+  const connection = readConnectionFile(connectionFile);
+  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const session = crypto.randomUUID();
+  const worker = new Worker(join(dirname(fileURLToPath(import.meta.url)), "worker.js"), {
+    workerData: { connection, flag: flag.buffer, kernelInfo: kernelInfo(), session },
+  });
+  // Until the kernel's own handler is installed, SIGINT (a Jupyter interrupt) must not end the process.
+  const early = () => {};
+  process.on("SIGINT", early);
+  const post = (m: ToWorker) => worker.postMessage(m);
+  let kernel: Kernel | undefined;
+  const backlog: { channel: Channel; message: Message }[] = [];
+  let shutdown: (() => void) | undefined;
+  const done = new Promise<void>((resolve) => (shutdown = resolve));
+
+  worker.on("message", (m: ToMain) => {
+    if (m.kind === "request") {
+      if (kernel) kernel.handle(m.channel, m.message);
+      else backlog.push({ channel: m.channel, message: m.message });
+    } else if (m.kind === "log") console.error(`[trellis kernel] ${m.text}`);
+    else if (m.kind === "closed") shutdown?.();
+  });
+  worker.on("error", (error) => {
+    console.error("[trellis kernel] the socket thread failed:", error);
+    process.exit(1);
+  });
+  await new Promise<void>((resolve, reject) => {
+    const onReady = (m: ToMain) => {
+      if (m.kind === "ready") {
+        worker.off("message", onReady);
+        resolve();
+      }
+    };
+    worker.on("message", onReady);
+    worker.once("error", reject);
+  });
+
+  const { Kernel } = await import("../kernel.js");
+  kernel = new Kernel({
+    dir: options.dir ?? process.cwd(),
+    session,
+    interruptFlag: flag,
+    ...(options.typecheck !== undefined ? { typecheck: options.typecheck } : {}),
+    io: { send: (channel, message, request) => post({ kind: "send", channel, message, ...(request ? { request: request.header.msg_id } : {}) }) },
+    onShutdown: () => post({ kind: "close" }),
+  });
+  for (const { channel, message } of backlog.splice(0)) kernel.handle(channel, message);
+  await kernel.warmUp();
+  process.off("SIGINT", early);
+  await done;
+  // The socket thread has closed its sockets; the process exits (terminating a thread that holds a ZeroMQ context can abort it).
+}

@@ -1,0 +1,134 @@
+// The kernel's socket thread. It owns the five ZeroMQ sockets, so the
+// heartbeat, the control channel (interrupt, kernel_info, shutdown) and the
+// queuing of shell requests keep working while the main thread runs a cell,
+// even a `while (true) {}`. Layers, lowest first: frames (zeromq) → wire
+// (decode/verify, encode/sign: ../protocol/wire.ts) → one loop per socket →
+// the few requests answered here; everything else goes to the main thread.
+import { parentPort, workerData } from "node:worker_threads";
+import * as zmq from "zeromq";
+import { makeMessage, type Channel, type Header, type Message } from "../protocol/message.js";
+import { decode, encode, Signer, WireError } from "../protocol/wire.js";
+import { endpoint, type ConnectionInfo } from "./connection.js";
+
+/** Messages between the socket thread and the main thread. */
+export type ToMain = { kind: "ready" } | { kind: "request"; channel: Channel; message: Message } | { kind: "closed" } | { kind: "log"; text: string };
+/** `close`: send what is queued, close the sockets, answer `closed` (the kernel shuts down). */
+export type ToWorker = { kind: "send"; channel: Channel; message: Message; request?: string } | { kind: "close" };
+
+interface WorkerInput {
+  connection: ConnectionInfo;
+  /** Interrupt flag shared with the main thread's executor. */
+  flag: SharedArrayBuffer;
+  kernelInfo: Record<string, unknown>;
+  session: string;
+}
+
+const input = workerData as WorkerInput;
+const port = parentPort!;
+const signer = new Signer(input.connection.key, input.connection.signature_scheme);
+const flag = new Int32Array(input.flag);
+const log = (text: string) => port.postMessage({ kind: "log", text } satisfies ToMain);
+
+const shell = new zmq.Router();
+const control = new zmq.Router();
+const stdin = new zmq.Router();
+const iopub = new zmq.Publisher();
+const hb = new zmq.Reply();
+const sockets: Record<Channel, zmq.Router | zmq.Publisher> = { shell, control, stdin, iopub };
+
+/** Routing identities of requests still being answered (their replies, and stdin requests of an execute, go back to them). */
+const identities = new Map<string, Buffer[]>();
+
+/** zeromq sockets take one send at a time: each socket's sends are chained. */
+const sendQueues = new Map<unknown, Promise<void>>();
+function sendFrames(socket: zmq.Router | zmq.Publisher, frames: Buffer[]): Promise<void> {
+  const next = (sendQueues.get(socket) ?? Promise.resolve()).then(() => socket.send(frames)).catch((error: unknown) => log(`send failed: ${(error as Error).message}`));
+  sendQueues.set(socket, next);
+  return next;
+}
+
+function send(channel: Channel, message: Message, requestId?: string): Promise<void> {
+  const to = channel === "iopub" ? [Buffer.from(`kernel.${input.session}.${message.header.msg_type}`)] : (identities.get(requestId ?? "") ?? []);
+  if (channel !== "iopub" && to.length === 0) {
+    log(`no route for a ${message.header.msg_type} on ${channel} (its request is unknown)`);
+    return Promise.resolve();
+  }
+  // A reply ends its request's routing needs (input_request travels while the execute request is still open).
+  if (channel !== "iopub" && channel !== "stdin" && message.header.msg_type.endsWith("_reply")) identities.delete(requestId ?? "");
+  return sendFrames(sockets[channel], encode(message, to, signer));
+}
+
+/** Requests answered on this thread, so they work while a cell blocks the main thread. */
+function answerHere(channel: Channel, message: Message): boolean {
+  const type = message.header.msg_type;
+  if (type !== "kernel_info_request" && type !== "interrupt_request") return false;
+  const parent = message.header as Header;
+  const status = (state: string) => send("iopub", makeMessage("status", { execution_state: state }, parent, input.session));
+  void status("busy");
+  if (type === "interrupt_request") {
+    // The flag stops loops in cell code; SIGINT breaks synchronous code (vm breakOnSigint) and reaches the main thread's handler otherwise.
+    Atomics.store(flag, 0, 1);
+    process.kill(process.pid, "SIGINT");
+    void send(channel, makeMessage("interrupt_reply", { status: "ok" }, parent, input.session), message.header.msg_id);
+  } else {
+    void send(channel, makeMessage("kernel_info_reply", input.kernelInfo, parent, input.session), message.header.msg_id);
+  }
+  void status("idle");
+  return true;
+}
+
+let closing = false;
+
+async function serve(channel: Exclude<Channel, "iopub">, socket: zmq.Router): Promise<void> {
+  for await (const frames of socket) {
+    if (closing) break;
+    let message: Message;
+    try {
+      const received = decode(frames as Buffer[], signer);
+      message = received.message;
+      // Only requests are answered (comm messages and input replies are not).
+      if (message.header.msg_type.endsWith("_request")) identities.set(message.header.msg_id, received.identities);
+    } catch (error) {
+      // A bad signature, malformed JSON or truncated frames: dropped and logged; the kernel lives on.
+      log(`dropped a message on ${channel}: ${error instanceof WireError ? error.message : String(error)}`);
+      continue;
+    }
+    if (channel === "stdin" || !answerHere(channel, message)) port.postMessage({ kind: "request", channel, message } satisfies ToMain);
+  }
+}
+
+async function heartbeat(): Promise<void> {
+  for await (const frames of hb) {
+    if (closing) break;
+    await hb.send(frames);
+  }
+}
+
+async function close(): Promise<void> {
+  closing = true;
+  await Promise.all([...sendQueues.values()]);
+  for (const s of [shell, control, stdin, iopub, hb]) s.close();
+  port.postMessage({ kind: "closed" } satisfies ToMain);
+}
+
+port.on("message", (m: ToWorker) => {
+  if (m.kind === "send") void send(m.channel, m.message, m.request);
+  else if (m.kind === "close") void close();
+});
+
+const c = input.connection;
+for (const s of [shell, control, stdin, iopub]) s.linger = 1000;
+await Promise.all([
+  shell.bind(endpoint(c, c.shell_port)),
+  control.bind(endpoint(c, c.control_port)),
+  stdin.bind(endpoint(c, c.stdin_port)),
+  iopub.bind(endpoint(c, c.iopub_port)),
+  hb.bind(endpoint(c, c.hb_port)),
+]);
+// A closed socket ends its loop with an error; after close() that is the expected way out.
+const quietly = (p: Promise<void>) => p.catch((error: unknown) => closing || log(`socket loop failed: ${(error as Error).message}`));
+void quietly(serve("shell", shell));
+void quietly(serve("control", control));
+void quietly(serve("stdin", stdin));
+void quietly(heartbeat());
+port.postMessage({ kind: "ready" } satisfies ToMain);
