@@ -6,6 +6,8 @@ const HELP = `trellis — TypeScript notebooks for reinforcement learning
 Usage:
   trellis demo [--steps N] [--seed S]       train PPO on CartPole-v1 and print the result (npm start)
   trellis train --env ID [--algo ppo|a2c] [--steps N] [--n ENVS] [--seed S] [--save DIR]
+  trellis run NOTEBOOK.ipynb [--out OUT.ipynb] [--html REPORT.html] [--timeout S] [--allow-errors]
+                                            execute a notebook headless (no Jupyter needed) and write its outputs
   trellis kernel --connection-file FILE     run the Jupyter kernel (Jupyter starts it from the kernelspec)
   trellis kernel install [--user | --prefix P]   write the "TypeScript (Trellis)" kernelspec
   trellis kernel uninstall [--user | --prefix P] remove it
@@ -32,6 +34,10 @@ async function main(argv: string[]): Promise<number> {
       return train(rest);
     case "kernel":
       return kernelCommand(rest);
+    case "run": {
+      const { runCommand } = await import("./runner/run-command.js");
+      return runCommand(rest);
+    }
     case "envs": {
       const { rl } = await import("../lib/index.js");
       for (const id of rl.envs()) console.log(id);

@@ -1,12 +1,14 @@
 // The path a user takes: `npm pack`, install the tarball into a fresh
-// project, then use the CLI and the library from there.
+// project, then use the CLI, the library, the headless notebook runner and
+// the Jupyter kernel from there.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { requirePython } from "../helpers/system.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 let work = "";
@@ -48,6 +50,42 @@ console.log(JSON.stringify({ steps: run.step, rows: run.metrics.numRows }));`,
   );
   const out = JSON.parse(run(process.execPath, ["train.mjs"], project).trim()) as { steps: number; rows: number };
   assert.deepEqual(out, { steps: 2048, rows: 4 });
+});
+
+test("the installed CLI runs a notebook headless", async () => {
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: {},
+    cells: [
+      { cell_type: "code", id: "a", metadata: {}, execution_count: null, outputs: [], source: 'import { rl } from "trellis";\nconst run = rl.env("CartPole-v1", { seed: 1 }).algo(rl.ppo({ numSteps: 64, minibatches: 2 })).build();\nawait run.train({ steps: 128 });\nrun.step' },
+    ],
+  };
+  await writeFile(join(project, "nb.ipynb"), JSON.stringify(nb));
+  run("npx", ["--no-install", "trellis", "run", "nb.ipynb", "--quiet"], project);
+  const out = JSON.parse(await readFile(join(project, "nb.ipynb"), "utf8"));
+  assert.deepEqual(out.cells[0].outputs.at(-1).data, { "text/plain": ["128"] });
+});
+
+test("the installed kernel installs its kernelspec and runs a cell for jupyter_client", async () => {
+  const prefix = join(project, "jupyter-prefix");
+  run("npx", ["--no-install", "trellis", "kernel", "install", "--prefix", prefix], project);
+  const spec = JSON.parse(await readFile(join(prefix, "share", "jupyter", "kernels", "trellis", "kernel.json"), "utf8")) as { argv: string[] };
+  assert.ok(spec.argv[1]!.startsWith(join(project, "node_modules", "trellis")), spec.argv[1]);
+  const python = requirePython(["jupyter_client"]);
+  const script = [
+    "from jupyter_client.manager import start_new_kernel",
+    "km, kc = start_new_kernel(kernel_name='trellis', startup_timeout=60)",
+    "kc.execute('import { rl } from \"trellis\"; rl.envs().includes(\"CartPole-v1\")')",
+    "while True:",
+    "    m = kc.get_iopub_msg(timeout=60)",
+    "    if m['msg_type'] == 'execute_result':",
+    "        print(m['content']['data']['text/plain'])",
+    "        break",
+    "kc.stop_channels(); km.shutdown_kernel(now=True)",
+  ].join("\n");
+  const out = run(python, ["-c", script], project, { JUPYTER_PATH: join(prefix, "share", "jupyter"), PYDEVD_DISABLE_FILE_VALIDATION: "1" });
+  assert.equal(out.trim(), "true");
 });
 
 test("the tarball ships compiled code only (no tests, benchmarks or TypeScript sources)", async () => {
