@@ -9,7 +9,9 @@ export type { AlgoSpec, AlgoInstance } from "./algos/algorithm.js";
 export { Rng } from "./random/rng.js";
 export * from "./envs/index.js";
 export type { Network, NetworkSpec, Activation } from "./nn/network.js";
-export { makeMlp, mlpFromParams, MlpNetwork, wrapLayersModel, TfjsNetwork, orthogonal, type MlpOptions as MlpNetworkOptions, type MlpInit } from "./nn/index.js";
+// tfjs models enter through rl.model(layersModel); the tfjs wrapper's types stay out of the entry point (its ~600 declaration files would weigh on every type check of a notebook cell).
+export { makeMlp, mlpFromParams, MlpNetwork, type MlpOptions as MlpNetworkOptions, type MlpInit } from "./nn/mlp.js";
+export { orthogonal } from "./nn/init.js";
 export * from "./optim/index.js";
 export { mlp, type PolicySpec, type MlpPolicySpec, type ModelPolicySpec, type HeadKind, type MlpOptions } from "./policy/spec.js";
 export { ActorCritic } from "./policy/actor-critic.js";

@@ -1,13 +1,11 @@
 import { availableParallelism } from "node:os";
 import type * as Tf from "@tensorflow/tfjs";
-import {
-  BACKEND_ORDER, INSTALL_HINT, probeCpu, probeCuda, probeTensorflow, probeWasm, probeWebgpu,
-  type BackendName, type GpuInfo, type Probe,
-} from "./backend-probes.js";
+import { BACKEND_ORDER, INSTALL_HINT, type BackendName, type GpuInfo } from "./backend-names.js";
+import { probeCpu, probeCuda, probeTensorflow, probeWasm, probeWebgpu, type Probe } from "./backend-probes.js";
 import { defaultMlpEngine, wasmSimdUnavailable, type MlpEngine } from "./mlp/index.js";
 import { quietly, spendFirstUseBanner } from "./quiet.js";
 
-export { BACKEND_ORDER, type BackendName, type GpuInfo } from "./backend-probes.js";
+export { BACKEND_ORDER, type BackendName, type GpuInfo } from "./backend-names.js";
 
 /** Environment variable that forces a backend: cuda | tensorflow | webgpu | wasm | cpu (or auto). */
 export const BACKEND_ENV = "TRELLIS_BACKEND";

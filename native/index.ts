@@ -22,7 +22,7 @@ export {
   type GpuInfo,
   type InitBackendOptions,
 } from "./backend.js";
-export { INSTALL_HINT } from "./backend-probes.js";
+export { INSTALL_HINT } from "./backend-names.js";
 export { adamKernel, AdamKernel, type AdamCoefficients } from "./wasm/adam.js";
 export {
   CartPoleKernel,

@@ -1,4 +1,4 @@
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import ts from "typescript";
 import type { CellDeclarations } from "./declarations.js";
 
@@ -17,6 +17,8 @@ export interface CellCheckerOptions {
   readonly paths?: Record<string, string[]>;
   /** Directories holding type packages (`@types` folders) that every cell sees (e.g. the one with @types/node). */
   readonly typeRoots?: readonly string[];
+  /** Directories whose files do not change during the session (beyond node_modules and TypeScript's libs), e.g. the kernel's own package. */
+  readonly stableRoots?: readonly string[];
 }
 
 /** Globals the kernel gives every cell (see `Executor.install`). */
@@ -84,9 +86,14 @@ export class CellChecker {
   private readonly env: EnvFile[] = [];
   private envCounter = 0;
   private readonly service: ts.LanguageService;
+  private readonly files = new Map<string, { version: string; snapshot: ts.IScriptSnapshot }>();
+  private readonly answers = new Map<string, unknown>();
+  private readonly libDir = dirname(ts.getDefaultLibFilePath({}));
+  private readonly stableRoots: readonly string[];
 
   constructor(options: CellCheckerOptions) {
     this.dir = options.dir;
+    this.stableRoots = options.stableRoots ?? [];
     this.cellPath = join(options.dir, "__trellis_cell__.ts");
     this.globalsPath = join(options.dir, "__trellis_globals__.d.ts");
     this.options = {
@@ -97,22 +104,64 @@ export class CellChecker {
     const host: ts.LanguageServiceHost = {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [this.globalsPath, ...this.env.map((e) => e.path), this.cellPath],
-      getScriptVersion: (path) => (path === this.cellPath ? String(this.cellVersion) : String(this.env.find((e) => e.path === path)?.version ?? 0)),
+      getScriptVersion: (path) => {
+        if (path === this.cellPath) return String(this.cellVersion);
+        const env = this.env.find((e) => e.path === path);
+        return env ? String(env.version) : (this.realFile(path)?.version ?? "0");
+      },
       getScriptSnapshot: (path) => {
-        const text = this.virtualText(path) ?? ts.sys.readFile(path);
-        return text === undefined ? undefined : ts.ScriptSnapshot.fromString(text);
+        const text = this.virtualText(path);
+        return text !== undefined ? ts.ScriptSnapshot.fromString(text) : this.realFile(path)?.snapshot;
       },
       getCurrentDirectory: () => this.dir,
       getDefaultLibFileName: (o) => ts.getDefaultLibFilePath(o),
-      fileExists: (path) => this.virtualText(path) !== undefined || ts.sys.fileExists(path),
-      readFile: (path, encoding) => this.virtualText(path) ?? ts.sys.readFile(path, encoding),
+      fileExists: (path) => this.virtualText(path) !== undefined || this.cached("file", path, ts.sys.fileExists),
+      readFile: (path, encoding) => this.virtualText(path) ?? this.cached("read", path, (p) => ts.sys.readFile(p, encoding)),
       readDirectory: ts.sys.readDirectory,
-      directoryExists: ts.sys.directoryExists,
+      directoryExists: (path) => this.cached("dir", path, ts.sys.directoryExists),
       getDirectories: ts.sys.getDirectories,
-      realpath: ts.sys.realpath,
+      realpath: (path) => this.cached("real", path, ts.sys.realpath!),
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
     };
     this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
+  }
+
+  /**
+   * A file on disk as the language service sees it. The service asks for
+   * every file's snapshot on every check: reading ~1000 declaration files
+   * each time costs tens of milliseconds, so snapshots are kept, and only
+   * files outside node_modules and TypeScript's libs are checked for changes
+   * (their modification time is their version).
+   */
+  private realFile(path: string): { version: string; snapshot: ts.IScriptSnapshot } | undefined {
+    const cached = this.files.get(path);
+    const stable = this.isStable(path);
+    if (cached && stable) return cached;
+    const mtime = ts.sys.getModifiedTime?.(path)?.getTime();
+    if (cached && cached.version === String(mtime)) return cached;
+    const text = ts.sys.readFile(path);
+    if (text === undefined) {
+      this.files.delete(path);
+      return undefined;
+    }
+    const entry = { version: String(mtime ?? 0), snapshot: ts.ScriptSnapshot.fromString(text) };
+    this.files.set(path, entry);
+    return entry;
+  }
+
+  /** Files that do not change while the kernel runs: installed packages, TypeScript's libs, the kernel's own package. */
+  private isStable(path: string): boolean {
+    return path.includes("/node_modules/") || path.startsWith(this.libDir) || this.stableRoots.some((r) => path.startsWith(r));
+  }
+
+  /** Answers about node_modules and TypeScript's libs, remembered (module resolution asks the same thousands of times per check). */
+  private cached<T>(kind: string, path: string, ask: (path: string) => T): T {
+    if (!this.isStable(path)) return ask(path);
+    const key = `${kind}:${path}`;
+    if (this.answers.has(key)) return this.answers.get(key) as T;
+    const answer = ask(path);
+    this.answers.set(key, answer);
+    return answer;
   }
 
   private virtualText(path: string): string | undefined {
@@ -126,7 +175,10 @@ export class CellChecker {
     // Exporting every top-level name makes the declaration emit describe all of them; a cell without
     // imports or exports also becomes a module this way, so its names stay out of the global scope.
     const names = declarations ? [...declarations.values.filter((n) => !declarations.imports.some((i) => i.local === n)), ...declarations.types] : [];
-    this.cellText = `${source}\n;export { ${names.join(", ")} };\n`;
+    const text = `${source}\n;export { ${names.join(", ")} };\n`;
+    // The same text (a cell run again) keeps its version: the service then reuses its program and diagnostics.
+    if (text === this.cellText) return;
+    this.cellText = text;
     this.cellVersion++;
   }
 

@@ -72,7 +72,7 @@ export class Session {
     const a = aliases();
     this.executor = new Executor(new ModuleResolver(options.dir, a.runtime), options.interruptFlag);
     const typeRoot = nodeTypeRoot();
-    this.checker = options.typecheck === false ? undefined : new CellChecker({ dir: options.dir, paths: a.types, ...(typeRoot ? { typeRoots: [typeRoot] } : {}) });
+    this.checker = options.typecheck === false ? undefined : new CellChecker({ dir: options.dir, paths: a.types, stableRoots: [join(distDir, "lib"), join(distDir, "native"), join(distDir, "kernel")], ...(typeRoot ? { typeRoots: [typeRoot] } : {}) });
     this.executor.install();
   }
 
