@@ -101,6 +101,8 @@ export class Kernel {
   start(): Promise<Session> {
     this.loading ??= (async () => {
       const { Session } = await import("./session/session.js");
+      // Registers the ipywidgets control target (frontends ask it for every widget's state).
+      await import("./session/widgets.js");
       captureStreams();
       setDisplay(new NotebookProgress());
       setInterruptSource(() => currentCell()?.signal);

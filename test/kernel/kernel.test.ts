@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -12,6 +12,14 @@ before(async () => {
   dir = await mkdtemp(join(tmpdir(), "trellis-kernel-"));
   await writeFile(join(dir, "helper.js"), "export const answer = 42;\nexport default function greet(n) { return `hello ${n}`; }\n");
   await writeFile(join(dir, "helper.d.ts"), "export declare const answer: number;\nexport default function greet(n: string): string;\n");
+  // A CommonJS package and an ESM-only package (its "exports" has only an "import" condition) in the notebook's node_modules.
+  await mkdir(join(dir, "node_modules", "cjs-pkg"), { recursive: true });
+  await writeFile(join(dir, "node_modules", "cjs-pkg", "package.json"), JSON.stringify({ name: "cjs-pkg", main: "index.js" }));
+  await writeFile(join(dir, "node_modules", "cjs-pkg", "index.js"), "exports.kind = 'cjs'; exports.add = (a, b) => a + b;\n");
+  await mkdir(join(dir, "node_modules", "esm-only", "lib"), { recursive: true });
+  await writeFile(join(dir, "node_modules", "esm-only", "package.json"), JSON.stringify({ name: "esm-only", type: "module", exports: { ".": { import: "./lib/main.js" }, "./extra": { import: "./lib/extra.js" } } }));
+  await writeFile(join(dir, "node_modules", "esm-only", "lib", "main.js"), "export const kind = 'esm';\n");
+  await writeFile(join(dir, "node_modules", "esm-only", "lib", "extra.js"), "export default 'extra';\n");
   k = new KernelHarness(dir);
   await k.kernel.warmUp();
 });
@@ -130,6 +138,12 @@ describe("imports", () => {
     // The imported names are typed in later cells.
     assert.equal((await k.execute("const g: string = greet('x'); const q: number = answer;")).reply.content.status, "ok");
     assert.equal((await k.execute("const bad: number = greet('x');")).reply.content.ename, "TSError");
+  });
+
+  test("CommonJS and ESM-only packages from the notebook's node_modules, and require()", async () => {
+    const ex = await k.execute('import cjs from "cjs-pkg";\nimport { kind } from "esm-only";\nimport extra from "esm-only/extra";\nconst viaRequire = require("cjs-pkg");\n[cjs.kind, cjs.add(2, 3), kind, extra, viaRequire.kind]');
+    assert.equal(ex.reply.content.status, "ok", JSON.stringify(ex.reply.content));
+    assert.equal(resultText(ex), "[ 'cjs', 5, 'esm', 'extra', 'cjs' ]");
   });
 
   test("a missing module says where it was looked for", async () => {
@@ -253,5 +267,60 @@ describe("comms", () => {
     assert.deepEqual((await k.request("shell", "comm_info_request", {})).reply.content.comms, { [commOpen.content.comm_id as string]: { target_name: "frontend.target" } });
     const unknown = await k.request("shell", "comm_open", { comm_id: "c2", target_name: "nobody", data: {} });
     assert.deepEqual(ofType(unknown, "comm_close")[0]!.content, { comm_id: "c2", data: {} });
+  });
+});
+
+describe("ipywidgets message protocol 2.1", () => {
+  const widgetOpens = (ex: { iopub: { header: { msg_type: string }; content: Record<string, unknown>; metadata: Record<string, unknown>; buffers: Uint8Array[] }[] }) =>
+    ex.iopub.filter((m) => m.header.msg_type === "comm_open" && m.content.target_name === "jupyter.widget");
+
+  test("a kernel-side slider is created, displayed and kept in sync both ways", async () => {
+    const ex = await k.execute('import { widgets } from "trellis/kernel";\nconst slider = widgets.intSlider({ value: 3, max: 10, description: "n" });\nconst seen: unknown[] = [];\nslider.onChange((c) => seen.push(c));\nslider');
+    const opens = widgetOpens(ex);
+    assert.equal(opens.length, 3, "layout, style and slider models");
+    const model = opens[2]!;
+    assert.deepEqual(model.metadata, { version: "2.1.0" });
+    const state = (model.content.data as { state: Record<string, unknown> }).state;
+    assert.equal(state._model_name, "IntSliderModel");
+    assert.equal(state._model_module, "@jupyter-widgets/controls");
+    assert.equal(state.value, 3);
+    assert.equal(state.layout, `IPY_MODEL_${opens[0]!.content.comm_id}`);
+    const id = model.content.comm_id as string;
+    const view = (ofType(ex, "execute_result")[0]!.content.data as Record<string, unknown>)["application/vnd.jupyter.widget-view+json"];
+    assert.deepEqual(view, { model_id: id, version_major: 2, version_minor: 1 });
+    // The frontend moves the slider: the kernel's model changes, handlers run, the change is echoed.
+    const update = await k.request("shell", "comm_msg", { comm_id: id, data: { method: "update", state: { value: 7 }, buffer_paths: [] } });
+    assert.deepEqual(ofType(update, "comm_msg")[0]!.content.data, { method: "echo_update", state: { value: 7 }, buffer_paths: [] });
+    assert.equal(resultText(await k.execute("[slider.get('value'), JSON.stringify(seen)]")), "[ 7, '[{\"value\":7}]' ]");
+    // The kernel sets it: the frontend gets an update.
+    const set = await k.execute("slider.set({ value: 9, description: 'steps' })");
+    assert.deepEqual(ofType(set, "comm_msg")[0]!.content.data, { method: "update", state: { value: 9, description: "steps" }, buffer_paths: [] });
+    // A frontend that lost its state asks for it.
+    const full = await k.request("shell", "comm_msg", { comm_id: id, data: { method: "request_state" } });
+    const reply = ofType(full, "comm_msg")[0]!.content.data as { method: string; state: Record<string, unknown> };
+    assert.equal(reply.method, "update");
+    assert.equal(reply.state.value, 9);
+    assert.equal(reply.state.description, "steps");
+  });
+
+  test("binary state travels as buffers with buffer_paths, both ways; custom messages; the control comm lists every state", async () => {
+    const ex = await k.execute('const blob = widgets.model({ _model_name: "BlobModel", _model_module: "blob", _model_module_version: "1.0.0", data: new Uint8Array([1, 2, 3]), nested: { f: new Float32Array([1.5]) }, plain: 4 });\nconst button = widgets.button({ description: "go" });\nlet clicks = 0;\nbutton.onCustom((c) => { if ((c as { event?: string }).event === "click") clicks++; });');
+    const blob = widgetOpens(ex).find((m) => (m.content.data as { state: Record<string, unknown> }).state._model_name === "BlobModel")!;
+    assert.deepEqual((blob.content.data as { buffer_paths: unknown }).buffer_paths, [["data"], ["nested", "f"]]);
+    assert.deepEqual(Array.from(blob.buffers[0]!), [1, 2, 3]);
+    assert.deepEqual(Array.from(new Float32Array(blob.buffers[1]!.slice().buffer)), [1.5]);
+    const blobId = blob.content.comm_id as string;
+    await k.request("shell", "comm_msg", { comm_id: blobId, data: { method: "update", state: { data: null }, buffer_paths: [["data"]] } }, [Uint8Array.of(9, 8)]);
+    assert.equal(resultText(await k.execute("Array.from(blob.get('data') as Uint8Array)")), "[ 9, 8 ]");
+    const buttonId = widgetOpens(ex).find((m) => (m.content.data as { state: Record<string, unknown> }).state._model_name === "ButtonModel")!.content.comm_id as string;
+    await k.request("shell", "comm_msg", { comm_id: buttonId, data: { method: "custom", content: { event: "click" } } });
+    assert.equal(resultText(await k.execute("clicks")), "1");
+    await k.request("shell", "comm_open", { comm_id: "ctl-1", target_name: "jupyter.widget.control", data: {} });
+    const states = await k.request("shell", "comm_msg", { comm_id: "ctl-1", data: { method: "request_states" } });
+    const answer = ofType(states, "comm_msg")[0]!;
+    const data = answer.content.data as { method: string; states: Record<string, Record<string, unknown>>; buffer_paths: Record<string, unknown> };
+    assert.equal(data.method, "update_states");
+    assert.equal(data.states[buttonId]!._model_name, "ButtonModel");
+    assert.deepEqual(data.buffer_paths[blobId], [["data"], ["nested", "f"]]);
   });
 });
