@@ -12,6 +12,8 @@ import { endpoint, type ConnectionInfo } from "./connection.js";
 
 /** Messages between the socket thread and the main thread. */
 export type ToMain = { kind: "ready" } | { kind: "request"; channel: Channel; message: Message } | { kind: "closed" } | { kind: "log"; text: string };
+/** After `closed` following a shutdown_request, the main thread has this long to exit by itself before the socket thread ends the process (a cell may block it). */
+const SHUTDOWN_GRACE_MS = 2_000;
 /** `close`: send what is queued, close the sockets, answer `closed` (the kernel shuts down). */
 export type ToWorker = { kind: "send"; channel: Channel; message: Message; request?: string } | { kind: "close" };
 
@@ -61,10 +63,18 @@ function send(channel: Channel, message: Message, requestId?: string): Promise<v
 /** Requests answered on this thread, so they work while a cell blocks the main thread. */
 function answerHere(channel: Channel, message: Message): boolean {
   const type = message.header.msg_type;
-  if (type !== "kernel_info_request" && type !== "interrupt_request") return false;
+  if (type !== "kernel_info_request" && type !== "interrupt_request" && type !== "shutdown_request") return false;
   const parent = message.header as Header;
   const status = (state: string) => send("iopub", makeMessage("status", { execution_state: state }, parent, input.session));
   void status("busy");
+  if (type === "shutdown_request") {
+    // Answered here so a kernel busy in a cell still shuts down: reply, close, and end the process if the main thread cannot.
+    const restart = message.content.restart === true;
+    void send(channel, makeMessage("shutdown_reply", { status: "ok", restart }, parent, input.session), message.header.msg_id);
+    void status("idle").then(() => close());
+    setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
+    return true;
+  }
   if (type === "interrupt_request") {
     // The flag stops loops in cell code; SIGINT breaks synchronous code (vm breakOnSigint) and reaches the main thread's handler otherwise.
     Atomics.store(flag, 0, 1);

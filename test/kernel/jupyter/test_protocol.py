@@ -225,5 +225,24 @@ class LifecycleTests(unittest.TestCase):
                 km.shutdown_kernel(now=True)
 
 
+    def test_shutdown_while_a_cell_blocks_the_main_thread(self):
+        km, kc = start_new_kernel(kernel_name="trellis", startup_timeout=60)
+        try:
+            kc.execute("while (true) {}")
+            time.sleep(0.5)
+            process = km.provisioner.process
+            t0 = time.time()
+            msg = kc.session.msg("shutdown_request", {"restart": False})
+            kc.control_channel.send(msg)
+            reply = kc.get_control_msg(timeout=5)
+            self.assertEqual(reply["msg_type"], "shutdown_reply")
+            process.wait(timeout=10)
+            self.assertLess(time.time() - t0, 10)
+        finally:
+            kc.stop_channels()
+            if km.is_alive():
+                km.shutdown_kernel(now=True)
+
+
 if __name__ == "__main__":
     unittest.main()
