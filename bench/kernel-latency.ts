@@ -8,7 +8,6 @@
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, symlinkSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -16,6 +15,7 @@ import * as zmq from "zeromq";
 import { makeMessage, type Message } from "../kernel/protocol/message.js";
 import { decode, encode, Signer } from "../kernel/protocol/wire.js";
 import { emit, median, round } from "./stats.js";
+import { freePort } from "../kernel/zmq/connection.js";
 
 const { values } = parseArgs({
   options: {
@@ -31,15 +31,6 @@ const starts = Number(values.starts);
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cache = join(root, ".bench-cache", "tslab");
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** Installs tslab next to a link to this checkout (so `import "trellis"` resolves for both kernels). */
 function prepareTslab(): string {

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 
 /** A Jupyter connection file: where the five sockets bind and the signing key. */
 export interface ConnectionInfo {
@@ -31,4 +32,16 @@ export function readConnectionFile(path: string): ConnectionInfo {
 /** The endpoint of one port: tcp://ip:port, or ipc://ip-port as Jupyter names ipc sockets. */
 export function endpoint(c: ConnectionInfo, port: number): string {
   return c.transport === "ipc" ? `ipc://${c.ip}-${port}` : `tcp://${c.ip}:${port}`;
+}
+
+/** A TCP port free on 127.0.0.1 now (for writing connection files). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
 }

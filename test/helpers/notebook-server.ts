@@ -3,22 +3,13 @@
 // headless Chromium page driven by playwright-core.
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { installKernelspec } from "../../kernel/kernelspec.js";
 import { requireChromium, requirePython } from "./system.js";
+import { freePort } from "../../kernel/zmq/connection.js";
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 export class NotebookServer {
   private constructor(
