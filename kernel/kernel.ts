@@ -8,6 +8,9 @@ import { mimeBundleOf } from "./session/display.js";
 import { History } from "./session/history.js";
 import { NotebookProgress } from "./session/progress.js";
 import type { Session } from "./session/session.js";
+import type { LiveServer } from "./session/live.js";
+import { plotlyHtml } from "../widgets/server/html.js";
+import { WIDGET_MARKER } from "../widgets/server/widget.js";
 
 /** Where the kernel's messages go: IOPub broadcasts, replies (to `request`'s sender), stdin requests. */
 export interface KernelIO {
@@ -26,6 +29,8 @@ export interface KernelOptions {
   readonly onShutdown?: (restart: boolean) => void;
   /** The interrupt flag shared with another thread (the socket thread sets it while a cell runs). */
   readonly interruptFlag?: Int32Array;
+  /** Serve live widgets over a loopback WebSocket (default true; the headless runner has no browser to serve). */
+  readonly live?: boolean;
 }
 
 type Handler = (channel: Channel, msg: Message) => Promise<void> | void;
@@ -72,6 +77,9 @@ export class Kernel {
   private readonly handlers: Record<string, Handler>;
   /** The cell whose context receives output no cell claims (unhandled rejections from background work). */
   private lastContext: CellContext | undefined;
+  private live: LiveServer | undefined;
+  /** Whether plotly went out in this session's outputs (widgets need it once per notebook). */
+  private plotlySent = false;
 
   constructor(options: KernelOptions) {
     this.options = options;
@@ -104,7 +112,18 @@ export class Kernel {
       // Registers the ipywidgets control target (frontends ask it for every widget's state).
       await import("./session/widgets.js");
       captureStreams();
-      setDisplay(new NotebookProgress());
+      if (this.options.live !== false) {
+        const { LiveServer } = await import("./session/live.js");
+        this.live = new LiveServer();
+      }
+      setDisplay(new NotebookProgress(this.live));
+      // Widgets' show() displays in the running cell through this (widgets never import the kernel).
+      (globalThis as Record<symbol, unknown>)[Symbol.for("trellis.kernel.show")] = (value: unknown) => {
+        const cell = currentCell();
+        if (!cell) return false;
+        cell.display(mimeBundleOf(value));
+        return true;
+      };
       setInterruptSource(() => currentCell()?.signal);
       this.exec = new Session({
         dir: this.options.dir,
@@ -202,8 +221,9 @@ export class Kernel {
       signal,
       output,
       stream: (name: "stdout" | "stderr", text: string) => output.write(name, text),
-      display: (bundle: MimeBundle, opts: { metadata?: Record<string, unknown>; displayId?: string; update?: boolean } = {}) => {
+      display: (raw: MimeBundle, opts: { metadata?: Record<string, unknown>; displayId?: string; update?: boolean } = {}) => {
         output.flush();
+        const bundle = this.widgetReady(raw, parent);
         const content = { data: bundle, metadata: opts.metadata ?? {}, transient: opts.displayId ? { display_id: opts.displayId } : {} };
         this.publish(opts.update ? "update_display_data" : "display_data", content, parent);
       },
@@ -248,7 +268,8 @@ export class Kernel {
     ctx?.output.flush();
     if (outcome.status === "ok") {
       if (outcome.hasValue && !silent) {
-        const data = this.bundle(outcome.value);
+        ctx?.output.flush();
+        const data = this.widgetReady(this.bundle(outcome.value), req.header);
         this.publish("execute_result", { execution_count: count, data, metadata: {} }, req.header);
         if (storeHistory && typeof data["text/plain"] === "string") this.history.setOutput(count, data["text/plain"]);
       }
@@ -262,6 +283,21 @@ export class Kernel {
         for (const q of this.queue) if (q.msg.header.msg_type === "execute_request") this.aborted.add(q.msg.header.msg_id);
       }
     }
+  }
+
+  /**
+   * A Trellis widget's bundle without its marker, after making sure plotly is
+   * in the notebook: the first widget of the session is preceded by one
+   * output that carries plotly (gzipped) for every widget of the page.
+   */
+  private widgetReady(bundle: MimeBundle, parent: Header): MimeBundle {
+    if (!(WIDGET_MARKER in bundle)) return bundle;
+    const { [WIDGET_MARKER]: _marker, ...rest } = bundle;
+    if (!this.plotlySent) {
+      this.plotlySent = true;
+      this.publish("display_data", { data: { "text/html": plotlyHtml(), "text/plain": "" }, metadata: {}, transient: {} }, parent);
+    }
+    return rest;
   }
 
   /** A value's MIME bundle; a broken display method shows as text and its error on stderr. */

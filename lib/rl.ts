@@ -15,6 +15,7 @@ import { loadRun, saveRun } from "./run/checkpoint.js";
 import { datasetFrom, openDataset, type Dataset } from "./data/dataset.js";
 import type { Run } from "./run/run.js";
 import { offlineMix } from "./algos/mix.js";
+import { compare } from "./run/compare.js";
 
 /**
  * A tfjs `LayersModel` as the actor (outputs logits or action means); the
@@ -72,6 +73,11 @@ export const rl = {
    * adds an AHPO-gated imitation term and an HNPG-style offline critic term to PPO/A2C.
    */
   data: { offline: offlineMix },
+  /**
+   * Reward curves of several runs in one widget: `rl.compare(runA, runB)`, or groups of seeds as
+   * mean ± std bands: `rl.compare({ plain: [p1, p2, p3], hybrid: [h1, h2, h3] })`.
+   */
+  compare,
   /** Which TensorFlow.js backend runs, and why each faster one was skipped. */
   device: async () => {
     await initBackend();

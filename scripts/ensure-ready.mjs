@@ -17,6 +17,7 @@ if (stale) {
 }
 console.error("[trellis] compiling TypeScript…");
 run("npx --no-install tsc -p tsconfig.json");
+run("node scripts/build-widgets.mjs");
 if (process.argv.includes("--system") && process.platform === "linux" && existsSync("/usr/bin/apt-get")) {
   const root_ = process.getuid?.() === 0;
   const sudo = !root_ && spawnSync("sudo", ["-n", "true"]).status === 0;

@@ -144,6 +144,7 @@ export async function runNotebook(input: Notebook, options: RunNotebookOptions):
     dir: options.dir,
     session: "trellis-run",
     interruptFlag: flag,
+    live: false,
     ...(options.typecheck !== undefined ? { typecheck: options.typecheck } : {}),
     io: {
       send: (channel, m) => {

@@ -1,27 +1,86 @@
-import { formatProgress, type Display, type TrainProgress } from "../../lib/index.js";
-import { currentCell } from "./context.js";
+import type { Display, TrainProgress } from "../../lib/index.js";
+import { TrainingView } from "../../widgets/server/training.js";
+import type { LiveServer } from "./live.js";
+import { currentCell, type CellContext } from "./context.js";
 
-/** Fewest milliseconds between two updates of one progress output (≤ 4 Hz). */
-const UPDATE_EVERY_MS = 250;
+/** Fewest milliseconds between two snapshot updates of a training view (≤ 4 Hz). */
+const SNAPSHOT_EVERY_MS = 250;
+/** Fewest milliseconds between two progress pushes to a live view. */
+const PUSH_EVERY_MS = 100;
+
+interface Active {
+  readonly view: TrainingView;
+  readonly cell: CellContext;
+  readonly displayId: string;
+  lastSnapshot: number;
+  lastPush: number;
+  stop: (() => boolean) | undefined;
+}
 
 /**
- * Training progress in a notebook: each `train()` call gets one output below
- * its cell, updated in place (update_display_data) at most 4 times a second,
- * and a last time when training stops.
+ * Training in a notebook: each `train()` call gets one widget below its
+ * cell (progress bar, SPS, ETA, latest metrics, Stop, the reward curve).
+ * A view connected to the kernel's live WebSocket gets points and progress
+ * pushed; otherwise the output is replaced by a snapshot (update_display_data)
+ * at most 4 times a second. The last report always updates the output, so a
+ * saved notebook keeps the final state.
  */
 export class NotebookProgress implements Display {
-  private readonly lastUpdate = new Map<string, number>();
+  private readonly active = new Map<string, Active>();
+  private readonly byRun = new Map<string, Active>();
+  private port: number | undefined;
+
+  constructor(private readonly live: LiveServer | undefined) {
+    void live?.ready.then((p) => (this.port = p), () => {});
+  }
+
+  private liveUrl = () => (this.live && this.port !== undefined ? this.live.url(this.port) : undefined);
 
   progress(p: TrainProgress): void {
     const cell = currentCell();
     if (!cell) return;
-    // One output per train() call: the run and the step it started from.
-    const id = `trellis-progress-${p.runId}-${p.step - p.callSteps}-${cell.parent.msg_id}`;
+    const key = `${p.runId}:${p.step - p.callSteps}:${cell.parent.msg_id}`;
+    let a = this.active.get(key);
     const now = performance.now();
-    const last = this.lastUpdate.get(id);
-    if (!p.stopped && last !== undefined && now - last < UPDATE_EVERY_MS) return;
-    this.lastUpdate.set(id, now);
-    if (p.stopped) this.lastUpdate.delete(id);
-    cell.display({ "text/plain": formatProgress(p) }, { displayId: id, update: last !== undefined });
+    if (!a) {
+      const widgetId = `trellis-train-${key}`;
+      a = { view: new TrainingView(p.runId, widgetId, p.label, this.liveUrl), cell, displayId: widgetId, lastSnapshot: now, lastPush: 0, stop: p.stop };
+      this.active.set(key, a);
+      this.byRun.set(p.runId, a);
+      const entry = a;
+      this.live?.onControl(widgetId, (m) => {
+        if (m.type === "stop") entry.stop?.();
+      });
+      a.view.report(p);
+      cell.display(this.bundle(a), { displayId: a.displayId, update: false });
+      return;
+    }
+    a.view.report(p);
+    const watched = this.live?.watched(a.view.widgetId) === true;
+    if (watched && (p.stopped || now - a.lastPush >= PUSH_EVERY_MS)) {
+      a.lastPush = now;
+      this.live!.push({ type: "progress", widget: a.view.widgetId, progress: a.view.progress });
+    }
+    if (p.stopped || (!watched && now - a.lastSnapshot >= SNAPSHOT_EVERY_MS)) {
+      a.lastSnapshot = now;
+      a.cell.display(this.bundle(a), { displayId: a.displayId, update: true });
+    }
+    if (p.stopped) {
+      this.active.delete(key);
+      if (this.byRun.get(p.runId) === a) this.byRun.delete(p.runId);
+      this.live?.forget(a.view.widgetId);
+    }
+  }
+
+  metricsRow(runId: string, row: Readonly<Record<string, number>>): void {
+    const a = this.byRun.get(runId);
+    if (!a || !a.view.row(row)) return;
+    if (this.live?.watched(a.view.widgetId)) {
+      this.live.push({ type: "points", widget: a.view.widgetId, series: 0, step: [a.view.step.at(-1)!], y: [a.view.y.at(-1)!], wallTime: [a.view.wallTime.at(-1)!] });
+    }
+  }
+
+  private bundle(a: Active): Record<string, unknown> {
+    return (a.view.widget() as unknown as { [k: symbol]: () => Record<string, unknown> })[Symbol.for("Jupyter.display")]!();
   }
 }

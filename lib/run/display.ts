@@ -16,6 +16,8 @@ export interface TrainProgress {
   readonly meanReturn: number | undefined;
   /** Set on the final report: why training stopped. */
   readonly stopped?: "steps" | "updates" | "until" | "aborted" | "error";
+  /** Stops this train() call at its next env step (a progress view's Stop button). */
+  readonly stop?: () => boolean;
 }
 
 /**
@@ -25,6 +27,8 @@ export interface TrainProgress {
  */
 export interface Display {
   progress(p: TrainProgress): void;
+  /** Each metrics row as the run logs it (live curves). */
+  metricsRow?(runId: string, row: Readonly<Record<string, number>>): void;
 }
 
 const DISPLAY_KEY = Symbol.for("trellis.display");

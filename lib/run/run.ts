@@ -13,6 +13,8 @@ import { currentDisplay, type Display, type TrainProgress } from "./display.js";
 import { currentInterrupt, InterruptedError } from "./interrupt.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
+import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
+import type { Widget } from "../../widgets/server/widget.js";
 
 /** How the run's env is made: `rl.env(id, { n, seed, ...kwargs })`. */
 export interface EnvConfig {
@@ -114,6 +116,8 @@ export class Run {
   /** The env generator's state before construction: evaluation envs are built from it, so construction-time draws (a bandit's arm means) match training. */
   private readonly envInitState: readonly number[];
   private training = false;
+  /** Set by stop(): the train() call in progress ends at its next env step. */
+  private stopRequested = false;
   /** The train() call in progress: whether it was told to stop, and when it has. */
   private active: { stopping: () => boolean; done: Promise<void> } | undefined;
   /** The recording wrapper around the training env (when recording). */
@@ -151,6 +155,22 @@ export class Run {
     this.episodes = new EpisodeTracker(this.env.numEnvs);
   }
 
+  /**
+   * Stops the train() call in progress at its next env step (it returns
+   * `{ stopped: "aborted" }`; a later train() continues). True when a call
+   * was running. The Stop button of the training widget calls it.
+   */
+  stop(): boolean {
+    if (!this.training) return false;
+    this.stopRequested = true;
+    return true;
+  }
+
+  /** Whether a train() call is in progress. */
+  get isTraining(): boolean {
+    return this.training;
+  }
+
   /** A short label: algorithm and env. */
   get label(): string {
     return `${this.algo.name} ${typeof this.envConfig.id === "string" ? this.envConfig.id : this.env.id}`;
@@ -174,6 +194,20 @@ export class Run {
   get data(): Table {
     if (!this.recording) throw new Error("this run does not record its transitions: build it with .record(true) (the default)");
     return this.recording.recorder.toTable();
+  }
+
+  /** How the run is named in widgets: its id when it was named (`.name(...)`), else its label and id. */
+  get displayName(): string {
+    return /^run-\d+$/.test(this.id) ? `${this.label} · ${this.id}` : this.id;
+  }
+
+  /**
+   * The reward curve (episode return against env steps) as a widget: in a
+   * notebook, an interactive plot with a smoothing slider; `.show()` in a
+   * script writes an HTML page. `{ metric: "evalReturn" }` plots another column.
+   */
+  curve(options: CurveOptions = {}): Widget {
+    return curveWidget([{ name: this.displayName, metrics: this.metrics }], {}, options);
   }
 
   /** The metrics store itself (columns as numbers, last row). */
@@ -201,7 +235,8 @@ export class Run {
       await previous.done;
     }
     let finished!: () => void;
-    const active = { stopping: () => signal?.aborted === true || interrupt?.aborted === true, done: new Promise<void>((resolve) => (finished = resolve)) };
+    this.stopRequested = false;
+    const active = { stopping: () => signal?.aborted === true || interrupt?.aborted === true || this.stopRequested, done: new Promise<void>((resolve) => (finished = resolve)) };
     this.active = active;
     this.training = true;
     const release = () => {
@@ -244,13 +279,16 @@ export class Run {
         etaS: targetStep !== undefined && sps > 0 ? (targetStep - algo.envSteps) / sps : undefined,
         lastReturn: this.episodes.lastReturn(),
         meanReturn: this.episodes.meanReturn(),
+        stop: () => this.stop(),
         ...(final ? { stopped: final } : {}),
       };
       display.progress(p);
     };
+    // A first report at once: a notebook shows its training view before the first update.
+    progress();
     try {
       for (;;) {
-        if (signal?.aborted) {
+        if (signal?.aborted || this.stopRequested) {
           stopped = "aborted";
           break;
         }
@@ -271,7 +309,7 @@ export class Run {
           // Methods that report every few updates hand over what they have gathered since their last row.
           const row = m ?? algo.flushMetrics?.() ?? null;
           this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
-          if (row) this.appendRow(row);
+          if (row) display.metricsRow?.(this.id, this.appendRow(row));
           stopped = "updates";
           break;
         }
@@ -282,6 +320,7 @@ export class Run {
             this.lastEvalReturn = (await this.evaluate({ episodes: evalEpisodes })).meanReturn;
           }
           const row = this.appendRow(m);
+          display.metricsRow?.(this.id, row);
           if (until?.(evalEvery === undefined ? guardEvalReturn(row) : row)) {
             stopped = "until";
             break;

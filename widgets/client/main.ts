@@ -1,0 +1,65 @@
+import type { CurveData, TrainingData } from "../shared/types.js";
+import { CurveView } from "./curve.js";
+import { ensurePlotly, readData, type PlotlyApi } from "./runtime.js";
+import { TrainingView } from "./training.js";
+import { STYLE } from "./style.js";
+
+/** What a widget output's data script holds. */
+export type WidgetPayload = { kind: "curve"; curve: CurveData } | { kind: "training"; training: TrainingData } | { kind: string; [key: string]: unknown };
+
+type Mounter = (root: HTMLElement, payload: WidgetPayload, plotly: PlotlyApi) => void;
+const mounters: Record<string, Mounter> = {
+  curve: (root, p, plotly) => void new CurveView(root, (p as { curve: CurveData }).curve, plotly).draw(),
+  training: (root, p, plotly) => void new TrainingView(root, (p as { training: TrainingData }).training, plotly),
+};
+
+/** Registers a view for a widget kind (the other kinds register in their modules). */
+export function registerView(kind: string, mount: Mounter): void {
+  mounters[kind] = mount;
+}
+
+function injectStyle(): void {
+  if (document.getElementById("trellis-widget-style")) return;
+  const style = document.createElement("style");
+  style.id = "trellis-widget-style";
+  style.textContent = STYLE;
+  document.head.appendChild(style);
+}
+
+/** Replaces a widget's static picture with its interactive view, once plotly is there. */
+async function mount(id: string): Promise<void> {
+  const root = document.getElementById(id);
+  // Marked at once: several calls for one widget (its own script, the queue, the plotly event) mount it once.
+  if (!root || root.dataset.mounted || root.dataset.mounting) return;
+  const dataEl = document.getElementById(`${id}-data`) as HTMLScriptElement | null;
+  if (!dataEl) return;
+  root.dataset.mounting = "1";
+  const plotly = await ensurePlotly();
+  // Without plotly (a page that has no widget output carrying it) the static SVG stays; the plotly event retries.
+  if (!plotly) {
+    delete root.dataset.mounting;
+    return;
+  }
+  const payload = await readData<WidgetPayload>(dataEl);
+  const mounter = mounters[payload.kind];
+  if (!mounter) return;
+  injectStyle();
+  root.dataset.mounted = "1";
+  const view = document.createElement("div");
+  view.className = "tw-live";
+  root.querySelector<HTMLElement>(".tw-static")?.setAttribute("hidden", "");
+  root.append(view);
+  mounter(view, payload, plotly);
+}
+
+function mountAll(): void {
+  for (const id of (window.__trellisQueue ?? []).splice(0)) void mount(id);
+  for (const el of Array.from(document.querySelectorAll<HTMLElement>(".trellis-widget:not([data-mounted])"))) void mount(el.id);
+}
+
+if (!window.TrellisWidgets) {
+  window.TrellisWidgets = { version: "1", mount };
+  // Plotly arrives with some output (maybe later than this one): mount what waits when it does.
+  window.addEventListener("trellis-plotly", mountAll);
+  mountAll();
+}

@@ -1,0 +1,21 @@
+/** The widgets' CSS (injected once per page). */
+export const STYLE = `
+.trellis-widget { font: 13px/1.4 -apple-system, "Segoe UI", Helvetica, Arial, sans-serif; color: #1f2328; max-width: 960px; }
+.trellis-widget [hidden] { display: none !important; }
+.tw-controls { display: flex; gap: 1.5em; align-items: center; margin: 4px 0; color: #57606a; }
+.tw-controls input[type=range] { vertical-align: middle; width: 140px; }
+.tw-progress-head { display: flex; gap: 8px; align-items: center; }
+.tw-progress-track { flex: 1; height: 10px; background: #eaeef2; border-radius: 5px; overflow: hidden; }
+.tw-progress-bar { height: 100%; width: 0; background: #1f77b4; transition: width .2s; }
+.tw-progress-bar.tw-indeterminate { width: 30% !important; animation: tw-slide 1.2s infinite linear; }
+@keyframes tw-slide { from { margin-left: -30%; } to { margin-left: 100%; } }
+.tw-stop { padding: 2px 10px; border: 1px solid #cf222e; color: #cf222e; background: #fff; border-radius: 4px; cursor: pointer; }
+.tw-stop:disabled { border-color: #d0d7de; color: #8c959f; cursor: default; }
+.tw-stats { margin-top: 4px; font-variant-numeric: tabular-nums; }
+.tw-metrics { color: #57606a; font-size: 12px; font-variant-numeric: tabular-nums; }
+.tw-frame svg { border: 1px solid #d0d7de; background: #fff; }
+.tw-table { border-collapse: collapse; font-size: 12px; font-variant-numeric: tabular-nums; }
+.tw-table th, .tw-table td { border: 1px solid #d0d7de; padding: 2px 6px; text-align: right; }
+.tw-table th { background: #f6f8fa; }
+.tw-row { display: flex; gap: 12px; align-items: flex-start; flex-wrap: wrap; }
+`;

@@ -1,0 +1,113 @@
+import type { ProgressData, TrainingData } from "../shared/types.js";
+import { downsampleSeries, MAX_POINTS } from "./curve.js";
+import { emaSmooth } from "../shared/smoothing.js";
+import { lineChartSvg } from "./svg/line-chart.js";
+import { Widget } from "./widget.js";
+
+/** The numbers of the training loop's report this widget shows (lib's TrainProgress). */
+export interface TrainingReport {
+  readonly label: string;
+  readonly step: number;
+  readonly targetStep: number | undefined;
+  readonly updates: number;
+  readonly elapsedS: number;
+  readonly sps: number;
+  readonly etaS: number | undefined;
+  readonly lastReturn: number | undefined;
+  readonly meanReturn: number | undefined;
+  readonly stopped?: string;
+}
+
+/** Latest-metrics keys worth a glance while training. */
+const GLANCE = ["policyLoss", "valueLoss", "entropy", "approxKl", "clipfrac", "tdLoss", "qLoss", "actorLoss", "alpha", "epsilon", "learningRate", "imitationGate"];
+
+/**
+ * The state of one `train()` call's live view: progress, latest metrics and
+ * the points of its reward curve. `widget()` renders a snapshot (the
+ * update_display_data path); `points since` feeds the live connection.
+ */
+export class TrainingView {
+  readonly step: number[] = [];
+  readonly y: number[] = [];
+  readonly wallTime: number[] = [];
+  progress: ProgressData;
+  private metrics: Record<string, number> | undefined;
+
+  constructor(
+    readonly runId: string,
+    readonly widgetId: string,
+    label: string,
+    private readonly liveUrl: () => string | undefined,
+  ) {
+    this.progress = { label, step: 0, updates: 0, elapsedS: 0, sps: 0 };
+  }
+
+  report(p: TrainingReport): void {
+    this.progress = {
+      label: p.label,
+      step: p.step,
+      ...(p.targetStep !== undefined ? { targetStep: p.targetStep } : {}),
+      updates: p.updates,
+      elapsedS: p.elapsedS,
+      sps: p.sps,
+      ...(p.etaS !== undefined && Number.isFinite(p.etaS) ? { etaS: p.etaS } : {}),
+      ...(p.lastReturn !== undefined ? { lastReturn: p.lastReturn } : {}),
+      ...(p.meanReturn !== undefined ? { meanReturn: p.meanReturn } : {}),
+      ...(p.stopped ? { stopped: p.stopped } : {}),
+      ...(this.metrics ? { metrics: this.metrics } : {}),
+    };
+  }
+
+  /** A metrics row: its episode return becomes a curve point; the glance metrics are kept. Returns true when it added a point. */
+  row(row: Readonly<Record<string, number>>): boolean {
+    const glance: Record<string, number> = {};
+    for (const k of GLANCE) if (typeof row[k] === "number" && Number.isFinite(row[k])) glance[k] = row[k]!;
+    this.metrics = glance;
+    const ret = row.episodicReturn;
+    if (typeof ret !== "number" || !Number.isFinite(ret)) return false;
+    this.step.push(row.step!);
+    this.y.push(ret);
+    this.wallTime.push(row.wallTime ?? NaN);
+    return true;
+  }
+
+  private svg(): string {
+    const s = downsampleSeries({ step: this.step, y: this.y, wallTime: this.wallTime }, MAX_POINTS);
+    return lineChartSvg(
+      [
+        { name: "raw", x: s.step, y: s.y, color: "#1f77b4", opacity: 0.25, width: 1 },
+        { name: this.progress.label, x: s.step, y: emaSmooth(s.y, 0.6), color: "#1f77b4" },
+      ],
+      { title: progressLine(this.progress), xLabel: "env steps", yLabel: "episode return", height: 260 },
+    );
+  }
+
+  /** A snapshot of the view as a widget. */
+  widget(): Widget {
+    const live = this.liveUrl();
+    const s = downsampleSeries({ step: this.step, y: this.y, wallTime: this.wallTime }, MAX_POINTS);
+    const data: TrainingData = {
+      runId: this.runId,
+      widgetId: this.widgetId,
+      ...(live && !this.progress.stopped ? { live: { url: live } } : {}),
+      progress: this.progress,
+      curve: { yLabel: "episode return", smoothing: 0.6, series: [{ name: this.progress.label, ...s }], bands: [] },
+    };
+    return new Widget("training", { training: data }, () => this.svg(), progressLine(this.progress));
+  }
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+
+/** The progress as one line of text. */
+export function progressLine(p: ProgressData): string {
+  const parts = [
+    p.targetStep !== undefined ? `${fmtInt(p.step)}/${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
+    `${fmtInt(p.sps)} SPS`,
+    p.stopped ? `took ${p.elapsedS.toFixed(1)}s` : p.etaS !== undefined ? `ETA ${p.etaS.toFixed(1)}s` : undefined,
+    p.lastReturn !== undefined ? `return ${p.lastReturn.toFixed(1)}` : undefined,
+    p.meanReturn !== undefined ? `mean100 ${p.meanReturn.toFixed(1)}` : undefined,
+    p.stopped ? `stopped: ${p.stopped}` : undefined,
+  ];
+  return `[${p.label}] ${parts.filter(Boolean).join(" · ")}`;
+}
