@@ -3,6 +3,10 @@ export { Run, type TrainOptions, type TrainResult, type EvaluateOptions, type Ev
 export { RunBuilder, RunConfigError, type EnvOptions, type OfflineOptions } from "./run/builder.js";
 export { setDisplay, currentDisplay, ConsoleDisplay, formatProgress, type Display, type TrainProgress } from "./run/display.js";
 export { setInterruptSource, currentInterrupt, InterruptedError } from "./run/interrupt.js";
+export { Episodes, drawObservation, type EpisodeSelection, type EpisodeRecord } from "./run/episodes.js";
+export { Widget } from "../widgets/server/widget.js";
+export { curveWidget, type CurveOptions } from "../widgets/server/curve.js";
+export { creditWidget } from "../widgets/server/credit.js";
 export { METRIC_DOCS, type MetricsRow } from "./run/metrics-log.js";
 export { TrainingDivergedError } from "./algos/errors.js";
 export type { AlgoSpec, AlgoInstance } from "./algos/algorithm.js";

@@ -53,6 +53,10 @@ export interface AlgoInstance {
   flushMetrics?(): UpdateMetrics | null;
   /** Log-probabilities and values of the actions of the env step being taken (for recorded trajectories). */
   behavior?(): { readonly logp?: Float32Array; readonly values?: Float32Array; readonly policyVersion: number };
+  /** V(s) of the current critic, for methods that have one (credit assignment of recorded episodes). */
+  values?(obs: Float32Array, batch: number, out: Float32Array): Float32Array;
+  /** log π(a|s) of given actions and the entropy of π(·|s) under the current policy (ratios, KL and entropy of recorded steps). */
+  policyStats?(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): { logp: Float32Array; entropy: Float32Array };
   /** Greedy (or mean) actions for evaluation. */
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void;
   /** Parameters of the networks, for checkpoints and reproducibility checks. */

@@ -239,6 +239,15 @@ export class ReinforceInstance implements AlgoInstance {
     this.policy.actGreedy(obs, batch, actions);
   }
 
+  values(obs: Float32Array, batch: number, out: Float32Array): Float32Array {
+    return this.policy.value(obs, batch, out);
+  }
+
+  policyStats(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): { logp: Float32Array; entropy: Float32Array } {
+    const r = this.policy.evaluate(obs, actions, batch);
+    return { logp: r.logp.slice(0, batch), entropy: r.entropy.slice(0, batch) };
+  }
+
   saveState(): AlgoState {
     const opt = this.optimizer.save();
     const vopt = this.valueOptimizer?.save();

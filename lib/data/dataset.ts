@@ -32,6 +32,8 @@ import {
 import * as pq from "parquet-wasm";
 import { writeFileAtomic } from "../run/atomic-dir.js";
 import type { Rng } from "../random/rng.js";
+import { datasetWidget } from "../../widgets/server/dataset.js";
+import type { Widget } from "../../widgets/server/widget.js";
 
 /** One episode of a dataset, as `filter` sees it. */
 export interface EpisodeSummary {
@@ -678,6 +680,28 @@ export class Dataset {
   stats(): DatasetStats {
     const { ids, returns, lengths } = this.episodeIndex();
     return { episodes: ids.length, steps: this.numSteps, return: summarize(returns), length: summarize(lengths) };
+  }
+
+  /**
+   * The dataset browser (schema, rows page by page, histograms) as a widget;
+   * a notebook shows it as a cell's result, `show()` in a script writes a page.
+   */
+  widget(title?: string): Widget {
+    let stats: Record<string, number> | undefined;
+    if (this.table.getChild("episode_id") && this.table.getChild("reward")) {
+      const st = this.stats();
+      stats = { episodes: st.episodes, steps: st.steps, "return mean": st.return.mean, "return min": st.return.min, "return max": st.return.max, "length mean": st.length.mean };
+    }
+    return datasetWidget(this.table, { ...(title ? { title } : {}), ...(stats ? { stats } : {}) });
+  }
+
+  /** Shows the dataset browser (a page in a plain script). */
+  show(title?: string): void {
+    this.widget(title).show();
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return (this.widget() as unknown as { [k: symbol]: () => Record<string, unknown> })[Symbol.for("Jupyter.display")]!();
   }
 
   /** A sampler of shuffled minibatches of rows (see {@link Sampler}). */

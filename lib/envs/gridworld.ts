@@ -242,6 +242,14 @@ export class GridWorldVecEnv extends BaseVecEnv {
     return [Math.floor(p / this.width), p % this.width];
   }
 
+  /** The agent's cell (row, col), from a one-hot or coordinate observation. */
+  stateFromObservation(obs: ArrayLike<number>): number[] | undefined {
+    if (this.coords) return [obs[0]!, obs[1]!];
+    let cell = -1;
+    for (let k = 0; k < obs.length; k++) if (obs[k] === 1) cell = k;
+    return cell < 0 ? undefined : [Math.floor(cell / this.width), cell % this.width];
+  }
+
   protected renderCopy(i: number): Frame {
     const { width: w, height: h } = this;
     const shapes: Shape[] = [];

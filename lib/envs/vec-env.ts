@@ -77,6 +77,12 @@ export interface VecEnv {
   render(index?: number): Frame;
   /** The physical state of copy `index`, in `stateLayout` order. */
   getPhysicalState(index: number): number[];
+  /**
+   * The physical state (`stateLayout` order) that shows as observation `obs`,
+   * where the observation determines it (classic control, grid worlds): with
+   * `reset({ state })` and `render()` it draws a recorded step.
+   */
+  stateFromObservation?(obs: ArrayLike<number>): number[] | undefined;
   /** Everything needed to continue exactly from here (for checkpoints). */
   saveState(): VecEnvState;
   loadState(state: VecEnvState): void;

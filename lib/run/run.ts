@@ -15,6 +15,7 @@ import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
 import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
+import { Episodes, type EpisodeSelection } from "./episodes.js";
 
 /** How the run's env is made: `rl.env(id, { n, seed, ...kwargs })`. */
 export interface EnvConfig {
@@ -105,7 +106,8 @@ export class Run {
   readonly env: VecEnv;
   readonly algo: AlgoInstance;
   private log: MetricsLog;
-  readonly episodes: EpisodeTracker;
+  /** Returns and lengths of the training episodes that ended (the last 100 for meanReturn). */
+  readonly episodeStats: EpisodeTracker;
   private trainSeconds = 0;
   private lastRowStep = 0;
   private lastRowSeconds = 0;
@@ -152,7 +154,7 @@ export class Run {
       this.recording.behavior = () => algo.behavior?.() ?? { policyVersion: algo.updates };
     }
     this.log = new MetricsLog();
-    this.episodes = new EpisodeTracker(this.env.numEnvs);
+    this.episodeStats = new EpisodeTracker(this.env.numEnvs);
   }
 
   /**
@@ -208,6 +210,23 @@ export class Run {
    */
   curve(options: CurveOptions = {}): Widget {
     return curveWidget([{ name: this.displayName, metrics: this.metrics }], {}, options);
+  }
+
+  /**
+   * Recorded episodes (`{ last: 4 }` by default, or `{ first }`, `{ ids }`)
+   * with their credit; `.show()` (or a cell's result) opens the trajectory viewer.
+   */
+  episodes(selection: EpisodeSelection = { last: 4 }): Episodes {
+    return new Episodes(this, selection);
+  }
+
+  /**
+   * The credit-assignment view of recorded episodes (`{ last: 20 }` by
+   * default): advantage, return, TD error, ratio to the behavior policy
+   * (clipped steps marked), KL and entropy, per step.
+   */
+  credit(selection: EpisodeSelection = { last: 20 }): Widget {
+    return new Episodes(this, selection).credit();
   }
 
   /** The metrics store itself (columns as numbers, last row). */
@@ -277,8 +296,8 @@ export class Run {
         elapsedS,
         sps,
         etaS: targetStep !== undefined && sps > 0 ? (targetStep - algo.envSteps) / sps : undefined,
-        lastReturn: this.episodes.lastReturn(),
-        meanReturn: this.episodes.meanReturn(),
+        lastReturn: this.episodeStats.lastReturn(),
+        meanReturn: this.episodeStats.meanReturn(),
         stop: () => this.stop(),
         ...(final ? { stopped: final } : {}),
       };
@@ -303,7 +322,7 @@ export class Run {
           m = algo.step();
         } finally {
           // The env step happened even when the update after it failed.
-          if (algo.envSteps !== before) this.episodes.record(this.env, algo.envSteps);
+          if (algo.envSteps !== before) this.episodeStats.record(this.env, algo.envSteps);
         }
         if (targetUpdates !== undefined && algo.updates >= targetUpdates && (m || algo.flushMetrics)) {
           // Methods that report every few updates hand over what they have gathered since their last row.
@@ -363,15 +382,15 @@ export class Run {
     const sps = dt > 0 ? (step - this.lastRowStep) / dt : 0;
     this.lastRowStep = step;
     this.lastRowSeconds = this.trainSeconds;
-    const eps = this.episodes.takeSinceLastRow();
+    const eps = this.episodeStats.takeSinceLastRow();
     this.log.append({
       step,
       update: this.algo.updates,
       wallTime: this.trainSeconds,
       episodicReturn: eps.episodicReturn,
       episodicLength: eps.episodicLength,
-      meanReturn: this.episodes.meanReturn(),
-      episodes: this.episodes.count,
+      meanReturn: this.episodeStats.meanReturn(),
+      episodes: this.episodeStats.count,
       evalReturn: this.lastEvalReturn,
       sps,
       ...m,
@@ -453,7 +472,7 @@ export class Run {
       lastEvalStep: this.lastEvalStep,
       lastEvalReturn: this.lastEvalReturn ?? null,
       evalRng: this.evalRng.state(),
-      episodes: this.episodes.toJSON(),
+      episodes: this.episodeStats.toJSON(),
     };
   }
 
@@ -466,7 +485,7 @@ export class Run {
     this.lastEvalStep = s.lastEvalStep;
     this.lastEvalReturn = s.lastEvalReturn ?? undefined;
     this.evalRng.restore(s.evalRng);
-    this.episodes.load(s.episodes);
+    this.episodeStats.load(s.episodes);
     this.log = log;
   }
 

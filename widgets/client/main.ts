@@ -1,7 +1,11 @@
-import type { CurveData, TrainingData } from "../shared/types.js";
+import type { CreditData, CurveData, DatasetData, TrainingData, TrajectoryData } from "../shared/types.js";
 import { CurveView } from "./curve.js";
 import { ensurePlotly, readData, type PlotlyApi } from "./runtime.js";
 import { TrainingView } from "./training.js";
+import { TrajectoryView } from "./trajectory.js";
+import { CreditView } from "./credit.js";
+import { DatasetView } from "./dataset.js";
+
 import { STYLE } from "./style.js";
 
 /** What a widget output's data script holds. */
@@ -11,6 +15,9 @@ type Mounter = (root: HTMLElement, payload: WidgetPayload, plotly: PlotlyApi) =>
 const mounters: Record<string, Mounter> = {
   curve: (root, p, plotly) => void new CurveView(root, (p as { curve: CurveData }).curve, plotly).draw(),
   training: (root, p, plotly) => void new TrainingView(root, (p as { training: TrainingData }).training, plotly),
+  trajectory: (root, p, plotly) => void new TrajectoryView(root, (p as unknown as { trajectory: TrajectoryData }).trajectory, plotly),
+  credit: (root, p, plotly) => void new CreditView(root, (p as unknown as { credit: CreditData }).credit, plotly),
+  dataset: (root, p, plotly) => void new DatasetView(root, (p as unknown as { dataset: DatasetData }).dataset, plotly),
 };
 
 /** Registers a view for a widget kind (the other kinds register in their modules). */

@@ -13,7 +13,10 @@ export const STYLE = `
 .tw-stop:disabled { border-color: #d0d7de; color: #8c959f; cursor: default; }
 .tw-stats { margin-top: 4px; font-variant-numeric: tabular-nums; }
 .tw-metrics { color: #57606a; font-size: 12px; font-variant-numeric: tabular-nums; }
-.tw-frame svg { border: 1px solid #d0d7de; background: #fff; }
+.tw-frame svg { border: 1px solid #d0d7de; background: #fff; max-width: 380px; height: auto; }
+.tw-title { font-weight: 600; margin: 2px 0; }
+.tw-pager { margin: 4px 0; display: flex; gap: 8px; align-items: center; }
+.tw-hists { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 6px; }
 .tw-table { border-collapse: collapse; font-size: 12px; font-variant-numeric: tabular-nums; }
 .tw-table th, .tw-table td { border: 1px solid #d0d7de; padding: 2px 6px; text-align: right; }
 .tw-table th { background: #f6f8fa; }

@@ -1,4 +1,5 @@
 // The data each widget kind carries from the kernel (or a script) to its view in the browser.
+import type { EncodedFrames } from "./frames.js";
 
 export interface CurveSeries {
   name: string;
@@ -58,3 +59,62 @@ export type LiveToBrowser =
   | { type: "progress"; widget: string; progress: ProgressData }
   | { type: "points"; widget: string; series: number; step: number[]; y: number[]; wallTime: number[] };
 export type LiveToKernel = { type: "subscribe"; widget: string } | { type: "stop"; widget: string };
+
+/** Per-step numbers of an episode in the trajectory viewer. */
+export interface TrajectorySeries {
+  action: number[];
+  reward: number[];
+  return: number[];
+  value?: number[];
+  advantage?: number[];
+}
+
+export interface TrajectoryData {
+  title: string;
+  episodes: { id: number; length: number; totalReturn: number; end: string; frames: EncodedFrames; series: TrajectorySeries }[];
+}
+
+export const CREDIT_METRICS = ["advantage", "return", "td_error", "ratio", "kl", "entropy"] as const;
+export type CreditMetric = (typeof CREDIT_METRICS)[number];
+
+export interface CreditData {
+  title: string;
+  episodes: { id: number; length: number; totalReturn: number }[];
+  /** Per metric: one row per episode, padded with null to the longest. */
+  metrics: Partial<Record<CreditMetric, (number | null)[][]>>;
+  /** Steps whose ratio left [1 − ε, 1 + ε] (PPO clipped them): [episode row, t]. */
+  clipped: [number, number][];
+  clip: number;
+  /** Steps that are not the policy's own (offline, hint, teacher, sim): [episode row, from t, to t, source]. */
+  segments: [number, number, number, string][];
+}
+
+export interface DatasetColumn {
+  name: string;
+  type: string;
+  nullable: boolean;
+  /** Nulls in the column. */
+  nulls: number;
+}
+
+export interface Histogram {
+  /** Column (and element, for lists: "obs[2]"). */
+  name: string;
+  /** Bin edges (bins + 1), or the categories of a small integer/bool column. */
+  edges: number[];
+  counts: number[];
+  min: number;
+  max: number;
+  mean: number;
+}
+
+export interface DatasetData {
+  title: string;
+  numRows: number;
+  columns: DatasetColumn[];
+  /** The first rows, cells as text (the browser pages through them). */
+  rows: string[][];
+  histograms: Histogram[];
+  /** Dataset stats (episodes, return and length summaries) when it has episodes. */
+  stats?: Record<string, number>;
+}

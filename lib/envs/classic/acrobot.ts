@@ -159,6 +159,11 @@ export class AcrobotVecEnv extends ClassicVecEnv {
     this.endEpisodes(nEnded);
   }
 
+  /** (cos θ1, sin θ1, cos θ2, sin θ2, θ̇1, θ̇2) → (θ1, θ2, θ̇1, θ̇2). */
+  stateFromObservation(obs: ArrayLike<number>): number[] {
+    return [Math.atan2(obs[1]!, obs[0]!), Math.atan2(obs[3]!, obs[2]!), obs[4]!, obs[5]!];
+  }
+
   render(index?: number): Frame {
     const i = this.renderIndex(index);
     const [t1, t2] = this.getPhysicalState(i) as [number, number];

@@ -149,6 +149,11 @@ export class CartPoleVecEnv extends ClassicVecEnv {
     }
   }
 
+  /** The observation is the state (x, ẋ, θ, θ̇). */
+  stateFromObservation(obs: ArrayLike<number>): number[] {
+    return [obs[0]!, obs[1]!, obs[2]!, obs[3]!];
+  }
+
   render(index?: number): Frame {
     const state = this.getPhysicalState(this.renderIndex(index));
     const x = state[0]!;

@@ -134,6 +134,11 @@ export class MountainCarContinuousVecEnv extends ClassicVecEnv {
     this.endEpisodes(nEnded);
   }
 
+  /** The observation is the state (position, velocity). */
+  stateFromObservation(obs: ArrayLike<number>): number[] {
+    return [obs[0]!, obs[1]!];
+  }
+
   render(index?: number): Frame {
     const i = this.renderIndex(index);
     return mountainCarFrame(this.state[2 * i]!, GOAL_POSITION);

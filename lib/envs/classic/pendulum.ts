@@ -120,6 +120,11 @@ export class PendulumVecEnv extends ClassicVecEnv {
     this.endEpisodes(nEnded);
   }
 
+  /** (cos θ, sin θ, θ̇) → (θ, θ̇). */
+  stateFromObservation(obs: ArrayLike<number>): number[] {
+    return [Math.atan2(obs[1]!, obs[0]!), obs[2]!];
+  }
+
   render(index?: number): Frame {
     const i = this.renderIndex(index);
     const th = this.state[2 * i]!;

@@ -1,0 +1,245 @@
+import type { Table } from "apache-arrow";
+import { episodeReturns } from "../credit/returns.js";
+import { episodeAdvantages, tdErrors } from "../credit/td.js";
+import { Dataset } from "../data/dataset.js";
+import { makeVecEnv } from "../envs/registry.js";
+import type { VecEnv } from "../envs/vec-env.js";
+import type { Frame } from "../envs/frame.js";
+import { Rng } from "../random/rng.js";
+import { trajectoryWidget, type TrajectoryEpisode } from "../../widgets/server/trajectory.js";
+import { creditWidget } from "../../widgets/server/credit.js";
+import type { Widget } from "../../widgets/server/widget.js";
+import type { Run } from "./run.js";
+
+/** Which recorded episodes: the last or first `n` that ended, or given ids. */
+export interface EpisodeSelection {
+  last?: number;
+  first?: number;
+  ids?: readonly number[];
+}
+
+/** One recorded episode, step by step, with its credit (what the trajectory viewer and the credit view show). */
+export interface EpisodeRecord {
+  readonly id: number;
+  readonly length: number;
+  readonly totalReturn: number;
+  readonly terminated: boolean;
+  readonly truncated: boolean;
+  /** `length × obsSize` observations, then `finalObs` after the last step (when recorded). */
+  readonly obs: Float32Array;
+  readonly finalObs: Float32Array | undefined;
+  /** `length × actionWidth` actions (width 1 for discrete actions). */
+  readonly actions: Float64Array;
+  readonly actionWidth: number;
+  readonly rewards: Float32Array;
+  /** V(s_t): recorded, or the current critic's when the recording has none. */
+  readonly values: Float32Array | undefined;
+  /** Discounted return G_t (Monte Carlo, bootstrapped after a truncation). */
+  readonly returns: Float32Array;
+  /** GAE(γ, λ) advantage, when there are values. */
+  readonly advantages: Float32Array | undefined;
+  /** r_t + γ V(s_{t+1}) − V(s_t), when there are values. */
+  readonly tdErrors: Float32Array | undefined;
+  /** π_now(a|s) / π_behavior(a|s), when the behavior log-probabilities were recorded and the algorithm has a policy. */
+  readonly ratio: Float32Array | undefined;
+  /** Per-step KL(π_behavior ‖ π_now) estimated with k3 = (r − 1) − log r. */
+  readonly kl: Float32Array | undefined;
+  /** Entropy of π_now(·|s_t). */
+  readonly entropy: Float32Array | undefined;
+  /** `source` column per step (online, offline, hint, teacher, sim). */
+  readonly source: string[];
+}
+
+/** γ and λ of the run's algorithm (PPO-style configs), else 0.99 and 0.95. */
+function discounting(run: Run): { gamma: number; lambda: number } {
+  const c = run.algoSpec.config as { gae?: { gamma?: number; lambda?: number }; gamma?: number };
+  return { gamma: c.gae?.gamma ?? c.gamma ?? 0.99, lambda: c.gae?.lambda ?? 0.95 };
+}
+
+/**
+ * Recorded episodes of a run (`run.episodes({ last: 4 })`): their steps and
+ * credit (returns, GAE advantages, TD errors; the current policy's ratio to
+ * the behavior, KL and entropy where the algorithm has them), shown with the
+ * trajectory viewer (`show()`, or as a cell's result).
+ */
+export class Episodes {
+  readonly records: readonly EpisodeRecord[];
+
+  constructor(
+    private readonly run: Run,
+    selection: EpisodeSelection = { last: 4 },
+  ) {
+    this.records = readEpisodes(run, selection);
+  }
+
+  /** The trajectory viewer: frames with a scrubber and play button, and the steps' numbers along a timeline. */
+  widget(options: { maxSteps?: number } = {}): Widget {
+    const env = frameEnv(this.run);
+    const max = options.maxSteps ?? 500;
+    const episodes: TrajectoryEpisode[] = this.records.map((r) => {
+      const steps = Math.min(r.length, max);
+      const o = r.obs.length / Math.max(1, r.length);
+      const frames: Frame[] = [];
+      for (let t = 0; t <= steps; t++) {
+        const obs = t < r.length ? r.obs.subarray(t * o, (t + 1) * o) : r.finalObs;
+        const frame = obs && env ? drawObservation(env, obs) : undefined;
+        if (frame) frames.push(frame);
+      }
+      const cut = <T extends ArrayLike<number>>(a: T | undefined) => (a ? Array.from(a).slice(0, steps) : undefined);
+      return {
+        id: r.id,
+        length: r.length,
+        totalReturn: r.totalReturn,
+        end: r.terminated ? "terminated" : r.truncated ? "truncated" : "unfinished",
+        frames: frames as unknown as TrajectoryEpisode["frames"],
+        series: {
+          action: Array.from({ length: steps }, (_, t) => r.actions[t * r.actionWidth]!),
+          reward: cut(r.rewards)!,
+          return: cut(r.returns)!,
+          ...(r.values ? { value: cut(r.values)! } : {}),
+          ...(r.advantages ? { advantage: cut(r.advantages)! } : {}),
+        },
+      };
+    });
+    return trajectoryWidget(this.run.label, episodes);
+  }
+
+  /** Shows the trajectory viewer (a page in a plain script). */
+  show(options: { maxSteps?: number } = {}): void {
+    this.widget(options).show();
+  }
+
+  /** The credit-assignment view of these episodes: a per-step heatmap of advantage, return, TD error, ratio (clipped steps marked), KL and entropy. */
+  credit(): Widget {
+    const clip = (this.run.algoSpec.config as { clip?: number }).clip ?? 0.2;
+    return creditWidget(this.run.label, this.records, { clip });
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return (this.widget() as unknown as { [k: symbol]: () => Record<string, unknown> })[Symbol.for("Jupyter.display")]!();
+  }
+}
+
+/** A one-copy env like the run's, to draw recorded observations (undefined when it cannot set its state from one). */
+function frameEnv(run: Run): VecEnv | undefined {
+  const cfg = run.envConfig;
+  const env = makeVecEnv(cfg.id, { ...cfg.kwargs, n: 1, rng: Rng.fromSeed(0) });
+  return env.stateFromObservation ? env : undefined;
+}
+
+/** The drawing of a recorded observation: the env put into the state it shows. */
+export function drawObservation(env: VecEnv, obs: ArrayLike<number>): Frame | undefined {
+  const state = env.stateFromObservation?.(obs);
+  if (!state || !state.every(Number.isFinite)) return undefined;
+  env.reset({ state });
+  return env.render(0);
+}
+
+/** Column `name` of `table` as numbers per row (nulls as NaN). */
+function numbers(table: Table, name: string, width = 1): Float64Array | undefined {
+  const col = table.getChild(name);
+  if (!col) return undefined;
+  const out = new Float64Array(table.numRows * width);
+  for (let i = 0; i < table.numRows; i++) {
+    const v = col.get(i) as unknown;
+    if (v === null || v === undefined) {
+      out.fill(Number.NaN, i * width, (i + 1) * width);
+    } else if (width === 1) out[i] = Number(v);
+    else {
+      // A FixedSizeList cell is a Vector: its values come from toArray().
+      const row = ((v as { toArray?: () => ArrayLike<number> }).toArray?.() ?? v) as ArrayLike<number>;
+      for (let j = 0; j < width; j++) out[i * width + j] = Number(row[j]);
+    }
+  }
+  return out;
+}
+
+function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
+  const data = new Dataset(run.data);
+  const done = data.episodeSummaries().filter((e) => e.complete);
+  let ids: number[];
+  if (selection.ids) ids = [...selection.ids];
+  else if (selection.first !== undefined) ids = done.slice(0, selection.first).map((e) => e.id);
+  else ids = done.slice(-(selection.last ?? 4)).map((e) => e.id);
+  if (ids.length === 0) return [];
+  const table = data.select(ids).table;
+  const obsSize = run.env.obsSize;
+  const discrete = run.env.actionSpace.kind === "discrete";
+  const aw = discrete ? 1 : run.env.actionSize;
+  const episodeId = numbers(table, "episode_id")!;
+  const t = numbers(table, "t")!;
+  const obs = numbers(table, "obs", obsSize)!;
+  const nextObs = numbers(table, "next_obs", obsSize);
+  const actions = numbers(table, "action", aw)!;
+  const rewards = numbers(table, "reward")!;
+  const terminated = numbers(table, "terminated")!;
+  const truncated = numbers(table, "truncated")!;
+  const recordedValues = numbers(table, "value");
+  const behaviorLogp = numbers(table, "behavior_logp");
+  const sourceCol = table.getChild("source");
+  const { gamma, lambda } = discounting(run);
+  const out: EpisodeRecord[] = [];
+  for (const id of ids) {
+    const rows: number[] = [];
+    for (let i = 0; i < table.numRows; i++) if (episodeId[i] === id) rows.push(i);
+    rows.sort((a, b) => t[a]! - t[b]!);
+    const n = rows.length;
+    if (n === 0) continue;
+    const o = new Float32Array(n * obsSize);
+    const act = new Float64Array(n * aw);
+    const rew = new Float32Array(n);
+    rows.forEach((r, k) => {
+      o.set(obs.subarray(r * obsSize, (r + 1) * obsSize), k * obsSize);
+      act.set(actions.subarray(r * aw, (r + 1) * aw), k * aw);
+      rew[k] = rewards[r]!;
+    });
+    const last = rows[n - 1]!;
+    const finalObs = nextObs && !Number.isNaN(nextObs[last * obsSize]!) ? Float32Array.from(nextObs.subarray(last * obsSize, (last + 1) * obsSize)) : undefined;
+    const isTerminated = terminated[last] === 1;
+    const isTruncated = !isTerminated && truncated[last] === 1;
+    // Values: recorded (PPO records its critic's), else the current critic's.
+    let values: Float32Array | undefined;
+    if (recordedValues && rows.every((r) => Number.isFinite(recordedValues[r]!))) values = Float32Array.from(rows, (r) => recordedValues[r]!);
+    else if (run.algo.values) values = run.algo.values(o, n, new Float32Array(n)).slice(0, n);
+    let tail = 0;
+    if (!isTerminated && values && run.algo.values && finalObs) tail = run.algo.values(finalObs, 1, new Float32Array(1))[0]!;
+    const flags = { terminated: Uint8Array.from(rows, (r) => (r === last && isTerminated ? 1 : 0)), truncated: Uint8Array.from(rows, (r) => (r === last && !isTerminated ? 1 : 0)) };
+    const batch = { rewards: rew, ...flags, offsets: Int32Array.of(0, n), bootstrap: [tail], gamma };
+    const returns = episodeReturns(batch);
+    const advantages = values ? episodeAdvantages({ ...batch, values, lambda }).advantages : undefined;
+    const td = values ? tdErrors({ ...batch, values }) : undefined;
+    let ratio: Float32Array | undefined;
+    let kl: Float32Array | undefined;
+    let entropy: Float32Array | undefined;
+    if (run.algo.policyStats) {
+      const a = discrete ? Int32Array.from(act) : Float32Array.from(act);
+      const stats = run.algo.policyStats(o, a, n);
+      entropy = stats.entropy;
+      if (behaviorLogp && rows.every((r) => Number.isFinite(behaviorLogp[r]!))) {
+        ratio = Float32Array.from(rows, (r, k) => Math.exp(stats.logp[k]! - behaviorLogp[r]!));
+        kl = Float32Array.from(ratio, (x) => x - 1 - Math.log(x));
+      }
+    }
+    out.push({
+      id,
+      length: n,
+      totalReturn: rew.reduce((s, x) => s + x, 0),
+      terminated: isTerminated,
+      truncated: isTruncated,
+      obs: o,
+      finalObs,
+      actions: act,
+      actionWidth: aw,
+      rewards: rew,
+      values,
+      returns,
+      advantages,
+      tdErrors: td,
+      ratio,
+      kl,
+      entropy,
+      source: rows.map((r) => String(sourceCol?.get(r) ?? "online")),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,97 @@
+import { CREDIT_METRICS, type CreditData, type CreditMetric } from "../shared/types.js";
+import { Widget } from "./widget.js";
+
+/** What the credit view reads of an episode (lib's EpisodeRecord). */
+export interface CreditEpisode {
+  readonly id: number;
+  readonly length: number;
+  readonly totalReturn: number;
+  readonly returns: ArrayLike<number>;
+  readonly advantages?: ArrayLike<number> | undefined;
+  readonly tdErrors?: ArrayLike<number> | undefined;
+  readonly ratio?: ArrayLike<number> | undefined;
+  readonly kl?: ArrayLike<number> | undefined;
+  readonly entropy?: ArrayLike<number> | undefined;
+  readonly source?: readonly string[];
+}
+
+const PICK: Record<CreditMetric, (e: CreditEpisode) => ArrayLike<number> | undefined> = {
+  advantage: (e) => e.advantages,
+  return: (e) => e.returns,
+  td_error: (e) => e.tdErrors,
+  ratio: (e) => e.ratio,
+  kl: (e) => e.kl,
+  entropy: (e) => e.entropy,
+};
+
+/** Diverging red–white–blue for a value in [-1, 1] (negative red, positive blue, as the interactive view). */
+function diverging(v: number): string {
+  const c = Math.max(-1, Math.min(1, v));
+  const mix = (a: number, b: number, t: number) => Math.round(a + (b - a) * t);
+  return c >= 0 ? `rgb(${mix(255, 33, c)},${mix(255, 102, c)},${mix(255, 172, c)})` : `rgb(${mix(255, 178, -c)},${mix(255, 24, -c)},${mix(255, 43, -c)})`;
+}
+
+/** The heatmap of one metric as SVG rects (columns averaged into at most 240 bins). */
+function heatmapSvg(rows: (number | null)[][], title: string): string {
+  const W = 720;
+  const cell = Math.max(4, Math.min(18, Math.floor(300 / Math.max(1, rows.length))));
+  const longest = Math.max(1, ...rows.map((r) => r.length));
+  const bins = Math.min(240, longest);
+  const per = longest / bins;
+  const cw = (W - 80) / bins;
+  let scale = 0;
+  for (const r of rows) for (const v of r) if (v !== null && Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${rows.length * cell + 50}" font-family="Helvetica, Arial, sans-serif" font-size="11"><rect width="100%" height="100%" fill="#fff"/><text x="80" y="14">${title}</text>`];
+  rows.forEach((r, i) => {
+    parts.push(`<text x="74" y="${30 + i * cell + cell * 0.8}" text-anchor="end" fill="#57606a">ep ${i}</text>`);
+    for (let b = 0; b < bins; b++) {
+      let sum = 0;
+      let n = 0;
+      for (let t = Math.floor(b * per); t < Math.floor((b + 1) * per) && t < r.length; t++) {
+        const v = r[t];
+        if (v !== null && v !== undefined && Number.isFinite(v)) {
+          sum += v;
+          n++;
+        }
+      }
+      if (n) parts.push(`<rect x="${(80 + b * cw).toFixed(1)}" y="${20 + i * cell + 10}" width="${(cw + 0.3).toFixed(1)}" height="${cell}" fill="${diverging(scale ? sum / n / scale : 0)}"/>`);
+    }
+  });
+  parts.push(`<text x="80" y="${rows.length * cell + 46}" fill="#57606a">t → (0 … ${longest - 1}); colour: −${scale.toPrecision(3)} red … +${scale.toPrecision(3)} blue</text></svg>`);
+  return parts.join("");
+}
+
+/**
+ * The credit-assignment view: for each episode (a row) and step (a column),
+ * advantage, return, TD error, the current policy's ratio to the behavior
+ * (steps PPO clipped marked), KL to the behavior and entropy; segments that
+ * came from offline data, hints or teachers marked.
+ */
+export function creditWidget(title: string, episodes: readonly CreditEpisode[], options: { clip?: number } = {}): Widget {
+  const clip = options.clip ?? 0.2;
+  const metrics: CreditData["metrics"] = {};
+  for (const m of CREDIT_METRICS) {
+    if (!episodes.length || !episodes.every((e) => PICK[m](e))) continue;
+    metrics[m] = episodes.map((e) => Array.from(PICK[m](e)!, (v) => (Number.isFinite(v) ? v : null)));
+  }
+  const clipped: [number, number][] = [];
+  episodes.forEach((e, i) => {
+    if (!e.ratio) return;
+    for (let t = 0; t < e.ratio.length; t++) if (Math.abs(e.ratio[t]! - 1) > clip) clipped.push([i, t]);
+  });
+  const segments: [number, number, number, string][] = [];
+  episodes.forEach((e, i) => {
+    const src = e.source ?? [];
+    for (let t = 0; t < src.length; ) {
+      let u = t;
+      while (u + 1 < src.length && src[u + 1] === src[t]) u++;
+      if (src[t] !== "online") segments.push([i, t, u, src[t]!]);
+      t = u + 1;
+    }
+  });
+  const data: CreditData = { title, episodes: episodes.map((e) => ({ id: e.id, length: e.length, totalReturn: e.totalReturn })), metrics, clipped, clip, segments };
+  const first = (metrics.advantage ? "advantage" : "return") as CreditMetric;
+  const svg = () => heatmapSvg(metrics[first] ?? [], `${first} per step (${episodes.length} episodes)`);
+  const text = `credit view — ${title}: ${episodes.length} episodes; ${Object.keys(metrics).join(", ")}${metrics.ratio ? `; ${clipped.length} steps outside the ±${clip} clip` : ""}`;
+  return new Widget("credit", { credit: data }, svg, text);
+}
