@@ -114,7 +114,9 @@ export class Kernel {
       captureStreams();
       if (this.options.live !== false) {
         const { LiveServer } = await import("./session/live.js");
-        this.live = new LiveServer();
+        const live = new LiveServer();
+        // Listening before the first cell: a training view made at once must already know its URL.
+        this.live = await live.ready.then(() => live, () => undefined);
       }
       setDisplay(new NotebookProgress(this.live));
       // Widgets' show() displays in the running cell through this (widgets never import the kernel).

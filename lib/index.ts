@@ -41,7 +41,10 @@ export { Dataset, openDataset, datasetFrom, type DatasetStats, type EpisodeSumma
 export { episodeReturns } from "./credit/returns.js";
 export { tdErrors, lambdaReturns, episodeAdvantages } from "./credit/td.js";
 export { vtrace } from "./credit/vtrace.js";
-export { groupRelativeAdvantages } from "./credit/group-relative.js";
+export { groupRelativeAdvantages, type GroupRelativeOptions } from "./credit/group-relative.js";
+export { sequenceCredit, type SequenceCredit, type SequenceCompletion, type SequenceGroup } from "./credit/sequences.js";
+export { sequenceTable, type SequenceRow } from "./data/sequence-table.js";
+export { sequenceCreditWidget, type SequenceViewOptions } from "../widgets/server/sequences.js";
 export { withCreditColumns } from "./credit/columns.js";
 export { episodeLayout } from "./credit/episodes.js";
 export { fromD4rl, toD4rl, openHfDataset, saveHfDataset, readMinariArrow, writeMinariArrow } from "./data/interop/index.js";

@@ -16,6 +16,7 @@ import { datasetFrom, openDataset, type Dataset } from "./data/dataset.js";
 import type { Run } from "./run/run.js";
 import { offlineMix } from "./algos/mix.js";
 import { compare } from "./run/compare.js";
+import { sequenceTable, type SequenceRow } from "./data/sequence-table.js";
 
 /**
  * A tfjs `LayersModel` as the actor (outputs logits or action means); the
@@ -65,8 +66,12 @@ export const rl = {
   load: (dir: string): Promise<Run> => loadRun(dir),
   /** Saves a run (same as `run.save(dir)`). */
   save: (run: Run, dir: string): Promise<void> => saveRun(run, dir),
-  /** Trajectory datasets: `rl.dataset.open(path)` (Arrow IPC file/stream, Parquet, or a directory of shards), `rl.dataset.from(table)`. */
-  dataset: { open: openDataset, from: datasetFrom },
+  /**
+   * Trajectory datasets: `rl.dataset.open(path)` (Arrow IPC file/stream, Parquet, or a directory of
+   * shards), `rl.dataset.from(table)`, and `rl.dataset.sequences(rows)` for sequence-task rows
+   * (tokens, token log-probs and advantages, GRPO groups) that `dataset.credit()` shows.
+   */
+  dataset: { open: openDataset, from: datasetFrom, sequences: (rows: readonly SequenceRow[], options?: { runId?: string; envId?: string }) => datasetFrom(sequenceTable(rows, options)) },
   /**
    * Data sources for online runs: `.mix(rl.data.offline(dataset, options))` mixes dataset rows
    * into DQN/SAC minibatches (RLPD; DQN with H2O's dynamics-gap weights via `dynamicsGap`), or

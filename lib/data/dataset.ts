@@ -34,6 +34,9 @@ import { writeFileAtomic } from "../run/atomic-dir.js";
 import type { Rng } from "../random/rng.js";
 import { datasetWidget } from "../../widgets/server/dataset.js";
 import type { Widget } from "../../widgets/server/widget.js";
+import { sequenceCreditWidget, type SequenceViewOptions } from "../../widgets/server/sequences.js";
+import { sequenceCredit } from "../credit/sequences.js";
+import type { GroupRelativeOptions } from "../credit/group-relative.js";
 
 /** One episode of a dataset, as `filter` sees it. */
 export interface EpisodeSummary {
@@ -171,6 +174,13 @@ const TRAJECTORY_COLUMNS: Record<string, TypeCheck> = {
   group_id: { describe: "int64", ok: isInt(64) },
 };
 
+/** The sequence-task columns: optional, but typed as DESIGN.md says when present. */
+const SEQUENCE_COLUMNS: Record<string, TypeCheck> = {
+  tokens: { describe: "List<int32>", ok: (t) => DataType.isList(t) && isInt(32)(t.children[0]!.type) },
+  token_logp: { describe: "List<f32>", ok: (t) => DataType.isList(t) && isF32(t.children[0]!.type) },
+  token_adv: { describe: "List<f32>", ok: (t) => DataType.isList(t) && isF32(t.children[0]!.type) },
+};
+
 /** Problems of `schema` against the trajectory schema (empty when it conforms). */
 export function trajectorySchemaProblems(schema: Schema): { missing: string[]; mistyped: string[] } {
   const missing: string[] = [];
@@ -179,6 +189,10 @@ export function trajectorySchemaProblems(schema: Schema): { missing: string[]; m
     const field = schema.fields.find((f) => f.name === name);
     if (!field) missing.push(name);
     else if (!check.ok(field.type)) mistyped.push(`${name} (${String(field.type)}, expected ${check.describe})`);
+  }
+  for (const [name, check] of Object.entries(SEQUENCE_COLUMNS)) {
+    const field = schema.fields.find((f) => f.name === name);
+    if (field && !check.ok(field.type)) mistyped.push(`${name} (${String(field.type)}, expected ${check.describe})`);
   }
   return { missing, mistyped };
 }
@@ -693,6 +707,21 @@ export class Dataset {
       stats = { episodes: st.episodes, steps: st.steps, "return mean": st.return.mean, "return min": st.return.min, "return max": st.return.max, "length mean": st.length.mean };
     }
     return datasetWidget(this.table, { ...(title ? { title } : {}), ...(stats ? { stats } : {}) });
+  }
+
+  /**
+   * The sequence credit view of a sequence-task dataset (rows with `tokens`,
+   * optionally `token_adv`, `token_logp`, `group_id`): each completion's
+   * tokens coloured by their advantage, hint / teacher / offline tokens
+   * outlined, and each GRPO group's completions side by side with reward and
+   * normalized advantage, zero-variance groups flagged. For the per-step
+   * credit of an environment run, see `run.credit()`.
+   */
+  credit(options: SequenceViewOptions & GroupRelativeOptions & { title?: string } = {}): Widget {
+    if (!this.table.getChild("tokens")) {
+      throw new Error("Dataset.credit: this dataset has no tokens column; the sequence credit view reads sequence-task rows (see rl.dataset.sequences). For an environment run's per-step credit use run.credit()");
+    }
+    return sequenceCreditWidget(options.title ?? (this.path ? `sequence credit · ${this.path}` : "sequence credit"), sequenceCredit(this.table, options), options);
   }
 
   /** Shows the dataset browser (a page in a plain script). */

@@ -1,20 +1,14 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 import { test } from "node:test";
 import { tableFromArrays } from "apache-arrow";
 import { rl } from "../../lib/index.js";
 import { curveWidget } from "../../widgets/server/curve.js";
 import { WIDGET_MARKER } from "../../widgets/server/widget.js";
+import { bundle, payload as widgetPayload } from "../helpers/widgets.js";
 
-const bundle = (w: object) => (w as { [k: symbol]: () => Record<string, string> })[Symbol.for("Jupyter.display")]!();
-
-/** The payload a widget's HTML carries (plain or gzipped JSON). */
-function payload(html: string): { kind: string; curve: { series: { name: string; step: number[]; y: number[] }[]; bands: { name: string; runs: number; mean: number[] }[]; smoothing: number } } {
-  const m = /<script type="(application\/json|application\/x-trellis-gzip)" id="tw-[^"]+-data">([\s\S]*?)<\/script>/.exec(html)!;
-  const text = m[1] === "application/json" ? m[2]! : gunzipSync(Buffer.from(m[2]!, "base64")).toString("utf8");
-  return JSON.parse(text);
-}
+type CurvePayload = { kind: string; curve: { series: { name: string; step: number[]; y: number[] }[]; bands: { name: string; runs: number; mean: number[] }[]; smoothing: number } };
+const payload = (html: string) => widgetPayload<CurvePayload>(html);
 
 test("a run's curve: one MIME bundle with interactive HTML (data, runtime, static SVG inside), SVG and text", async () => {
   const run = rl.env("CartPole-v1", { n: 4, seed: 2 }).algo(rl.ppo()).record(false).build();

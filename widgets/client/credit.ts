@@ -1,4 +1,5 @@
 import type { CreditData, CreditMetric } from "../shared/types.js";
+import { sourceColor } from "../shared/colors.js";
 import { CONFIG, el, type PlotlyApi } from "./runtime.js";
 
 const LABELS: Record<CreditMetric, string> = { advantage: "advantage", return: "return", td_error: "TD error", ratio: "ratio π/π_behavior", kl: "KL to the behavior policy", entropy: "entropy" };
@@ -37,7 +38,7 @@ export class CreditView {
     if (this.data.clipped.length) {
       traces.push({ type: "scatter", mode: "markers", x: this.data.clipped.map((c) => c[1]), y: this.data.clipped.map((c) => rows[c[0]]), marker: { symbol: "x-thin", size: 7, line: { width: 1.5, color: "#000" } }, name: "clipped", hovertemplate: "clipped step %{x}<extra></extra>" });
     }
-    const shapes = this.data.segments.map(([row, from, to, source]) => ({ type: "rect", xref: "x", yref: "y", x0: from - 0.5, x1: to + 0.5, y0: row - 0.5, y1: row + 0.5, line: { color: source === "offline" ? "#8250df" : source === "hint" ? "#bf8700" : "#1a7f37", width: 2 } }));
+    const shapes = this.data.segments.map(([row, from, to, source]) => ({ type: "rect", xref: "x", yref: "y", x0: from - 0.5, x1: to + 0.5, y0: row - 0.5, y1: row + 0.5, line: { color: sourceColor(source), width: 2 } }));
     return this.plotly.react(this.plot, traces, { height: Math.max(220, 40 + 22 * rows.length), margin: { l: 90, r: 20, t: 10, b: 40 }, xaxis: { title: { text: "t" } }, yaxis: { autorange: "reversed" }, shapes, showlegend: false }, CONFIG);
   }
 }

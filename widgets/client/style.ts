@@ -21,4 +21,16 @@ export const STYLE = `
 .tw-table th, .tw-table td { border: 1px solid #d0d7de; padding: 2px 6px; text-align: right; }
 .tw-table th { background: #f6f8fa; }
 .tw-row { display: flex; gap: 12px; align-items: flex-start; flex-wrap: wrap; }
+.tw-legend { display: flex; gap: 10px; margin: 4px 0; font-size: 12px; color: #57606a; }
+.tw-chip { padding: 0 4px; border-radius: 2px; }
+.tw-group { border-top: 1px solid #d0d7de; padding: 6px 0; }
+.tw-group.tw-zero .tw-group-head { color: #cf222e; }
+.tw-group-head { font-size: 12px; color: #57606a; margin-bottom: 4px; }
+.tw-completions { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 8px; }
+.tw-completions.tw-stacked { grid-template-columns: 1fr; }
+.tw-card { border: 1px solid #d0d7de; border-radius: 4px; padding: 4px 6px; }
+.tw-card-head { font-size: 12px; font-variant-numeric: tabular-nums; margin-bottom: 3px; }
+.tw-strip { font: 12px/1.9 ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
+.tw-tok { padding: 1px 1px; margin: 0 1px; border-radius: 2px; white-space: pre; }
+.tw-more { color: #8c959f; }
 `;

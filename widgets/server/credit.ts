@@ -1,4 +1,5 @@
 import { CREDIT_METRICS, type CreditData, type CreditMetric } from "../shared/types.js";
+import { diverging } from "../shared/colors.js";
 import { Widget } from "./widget.js";
 
 /** What the credit view reads of an episode (lib's EpisodeRecord). */
@@ -23,13 +24,6 @@ const PICK: Record<CreditMetric, (e: CreditEpisode) => ArrayLike<number> | undef
   kl: (e) => e.kl,
   entropy: (e) => e.entropy,
 };
-
-/** Diverging red–white–blue for a value in [-1, 1] (negative red, positive blue, as the interactive view). */
-function diverging(v: number): string {
-  const c = Math.max(-1, Math.min(1, v));
-  const mix = (a: number, b: number, t: number) => Math.round(a + (b - a) * t);
-  return c >= 0 ? `rgb(${mix(255, 33, c)},${mix(255, 102, c)},${mix(255, 172, c)})` : `rgb(${mix(255, 178, -c)},${mix(255, 24, -c)},${mix(255, 43, -c)})`;
-}
 
 /** The heatmap of one metric as SVG rects (columns averaged into at most 240 bins). */
 function heatmapSvg(rows: (number | null)[][], title: string): string {

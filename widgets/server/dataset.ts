@@ -1,5 +1,6 @@
 import { DataType, type Table } from "apache-arrow";
 import type { DatasetColumn, DatasetData, Histogram } from "../shared/types.js";
+import { escapeXml } from "../shared/xml.js";
 import { Widget } from "./widget.js";
 
 /** Rows the browser can page through (the rest is summarized by the histograms). */
@@ -107,7 +108,7 @@ function histogramsSvg(title: string, hists: readonly Histogram[]): string {
   const rowsN = Math.ceil(hists.length / cols);
   const W = cols * cw;
   const H = rowsN * ch + 30;
-  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="Helvetica, Arial, sans-serif" font-size="10"><rect width="100%" height="100%" fill="#fff"/><text x="4" y="16" font-size="13">${title.replace(/&/g, "&amp;").replace(/</g, "&lt;")}</text>`];
+  const parts = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" font-family="Helvetica, Arial, sans-serif" font-size="10"><rect width="100%" height="100%" fill="#fff"/><text x="4" y="16" font-size="13">${escapeXml(title)}</text>`];
   hists.forEach((h, k) => {
     const x0 = (k % cols) * cw + 8;
     const y0 = Math.floor(k / cols) * ch + 30;

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { gzipSync } from "node:zlib";
+import { escapeXml } from "../shared/xml.js";
 import { clientScript, plotlyBundle } from "./bundle.js";
 
 /** Data larger than this travels gzipped (base64) in the output. */
@@ -38,6 +39,6 @@ export function plotlyHtml(): string {
 
 /** A standalone page around widget HTML (the plain-script fallback). */
 export function pageHtml(title: string, body: string): string {
-  const esc = title.replace(/&/g, "&amp;").replace(/</g, "&lt;");
+  const esc = escapeXml(title);
   return `<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8"><title>${esc}</title></head>\n<body style="margin:2em">\n<h2 style="font-family:Helvetica,Arial,sans-serif">${esc}</h2>\n${body}\n${plotlyHtml()}\n</body></html>\n`;
 }

@@ -1,3 +1,4 @@
+import { escapeXml } from "./xml.js";
 /**
  * A drawing of an environment state: a few primitives in world coordinates
  * (y up) inside `viewBox` — what envs' `render()` returns, and what the
@@ -21,7 +22,7 @@ export type Shape =
   | { readonly type: "polyline"; readonly points: readonly (readonly [number, number])[]; readonly stroke: string; readonly width: number }
   | { readonly type: "text"; readonly x: number; readonly y: number; readonly text: string; readonly size: number; readonly fill: string };
 
-const esc = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
+
 const num = (v: number) => (Number.isInteger(v) ? String(v) : v.toFixed(4).replace(/0+$/, ""));
 const pts = (p: readonly (readonly [number, number])[]) => p.map(([x, y]) => `${num(x)},${num(y)}`).join(" ");
 
@@ -32,21 +33,21 @@ export function frameToSvg(frame: Frame): string {
     .map((s) => {
       switch (s.type) {
         case "line":
-          return `<line x1="${num(s.x1)}" y1="${num(s.y1)}" x2="${num(s.x2)}" y2="${num(s.y2)}" stroke="${esc(s.stroke)}" stroke-width="${num(s.width)}" stroke-linecap="round"/>`;
+          return `<line x1="${num(s.x1)}" y1="${num(s.y1)}" x2="${num(s.x2)}" y2="${num(s.y2)}" stroke="${escapeXml(s.stroke)}" stroke-width="${num(s.width)}" stroke-linecap="round"/>`;
         case "rect":
-          return `<rect x="${num(s.x)}" y="${num(s.y)}" width="${num(s.w)}" height="${num(s.h)}" fill="${esc(s.fill)}"${s.stroke ? ` stroke="${esc(s.stroke)}" stroke-width="${num(w / 300)}"` : ""}/>`;
+          return `<rect x="${num(s.x)}" y="${num(s.y)}" width="${num(s.w)}" height="${num(s.h)}" fill="${escapeXml(s.fill)}"${s.stroke ? ` stroke="${escapeXml(s.stroke)}" stroke-width="${num(w / 300)}"` : ""}/>`;
         case "circle":
-          return `<circle cx="${num(s.cx)}" cy="${num(s.cy)}" r="${num(s.r)}" fill="${esc(s.fill)}"${s.stroke ? ` stroke="${esc(s.stroke)}" stroke-width="${num(w / 300)}"` : ""}/>`;
+          return `<circle cx="${num(s.cx)}" cy="${num(s.cy)}" r="${num(s.r)}" fill="${escapeXml(s.fill)}"${s.stroke ? ` stroke="${escapeXml(s.stroke)}" stroke-width="${num(w / 300)}"` : ""}/>`;
         case "polygon":
-          return `<polygon points="${pts(s.points)}" fill="${esc(s.fill)}"${s.stroke ? ` stroke="${esc(s.stroke)}" stroke-width="${num(w / 300)}"` : ""}/>`;
+          return `<polygon points="${pts(s.points)}" fill="${escapeXml(s.fill)}"${s.stroke ? ` stroke="${escapeXml(s.stroke)}" stroke-width="${num(w / 300)}"` : ""}/>`;
         case "polyline":
-          return `<polyline points="${pts(s.points)}" fill="none" stroke="${esc(s.stroke)}" stroke-width="${num(s.width)}"/>`;
+          return `<polyline points="${pts(s.points)}" fill="none" stroke="${escapeXml(s.stroke)}" stroke-width="${num(s.width)}"/>`;
         case "text":
           // Text is drawn un-flipped so it reads normally.
-          return `<text x="${num(s.x)}" y="${num(-s.y)}" font-size="${num(s.size)}" fill="${esc(s.fill)}" transform="scale(1,-1)" font-family="sans-serif">${esc(s.text)}</text>`;
+          return `<text x="${num(s.x)}" y="${num(-s.y)}" font-size="${num(s.size)}" fill="${escapeXml(s.fill)}" transform="scale(1,-1)" font-family="sans-serif">${escapeXml(s.text)}</text>`;
       }
     })
     .join("");
-  const bg = frame.background ? `<rect x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" fill="${esc(frame.background)}"/>` : "";
+  const bg = frame.background ? `<rect x="${num(x0)}" y="${num(y0)}" width="${num(w)}" height="${num(h)}" fill="${escapeXml(frame.background)}"/>` : "";
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${frame.width}" height="${frame.height}" viewBox="${num(x0)} ${num(-(y0 + h))} ${num(w)} ${num(h)}"><g transform="scale(1,-1)">${bg}${body}</g></svg>`;
 }

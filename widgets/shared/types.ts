@@ -118,3 +118,31 @@ export interface DatasetData {
   /** Dataset stats (episodes, return and length summaries) when it has episodes. */
   stats?: Record<string, number>;
 }
+
+/** One completion of a sequence task in the sequence credit view. */
+export interface SequenceCompletionData {
+  episode: number;
+  group: number | null;
+  reward: number;
+  /** Group-relative (normalized) advantage; null without a group. */
+  advantage: number | null;
+  zeroVariance: boolean;
+  /** Token texts (decoded, or the ids as text). */
+  tokens: string[];
+  /** Per token, when the table has `token_adv` / `token_logp`. */
+  adv?: (number | null)[];
+  logp?: (number | null)[];
+  /** Token runs not from the policy itself (offline, hint, teacher, sim): [from, to, source]. */
+  segments: [number, number, string][];
+  /** Tokens left out of `tokens` (long completions are cut). */
+  cut: number;
+}
+
+export interface SequenceCreditData {
+  title: string;
+  completions: SequenceCompletionData[];
+  /** GRPO groups: completions of one prompt side by side. */
+  groups: { id: number; members: number[]; mean: number; std: number; zeroVariance: boolean }[];
+  /** Completions left out (the view embeds at most a bounded number). */
+  omitted: number;
+}

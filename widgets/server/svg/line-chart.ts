@@ -1,3 +1,5 @@
+import { escapeXml } from "../../shared/xml.js";
+
 /** One line of a static chart. */
 export interface ChartLine {
   readonly name: string;
@@ -16,7 +18,7 @@ export interface ChartBand {
   readonly color: string;
 }
 
-const esc = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
 
 /** Round tick values covering [lo, hi] (1, 2 or 5 times a power of ten apart). */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
@@ -60,7 +62,7 @@ export function lineChartSvg(lines: readonly ChartLine[], options: { title?: str
     extend(b.x, b.upper);
   }
   const parts: string[] = [`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="Helvetica, Arial, sans-serif" font-size="11">`, `<rect width="${W}" height="${H}" fill="#fff"/>`];
-  if (options.title) parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${esc(options.title)}</text>`);
+  if (options.title) parts.push(`<text x="${W / 2}" y="16" text-anchor="middle" font-size="13">${escapeXml(options.title)}</text>`);
   if (!Number.isFinite(x0)) {
     parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#57606a">no data yet</text></svg>`);
     return parts.join("");
@@ -91,10 +93,10 @@ export function lineChartSvg(lines: readonly ChartLine[], options: { title?: str
     for (let i = 0; i < l.x.length; i++) if (Number.isFinite(l.y[i]!) && Number.isFinite(l.x[i]!)) pts.push(`${sx(l.x[i]!).toFixed(1)},${sy(l.y[i]!).toFixed(1)}`);
     if (pts.length) parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${l.color}" stroke-width="${l.width ?? 1.8}" stroke-opacity="${l.opacity ?? 1}"/>`);
   }
-  if (options.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 6}" text-anchor="middle" fill="#57606a">${esc(options.xLabel)}</text>`);
-  if (options.yLabel) parts.push(`<text transform="translate(12 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#57606a">${esc(options.yLabel)}</text>`);
+  if (options.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 6}" text-anchor="middle" fill="#57606a">${escapeXml(options.xLabel)}</text>`);
+  if (options.yLabel) parts.push(`<text transform="translate(12 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#57606a">${escapeXml(options.yLabel)}</text>`);
   const named = lines.filter((l) => (l.opacity ?? 1) >= 0.9);
-  named.forEach((l, i) => parts.push(`<rect x="${m.l + 8}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${l.color}"/><text x="${m.l + 22}" y="${m.t + 11 + i * 14}" fill="#1f2328">${esc(l.name)}</text>`));
+  named.forEach((l, i) => parts.push(`<rect x="${m.l + 8}" y="${m.t + 6 + i * 14}" width="10" height="3" fill="${l.color}"/><text x="${m.l + 22}" y="${m.t + 11 + i * 14}" fill="#1f2328">${escapeXml(l.name)}</text>`));
   parts.push("</svg>");
   return parts.join("");
 }

@@ -1,0 +1,127 @@
+import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, test } from "node:test";
+import { WebSocket } from "ws";
+import { KernelHarness, ofType, resultText } from "./harness.js";
+import { LiveServer } from "../../kernel/session/live.js";
+import { payload } from "../helpers/widgets.js";
+import type { LiveToBrowser, TrainingData } from "../../widgets/shared/types.js";
+import type { Message } from "../../kernel/protocol/message.js";
+
+let dir: string;
+let k: KernelHarness;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "trellis-widgets-"));
+  k = new KernelHarness(dir);
+  await k.kernel.warmUp();
+});
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+const html = (m: Message) => (m.content.data as Record<string, string>)["text/html"] ?? "";
+const displayId = (m: Message) => (m.content.transient as { display_id?: string } | undefined)?.display_id;
+
+/** Opens a WebSocket and resolves once it is open (rejects with the HTTP status when refused). */
+function connect(url: string, origin?: string): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, origin ? { origin } : {});
+    ws.once("open", () => resolve(ws));
+    ws.once("unexpected-response", (_req, res) => reject(new Error(`refused: ${res.statusCode}`)));
+    ws.once("error", reject);
+  });
+}
+
+test("a training cell shows one widget (plotly once before it), refreshed with update_display_data at ≤ 4 Hz, the last with the final state", async () => {
+  await k.execute('import { rl } from "trellis";\nconst run = rl.env("CartPole-v1", { n: 4, seed: 1 }).algo(rl.ppo()).build();');
+  const ex = await k.execute("await run.train({ steps: 16_384 });");
+  const displays = ofType(ex, "display_data");
+  assert.match(html(displays[0]!), /id="trellis-plotly"/, "plotly goes out once, before the first widget");
+  assert.equal(displays.length, 2);
+  const id = displayId(displays[1]!)!;
+  assert.match(html(displays[1]!), /data-kind="training"/);
+  const data = payload<{ training: TrainingData }>(html(displays[1]!)).training;
+  assert.match(data.live!.url, /^ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
+  const updates = ofType(ex, "update_display_data");
+  assert.ok(updates.length >= 2, `updates: ${updates.length}`);
+  assert.ok(updates.every((u) => displayId(u) === id), "every update replaces the one widget");
+  const times = updates.map((u) => Date.parse(u.header.date));
+  for (let i = 1; i < times.length - 1; i++) assert.ok(times[i]! - times[i - 1]! >= 240, `updates ${i - 1}→${i} ${times[i]! - times[i - 1]!} ms apart`);
+  const last = updates.at(-1)!;
+  assert.match((last.content.data as Record<string, string>)["text/plain"]!, /16,384\/16,384 steps .* stopped: steps/);
+  const final = payload<{ training: TrainingData }>(html(last)).training;
+  assert.equal(final.progress.stopped, "steps");
+  const withReturn = Number(resultText(await k.execute("Array.from(run.metrics.getChild('episodicReturn')!.toArray() as Float64Array).filter(Number.isFinite).length")));
+  assert.ok(withReturn > 10);
+  assert.equal(final.curve.series[0]!.y.length, withReturn, "one curve point per update that finished episodes");
+  // The next widget of the session does not carry plotly again.
+  const curve = ofType(await k.execute("run.curve()"), "execute_result")[0]!;
+  assert.doesNotMatch(html(curve), /id="trellis-plotly"/);
+  assert.match(html(curve), /data-kind="curve"/);
+});
+
+test("a view subscribed over the live WebSocket gets progress and points pushed, and its Stop ends train() cleanly; the next cell continues", async () => {
+  const request = k.send("shell", "execute_request", { code: "const r = await run.train({ steps: 2_000_000 }); `stopped: ${r.stopped} at ${run.step}`", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+  await k.until(() => k.exchange(request).iopub.some((m) => m.header.msg_type === "display_data"));
+  const widget = k.exchange(request).iopub.find((m) => m.header.msg_type === "display_data")!;
+  const data = payload<{ training: TrainingData }>(html(widget)).training;
+  const ws = await connect(data.live!.url, "http://localhost:8888");
+  try {
+    await watchAndStop(ws, data, request);
+  } finally {
+    ws.close();
+  }
+  assert.equal(resultText(await k.execute("(await run.train({ steps: 512 })).stopped + ' ' + (run.step - " + stoppedAt + ")")), "'steps 512'");
+});
+
+let stoppedAt = 0;
+
+async function watchAndStop(ws: WebSocket, data: TrainingData, request: Message): Promise<void> {
+  const received: LiveToBrowser[] = [];
+  ws.on("message", (raw) => received.push(JSON.parse(String(raw)) as LiveToBrowser));
+  ws.send(JSON.stringify({ type: "subscribe", widget: data.widgetId }));
+  await k.until(() => received.some((m) => m.type === "points") && received.filter((m) => m.type === "progress").length >= 2, 60_000);
+  const progress = received.filter((m): m is Extract<LiveToBrowser, { type: "progress" }> => m.type === "progress");
+  assert.ok(progress.at(-1)!.progress.step > progress[0]!.progress.step, "progress moves");
+  const snapshotsWhileWatched = k.exchange(request).iopub.filter((m) => m.header.msg_type === "update_display_data").length;
+  ws.send(JSON.stringify({ type: "stop", widget: data.widgetId }));
+  await k.until(() => k.exchange(request).reply !== undefined, 60_000);
+  const ex = k.exchange(request);
+  assert.equal(ex.reply.content.status, "ok");
+  assert.match(resultText(ex)!, /^'stopped: aborted at \d+'$/);
+  const step = Number(/at (\d+)/.exec(resultText(ex)!)![1]);
+  assert.ok(step < 2_000_000 + 16_384);
+  await k.until(() => received.some((m) => m.type === "progress" && m.progress.stopped === "aborted"), 5_000).catch(() => assert.fail("the view hears that training stopped"));
+  const updates = ex.iopub.filter((m) => m.header.msg_type === "update_display_data");
+  assert.ok(updates.length - snapshotsWhileWatched <= 2, "a watched view gets pushes, not snapshots (only the final state is written)");
+  assert.match((updates.at(-1)!.content.data as Record<string, string>)["text/plain"]!, /stopped: aborted/);
+  stoppedAt = step;
+}
+
+test("the live server takes only its token, from pages served by this machine", async () => {
+  const live = new LiveServer();
+  const port = await live.ready;
+  const good = live.url(port);
+  await assert.rejects(connect(good.replace(/token=\w+/, "token=" + "0".repeat(32))), /refused: 401/);
+  await assert.rejects(connect(good, "https://evil.example"), /refused: 401/);
+  await assert.rejects(connect(good, "http://localhost.evil.example:8888"), /refused: 401/);
+  const stops: string[] = [];
+  live.onControl("w1", (m) => stops.push(m.type));
+  const ws = await connect(good, "http://127.0.0.1:8888");
+  ws.send(JSON.stringify({ type: "subscribe", widget: "w1" }));
+  ws.send("not json");
+  ws.send(JSON.stringify({ type: "stop", widget: "w1" }));
+  const got = new Promise<string>((resolve) => ws.once("message", (raw) => resolve(String(raw))));
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(live.watched("w1"), true);
+  live.push({ type: "progress", widget: "w1", progress: { label: "x", step: 1, updates: 0, elapsedS: 0, sps: 0 } });
+  assert.equal(JSON.parse(await got).progress.step, 1);
+  assert.deepEqual(stops, ["subscribe", "stop"]);
+  ws.close();
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(live.watched("w1"), false);
+  live.close();
+});

@@ -1,0 +1,155 @@
+import assert from "node:assert/strict";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { test } from "node:test";
+import { rl, Rng, makeVecEnv, drawObservation } from "../../lib/index.js";
+import { creditWidget } from "../../widgets/server/credit.js";
+import { decodeFrame, type EncodedFrames } from "../../widgets/shared/frames.js";
+import type { CreditData, DatasetData, SequenceCreditData, TrajectoryData } from "../../widgets/shared/types.js";
+import { bundle, payload } from "../helpers/widgets.js";
+import { syntheticRows } from "../helpers/sequences.js";
+
+test("stateFromObservation gives back the physical state each classic env and GridWorld shows", () => {
+  for (const id of ["CartPole-v1", "Acrobot-v1", "MountainCar-v0", "MountainCarContinuous-v0", "Pendulum-v1", "GridWorld-v0"]) {
+    const env = makeVecEnv(id, { n: 1, rng: Rng.fromSeed(3) });
+    const rng = Rng.fromSeed(4);
+    env.reset();
+    for (let k = 0; k < 7; k++) {
+      const a = env.actionSpace.kind === "discrete" ? Int32Array.of(rng.int(env.actionSpace.n)) : Float32Array.from({ length: env.actionSize }, () => rng.uniform(-1, 1));
+      env.step(a);
+      const state = env.stateFromObservation!(env.obs.subarray(0, env.obsSize))!;
+      const truth = env.getPhysicalState(0);
+      assert.equal(state.length, truth.length, id);
+      // Angles may come back wrapped (atan2): compare them on the circle; observations are float32.
+      state.forEach((v, j) => {
+        const d = Math.abs(v - truth[j]!);
+        assert.ok(Math.min(d, Math.abs(d - 2 * Math.PI), Math.abs(d - 4 * Math.PI)) < 1e-5 * Math.max(1, Math.abs(truth[j]!)), `${id} state[${j}]: ${v} vs ${truth[j]}`);
+      });
+    }
+  }
+});
+
+test("run.episodes: recorded steps with returns, GAE, TD errors, ratio/KL/entropy; the viewer carries frames that decode to the env's drawings", async () => {
+  const run = rl.env("CartPole-v1", { n: 2, seed: 5 }).algo(rl.ppo({ numSteps: 128 })).build();
+  await run.train({ steps: 2048 });
+  const eps = run.episodes({ last: 2 });
+  assert.equal(eps.records.length, 2);
+  for (const r of eps.records) {
+    assert.equal(r.rewards.length, r.length);
+    assert.ok(r.terminated || r.truncated);
+    // G_0 = Σ γ^t r_t (CartPole pays 1 per step; a terminated episode bootstraps nothing).
+    if (r.terminated) assert.ok(Math.abs(r.returns[0]! - (1 - 0.99 ** r.length) / (1 - 0.99)) < 1e-3);
+    assert.equal(r.advantages!.length, r.length);
+    // δ_t = r_t + γ V(s_{t+1}) − V(s_t) for an inside step.
+    assert.ok(Math.abs(r.tdErrors![0]! - (r.rewards[0]! + 0.99 * r.values![1]! - r.values![0]!)) < 1e-4);
+    assert.ok(r.ratio!.every((x) => x > 0) && r.kl!.every((x) => x >= -1e-6) && r.entropy!.every((x) => x > 0 && x <= Math.log(2) + 1e-6));
+  }
+  const b = bundle(eps.widget({ maxSteps: 40 }));
+  const data = payload<{ kind: string; trajectory: TrajectoryData }>(b["text/html"]!).trajectory;
+  assert.equal(data.episodes.length, 2);
+  const first = data.episodes[0]!;
+  const steps = Math.min(first.length, 40);
+  assert.equal(first.series.action.length, steps);
+  assert.equal(first.frames.frames.length, steps + 1, "a frame per step and the state after the last");
+  const env = makeVecEnv("CartPole-v1", { n: 1, rng: Rng.fromSeed(0) });
+  const drawn = JSON.parse(JSON.stringify(drawObservation(env, eps.records[0]!.obs.subarray(0, 4))));
+  const decoded = decodeFrame(first.frames as EncodedFrames, 0) as typeof drawn;
+  assert.deepEqual(JSON.stringify(decoded, (_k, v: unknown) => (typeof v === "number" ? Math.round(v * 100) / 100 : v)), JSON.stringify(drawn, (_k, v: unknown) => (typeof v === "number" ? Math.round(v * 100) / 100 : v)));
+  assert.match(b["image/svg+xml"]!, /<svg[\s\S]*episode \d+: \d+ steps/);
+  assert.match(b["text/plain"]!, /^trajectory viewer — ppo CartPole-v1: episode \d+ \(\d+ steps, return \d+\.0, (terminated|truncated)\)/);
+  const credit = payload<{ credit: CreditData }>(bundle(run.credit({ last: 3 }))["text/html"]!).credit;
+  assert.deepEqual(Object.keys(credit.metrics).sort(), ["advantage", "entropy", "kl", "ratio", "return", "td_error"]);
+  assert.deepEqual(credit.metrics.advantage!.map((r) => r.length), credit.episodes.map((e) => e.length));
+  assert.throws(() => run.episodes({ ids: [1e9] }), /no episodes with ids 1000000000/);
+  run.dispose();
+});
+
+test("the credit view marks clipped steps and segments that are not the policy's own", () => {
+  const w = creditWidget("synthetic", [
+    { id: 3, length: 4, totalReturn: 2, returns: [2, 1.5, 1, 0.5], advantages: [0.5, -0.2, 0.1, 0], ratio: [1, 1.5, 0.7, 1.05], source: ["online", "offline", "offline", "online"] },
+    { id: 4, length: 2, totalReturn: 1, returns: [1, 0.5], advantages: [0.1, Number.NaN], ratio: [1, 1], source: ["hint", "online"] },
+  ], { clip: 0.2 });
+  const b = bundle(w);
+  const d = payload<{ credit: CreditData }>(b["text/html"]!).credit;
+  assert.deepEqual(d.clipped, [[0, 1], [0, 2]]);
+  assert.deepEqual(d.segments, [[0, 1, 2, "offline"], [1, 0, 0, "hint"]]);
+  assert.deepEqual(d.metrics.advantage![1], [0.1, null], "non-finite values travel as null");
+  assert.equal(d.metrics.td_error, undefined, "metrics an episode lacks are left out");
+  assert.match(b["text/plain"]!, /2 episodes; advantage, return, ratio; 2 steps outside the ±0.2 clip/);
+  assert.match(b["image/svg+xml"]!, /advantage per step \(2 episodes\)/);
+});
+
+test("dataset browser: schema with types and nulls, the first rows, histograms per column and per obs element; show() writes a page in a script", async () => {
+  const run = rl.env("CartPole-v1", { n: 2, seed: 1 }).algo(rl.a2c()).build();
+  await run.train({ steps: 400 });
+  const ds = rl.dataset.from(run.data);
+  const b = bundle(ds);
+  const d = payload<{ dataset: DatasetData }>(b["text/html"]!).dataset;
+  assert.equal(d.numRows, ds.numSteps);
+  assert.deepEqual(d.columns.map((c) => c.name), ds.table.schema.fields.map((f) => f.name));
+  assert.equal(d.columns.find((c) => c.name === "next_obs")!.nullable, true);
+  assert.equal(d.rows.length, Math.min(500, ds.numSteps));
+  assert.equal(d.rows[0]!.length, d.columns.length);
+  const names = d.histograms.map((h) => h.name);
+  for (const n of ["reward", "obs[0]", "obs[3]", "terminated", "action"]) assert.ok(names.includes(n), n);
+  for (const h of d.histograms.filter((h) => !h.name.startsWith("next_obs") && !["value", "advantage", "return", "group_id"].includes(h.name))) {
+    assert.equal(h.counts.reduce((s, c) => s + c, 0), ds.numSteps, `${h.name} counts every row`);
+  }
+  assert.deepEqual(d.histograms.find((h) => h.name === "action")!.edges, [-0.5, 0.5, 1.5], "small integer columns: one bar per value");
+  assert.equal(d.stats!.episodes, ds.stats().episodes);
+  const before = process.cwd();
+  const dir = `${process.env.TMPDIR ?? "/tmp"}/trellis-show-${process.pid}`;
+  rmSync(dir, { recursive: true, force: true });
+  (await import("node:fs")).mkdirSync(dir, { recursive: true });
+  process.chdir(dir);
+  const logged: string[] = [];
+  const log = console.log;
+  console.log = (s: string) => void logged.push(s);
+  try {
+    ds.show("CartPole transitions");
+  } finally {
+    console.log = log;
+    process.chdir(before);
+  }
+  const path = /widget saved to (.+)$/m.exec(logged.join("\n"))![1]!;
+  assert.ok(existsSync(path));
+  const page = readFileSync(path, "utf8");
+  assert.match(page, /<title>CartPole transitions<\/title>|<title>Trellis dataset<\/title>/);
+  assert.match(page, /id="trellis-plotly"/, "a page carries plotly itself");
+  rmSync(dir, { recursive: true, force: true });
+  run.dispose();
+});
+
+test("sequence credit view: token strips with decoded text, groups side by side with normalized advantage, zero-variance groups flagged, hint tokens marked", () => {
+  const ds = rl.dataset.sequences(syntheticRows());
+  const vocab = Array.from({ length: 110 }, (_, i) => `w${i}`);
+  const b = bundle(ds.credit({ decode: vocab, title: "synthetic GRPO" }));
+  const d = payload<{ kind: string; sequences: SequenceCreditData }>(b["text/html"]!);
+  assert.equal(d.kind, "sequences");
+  const s = d.sequences;
+  assert.equal(s.completions.length, 8);
+  assert.deepEqual(s.groups.map((g) => [g.id, g.members.length, g.zeroVariance]), [[10, 4, false], [11, 3, true]]);
+  const g10 = s.groups[0]!.members.map((m) => s.completions[m]!);
+  assert.deepEqual(g10.map((c) => c.reward), [1, 0, 0, 1]);
+  assert.deepEqual(g10.map((c) => Number(c.advantage!.toFixed(4))), [0.866, -0.866, -0.866, 0.866]);
+  assert.deepEqual(g10[0]!.tokens, ["w100", "w7", "w8"]);
+  const ep7 = s.completions.find((c) => c.episode === 7)!;
+  assert.equal(ep7.group, null);
+  assert.deepEqual(ep7.segments, [[0, 1, "hint"]], "only tokens not the policy's own are marked");
+  assert.deepEqual(ep7.adv!.map((v) => Number(v!.toFixed(3))), [0.2, 0.2, 0.5, -0.5, 1.5]);
+  assert.match(b["image/svg+xml"]!, /group 11 ⚠ zero variance/);
+  assert.match(b["text/plain"]!, /^sequence credit — synthetic GRPO: 8 completions in 2 groups \(1 with zero reward variance: 11\)/);
+  // Bounds: whole groups first, then ungrouped completions; long completions cut with a count.
+  const small = payload<{ sequences: SequenceCreditData }>(bundle(ds.credit({ maxCompletions: 5, maxTokens: 2 }))["text/html"]!).sequences;
+  assert.deepEqual(small.completions.map((c) => c.episode), [0, 1, 2, 3, 7]);
+  assert.equal(small.omitted, 3);
+  assert.deepEqual(small.groups.map((g) => g.id), [10]);
+  assert.equal(small.completions[4]!.cut, 3);
+  assert.deepEqual(small.completions[0]!.tokens, ["100", "7"], "without a vocabulary tokens show as ids");
+});
+
+test("dataset.credit() on a dataset without tokens says where the per-step view is", async () => {
+  const run = rl.env("CartPole-v1", { n: 1, seed: 1 }).algo(rl.a2c()).build();
+  await run.train({ steps: 50 });
+  assert.throws(() => rl.dataset.from(run.data).credit(), /no tokens column.*run\.credit\(\)/);
+  run.dispose();
+});
