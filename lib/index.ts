@@ -4,6 +4,7 @@ export { RunBuilder, RunConfigError, type EnvOptions, type OfflineOptions } from
 export { setDisplay, currentDisplay, ConsoleDisplay, formatProgress, type Display, type TrainProgress } from "./run/display.js";
 export { setInterruptSource, currentInterrupt, InterruptedError } from "./run/interrupt.js";
 export { Episodes, drawObservation, type EpisodeSelection, type EpisodeRecord } from "./run/episodes.js";
+export type { RolloutOptions } from "./run/rollouts.js";
 export { Widget } from "../widgets/server/widget.js";
 export { curveWidget, type CurveOptions } from "../widgets/server/curve.js";
 export { creditWidget } from "../widgets/server/credit.js";

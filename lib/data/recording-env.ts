@@ -2,6 +2,7 @@ import type { Frame } from "../envs/frame.js";
 import type { BoxSpace, Space } from "../envs/space.js";
 import type { VecEnv, VecEnvState, VecResetOptions } from "../envs/vec-env.js";
 import { TrajectoryRecorder } from "./recorder.js";
+import type { TrajectorySource } from "./schema.js";
 
 /** What the acting policy knows about the actions of the step being recorded. */
 export interface BehaviorInfo {
@@ -21,6 +22,8 @@ export interface RecordingOptions {
   memoryLimitRows?: number;
   /** Directory of the spill file (see `TrajectoryRecorderOptions.spillDir`). */
   spillDir?: string;
+  /** The rows' `source` (default "online"). */
+  source?: TrajectorySource;
 }
 
 /**
@@ -52,6 +55,7 @@ export class RecordingVecEnv implements VecEnv {
       initialCapacity: Math.min(this.flushRows + inner.numEnvs, inner.numEnvs * 256),
       ...(options.memoryLimitRows !== undefined ? { memoryLimitRows: options.memoryLimitRows } : {}),
       ...(options.spillDir !== undefined ? { spillDir: options.spillDir } : {}),
+      ...(options.source !== undefined ? { source: options.source } : {}),
     });
     this.prevObs = new Float32Array(inner.numEnvs * inner.obsSize);
   }

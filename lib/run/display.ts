@@ -9,6 +9,8 @@ export interface TrainProgress {
   /** Env steps taken in this train() call. */
   readonly callSteps: number;
   readonly updates: number;
+  /** Updates at which this train() call will stop (`train({ updates })`). */
+  readonly targetUpdates?: number;
   readonly elapsedS: number;
   readonly sps: number;
   readonly etaS: number | undefined;

@@ -7,7 +7,7 @@ import type { VecEnv } from "../envs/vec-env.js";
 import type { Frame } from "../envs/frame.js";
 import { Rng } from "../random/rng.js";
 import { trajectoryWidget, type TrajectoryEpisode } from "../../widgets/server/trajectory.js";
-import { creditWidget } from "../../widgets/server/credit.js";
+import { creditCompareWidget, creditWidget } from "../../widgets/server/credit.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import type { Run } from "./run.js";
 
@@ -34,6 +34,8 @@ export interface EpisodeRecord {
   readonly rewards: Float32Array;
   /** V(s_t): recorded, or the current critic's when the recording has none. */
   readonly values: Float32Array | undefined;
+  /** V(s_T) after the last step (0 when the episode terminated or there is no critic). */
+  readonly bootstrap: number;
   /** Discounted return G_t (Monte Carlo, bootstrapped after a truncation). */
   readonly returns: Float32Array;
   /** GAE(γ, λ) advantage, when there are values. */
@@ -113,6 +115,32 @@ export class Episodes {
   credit(): Widget {
     const clip = (this.run.algoSpec.config as { clip?: number }).clip ?? 0.2;
     return creditWidget(this.run.label, this.records, { clip });
+  }
+
+  /**
+   * GAE(γ, λ) advantages of each episode (γ the run's unless given): λ = 0 is
+   * the one-step TD error, λ = 1 the Monte Carlo return minus V(s_t). Needs a
+   * critic (recorded values or the algorithm's).
+   */
+  advantages(lambda: number, gamma = discounting(this.run).gamma): Float32Array[] {
+    if (!(lambda >= 0 && lambda <= 1) || !(gamma >= 0 && gamma <= 1)) throw new RangeError(`advantages: lambda and gamma must be in [0, 1], got ${lambda}, ${gamma}`);
+    return this.records.map((r) => {
+      if (!r.values) throw new Error(`advantages: episode ${r.id} has no values (the run's algorithm has no critic and none were recorded)`);
+      const n = r.length;
+      const batch = { rewards: r.rewards, values: r.values, terminated: Uint8Array.from({ length: n }, (_, t) => (t === n - 1 && r.terminated ? 1 : 0)), truncated: Uint8Array.from({ length: n }, (_, t) => (t === n - 1 && !r.terminated ? 1 : 0)), offsets: Int32Array.of(0, n), bootstrap: [r.bootstrap], gamma, lambda };
+      return episodeAdvantages(batch).advantages;
+    });
+  }
+
+  /**
+   * The same episodes' credit by several estimators side by side (default
+   * TD(0), GAE(0.95) and Monte Carlo): each as a heatmap on one colour scale,
+   * and one episode's advantages overlaid along t.
+   */
+  compareCredit(estimators: Readonly<Record<string, number>> = { "TD(0) λ=0": 0, "GAE λ=0.95": 0.95, "Monte Carlo λ=1": 1 }): Widget {
+    const entries = Object.entries(estimators);
+    if (!entries.length) throw new RangeError("compareCredit: give at least one estimator, e.g. { \"GAE λ=0.95\": 0.95 }");
+    return creditCompareWidget(this.run.label, this.records, entries.map(([name, lambda]) => ({ name, advantages: this.advantages(lambda) })));
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
@@ -232,6 +260,7 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
       actionWidth: aw,
       rewards: rew,
       values,
+      bootstrap: tail,
       returns,
       advantages,
       tdErrors: td,

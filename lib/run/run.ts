@@ -16,6 +16,7 @@ import { MetricsLog, type MetricsRow } from "./metrics-log.js";
 import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import { Episodes, type EpisodeSelection } from "./episodes.js";
+import { recordRollouts, type RolloutOptions } from "./rollouts.js";
 
 /** How the run's env is made: `rl.env(id, { n, seed, ...kwargs })`. */
 export interface EnvConfig {
@@ -229,6 +230,17 @@ export class Run {
     return new Episodes(this, selection).credit();
   }
 
+  /**
+   * A dataset of the greedy policy acting in fresh copies of the env:
+   * `await expert.rollouts({ episodes: 50 })` (or `{ steps }`), with each
+   * action's log-probability under the policy and the critic's values, rows
+   * marked `source: "offline"` — demonstrations for `rl.offline(...)` or
+   * `.mix(rl.data.offline(...))`.
+   */
+  rollouts(options: RolloutOptions = {}): Promise<Dataset> {
+    return recordRollouts(this, options);
+  }
+
   /** The metrics store itself (columns as numbers, last row). */
   get metricsLog(): MetricsLog {
     return this.log;
@@ -291,11 +303,12 @@ export class Run {
         label: this.label,
         step: algo.envSteps,
         targetStep,
+        ...(targetUpdates !== undefined ? { targetUpdates } : {}),
         callSteps,
         updates: algo.updates,
         elapsedS,
         sps,
-        etaS: targetStep !== undefined && sps > 0 ? (targetStep - algo.envSteps) / sps : undefined,
+        etaS: targetStep !== undefined && sps > 0 ? (targetStep - algo.envSteps) / sps : targetUpdates !== undefined && algo.updates > startUpdates ? ((targetUpdates - algo.updates) * elapsedS) / (algo.updates - startUpdates) : undefined,
         lastReturn: this.episodeStats.lastReturn(),
         meanReturn: this.episodeStats.meanReturn(),
         stop: () => this.stop(),

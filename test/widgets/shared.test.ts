@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { interpolate, meanBand } from "../../widgets/shared/bands.js";
 import { lttbIndices } from "../../widgets/shared/downsample.js";
 import { emaSmooth } from "../../widgets/shared/smoothing.js";
-import { niceTicks } from "../../widgets/server/svg/line-chart.js";
+import { lineChartSvg, niceTicks } from "../../widgets/server/svg/line-chart.js";
 
 const near = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -52,4 +52,7 @@ test("niceTicks picks 1/2/5 steps", () => {
   assert.deepEqual(niceTicks(0, 10), [0, 2, 4, 6, 8, 10]);
   assert.deepEqual(niceTicks(-3, 47), [0, 10, 20, 30, 40]);
   assert.deepEqual(niceTicks(0.1, 0.35), [0.1, 0.15, 0.2, 0.25, 0.3, 0.35]);
+  // A constant series after smoothing: 500 and 500 − 6e-14 is one tick (it used to loop until the array overflowed).
+  assert.deepEqual(niceTicks(499.99999999999994, 500), [499.99999999999994]);
+  assert.match(lineChartSvg([{ name: "flat", x: [0, 1, 2], y: [500, 499.99999999999994, 500], color: "#000" }]), /<svg[\s\S]*500/);
 });

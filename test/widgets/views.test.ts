@@ -4,7 +4,7 @@ import { test } from "node:test";
 import { rl, Rng, makeVecEnv, drawObservation } from "../../lib/index.js";
 import { creditWidget } from "../../widgets/server/credit.js";
 import { decodeFrame, type EncodedFrames } from "../../widgets/shared/frames.js";
-import type { CreditData, DatasetData, SequenceCreditData, TrajectoryData } from "../../widgets/shared/types.js";
+import type { CreditCompareData, CreditData, DatasetData, SequenceCreditData, TrajectoryData } from "../../widgets/shared/types.js";
 import { bundle, payload } from "../helpers/widgets.js";
 import { syntheticRows } from "../helpers/sequences.js";
 
@@ -59,6 +59,19 @@ test("run.episodes: recorded steps with returns, GAE, TD errors, ratio/KL/entrop
   const credit = payload<{ credit: CreditData }>(bundle(run.credit({ last: 3 }))["text/html"]!).credit;
   assert.deepEqual(Object.keys(credit.metrics).sort(), ["advantage", "entropy", "kl", "ratio", "return", "td_error"]);
   assert.deepEqual(credit.metrics.advantage!.map((r) => r.length), credit.episodes.map((e) => e.length));
+  // GAE's ends: λ = 0 is the TD error, λ = 1 the Monte Carlo return minus the value.
+  const [td0] = eps.advantages(0);
+  const [mc] = eps.advantages(1);
+  const r0 = eps.records[0]!;
+  for (let t = 0; t < r0.length; t++) {
+    assert.ok(Math.abs(td0![t]! - r0.tdErrors![t]!) < 1e-4);
+    assert.ok(Math.abs(mc![t]! - (r0.returns[t]! - r0.values![t]!)) < 1e-3, `t=${t}: ${mc![t]} vs ${r0.returns[t]! - r0.values![t]!}`);
+  }
+  const cmp = payload<{ kind: string; creditCompare: CreditCompareData }>(bundle(eps.compareCredit())["text/html"]!);
+  assert.equal(cmp.kind, "credit-compare");
+  assert.deepEqual(cmp.creditCompare.estimators.map((e) => e.name), ["TD(0) λ=0", "GAE λ=0.95", "Monte Carlo λ=1"]);
+  cmp.creditCompare.estimators[2]!.rows[0]!.forEach((v, t) => assert.ok(Math.abs(v! - mc![t]!) <= 1e-4 * Math.max(1, Math.abs(mc![t]!)), "widget data keeps 5 significant digits"));
+  assert.throws(() => eps.advantages(1.5), /lambda and gamma must be in \[0, 1\]/);
   assert.throws(() => run.episodes({ ids: [1e9] }), /no episodes with ids 1000000000/);
   run.dispose();
 });

@@ -1,6 +1,6 @@
-import type { CreditData, CreditMetric } from "../shared/types.js";
+import type { CreditCompareData, CreditData, CreditMetric } from "../shared/types.js";
 import { sourceColor } from "../shared/colors.js";
-import { CONFIG, el, type PlotlyApi } from "./runtime.js";
+import { COLORS, CONFIG, el, type PlotlyApi } from "./runtime.js";
 
 const LABELS: Record<CreditMetric, string> = { advantage: "advantage", return: "return", td_error: "TD error", ratio: "ratio π/π_behavior", kl: "KL to the behavior policy", entropy: "entropy" };
 const DIVERGING = new Set<CreditMetric>(["advantage", "td_error"]);
@@ -40,5 +40,48 @@ export class CreditView {
     }
     const shapes = this.data.segments.map(([row, from, to, source]) => ({ type: "rect", xref: "x", yref: "y", x0: from - 0.5, x1: to + 0.5, y0: row - 0.5, y1: row + 0.5, line: { color: sourceColor(source), width: 2 } }));
     return this.plotly.react(this.plot, traces, { height: Math.max(220, 40 + 22 * rows.length), margin: { l: 90, r: 20, t: 10, b: 40 }, xaxis: { title: { text: "t" } }, yaxis: { autorange: "reversed" }, shapes, showlegend: false }, CONFIG);
+  }
+}
+
+/** Advantage estimators on the same episodes: one episode's advantages overlaid, and a heatmap per estimator on one colour scale. */
+export class CreditCompareView {
+  private readonly line: HTMLDivElement;
+  private readonly select: HTMLSelectElement;
+
+  constructor(root: HTMLElement, private readonly data: CreditCompareData, private readonly plotly: PlotlyApi) {
+    const controls = el("div", { class: "tw-controls" });
+    this.select = el("select", { class: "tw-episode" });
+    data.episodes.forEach((e, i) => this.select.append(el("option", { value: String(i) }, `episode ${e.id} · ${e.length} steps · return ${e.totalReturn.toFixed(1)}`)));
+    this.select.addEventListener("change", () => void this.drawLine(Number(this.select.value)));
+    const label = el("label", {}, "episode ");
+    label.append(this.select);
+    controls.append(label);
+    this.line = el("div", { class: "tw-plot" });
+    const grid = el("div", { class: "tw-heatmaps" });
+    root.append(el("div", { class: "tw-title" }, `advantage estimators — ${data.title}`), controls, this.line, grid);
+    void this.drawLine(0);
+    let scale = 0;
+    for (const e of data.estimators) for (const r of e.rows) for (const v of r) if (v !== null) scale = Math.max(scale, Math.abs(v));
+    const longest = Math.max(0, ...data.episodes.map((e) => e.length));
+    const rows = data.episodes.map((e, i) => `ep ${e.id} (${i})`);
+    for (const est of data.estimators) {
+      const div = el("div", { class: "tw-heatmap" });
+      grid.append(div);
+      const z = est.rows.map((r) => [...r, ...Array<null>(longest - r.length).fill(null)]);
+      void this.plotly.newPlot(
+        div,
+        [{ type: "heatmap", z, y: rows, colorscale: "RdBu", reversescale: true, zmin: -scale, zmax: scale, zmid: 0, showscale: false, hovertemplate: `%{y} t=%{x}<br>${est.name} %{z:.4g}<extra></extra>` }],
+        { title: { text: est.name, font: { size: 12 } }, height: Math.max(160, 50 + 16 * rows.length), margin: { l: 80, r: 10, t: 28, b: 30 }, yaxis: { autorange: "reversed" } },
+        { ...CONFIG, displayModeBar: false },
+      );
+    }
+  }
+
+  private drawLine(i: number): Promise<unknown> {
+    const e = this.data.episodes[i]!;
+    const t = Array.from({ length: e.length }, (_, k) => k);
+    const traces: unknown[] = this.data.estimators.map((est, k) => ({ x: t, y: est.rows[i], name: est.name, mode: "lines", line: { color: COLORS[k % COLORS.length], width: 1.5 } }));
+    traces.push({ x: t, y: this.data.rewards[i], name: "reward", mode: "markers", marker: { size: 3, color: "#8c959f" }, yaxis: "y2" });
+    return this.plotly.react(this.line, traces, { height: 300, margin: { l: 55, r: 55, t: 10, b: 40 }, xaxis: { title: { text: "t" } }, yaxis: { title: { text: "advantage" }, zeroline: true }, yaxis2: { title: { text: "reward" }, overlaying: "y", side: "right", showgrid: false }, legend: { orientation: "h", y: 1.12 } }, CONFIG);
   }
 }

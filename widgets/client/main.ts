@@ -1,9 +1,9 @@
-import type { CreditData, CurveData, DatasetData, SequenceCreditData, TrainingData, TrajectoryData } from "../shared/types.js";
+import type { CreditCompareData, CreditData, CurveData, DatasetData, SequenceCreditData, TrainingData, TrajectoryData } from "../shared/types.js";
 import { CurveView } from "./curve.js";
 import { ensurePlotly, readData, type PlotlyApi } from "./runtime.js";
 import { TrainingView } from "./training.js";
 import { TrajectoryView } from "./trajectory.js";
-import { CreditView } from "./credit.js";
+import { CreditCompareView, CreditView } from "./credit.js";
 import { DatasetView } from "./dataset.js";
 import { SequenceView } from "./sequences.js";
 
@@ -19,6 +19,7 @@ const mounters: Record<string, Mounter> = {
   trajectory: (root, p, plotly) => void new TrajectoryView(root, (p as unknown as { trajectory: TrajectoryData }).trajectory, plotly),
   credit: (root, p, plotly) => void new CreditView(root, (p as unknown as { credit: CreditData }).credit, plotly),
   dataset: (root, p, plotly) => void new DatasetView(root, (p as unknown as { dataset: DatasetData }).dataset, plotly),
+  "credit-compare": (root, p, plotly) => void new CreditCompareView(root, (p as unknown as { creditCompare: CreditCompareData }).creditCompare, plotly),
   sequences: (root, p) => void new SequenceView(root, (p as unknown as { sequences: SequenceCreditData }).sequences),
 };
 

@@ -63,7 +63,7 @@ export function el<K extends keyof HTMLElementTagNameMap>(tag: K, attrs: Record<
 }
 
 export const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["select2d", "lasso2d"] };
-export const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+export { COLORS } from "../shared/colors.js";
 
 /** "#1f77b4" → "rgba(31,119,180,a)". */
 export function rgba(hex: string, alpha: number): string {

@@ -21,6 +21,7 @@ export const STYLE = `
 .tw-table th, .tw-table td { border: 1px solid #d0d7de; padding: 2px 6px; text-align: right; }
 .tw-table th { background: #f6f8fa; }
 .tw-row { display: flex; gap: 12px; align-items: flex-start; flex-wrap: wrap; }
+.tw-heatmaps { display: grid; grid-template-columns: repeat(auto-fill, minmax(300px, 1fr)); gap: 6px; }
 .tw-legend { display: flex; gap: 10px; margin: 4px 0; font-size: 12px; color: #57606a; }
 .tw-chip { padding: 0 4px; border-radius: 2px; }
 .tw-group { border-top: 1px solid #d0d7de; padding: 6px 0; }

@@ -67,13 +67,14 @@ export class TrainingView {
   }
 
   show(p: ProgressData): void {
-    const frac = p.targetStep ? Math.min(1, p.step / p.targetStep) : p.stopped ? 1 : 0;
+    const offline = p.step === 0 && !p.targetStep;
+    const frac = p.targetStep ? Math.min(1, p.step / p.targetStep) : p.targetUpdates ? Math.min(1, p.updates / p.targetUpdates) : p.stopped ? 1 : 0;
     this.bar.style.width = `${(frac * 100).toFixed(1)}%`;
-    if (!p.targetStep && !p.stopped) this.bar.classList.add("tw-indeterminate");
+    this.bar.classList.toggle("tw-indeterminate", !p.targetStep && !p.targetUpdates && !p.stopped);
     const parts = [
-      p.targetStep ? `${fmtInt(p.step)} / ${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
-      `${fmtInt(p.updates)} updates`,
-      `${fmtInt(p.sps)} SPS`,
+      offline ? "" : p.targetStep ? `${fmtInt(p.step)} / ${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
+      p.targetUpdates ? `${fmtInt(p.updates)} / ${fmtInt(p.targetUpdates)} updates` : `${fmtInt(p.updates)} updates`,
+      offline ? `${fmtInt(p.elapsedS > 0 ? p.updates / p.elapsedS : 0)} updates/s` : `${fmtInt(p.sps)} SPS`,
       p.stopped ? `took ${fmtTime(p.elapsedS)}` : p.etaS !== undefined ? `ETA ${fmtTime(p.etaS)}` : "",
       p.lastReturn !== undefined ? `return ${p.lastReturn.toFixed(1)}` : "",
       p.meanReturn !== undefined ? `mean100 ${p.meanReturn.toFixed(1)}` : "",

@@ -1,5 +1,7 @@
-import { CREDIT_METRICS, type CreditData, type CreditMetric } from "../shared/types.js";
-import { diverging } from "../shared/colors.js";
+import { CREDIT_METRICS, type CreditCompareData, type CreditData, type CreditMetric } from "../shared/types.js";
+import { lineChartSvg } from "./svg/line-chart.js";
+
+import { COLORS, diverging } from "../shared/colors.js";
 import { Widget } from "./widget.js";
 
 /** What the credit view reads of an episode (lib's EpisodeRecord). */
@@ -25,12 +27,12 @@ const PICK: Record<CreditMetric, (e: CreditEpisode) => ArrayLike<number> | undef
   entropy: (e) => e.entropy,
 };
 
-/** The heatmap of one metric as SVG rects (columns averaged into at most 240 bins). */
+/** The heatmap of one metric as SVG rects (columns averaged into at most 160 bins). */
 function heatmapSvg(rows: (number | null)[][], title: string): string {
   const W = 720;
   const cell = Math.max(4, Math.min(18, Math.floor(300 / Math.max(1, rows.length))));
   const longest = Math.max(1, ...rows.map((r) => r.length));
-  const bins = Math.min(240, longest);
+  const bins = Math.min(160, longest);
   const per = longest / bins;
   const cw = (W - 80) / bins;
   let scale = 0;
@@ -88,4 +90,37 @@ export function creditWidget(title: string, episodes: readonly CreditEpisode[], 
   const svg = () => heatmapSvg(metrics[first] ?? [], `${first} per step (${episodes.length} episodes)`);
   const text = `credit view — ${title}: ${episodes.length} episodes; ${Object.keys(metrics).join(", ")}${metrics.ratio ? `; ${clipped.length} steps outside the ±${clip} clip` : ""}`;
   return new Widget("credit", { credit: data }, svg, text);
+}
+
+/**
+ * Advantage estimators side by side on the same episodes (e.g. TD(0), GAE,
+ * Monte Carlo): a heatmap per estimator on one colour scale, and one
+ * episode's advantages overlaid along t.
+ */
+export function creditCompareWidget(title: string, episodes: readonly (CreditEpisode & { readonly rewards: ArrayLike<number> })[], estimators: readonly { name: string; advantages: readonly ArrayLike<number>[] }[]): Widget {
+  for (const e of estimators) {
+    if (e.advantages.length !== episodes.length) throw new RangeError(`creditCompareWidget: estimator "${e.name}" has ${e.advantages.length} episodes, expected ${episodes.length}`);
+  }
+  const data: CreditCompareData = {
+    title,
+    episodes: episodes.map((e) => ({ id: e.id, length: e.length, totalReturn: e.totalReturn })),
+    estimators: estimators.map((e) => ({ name: e.name, rows: e.advantages.map((a) => Array.from(a, (v) => (Number.isFinite(v) ? v : null))) })),
+    rewards: episodes.map((e) => Array.from(e.rewards)),
+  };
+  const first = episodes[0];
+  const svg = () => {
+    if (!first) return lineChartSvg([], { title: "no episodes" });
+    const t = Array.from({ length: first.length }, (_, i) => i);
+    return lineChartSvg(
+      estimators.map((e, i) => ({ name: e.name, x: t, y: e.advantages[0]!, color: COLORS[i % COLORS.length]! })),
+      { title: `advantage estimators — episode ${first.id} (${first.length} steps)`, xLabel: "t", yLabel: "advantage", width: 720, height: 300 },
+    );
+  };
+  const std = (rows: readonly ArrayLike<number>[]) => {
+    const all = rows.flatMap((r) => Array.from(r));
+    const m = all.reduce((s, x) => s + x, 0) / Math.max(1, all.length);
+    return Math.sqrt(all.reduce((s, x) => s + (x - m) ** 2, 0) / Math.max(1, all.length));
+  };
+  const text = `credit comparison — ${title}: ${episodes.length} episodes; ${estimators.map((e) => `${e.name} std ${std(e.advantages).toPrecision(3)}`).join(", ")}`;
+  return new Widget("credit-compare", { creditCompare: data }, svg, text);
 }

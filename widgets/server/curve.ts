@@ -5,8 +5,8 @@ import { emaSmooth } from "../shared/smoothing.js";
 import type { CurveBand, CurveData, CurveSeries } from "../shared/types.js";
 import { lineChartSvg } from "./svg/line-chart.js";
 import { Widget } from "./widget.js";
+import { COLORS } from "../shared/colors.js";
 
-const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
 /** Points per trace sent to the browser (the shape is kept by LTTB). */
 export const MAX_POINTS = 1500;
 

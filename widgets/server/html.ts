@@ -9,9 +9,12 @@ const GZIP_ABOVE = 8 * 1024;
 /** `s` safe inside a <script> element. */
 const scriptSafe = (s: string) => s.replace(/<\/(script)/gi, "<\\/$1").replace(/<!--/g, "<\\!--");
 
+/** Significant digits of the fractional numbers in widget data (what a plot or a hover can show). */
+const DIGITS = 5;
+
 /** A data script: JSON as it is, or gzipped when large. */
 function dataScript(id: string, payload: unknown): string {
-  const json = JSON.stringify(payload, (_k, v: unknown) => (typeof v === "number" && !Number.isFinite(v) ? null : v));
+  const json = JSON.stringify(payload, (_k, v: unknown) => (typeof v !== "number" || Number.isInteger(v) ? v : Number.isFinite(v) ? Number(v.toPrecision(DIGITS)) : null));
   if (json.length <= GZIP_ABOVE) return `<script type="application/json" id="${id}">${scriptSafe(json)}</script>`;
   return `<script type="application/x-trellis-gzip" id="${id}">${gzipSync(json, { level: 6 }).toString("base64")}</script>`;
 }

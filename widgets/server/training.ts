@@ -10,6 +10,7 @@ export interface TrainingReport {
   readonly step: number;
   readonly targetStep: number | undefined;
   readonly updates: number;
+  readonly targetUpdates?: number;
   readonly elapsedS: number;
   readonly sps: number;
   readonly etaS: number | undefined;
@@ -48,6 +49,7 @@ export class TrainingView {
       step: p.step,
       ...(p.targetStep !== undefined ? { targetStep: p.targetStep } : {}),
       updates: p.updates,
+      ...(p.targetUpdates !== undefined ? { targetUpdates: p.targetUpdates } : {}),
       elapsedS: p.elapsedS,
       sps: p.sps,
       ...(p.etaS !== undefined && Number.isFinite(p.etaS) ? { etaS: p.etaS } : {}),
@@ -101,9 +103,11 @@ const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** The progress as one line of text. */
 export function progressLine(p: ProgressData): string {
+  // Training from a dataset takes no env steps: its pace is in updates.
+  const offline = p.step === 0 && p.targetStep === undefined;
   const parts = [
-    p.targetStep !== undefined ? `${fmtInt(p.step)}/${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
-    `${fmtInt(p.sps)} SPS`,
+    offline ? `${fmtInt(p.updates)}${p.targetUpdates !== undefined ? `/${fmtInt(p.targetUpdates)}` : ""} updates` : p.targetStep !== undefined ? `${fmtInt(p.step)}/${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
+    offline ? `${fmtInt(p.elapsedS > 0 ? p.updates / p.elapsedS : 0)} updates/s` : `${fmtInt(p.sps)} SPS`,
     p.stopped ? `took ${p.elapsedS.toFixed(1)}s` : p.etaS !== undefined ? `ETA ${p.etaS.toFixed(1)}s` : undefined,
     p.lastReturn !== undefined ? `return ${p.lastReturn.toFixed(1)}` : undefined,
     p.meanReturn !== undefined ? `mean100 ${p.meanReturn.toFixed(1)}` : undefined,

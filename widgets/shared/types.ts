@@ -34,6 +34,7 @@ export interface ProgressData {
   step: number;
   targetStep?: number;
   updates: number;
+  targetUpdates?: number;
   elapsedS: number;
   sps: number;
   etaS?: number;
@@ -145,4 +146,13 @@ export interface SequenceCreditData {
   groups: { id: number; members: number[]; mean: number; std: number; zeroVariance: boolean }[];
   /** Completions left out (the view embeds at most a bounded number). */
   omitted: number;
+}
+
+/** Several advantage estimators on the same episodes (the credit comparison view). */
+export interface CreditCompareData {
+  title: string;
+  episodes: { id: number; length: number; totalReturn: number }[];
+  /** Per estimator: one row of advantages per episode. */
+  estimators: { name: string; rows: (number | null)[][] }[];
+  rewards: number[][];
 }

@@ -22,8 +22,9 @@ export interface ChartBand {
 
 /** Round tick values covering [lo, hi] (1, 2 or 5 times a power of ten apart). */
 export function niceTicks(lo: number, hi: number, count = 5): number[] {
-  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [];
-  if (hi === lo) return [lo];
+  if (!Number.isFinite(lo) || !Number.isFinite(hi) || hi < lo) return [];
+  // A span lost in rounding (a constant series after smoothing): one tick, not 10^14 of them.
+  if (hi - lo <= 1e-9 * Math.max(Math.abs(lo), Math.abs(hi))) return [lo];
   const raw = (hi - lo) / count;
   const mag = 10 ** Math.floor(Math.log10(raw));
   const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw)!;
@@ -67,10 +68,12 @@ export function lineChartSvg(lines: readonly ChartLine[], options: { title?: str
     parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#57606a">no data yet</text></svg>`);
     return parts.join("");
   }
-  if (x1 === x0) x1 = x0 + 1;
-  if (y1 === y0) {
-    y0 -= 1;
-    y1 += 1;
+  // Flat data (up to rounding) gets a visible range around it.
+  if (x1 - x0 <= 1e-9 * Math.max(1, Math.abs(x0))) x1 = x0 + 1;
+  if (y1 - y0 <= 1e-9 * Math.max(1, Math.abs(y0))) {
+    const pad = Math.max(1, Math.abs(y0) * 0.01);
+    y0 -= pad;
+    y1 += pad;
   }
   const pw = W - m.l - m.r;
   const ph = H - m.t - m.b;
