@@ -56,3 +56,15 @@ test("kernel-latency reports ready_s, trivial_ms_median and typed_ms_median", ()
   for (const field of ["ready_s", "trivial_ms_median", "typed_ms_median", "repeat_ms_median"]) assert.ok(typeof s[field] === "number" && (s[field] as number) > 0, field);
   assert.equal(s.tslab_ready_s, null);
 });
+
+test("widget-overhead reports slowdown_pct with and without the notebook's training view", () => {
+  const s = summary("widget-overhead", "--steps", "2048", "--repeats", "1");
+  assert.equal(s.bench, "widget-overhead");
+  for (const field of ["slowdown_pct", "sps_with_view", "sps_without"]) assert.ok(typeof s[field] === "number", field);
+});
+
+test("curve-render draws a long curve in Chromium and reports draw_ms, plotly_ms and the raw-plotly reference", () => {
+  const s = summary("curve-render", "--points", "5000", "--repeats", "1");
+  assert.equal(s.bench, "curve-render");
+  for (const field of ["draw_ms", "plotly_ms", "page_to_drawn_ms", "redraw_ms", "plotly_raw_ms"]) assert.ok(typeof s[field] === "number" && (s[field] as number) > 0, field);
+});

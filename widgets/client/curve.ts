@@ -2,6 +2,8 @@ import { emaSmooth } from "../shared/smoothing.js";
 import type { CurveData } from "../shared/types.js";
 import { COLORS, CONFIG, el, rgba, type PlotlyApi } from "./runtime.js";
 
+const REDRAW_EVERY_MS = 250;
+
 /**
  * An interactive reward curve: raw values faint, TensorBoard-smoothed
  * values solid (a slider sets the smoothing), the x axis by env steps or
@@ -10,6 +12,7 @@ import { COLORS, CONFIG, el, rgba, type PlotlyApi } from "./runtime.js";
  */
 export class CurveView {
   private readonly plot: HTMLDivElement;
+  private redraw: number | undefined;
   private smoothing: number;
   private xKey: "step" | "wallTime" = "step";
   private readonly data: CurveData;
@@ -79,14 +82,17 @@ export class CurveView {
     return this.plotly.react(this.plot, this.traces(), layout, CONFIG);
   }
 
-  /** Appends points to series `index` (live training) and redraws. */
+  /** Appends points to series `index` (live training); redraws at most 4 times a second, so a fast run never floods the page. */
   append(index: number, step: number[], y: number[], wallTime: number[]): void {
     const s = this.data.series[index];
     if (!s) return;
     s.step.push(...step);
     s.y.push(...y);
     s.wallTime?.push(...wallTime);
-    void this.draw();
+    this.redraw ??= window.setTimeout(() => {
+      this.redraw = undefined;
+      void this.draw();
+    }, REDRAW_EVERY_MS);
   }
 
   get element(): HTMLDivElement {

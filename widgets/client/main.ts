@@ -44,12 +44,14 @@ async function mount(id: string): Promise<void> {
   const dataEl = document.getElementById(`${id}-data`) as HTMLScriptElement | null;
   if (!dataEl) return;
   root.dataset.mounting = "1";
+  const started = performance.now();
   const plotly = await ensurePlotly();
   // Without plotly (a page that has no widget output carrying it) the static SVG stays; the plotly event retries.
   if (!plotly) {
     delete root.dataset.mounting;
     return;
   }
+  const plotlyAt = performance.now();
   const payload = await readData<WidgetPayload>(dataEl);
   const mounter = mounters[payload.kind];
   if (!mounter) return;
@@ -59,7 +61,32 @@ async function mount(id: string): Promise<void> {
   view.className = "tw-live";
   root.querySelector<HTMLElement>(".tw-static")?.setAttribute("hidden", "");
   root.append(view);
-  mounter(view, payload, plotly);
+  const drawing: Promise<unknown>[] = [];
+  mounter(view, payload, tracking(plotly, drawing));
+  await Promise.all(drawing);
+  // Drawn: tests and benchmarks wait for this, and read how long loading plotly (first widget of a page) and drawing took.
+  root.dataset.ready = "1";
+  root.dataset.plotlyMs = (plotlyAt - started).toFixed(1);
+  root.dataset.renderMs = (performance.now() - plotlyAt).toFixed(1);
+  root.dispatchEvent(new CustomEvent("trellis-widget-ready", { bubbles: true, detail: { id, plotlyMs: Number(root.dataset.plotlyMs), renderMs: Number(root.dataset.renderMs) } }));
+}
+
+/** Plotly whose drawing calls made while a view mounts are collected in `into` (the view is drawn when they settle). */
+function tracking(plotly: PlotlyApi, into: Promise<unknown>[]): PlotlyApi {
+  let mounting = true;
+  void Promise.resolve().then(() => (mounting = false));
+  const track = <T>(p: Promise<T>): Promise<T> => {
+    if (mounting) into.push(p);
+    return p;
+  };
+  return {
+    newPlot: (...a) => track(plotly.newPlot(...a)),
+    react: (...a) => track(plotly.react(...a)),
+    restyle: (...a) => track(plotly.restyle(...a)),
+    relayout: (...a) => track(plotly.relayout(...a)),
+    extendTraces: (...a) => track(plotly.extendTraces(...a)),
+    purge: (el) => plotly.purge(el),
+  };
 }
 
 function mountAll(): void {

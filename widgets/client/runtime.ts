@@ -40,12 +40,10 @@ let plotlyLoading: Promise<PlotlyApi | undefined> | undefined;
 /** plotly.js from the page (loaded from the gzipped copy in the first widget output when needed); undefined when none is there. */
 export function ensurePlotly(): Promise<PlotlyApi | undefined> {
   if (window.Plotly) return Promise.resolve(window.Plotly);
+  const source = document.getElementById("trellis-plotly") as HTMLScriptElement | null;
+  // Not in the page yet: it may arrive with a later output (its event mounts the waiting widgets).
+  if (!source) return Promise.resolve(undefined);
   plotlyLoading ??= (async () => {
-    const source = document.getElementById("trellis-plotly") as HTMLScriptElement | null;
-    if (!source) {
-      plotlyLoading = undefined; // it may arrive with a later output
-      return undefined;
-    }
     const code = await gunzipBase64(source.textContent ?? "");
     const script = document.createElement("script");
     script.textContent = code;

@@ -33,8 +33,9 @@ export class TrajectoryView {
     const row = el("div", { class: "tw-row" });
     this.frame = el("div", { class: "tw-frame" });
     this.plot = el("div", { class: "tw-plot" });
-    this.plot.style.flex = "1";
-    this.plot.style.minWidth = "360px";
+    // Sized before plotly measures it: the frame's column is fixed, the plot takes the rest.
+    this.plot.style.flex = "1 1 0";
+    this.plot.style.minWidth = "320px";
     row.append(this.frame, this.plot);
     root.append(el("div", { class: "tw-title" }, data.title), controls, row);
     this.select(0);
@@ -58,11 +59,11 @@ export class TrajectoryView {
     add("value", e.series.value, 1);
     add("advantage", e.series.advantage, 3);
     traces.push({ x: t, y: e.series.action, name: "action", mode: "lines", line: { color: COLORS[4], width: 1, shape: "hv" }, yaxis: "y2" });
-    // The action below the numbers, in its own strip.
+    // The action above the numbers, in its own strip (the t axis stays at the bottom).
     void this.plotly.react(
       this.plot,
       traces,
-      { height: 320, margin: { l: 45, r: 20, t: 10, b: 35 }, xaxis: { title: { text: "t" } }, yaxis: { domain: [0.3, 1] }, yaxis2: { domain: [0, 0.22], title: { text: "action" }, showgrid: false }, legend: { orientation: "h", y: -0.25 }, shapes: [this.cursor(0)] },
+      { height: 340, margin: { l: 45, r: 20, t: 10, b: 35 }, xaxis: { title: { text: "t" } }, yaxis: { domain: [0, 0.7] }, yaxis2: { domain: [0.78, 1], title: { text: "action" }, showgrid: false }, legend: { orientation: "h", y: -0.22 }, shapes: [this.cursor(0)] },
       CONFIG,
     );
     this.go(0);

@@ -1,0 +1,201 @@
+// The widgets in a real browser (headless Chromium, playwright-core):
+// 1. the HTML report `trellis run --html` writes for the quickstart notebook,
+//    opened from disk with no kernel: every widget draws, the curve's traces
+//    hold the embedded points, the smoothing slider changes the line, the
+//    trajectory scrubber changes the frame;
+// 2. the quickstart notebook running live in Notebook 6 (Debian's
+//    jupyter-notebook) with the Trellis kernel: the training widget's curve
+//    gains points over the loopback WebSocket while a cell trains, its Stop
+//    button ends train() and the next cell continues the run.
+// Screenshots go to test-output/widgets/.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+import type { Browser, Page } from "playwright-core";
+import { NotebookServer } from "../helpers/notebook-server.js";
+import { payload } from "../helpers/widgets.js";
+import type { CurveData } from "../../widgets/shared/types.js";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
+const shots = join(root, "test-output", "widgets");
+const cli = join(root, "dist", "kernel", "cli.js");
+let dir: string;
+let browser: Browser;
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), "trellis-widgets-browser-"));
+  mkdirSync(shots, { recursive: true });
+  browser = await NotebookServer.browser();
+});
+after(async () => {
+  await browser?.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+type Cell = { cell_type: string; id?: string; source: string | string[]; outputs?: { output_type: string; data?: Record<string, string | string[]> }[] };
+const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join("") : (v ?? ""));
+
+/** In-page helpers (page code is passed as strings: tests compile without the DOM types). */
+const IN_PAGE = `
+window.tw = {
+  widgets: (kind) => Array.from(document.querySelectorAll('.trellis-widget' + (kind ? '[data-kind="' + kind + '"]' : ''))),
+  plot: (w, i = 0) => w.querySelectorAll('.tw-live .js-plotly-plot')[i],
+  redrawn: (plot, act) => new Promise((resolve) => { plot.once ? plot.once('plotly_afterplot', resolve) : plot.on('plotly_afterplot', resolve); act(); }),
+};`;
+
+async function allReady(page: Page, timeout = 60_000): Promise<number> {
+  const handle = await page.waitForFunction(`(() => { const all = document.querySelectorAll('.trellis-widget'); return all.length > 0 && Array.from(all).every((w) => w.dataset.ready) ? all.length : 0; })()`, undefined, { timeout, polling: 100 });
+  return (await handle.jsonValue()) as number;
+}
+
+describe("the HTML report of the quickstart notebook, opened from disk", () => {
+  let page: Page;
+  let cells: Cell[];
+
+  before(async () => {
+    const out = join(dir, "quickstart.ipynb");
+    const html = join(dir, "quickstart.html");
+    const r = spawnSync(process.execPath, [cli, "run", join(root, "notebooks", "quickstart.ipynb"), "--out", out, "--html", html, "--quiet"], { encoding: "utf8", env: { ...process.env, TRELLIS_QUIET: "1" } });
+    assert.equal(r.status, 0, r.stderr);
+    copyFileSync(html, join(shots, "quickstart-report.html"));
+    cells = (JSON.parse(readFileSync(out, "utf8")) as { cells: Cell[] }).cells;
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on("pageerror", (e) => errors.push(e.message));
+    await page.goto(`file://${html}`);
+    await page.evaluate(IN_PAGE);
+    const widgets = await allReady(page);
+    assert.equal(errors.length, 0, errors.join("\n"));
+    assert.ok(widgets >= 5, `${widgets} widgets`);
+  });
+
+  test("the reward curve's traces hold the embedded points, and the slider changes the smoothed line", async () => {
+    const curveOutput = cells.find((c) => c.id === "curve")!.outputs!.find((o) => o.output_type === "execute_result")!;
+    const embedded = payload<{ curve: CurveData }>(text(curveOutput.data!["text/html"])).curve;
+    const points = embedded.series[0]!.y.length;
+    assert.ok(points > 50, `${points} points`);
+    const counts = (await page.evaluate(`tw.plot(tw.widgets('curve')[0]).data.map((t) => t.x.length)`)) as number[];
+    assert.deepEqual(counts, [points, points], "raw and smoothed traces, one point per episode return");
+    const before = (await page.evaluate(`Array.from(tw.plot(tw.widgets('curve')[0]).data[1].y)`)) as number[];
+    await page.evaluate(`(() => { const w = tw.widgets('curve')[0]; const s = w.querySelector('.tw-smoothing'); return tw.redrawn(tw.plot(w), () => { s.value = '0.95'; s.dispatchEvent(new Event('input')); }); })()`);
+    const after = (await page.evaluate(`Array.from(tw.plot(tw.widgets('curve')[0]).data[1].y)`)) as number[];
+    const raw = (await page.evaluate(`Array.from(tw.plot(tw.widgets('curve')[0]).data[0].y)`)) as number[];
+    assert.equal(after.length, before.length);
+    assert.ok(after.some((v, i) => Math.abs(v - before[i]!) > 1e-6), "the smoothed line moved");
+    assert.deepEqual(raw, embedded.series[0]!.y, "the raw points stay");
+    // Heavier smoothing: a smoother line (smaller total variation).
+    const tv = (ys: number[]) => ys.slice(1).reduce((s, y, i) => s + Math.abs(y - ys[i]!), 0);
+    assert.ok(tv(after) < tv(before));
+    await page.locator('.trellis-widget[data-kind="curve"]').first().screenshot({ path: join(shots, "report-curve.png") });
+  });
+
+  test("the trajectory scrubber changes the frame and the step shown", async () => {
+    const w = page.locator('.trellis-widget[data-kind="trajectory"]').first();
+    const frame0 = await w.locator(".tw-frame").innerHTML();
+    assert.match(frame0, /^<svg/);
+    await page.evaluate(`(() => { const s = tw.widgets('trajectory')[0].querySelector('.tw-scrubber'); s.value = '120'; s.dispatchEvent(new Event('input')); })()`);
+    const frame120 = await w.locator(".tw-frame").innerHTML();
+    assert.notEqual(frame120, frame0);
+    assert.match(await w.locator(".tw-step").innerText(), /^t = 120 · action [01] · reward 1$/);
+    await w.screenshot({ path: join(shots, "report-trajectory.png") });
+  });
+
+  test("the training views, the credit heatmap and the curve all drew from the saved file", async () => {
+    const credit = (await page.evaluate(`(() => { const d = tw.plot(tw.widgets('credit')[0]).data; return { type: d[0].type, rows: d[0].z.length, clipped: d.length > 1 ? d[1].x.length : 0 }; })()`)) as { type: string; rows: number; clipped: number };
+    assert.deepEqual({ type: credit.type, rows: credit.rows }, { type: "heatmap", rows: 8 });
+    const training = (await page.evaluate(`tw.widgets('training').map((w) => w.querySelector('.tw-stats').textContent)`)) as string[];
+    assert.equal(training.length, 2);
+    for (const t of training) assert.match(t, /stopped: (steps|until)/);
+    await page.locator('.trellis-widget[data-kind="credit"]').first().screenshot({ path: join(shots, "report-credit.png") });
+    await page.screenshot({ path: join(shots, "report-full.png"), fullPage: true });
+  });
+});
+
+describe("the quickstart notebook live in Notebook 6", () => {
+  let server: NotebookServer;
+  let page: Page;
+  let count: number;
+
+  before(async () => {
+    const nbDir = join(dir, "live");
+    mkdirSync(nbDir, { recursive: true });
+    const nb = JSON.parse(readFileSync(join(root, "notebooks", "quickstart.ipynb"), "utf8")) as { cells: Cell[] };
+    // The quickstart as it is, then a long training cell to watch and stop, and one that continues the run.
+    nb.cells.push(
+      { cell_type: "code", id: "long", source: "const long = await run.train({ steps: 100_000_000 });\n`${long.stopped} at ${run.step}`", outputs: [], ...{ metadata: {}, execution_count: null } },
+      { cell_type: "code", id: "after", source: "const before = run.step;\nawait run.train({ steps: 2048 });\n`continued: ${run.step - before} more steps`", outputs: [], ...{ metadata: {}, execution_count: null } },
+    );
+    writeFileSync(join(nbDir, "quickstart.ipynb"), JSON.stringify(nb));
+    count = nb.cells.filter((c) => c.cell_type === "code").length;
+    server = await NotebookServer.start(nbDir);
+    page = await server.open(browser, "quickstart.ipynb");
+    await page.evaluate(IN_PAGE);
+  });
+  after(async () => {
+    await page?.close();
+    await server?.stop();
+  });
+
+  const cell = (i: number) => page.locator(".cell.code_cell").nth(i);
+  async function run(i: number): Promise<void> {
+    await cell(i).locator(".input_area").click();
+    await page.keyboard.press("Shift+Enter");
+  }
+  async function waitFor(i: number, pattern: RegExp, timeout = 120_000): Promise<string> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const t = (await cell(i).locator(".output_area").allInnerTexts()).join("\n");
+      if (pattern.test(t)) return t;
+      if (Date.now() > deadline) throw new Error(`cell ${i} never showed ${pattern}:\n${t}\n\nserver log:\n${server.log().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  /** Prompt number of cell `i` once it ran (In [n]). */
+  const ran = async (i: number) => /\[(\d+)\]/.test(await cell(i).locator(".input_prompt").innerText());
+
+  test("the notebook's cells run; each widget draws in the page", async () => {
+    for (let i = 0; i < count - 2; i++) {
+      await run(i);
+      const deadline = Date.now() + 120_000;
+      while (!(await ran(i))) {
+        if (Date.now() > deadline) throw new Error(`cell ${i} did not finish:\n${server.log().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await waitFor(2, /stopped: until/);
+    const widgets = await allReady(page);
+    assert.ok(widgets >= 5, `${widgets} widgets`);
+    assert.equal(await page.evaluate(`document.querySelectorAll('#trellis-plotly').length`), 1, "plotly once in the page");
+    const counts = (await page.evaluate(`tw.plot(tw.widgets('curve')[0]).data.map((t) => t.x.length)`)) as number[];
+    assert.ok(counts[0]! > 50 && counts[0] === counts[1]);
+    await page.evaluate(`(() => { const s = tw.widgets('trajectory')[0].querySelector('.tw-scrubber'); s.value = '40'; s.dispatchEvent(new Event('input')); })()`);
+    assert.match(await page.locator('.trellis-widget[data-kind="trajectory"] .tw-step').first().innerText(), /^t = 40 /);
+    await page.screenshot({ path: join(shots, "live-quickstart.png"), fullPage: true });
+  });
+
+  test("while a cell trains, its curve gains points over the WebSocket; Stop ends train() and the next cell continues", async () => {
+    const long = count - 2;
+    await run(long);
+    const view = `tw.widgets('training').find((w) => w.closest('.cell') === document.querySelectorAll('.cell.code_cell')[${long}])`;
+    await page.waitForFunction(`(() => { const w = ${view}; return w && w.dataset.ready && !w.querySelector('.tw-stop').disabled; })()`, undefined, { timeout: 60_000, polling: 100 });
+    const points = () => page.evaluate(`tw.plot(${view}).data[0].x.length`) as Promise<number>;
+    const first = await points();
+    await page.waitForFunction(`tw.plot(${view}).data[0].x.length >= ${first + 5}`, undefined, { timeout: 60_000, polling: 100 });
+    const progress = await page.evaluate(`${view}.querySelector('.tw-stats').textContent`);
+    assert.match(progress as string, /\/ 100,\d{3},\d{3} steps/);
+    await page.locator(".cell.code_cell").nth(long).screenshot({ path: join(shots, "live-training.png"), animations: "disabled" });
+    await page.locator(".cell.code_cell").nth(long).locator(".tw-stop").click();
+    const result = await waitFor(long, /aborted at \d+/, 60_000);
+    const stoppedAt = Number(/aborted at (\d+)/.exec(result)![1]);
+    assert.ok(stoppedAt < 100_000_000);
+    assert.match(await page.evaluate(`${view}.querySelector('.tw-stop').textContent`) as string, /Stopped/);
+    await run(long + 1);
+    assert.match(await waitFor(long + 1, /continued: \d+ more steps/), /continued: 2048 more steps/);
+    await page.locator(".cell.code_cell").nth(long).screenshot({ path: join(shots, "live-stopped.png") });
+  });
+});
