@@ -19,6 +19,9 @@ import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { NotebookServer } from "../helpers/notebook-server.js";
 import { payload } from "../helpers/widgets.js";
+import { syntheticRows } from "../helpers/sequences.js";
+import { rl } from "../../lib/index.js";
+import { pageHtml } from "../../widgets/server/html.js";
 import type { CurveData } from "../../widgets/shared/types.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
@@ -113,6 +116,72 @@ describe("the HTML report of the quickstart notebook, opened from disk", () => {
     for (const t of training) assert.match(t, /stopped: (steps|until)/);
     await page.locator('.trellis-widget[data-kind="credit"]').first().screenshot({ path: join(shots, "report-credit.png") });
     await page.screenshot({ path: join(shots, "report-full.png"), fullPage: true });
+  });
+});
+
+describe("the sequence, credit-comparison and dataset views on one page written by a script", () => {
+  let page: Page;
+
+  before(async () => {
+    const run = rl.env("CartPole-v1", { n: 2, seed: 4 }).algo(rl.ppo()).build();
+    await run.train({ steps: 4096 });
+    const parts = [
+      rl.dataset.sequences(syntheticRows()).credit({ decode: Array.from({ length: 110 }, (_, i) => `w${i}`) }),
+      run.episodes({ last: 3 }).compareCredit(),
+      rl.dataset.from(run.data).widget("transitions"),
+    ].map((w) => (w as unknown as { [k: symbol]: () => Record<string, string> })[Symbol.for("Jupyter.display")]!()["text/html"]!);
+    run.dispose();
+    const file = join(shots, "views.html");
+    writeFileSync(file, pageHtml("Trellis views", parts.join("\n")));
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    await page.goto(`file://${file}`);
+    await page.evaluate(IN_PAGE);
+    assert.equal(await allReady(page), 3);
+  });
+  after(() => page?.close());
+
+  test("sequences: a token per span, zero-variance groups flagged, hint tokens outlined, colouring switches", async () => {
+    const w = page.locator('.trellis-widget[data-kind="sequences"]');
+    const tokens = syntheticRows().reduce((s, r) => s + r.tokens.length, 0);
+    assert.equal(await w.locator(".tw-tok").count(), tokens);
+    assert.equal(await w.locator(".tw-group.tw-zero").count(), 1);
+    assert.match(await w.locator(".tw-group.tw-zero .tw-group-head").innerText(), /group 11 .* zero variance/);
+    assert.deepEqual(await w.locator('.tw-tok[data-source="hint"]').allInnerTexts(), ["w5", "w6"]);
+    const colour = () => w.locator('.tw-card[data-episode="7"] .tw-tok').nth(4).evaluate((e: unknown) => (e as { style: { background: string } }).style.background);
+    const byAdvantage = await colour();
+    await w.locator(".tw-colour").selectOption("logp");
+    assert.notEqual(await colour(), byAdvantage);
+    await w.locator(".tw-filter").selectOption("zero");
+    assert.equal(await w.locator(".tw-group").count(), 1);
+    await w.locator(".tw-filter").selectOption("all");
+    await w.screenshot({ path: join(shots, "sequences.png") });
+  });
+
+  test("credit comparison: one heatmap per estimator on one scale; the episode picker redraws the overlay", async () => {
+    const w = page.locator('.trellis-widget[data-kind="credit-compare"]');
+    assert.equal(await w.locator(".tw-heatmap.js-plotly-plot").count(), 3);
+    const overlay = () => page.evaluate(`tw.plot(tw.widgets('credit-compare')[0]).data.map((t) => t.name + ':' + t.x.length)`) as Promise<string[]>;
+    const first = await overlay();
+    assert.deepEqual(first.map((t) => t.split(":")[0]), ["TD(0) λ=0", "GAE λ=0.95", "Monte Carlo λ=1", "reward"]);
+    assert.equal(Number(first[0]!.split(":")[1]), Number(/· (\d+) steps/.exec(await w.locator(".tw-episode option").nth(0).innerText())![1]));
+    const third = Number(/· (\d+) steps/.exec(await w.locator(".tw-episode option").nth(2).innerText())![1]);
+    await w.locator(".tw-episode").selectOption("2");
+    await page.waitForFunction(`tw.plot(tw.widgets('credit-compare')[0]).data.every((t) => t.x.length === ${third})`, undefined, { timeout: 5_000 });
+    const scales = (await page.evaluate(`Array.from(tw.widgets('credit-compare')[0].querySelectorAll('.tw-heatmap.js-plotly-plot')).map((p) => p.data[0].zmax)`)) as number[];
+    assert.equal(new Set(scales).size, 1, "one colour scale");
+    await w.screenshot({ path: join(shots, "credit-compare.png") });
+  });
+
+  test("dataset browser: rows page by page, a histogram per column", async () => {
+    const w = page.locator('.trellis-widget[data-kind="dataset"]');
+    const where = () => w.locator(".tw-pager span").innerText();
+    assert.match(await where(), /^rows 0–19 of [\d,]+/);
+    const firstRow = await w.locator(".tw-rows tbody tr").first().innerText();
+    await w.locator(".tw-next").click();
+    assert.match(await where(), /^rows 20–39 of /);
+    assert.notEqual(await w.locator(".tw-rows tbody tr").first().innerText(), firstRow);
+    assert.ok((await w.locator(".tw-hist.js-plotly-plot").count()) >= 10);
+    await w.screenshot({ path: join(shots, "dataset.png") });
   });
 });
 
