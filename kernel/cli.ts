@@ -4,7 +4,7 @@ import { parseArgs } from "node:util";
 const HELP = `trellis — TypeScript notebooks for reinforcement learning
 
 Usage:
-  trellis demo [--steps N] [--seed S]       train PPO on CartPole-v1 and print the result (npm start)
+  trellis demo [--steps N] [--seed S]       train PPO on CartPole-v1 and print the result
   trellis train --env ID [--algo ppo|a2c] [--steps N] [--n ENVS] [--seed S] [--save DIR]
   trellis run NOTEBOOK.ipynb [--out OUT.ipynb] [--html REPORT.html] [--timeout S] [--allow-errors]
                                             execute a notebook headless (no Jupyter needed) and write its outputs

@@ -1,4 +1,4 @@
-// The CLI a user runs, through a real process (`npm start` runs `trellis run` on the quickstart notebook: test/kernel/runner.test.ts).
+// The CLI a user runs, through a real process (`npm start` runs `trellis run` on the quickstart notebook: test/notebooks/notebooks.test.ts).
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";

@@ -45,7 +45,12 @@ export interface RunNotebookResult {
   readonly seconds: number;
 }
 
-/** Interrupts a cell that runs too long: a thread that raises the kernel's interrupt flag and sends SIGINT (the main thread may be stuck in the cell). */
+/**
+ * Interrupts a cell that runs too long: a thread that raises the kernel's
+ * interrupt flag and sends SIGINT (the main thread may be stuck in the cell),
+ * again every 200 ms until disarmed — the time limit may pass while the cell
+ * is still being type checked, and starting the cell clears the flag.
+ */
 class Watchdog {
   private readonly worker: Worker;
 
@@ -53,10 +58,12 @@ class Watchdog {
     this.worker = new Worker(
       `const { parentPort, workerData } = require("node:worker_threads");
        const flag = new Int32Array(workerData.sab);
-       let timer;
+       let timer, repeat;
+       const fire = () => { Atomics.store(flag, 0, 1); process.kill(process.pid, "SIGINT"); };
        parentPort.on("message", (m) => {
          clearTimeout(timer);
-         if (m.arm) timer = setTimeout(() => { Atomics.store(flag, 0, 1); process.kill(process.pid, "SIGINT"); }, m.arm);
+         clearInterval(repeat);
+         if (m.arm) timer = setTimeout(() => { fire(); repeat = setInterval(fire, 200); }, m.arm);
        });`,
       { eval: true, workerData: { sab: flag.buffer } },
     );

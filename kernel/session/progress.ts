@@ -45,6 +45,9 @@ export class NotebookProgress implements Display {
     if (!a) {
       const widgetId = `trellis-train-${key}`;
       a = { view: new TrainingView(p.runId, widgetId, p.label, this.liveUrl), cell, displayId: widgetId, lastSnapshot: now, lastPush: 0, stop: p.stop };
+      // A later train() call of the same run: its curve continues the run's, as in one growing plot.
+      const history = p.history?.();
+      if (history) a.view.seed(history);
       this.active.set(key, a);
       this.byRun.set(p.runId, a);
       const entry = a;

@@ -20,6 +20,8 @@ export interface TrainProgress {
   readonly stopped?: "steps" | "updates" | "until" | "aborted" | "error";
   /** Stops this train() call at its next env step (a progress view's Stop button). */
   readonly stop?: () => boolean;
+  /** The run's reward curve so far (episode return per metrics row), so a view made for a later train() call continues it. */
+  readonly history?: () => { step: number[]; y: number[]; wallTime: number[] };
 }
 
 /**

@@ -13,7 +13,7 @@ import { currentDisplay, type Display, type TrainProgress } from "./display.js";
 import { currentInterrupt, InterruptedError } from "./interrupt.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
-import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
+import { curveWidget, metricPoints, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import { Episodes, type EpisodeSelection } from "./episodes.js";
 import { recordRollouts, type RolloutOptions } from "./rollouts.js";
@@ -312,6 +312,7 @@ export class Run {
         lastReturn: this.episodeStats.lastReturn(),
         meanReturn: this.episodeStats.meanReturn(),
         stop: () => this.stop(),
+        history: () => metricPoints(this.log.toArrow(), "episodicReturn"),
         ...(final ? { stopped: final } : {}),
       };
       display.progress(p);
@@ -341,7 +342,11 @@ export class Run {
           // Methods that report every few updates hand over what they have gathered since their last row.
           const row = m ?? algo.flushMetrics?.() ?? null;
           this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
-          if (row) display.metricsRow?.(this.id, this.appendRow(row));
+          if (row) {
+            // (Appended first: `display.metricsRow?.(…, this.appendRow(row))` would skip the append for displays without the hook.)
+            const appended = this.appendRow(row);
+            display.metricsRow?.(this.id, appended);
+          }
           stopped = "updates";
           break;
         }

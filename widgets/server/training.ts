@@ -1,23 +1,12 @@
+import type { TrainProgress } from "../../lib/run/display.js";
 import type { ProgressData, TrainingData } from "../shared/types.js";
 import { downsampleSeries, MAX_POINTS } from "./curve.js";
 import { emaSmooth } from "../shared/smoothing.js";
 import { lineChartSvg } from "./svg/line-chart.js";
 import { Widget } from "./widget.js";
 
-/** The numbers of the training loop's report this widget shows (lib's TrainProgress). */
-export interface TrainingReport {
-  readonly label: string;
-  readonly step: number;
-  readonly targetStep: number | undefined;
-  readonly updates: number;
-  readonly targetUpdates?: number;
-  readonly elapsedS: number;
-  readonly sps: number;
-  readonly etaS: number | undefined;
-  readonly lastReturn: number | undefined;
-  readonly meanReturn: number | undefined;
-  readonly stopped?: string;
-}
+/** The numbers of the training loop's report this widget shows. */
+export type TrainingReport = Pick<TrainProgress, "label" | "step" | "targetStep" | "updates" | "targetUpdates" | "elapsedS" | "sps" | "etaS" | "lastReturn" | "meanReturn" | "stopped">;
 
 /** Latest-metrics keys worth a glance while training. */
 const GLANCE = ["policyLoss", "valueLoss", "entropy", "approxKl", "clipfrac", "tdLoss", "qLoss", "actorLoss", "alpha", "epsilon", "learningRate", "imitationGate"];
@@ -58,6 +47,16 @@ export class TrainingView {
       ...(p.stopped ? { stopped: p.stopped } : {}),
       ...(this.metrics ? { metrics: this.metrics } : {}),
     };
+  }
+
+  /** The run's curve before this train() call. */
+  seed(points: { step: readonly number[]; y: readonly number[]; wallTime: readonly number[] }): void {
+    // (Loops, not push(...spread): a long run's curve would overflow the call's argument limit.)
+    for (let i = 0; i < points.step.length; i++) {
+      this.step.push(points.step[i]!);
+      this.y.push(points.y[i]!);
+      this.wallTime.push(points.wallTime[i]!);
+    }
   }
 
   /** A metrics row: its episode return becomes a curve point; the glance metrics are kept. Returns true when it added a point. */
