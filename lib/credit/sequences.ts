@@ -121,16 +121,21 @@ export function sequenceCredit(table: Table, options: GroupRelativeOptions = {})
   const groups: SequenceGroup[] = [];
   if (grouped.length) {
     const rel = groupRelativeAdvantages(Float64Array.from(rewards), Float64Array.from(groupIds), options);
+    const members = new Map<number, number[]>();
     grouped.forEach(({ c, i }, k) => {
       completions[i] = { ...c, advantage: rel.advantages[k]!, zeroVariance: rel.zeroVariance[k] === 1 };
+      let list = members.get(c.groupId!);
+      if (!list) members.set(c.groupId!, (list = []));
+      list.push(i);
     });
+    const zero = new Set(rel.zeroVarianceGroups.map(Number));
     rel.groups.forEach((id, g) => {
       groups.push({
         id: Number(id),
-        members: grouped.filter(({ c }) => c.groupId === Number(id)).map(({ i }) => i),
+        members: members.get(Number(id))!,
         mean: rel.means[g]!,
         std: rel.stds[g]!,
-        zeroVariance: rel.zeroVarianceGroups.includes(id),
+        zeroVariance: zero.has(Number(id)),
       });
     });
   }
