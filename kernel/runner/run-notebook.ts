@@ -45,12 +45,7 @@ export interface RunNotebookResult {
   readonly seconds: number;
 }
 
-/**
- * Interrupts a cell that runs too long: a thread that raises the kernel's
- * interrupt flag and sends SIGINT (the main thread may be stuck in the cell),
- * again every 200 ms until disarmed — the time limit may pass while the cell
- * is still being type checked, and starting the cell clears the flag.
- */
+/** Interrupts a cell that runs too long: a thread that raises the kernel's interrupt flag and sends SIGINT (the main thread may be stuck in the cell). */
 class Watchdog {
   private readonly worker: Worker;
 
@@ -58,12 +53,10 @@ class Watchdog {
     this.worker = new Worker(
       `const { parentPort, workerData } = require("node:worker_threads");
        const flag = new Int32Array(workerData.sab);
-       let timer, repeat;
-       const fire = () => { Atomics.store(flag, 0, 1); process.kill(process.pid, "SIGINT"); };
+       let timer;
        parentPort.on("message", (m) => {
          clearTimeout(timer);
-         clearInterval(repeat);
-         if (m.arm) timer = setTimeout(() => { fire(); repeat = setInterval(fire, 200); }, m.arm);
+         if (m.arm) timer = setTimeout(() => { Atomics.store(flag, 0, 1); process.kill(process.pid, "SIGINT"); }, m.arm);
        });`,
       { eval: true, workerData: { sab: flag.buffer } },
     );

@@ -80,11 +80,17 @@ export class Executor {
   /**
    * Interrupts the running cell: raises the shared flag and aborts its signal.
    * (A SIGINT to the process does the same, and also breaks synchronous code.)
+   * Between `beginCell()` and `run()` (while the cell is type checked) the
+   * raised flag stops the cell before it starts.
    */
   interrupt(): void {
-    if (!this.running) return;
     Atomics.store(this.flag, 0, 1);
-    this.running.controller.abort(new Interrupted());
+    this.running?.controller.abort(new Interrupted());
+  }
+
+  /** A new cell is being prepared: interrupts meant for earlier work (or none) are dropped. */
+  beginCell(): void {
+    Atomics.store(this.flag, 0, 0);
   }
 
   /** Runs a compiled cell in `context` (whose signal it aborts on interrupt); resolves to the cell's value. */
@@ -93,9 +99,10 @@ export class Executor {
     const controller = new AbortController();
     const running = { controller };
     this.running = running;
-    Atomics.store(this.flag, 0, 0);
     const context = makeContext(controller.signal);
     try {
+      // Interrupted while it was compiled and type checked: it does not start.
+      if (Atomics.load(this.flag, 0) !== 0) throw new Interrupted();
       const script = new Script(compiled.code, { filename });
       let promise: Promise<unknown>;
       try {

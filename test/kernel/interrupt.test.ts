@@ -74,3 +74,23 @@ test("an interrupted train() leaves the run consistent: the next cell continues 
   const more = await k.execute("await run.train({ steps: 512 }); run.step");
   assert.equal(resultText(more), String(at + 512), JSON.stringify(more.reply.content));
 });
+
+test("an interrupt that arrives while a cell is still being type checked stops it before it starts; the next cell runs", async () => {
+  const checker = (k.kernel.sessionState as unknown as { checker: { check: (...a: unknown[]) => unknown } }).checker;
+  const check = checker.check;
+  // The interrupt lands between the request and the cell's start, as a slow first type check lets it.
+  checker.check = (...a: unknown[]) => {
+    const diagnostics = check.apply(checker, a);
+    k.kernel.sessionState!.executor.interrupt();
+    return diagnostics;
+  };
+  try {
+    const ex = await k.execute("globalThis.startedAnyway = true; let spin = 0; while (true) { spin++; }");
+    assert.equal(ex.reply.content.status, "error");
+    assert.equal(ex.reply.content.ename, "Interrupted");
+  } finally {
+    checker.check = check;
+  }
+  assert.equal(resultText(await k.execute("(globalThis as Record<string, unknown>).startedAnyway === undefined")), "true");
+  assert.equal(resultText(await k.execute("'runs again'")), "'runs again'");
+});
