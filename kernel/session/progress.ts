@@ -84,6 +84,6 @@ export class NotebookProgress implements Display {
   }
 
   private bundle(a: Active): Record<string, unknown> {
-    return (a.view.widget() as unknown as { [k: symbol]: () => Record<string, unknown> })[Symbol.for("Jupyter.display")]!();
+    return a.view.widget().bundle();
   }
 }

@@ -14,7 +14,7 @@
  *
  * Pure: reads the table, returns fresh arrays.
  */
-import type { Table } from "apache-arrow";
+import type { Table, Vector } from "apache-arrow";
 import { groupRelativeAdvantages, type GroupRelativeOptions } from "./group-relative.js";
 
 export interface SequenceCompletion {
@@ -49,9 +49,9 @@ export interface SequenceCredit {
 
 const REQUIRED = ["episode_id", "t", "reward", "tokens"] as const;
 
-/** A cell of a List column as numbers ([] for null). */
-function listCell(table: Table, name: string, row: number): ArrayLike<number> | null {
-  const v = table.getChild(name)?.get(row) as { toArray?: () => ArrayLike<number> } | null | undefined;
+/** A cell of a List column as numbers (null for a null cell or no column). */
+function listCell(col: Vector | null, row: number): ArrayLike<number> | null {
+  const v = col?.get(row) as { toArray?: () => ArrayLike<number> } | null | undefined;
   if (v === null || v === undefined) return null;
   return v.toArray ? v.toArray() : (v as unknown as ArrayLike<number>);
 }
@@ -65,8 +65,9 @@ export function sequenceCredit(table: Table, options: GroupRelativeOptions = {})
   const rewardCol = table.getChild("reward")!;
   const groupCol = table.getChild("group_id");
   const sourceCol = table.getChild("source");
-  const hasLogp = !!table.getChild("token_logp");
-  const hasAdv = !!table.getChild("token_adv");
+  const tokensCol = table.getChild("tokens")!;
+  const logpCol = table.getChild("token_logp");
+  const advCol = table.getChild("token_adv");
   const rowsOf = new Map<number, number[]>();
   for (let i = 0; i < table.numRows; i++) {
     const id = Number(episodeCol.get(i));
@@ -86,16 +87,16 @@ export function sequenceCredit(table: Table, options: GroupRelativeOptions = {})
     let reward = 0;
     let groupId: number | undefined;
     for (const r of rows) {
-      const tok = listCell(table, "tokens", r) ?? [];
+      const tok = listCell(tokensCol, r) ?? [];
       const from = tokens.length;
       for (let k = 0; k < tok.length; k++) tokens.push(tok[k]!);
-      const fill = (name: string, into: number[]) => {
-        const cell = listCell(table, name, r);
+      const fill = (col: Vector, name: string, into: number[]) => {
+        const cell = listCell(col, r);
         if (cell && cell.length !== tok.length) throw new RangeError(`sequenceCredit: episode ${episodeId} row ${r}: ${name} has ${cell.length} values for ${tok.length} tokens`);
         for (let k = 0; k < tok.length; k++) into.push(cell ? cell[k]! : Number.NaN);
       };
-      if (hasLogp) fill("token_logp", logp);
-      if (hasAdv) fill("token_adv", adv);
+      if (logpCol) fill(logpCol, "token_logp", logp);
+      if (advCol) fill(advCol, "token_adv", adv);
       const source = String(sourceCol?.get(r) ?? "online");
       const prev = segments.at(-1);
       if (tok.length) {
@@ -111,7 +112,7 @@ export function sequenceCredit(table: Table, options: GroupRelativeOptions = {})
         groupId = Number(g);
       }
     }
-    completions.push({ episodeId, groupId, reward, advantage: undefined, zeroVariance: false, tokens: Int32Array.from(tokens), tokenLogp: hasLogp ? Float32Array.from(logp) : undefined, tokenAdv: hasAdv ? Float32Array.from(adv) : undefined, segments });
+    completions.push({ episodeId, groupId, reward, advantage: undefined, zeroVariance: false, tokens: Int32Array.from(tokens), tokenLogp: logpCol ? Float32Array.from(logp) : undefined, tokenAdv: advCol ? Float32Array.from(adv) : undefined, segments });
     if (groupId !== undefined) {
       groupIds.push(groupId);
       rewards.push(reward);

@@ -730,7 +730,7 @@ export class Dataset {
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return (this.widget() as unknown as { [k: symbol]: () => Record<string, unknown> })[Symbol.for("Jupyter.display")]!();
+    return this.widget().bundle();
   }
 
   /** A sampler of shuffled minibatches of rows (see {@link Sampler}). */

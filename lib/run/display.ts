@@ -1,3 +1,5 @@
+import { fmtInt, fmtTime } from "../../widgets/shared/format.js";
+
 /** What a training loop reports about itself, a few times a second and once at the end. */
 export interface TrainProgress {
   readonly runId: string;
@@ -52,8 +54,6 @@ export function currentDisplay(): Display {
   return process.env.TRELLIS_QUIET === "1" ? SILENT : CONSOLE;
 }
 
-const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
-const fmtTime = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(1)}s`);
 
 /** One progress line: steps, SPS, ETA, last and mean return. */
 export function formatProgress(p: TrainProgress): string {

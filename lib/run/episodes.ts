@@ -1,8 +1,8 @@
 import type { Table } from "apache-arrow";
 import { episodeReturns } from "../credit/returns.js";
 import { episodeAdvantages, tdErrors } from "../credit/td.js";
+import { episodeLayout, idColumn } from "../credit/episodes.js";
 import { Dataset } from "../data/dataset.js";
-import { makeVecEnv } from "../envs/registry.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Frame } from "../envs/frame.js";
 import { Rng } from "../random/rng.js";
@@ -126,9 +126,7 @@ export class Episodes {
     if (!(lambda >= 0 && lambda <= 1) || !(gamma >= 0 && gamma <= 1)) throw new RangeError(`advantages: lambda and gamma must be in [0, 1], got ${lambda}, ${gamma}`);
     return this.records.map((r) => {
       if (!r.values) throw new Error(`advantages: episode ${r.id} has no values (the run's algorithm has no critic and none were recorded)`);
-      const n = r.length;
-      const batch = { rewards: r.rewards, values: r.values, terminated: Uint8Array.from({ length: n }, (_, t) => (t === n - 1 && r.terminated ? 1 : 0)), truncated: Uint8Array.from({ length: n }, (_, t) => (t === n - 1 && !r.terminated ? 1 : 0)), offsets: Int32Array.of(0, n), bootstrap: [r.bootstrap], gamma, lambda };
-      return episodeAdvantages(batch).advantages;
+      return episodeAdvantages({ ...episodeBatch(r.rewards, r.terminated, r.bootstrap, gamma), values: r.values, lambda }).advantages;
     });
   }
 
@@ -144,14 +142,13 @@ export class Episodes {
   }
 
   [Symbol.for("Jupyter.display")](): Record<string, unknown> {
-    return (this.widget() as unknown as { [k: symbol]: () => Record<string, unknown> })[Symbol.for("Jupyter.display")]!();
+    return this.widget().bundle();
   }
 }
 
 /** A one-copy env like the run's, to draw recorded observations (undefined when it cannot set its state from one). */
 function frameEnv(run: Run): VecEnv | undefined {
-  const cfg = run.envConfig;
-  const env = makeVecEnv(cfg.id, { ...cfg.kwargs, n: 1, rng: Rng.fromSeed(0) });
+  const env = run.freshEnv("episodes", 1, Rng.fromSeed(0));
   return env.stateFromObservation ? env : undefined;
 }
 
@@ -182,6 +179,13 @@ function numbers(table: Table, name: string, width = 1): Float64Array | undefine
   return out;
 }
 
+/** One episode as the credit functions take it: it terminated, or ends in a truncation bootstrapped with V = `tail`. */
+function episodeBatch(rewards: Float32Array, terminated: boolean, tail: number, gamma: number) {
+  const n = rewards.length;
+  const end = (flag: boolean) => Uint8Array.from({ length: n }, (_, t) => (t === n - 1 && flag ? 1 : 0));
+  return { rewards, terminated: end(terminated), truncated: end(!terminated), offsets: Int32Array.of(0, n), bootstrap: [terminated ? 0 : tail], gamma };
+}
+
 function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
   const data = new Dataset(run.data);
   const done = data.episodeSummaries().filter((e) => e.complete);
@@ -194,8 +198,9 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
   const obsSize = run.env.obsSize;
   const discrete = run.env.actionSpace.kind === "discrete";
   const aw = discrete ? 1 : run.env.actionSize;
-  const episodeId = numbers(table, "episode_id")!;
-  const t = numbers(table, "t")!;
+  const t = table.getChild("t")!.toArray() as unknown;
+  const layout = episodeLayout(idColumn(table, "episode_id"), t instanceof Int32Array ? t : Int32Array.from(t as ArrayLike<number>));
+  const position = new Map(layout.ids.map((id, k) => [Number(id), k]));
   const obs = numbers(table, "obs", obsSize)!;
   const nextObs = numbers(table, "next_obs", obsSize);
   const actions = numbers(table, "action", aw)!;
@@ -208,11 +213,10 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
   const { gamma, lambda } = discounting(run);
   const out: EpisodeRecord[] = [];
   for (const id of ids) {
-    const rows: number[] = [];
-    for (let i = 0; i < table.numRows; i++) if (episodeId[i] === id) rows.push(i);
-    rows.sort((a, b) => t[a]! - t[b]!);
+    const k = position.get(id);
+    if (k === undefined) continue;
+    const rows = Array.from(layout.order.subarray(layout.offsets[k]!, layout.offsets[k + 1]!));
     const n = rows.length;
-    if (n === 0) continue;
     const o = new Float32Array(n * obsSize);
     const act = new Float64Array(n * aw);
     const rew = new Float32Array(n);
@@ -231,8 +235,7 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
     else if (run.algo.values) values = run.algo.values(o, n, new Float32Array(n)).slice(0, n);
     let tail = 0;
     if (!isTerminated && values && run.algo.values && finalObs) tail = run.algo.values(finalObs, 1, new Float32Array(1))[0]!;
-    const flags = { terminated: Uint8Array.from(rows, (r) => (r === last && isTerminated ? 1 : 0)), truncated: Uint8Array.from(rows, (r) => (r === last && !isTerminated ? 1 : 0)) };
-    const batch = { rewards: rew, ...flags, offsets: Int32Array.of(0, n), bootstrap: [tail], gamma };
+    const batch = episodeBatch(rew, isTerminated, tail, gamma);
     const returns = episodeReturns(batch);
     const advantages = values ? episodeAdvantages({ ...batch, values, lambda }).advantages : undefined;
     const td = values ? tdErrors({ ...batch, values }) : undefined;

@@ -7,7 +7,6 @@
 import { Dataset } from "../data/dataset.js";
 import { RecordingVecEnv } from "../data/recording-env.js";
 import type { TrajectorySource } from "../data/schema.js";
-import { makeVecEnv } from "../envs/registry.js";
 import { Rng } from "../random/rng.js";
 import type { Run } from "./run.js";
 
@@ -38,12 +37,8 @@ export async function recordRollouts(run: Run, options: RolloutOptions = {}): Pr
   }
   const wanted = steps === undefined ? (episodes ?? 10) : undefined;
   const n = options.n ?? 8;
-  const cfg = run.envConfig;
   const seed = options.seed ?? run.evalRng.int32();
-  const inner = makeVecEnv(cfg.id, { ...cfg.kwargs, ...options.env, n, rng: Rng.fromSeed(seed) });
-  if (inner.obsSize !== run.env.obsSize || JSON.stringify(inner.actionSpace) !== JSON.stringify(run.env.actionSpace)) {
-    throw new Error(`rollouts({ env }): with ${JSON.stringify(options.env)} the env observes ${inner.obsSize} values and acts in ${JSON.stringify(inner.actionSpace)}, but the policy was trained on ${run.env.obsSize} and ${JSON.stringify(run.env.actionSpace)}`);
-  }
+  const inner = run.freshEnv("rollouts", n, Rng.fromSeed(seed), options.env);
   const env = new RecordingVecEnv(inner, `${run.id}-rollouts`, { source: options.source ?? "offline" });
   const discrete = inner.actionSpace.kind === "discrete";
   const actions = discrete ? new Int32Array(n) : new Float32Array(n * inner.actionSize);

@@ -13,7 +13,7 @@ import { currentDisplay, type Display, type TrainProgress } from "./display.js";
 import { currentInterrupt, InterruptedError } from "./interrupt.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
-import { curveWidget, metricPoints, type CurveOptions } from "../../widgets/server/curve.js";
+import { curveWidget, finitePoints, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import { Episodes, type EpisodeSelection } from "./episodes.js";
 import { recordRollouts, type RolloutOptions } from "./rollouts.js";
@@ -312,7 +312,7 @@ export class Run {
         lastReturn: this.episodeStats.lastReturn(),
         meanReturn: this.episodeStats.meanReturn(),
         stop: () => this.stop(),
-        history: () => metricPoints(this.log.toArrow(), "episodicReturn"),
+        history: () => finitePoints(this.log.column("step"), this.log.column("episodicReturn"), this.log.column("wallTime")),
         ...(final ? { stopped: final } : {}),
       };
       display.progress(p);
@@ -418,6 +418,20 @@ export class Run {
   }
 
   /**
+   * `n` fresh copies of the run's env (its id and options, `overrides` on
+   * top) for acting outside training; overrides that change the spaces are
+   * an error naming `caller`.
+   */
+  freshEnv(caller: string, n: number, rng: Rng, overrides?: Readonly<Record<string, unknown>>): VecEnv {
+    const cfg = this.envConfig;
+    const env = makeVecEnv(cfg.id, { ...cfg.kwargs, ...overrides, n, rng });
+    if (overrides && (env.obsSize !== this.env.obsSize || JSON.stringify(env.actionSpace) !== JSON.stringify(this.env.actionSpace))) {
+      throw new Error(`${caller}({ env }): with ${JSON.stringify(overrides)} the env observes ${env.obsSize} values and acts in ${JSON.stringify(env.actionSpace)}, but the policy was trained on ${this.env.obsSize} and ${JSON.stringify(this.env.actionSpace)}`);
+    }
+    return env;
+  }
+
+  /**
    * Runs `episodes` complete episodes with greedy actions on fresh copies of
    * the env (seeded from the run's evaluation stream; training state is
    * untouched), optionally with other env options (`{ env: { length: 0.5 } }`).
@@ -425,12 +439,8 @@ export class Run {
   async evaluate(options: EvaluateOptions = {}): Promise<EvaluateResult> {
     const episodes = options.episodes ?? 10;
     if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate({ episodes }): expected a positive integer, got ${String(episodes)}`);
-    const cfg = this.envConfig;
     const n = Math.min(episodes, 16);
-    const env = makeVecEnv(cfg.id, { ...cfg.kwargs, ...options.env, n, rng: Rng.fromState(this.envInitState) });
-    if (options.env && (env.obsSize !== this.env.obsSize || JSON.stringify(env.actionSpace) !== JSON.stringify(this.env.actionSpace))) {
-      throw new Error(`evaluate({ env }): with ${JSON.stringify(options.env)} the env observes ${env.obsSize} values and acts in ${JSON.stringify(env.actionSpace)}, but the policy was trained on ${this.env.obsSize} and ${JSON.stringify(this.env.actionSpace)}`);
-    }
+    const env = this.freshEnv("evaluate", n, Rng.fromState(this.envInitState), options.env);
     env.reset({ seed: this.evalRng.int32() });
     const actions = env.actionSpace.kind === "discrete" ? new Int32Array(n) : new Float32Array(n * env.actionSize);
     const returns: number[] = [];

@@ -5,6 +5,12 @@ import { COLORS, CONFIG, el, type PlotlyApi } from "./runtime.js";
 const LABELS: Record<CreditMetric, string> = { advantage: "advantage", return: "return", td_error: "TD error", ratio: "ratio π/π_behavior", kl: "KL to the behavior policy", entropy: "entropy" };
 const DIVERGING = new Set<CreditMetric>(["advantage", "td_error"]);
 
+/** Episodes of different lengths as heatmap rows: each padded with null to the longest. */
+function padRows(rows: (number | null)[][]): (number | null)[][] {
+  const longest = Math.max(0, ...rows.map((r) => r.length));
+  return rows.map((r) => [...r, ...Array<null>(longest - r.length).fill(null)]);
+}
+
 /** Heatmap of a per-step credit metric across episodes, with clipped steps and non-policy segments marked. */
 export class CreditView {
   private readonly plot: HTMLDivElement;
@@ -25,8 +31,7 @@ export class CreditView {
 
   draw(metric: CreditMetric): Promise<unknown> {
     const z = this.data.metrics[metric] ?? [];
-    const longest = Math.max(0, ...z.map((r) => r.length));
-    const padded = z.map((r) => [...r, ...Array<null>(longest - r.length).fill(null)]);
+    const padded = padRows(z);
     let scale = 0;
     for (const r of z) for (const v of r) if (v !== null) scale = Math.max(scale, Math.abs(metric === "ratio" ? v - 1 : v));
     const rows = this.data.episodes.map((e, i) => `ep ${e.id} (${i})`);
@@ -62,12 +67,11 @@ export class CreditCompareView {
     void this.drawLine(0);
     let scale = 0;
     for (const e of data.estimators) for (const r of e.rows) for (const v of r) if (v !== null) scale = Math.max(scale, Math.abs(v));
-    const longest = Math.max(0, ...data.episodes.map((e) => e.length));
     const rows = data.episodes.map((e, i) => `ep ${e.id} (${i})`);
     for (const est of data.estimators) {
       const div = el("div", { class: "tw-heatmap" });
       grid.append(div);
-      const z = est.rows.map((r) => [...r, ...Array<null>(longest - r.length).fill(null)]);
+      const z = padRows(est.rows);
       void this.plotly.newPlot(
         div,
         [{ type: "heatmap", z, y: rows, colorscale: "RdBu", reversescale: true, zmin: -scale, zmax: scale, zmid: 0, showscale: false, hovertemplate: `%{y} t=%{x}<br>${est.name} %{z:.4g}<extra></extra>` }],

@@ -1,9 +1,8 @@
 import type { LiveToBrowser, LiveToKernel, ProgressData, TrainingData } from "../shared/types.js";
 import { CurveView } from "./curve.js";
+import { fmtInt, fmtTime } from "../shared/format.js";
 import { el, type PlotlyApi } from "./runtime.js";
 
-const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
-const fmtTime = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.floor(s / 60)}m${String(Math.round(s % 60)).padStart(2, "0")}s` : `${s.toFixed(1)}s`);
 
 /** A training cell's live view: progress bar, SPS, ETA, latest metrics, a Stop button, and the reward curve growing. */
 export class TrainingView {

@@ -26,21 +26,27 @@ export interface CurveOptions {
   maxPoints?: number;
 }
 
+/** The points whose value is finite (null and NaN values skipped), as (step, value, wall time). */
+export function finitePoints(step: ArrayLike<number>, y: ArrayLike<number | null>, wallTime?: ArrayLike<number | null>): { step: number[]; y: number[]; wallTime: number[] } {
+  const out = { step: [] as number[], y: [] as number[], wallTime: [] as number[] };
+  for (let i = 0; i < y.length; i++) {
+    const v = y[i];
+    if (v === null || v === undefined || !Number.isFinite(v)) continue;
+    out.step.push(Number(step[i]));
+    out.y.push(v);
+    out.wallTime.push(Number(wallTime?.[i] ?? NaN));
+  }
+  return out;
+}
+
 /** The finite (step, value, wall time) points of one metric of a metrics table. */
 export function metricPoints(metrics: Table, metric: string): { step: number[]; y: number[]; wallTime: number[] } {
   const stepCol = metrics.getChild("step");
   const col = metrics.getChild(metric);
+  if (!stepCol || !col) return { step: [], y: [], wallTime: [] };
   const wall = metrics.getChild("wallTime");
-  const out = { step: [] as number[], y: [] as number[], wallTime: [] as number[] };
-  if (!stepCol || !col) return out;
-  for (let i = 0; i < metrics.numRows; i++) {
-    const y = col.get(i) as number | null;
-    if (y === null || !Number.isFinite(y)) continue;
-    out.step.push(Number(stepCol.get(i)));
-    out.y.push(y);
-    out.wallTime.push(Number(wall?.get(i) ?? NaN));
-  }
-  return out;
+  // Iterated, not toArray(): a null reads as null there, as 0 in toArray().
+  return finitePoints([...stepCol] as number[], [...col] as (number | null)[], wall ? ([...wall] as (number | null)[]) : undefined);
 }
 
 /** Keeps at most `max` points of a series, by LTTB. */

@@ -1,5 +1,6 @@
 import type { TrainProgress } from "../../lib/run/display.js";
 import type { ProgressData, TrainingData } from "../shared/types.js";
+import { fmtInt } from "../shared/format.js";
 import { downsampleSeries, MAX_POINTS } from "./curve.js";
 import { emaSmooth } from "../shared/smoothing.js";
 import { lineChartSvg } from "./svg/line-chart.js";
@@ -72,14 +73,13 @@ export class TrainingView {
     return true;
   }
 
-  private svg(): string {
-    const s = downsampleSeries({ step: this.step, y: this.y, wallTime: this.wallTime }, MAX_POINTS);
+  private static svg(s: { step: number[]; y: number[] }, progress: ProgressData): string {
     return lineChartSvg(
       [
         { name: "raw", x: s.step, y: s.y, color: "#1f77b4", opacity: 0.25, width: 1 },
-        { name: this.progress.label, x: s.step, y: emaSmooth(s.y, 0.6), color: "#1f77b4" },
+        { name: progress.label, x: s.step, y: emaSmooth(s.y, 0.6), color: "#1f77b4" },
       ],
-      { title: progressLine(this.progress), xLabel: "env steps", yLabel: "episode return", height: 260 },
+      { title: progressLine(progress), xLabel: "env steps", yLabel: "episode return", height: 260 },
     );
   }
 
@@ -87,6 +87,7 @@ export class TrainingView {
   widget(): Widget {
     const live = this.liveUrl();
     const s = downsampleSeries({ step: this.step, y: this.y, wallTime: this.wallTime }, MAX_POINTS);
+    const progress = this.progress;
     const data: TrainingData = {
       runId: this.runId,
       widgetId: this.widgetId,
@@ -94,11 +95,10 @@ export class TrainingView {
       progress: this.progress,
       curve: { yLabel: "episode return", smoothing: 0.6, series: [{ name: this.progress.label, ...s }], bands: [] },
     };
-    return new Widget("training", { training: data }, () => this.svg(), progressLine(this.progress));
+    return new Widget("training", { training: data }, () => TrainingView.svg(s, progress), progressLine(progress));
   }
 }
 
-const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
 
 /** The progress as one line of text. */
 export function progressLine(p: ProgressData): string {

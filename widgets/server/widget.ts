@@ -27,10 +27,14 @@ export class Widget {
     readonly text: string,
   ) {}
 
-  /** The MIME bundle (for `display()` and cell results). */
-  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+  /** The MIME bundle (what `display()` and a cell's result show). */
+  bundle(): Record<string, unknown> {
     const svg = this.svg();
     return { "text/html": widgetHtml(this.kind, this.payload, svg), "image/svg+xml": svg, "text/plain": this.text, [WIDGET_MARKER]: { kind: this.kind } };
+  }
+
+  [Symbol.for("Jupyter.display")](): Record<string, unknown> {
+    return this.bundle();
   }
 
   /** The static picture. */

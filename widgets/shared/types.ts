@@ -81,7 +81,7 @@ export type CreditMetric = (typeof CREDIT_METRICS)[number];
 export interface CreditData {
   title: string;
   episodes: { id: number; length: number; totalReturn: number }[];
-  /** Per metric: one row per episode, padded with null to the longest. */
+  /** Per metric: one row per episode, as long as the episode (non-finite values as null). */
   metrics: Partial<Record<CreditMetric, (number | null)[][]>>;
   /** Steps whose ratio left [1 − ε, 1 + ε] (PPO clipped them): [episode row, t]. */
   clipped: [number, number][];
