@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { Field, Float32, List, Schema } from "apache-arrow";
 import { rl } from "../../lib/index.js";
 import { sequenceCredit } from "../../lib/credit/sequences.js";
 import { sequenceTable } from "../../lib/data/sequence-table.js";
@@ -50,4 +51,12 @@ test("sequenceCredit: rows out of order are put in t order; missing columns and 
   assert.throws(() => sequenceCredit(table.select(["episode_id", "t", "reward"])), /no tokens column/);
   const mixed = sequenceTable([{ episodeId: 0, groupId: 1, tokens: [1], reward: 0 }, { episodeId: 0, groupId: 2, tokens: [2], reward: 1 }]);
   assert.throws(() => sequenceCredit(mixed), /episode 0 has rows in groups 1 and 2/);
+});
+
+test("the schema check types the sequence columns when they are there", () => {
+  const table = sequenceTable(syntheticRows());
+  const floatTokens = table.schema.fields.map((f) => (f.name === "tokens" ? new Field("tokens", new List(new Field("item", new Float32(), false)), false) : f));
+  assert.deepEqual(trajectorySchemaProblems(new Schema(floatTokens)).mistyped, ["tokens (List<Float32>, expected List<int32>)"]);
+  const without = table.schema.fields.filter((f) => !["tokens", "token_logp", "token_adv"].includes(f.name));
+  assert.deepEqual(trajectorySchemaProblems(new Schema(without)), { missing: [], mistyped: [] }, "optional: an env's table has none");
 });

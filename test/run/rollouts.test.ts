@@ -23,3 +23,13 @@ test("run.rollouts records the greedy policy: whole episodes or a step budget, m
   await assert.rejects(run.rollouts({ episodes: 0 }), /rollouts\(\{ episodes \}\): expected a positive integer, got 0/);
   run.dispose();
 });
+
+test("rollouts, evaluate and the episode viewer refuse env options that change the spaces; a budget too small for whole episodes is named", async () => {
+  const run = rl.env("GridWorld-v0", { n: 2, seed: 1 }).algo(rl.ppo()).build();
+  await run.train({ steps: 512 });
+  const smaller = { map: ["S..", "..G"] };
+  await assert.rejects(run.rollouts({ episodes: 1, env: smaller }), /^Error: rollouts\(\{ env \}\): with \{"map":\["S\.\.","\.\.G"\]\} the env observes 6 values .* but the policy was trained on 25/);
+  await assert.rejects(run.evaluate({ episodes: 1, env: smaller }), /^Error: evaluate\(\{ env \}\): .* observes 6 values/);
+  await assert.rejects(run.rollouts({ episodes: 50, maxSteps: 3 }), /only \d+ of 50 episodes ended within maxSteps = 3 vector steps/);
+  run.dispose();
+});

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { test } from "node:test";
-import { rl, Rng, makeVecEnv, drawObservation } from "../../lib/index.js";
+import { rl, Rng, makeVecEnv, drawObservation, type TrainProgress } from "../../lib/index.js";
+import { progressLine } from "../../widgets/server/training.js";
 import { creditWidget } from "../../widgets/server/credit.js";
 import { decodeFrame, type EncodedFrames } from "../../widgets/shared/frames.js";
 import type { CreditCompareData, CreditData, DatasetData, SequenceCreditData, TrajectoryData } from "../../widgets/shared/types.js";
@@ -165,4 +166,24 @@ test("dataset.credit() on a dataset without tokens says where the per-step view 
   await run.train({ steps: 50 });
   assert.throws(() => rl.dataset.from(run.data).credit(), /no tokens column.*run\.credit\(\)/);
   run.dispose();
+});
+
+test("the training view's line: env steps for online runs, updates (with rate and ETA) for runs that learn from a dataset", async () => {
+  assert.equal(progressLine({ label: "ppo CartPole-v1", step: 2048, targetStep: 4096, updates: 4, elapsedS: 0.5, sps: 4096, etaS: 0.5, lastReturn: 20, meanReturn: 18.25 }), "[ppo CartPole-v1] 2,048/4,096 steps · 4,096 SPS · ETA 0.5s · return 20.0 · mean100 18.3");
+  assert.equal(progressLine({ label: "bc CartPole-v1", step: 0, updates: 300, targetUpdates: 1000, elapsedS: 1.5, sps: 0, etaS: 3.5 }), "[bc CartPole-v1] 300/1,000 updates · 200 updates/s · ETA 3.5s");
+  assert.equal(progressLine({ label: "bc CartPole-v1", step: 0, updates: 1000, targetUpdates: 1000, elapsedS: 5, sps: 0, stopped: "updates" }), "[bc CartPole-v1] 1,000/1,000 updates · 200 updates/s · took 5.0s · stopped: updates");
+  // What train({ updates }) reports: the target, and an ETA from the update rate once updates are done.
+  const ds = rl.dataset.from(await (async () => {
+    const r = rl.env("CartPole-v1", { n: 2, seed: 3 }).algo(rl.ppo()).build();
+    await r.train({ steps: 2048 });
+    return r.data;
+  })());
+  const reports: TrainProgress[] = [];
+  const bc = rl.offline(ds).algo(rl.bc()).build();
+  await bc.train({ updates: 400, display: { progress: (p) => void reports.push(p) } });
+  assert.ok(reports.every((p) => p.targetUpdates === 400));
+  assert.equal(reports.at(-1)!.stopped, "updates");
+  const mid = reports.filter((p) => !p.stopped && p.updates > 0);
+  for (const p of mid) assert.ok(p.etaS !== undefined && p.etaS >= 0, `ETA at update ${p.updates}`);
+  assert.equal(reports[0]!.etaS, undefined, "no rate before the first update");
 });
