@@ -1,4 +1,4 @@
-import { fmtInt, fmtTime } from "../../widgets/shared/format.js";
+import { progressLine } from "../../widgets/shared/progress-line.js";
 
 /** What a training loop reports about itself, a few times a second and once at the end. */
 export interface TrainProgress {
@@ -55,24 +55,8 @@ export function currentDisplay(): Display {
 }
 
 
-/** One progress line: steps, SPS, ETA, last and mean return. */
-export function formatProgress(p: TrainProgress): string {
-  if (p.step === 0 && p.updates > 0) {
-    // Offline training takes no env steps: report updates instead.
-    const ups = p.elapsedS > 0 ? p.updates / p.elapsedS : 0;
-    const offline = [`${fmtInt(p.updates)} updates`, `${fmtInt(ups)} updates/s`, p.stopped ? `took ${fmtTime(p.elapsedS)}` : undefined, p.stopped ? `stopped: ${p.stopped}` : undefined];
-    return `[${p.label}] ${offline.filter(Boolean).join(" · ")}`;
-  }
-  const parts = [
-    p.targetStep !== undefined ? `${fmtInt(p.step)}/${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
-    `${fmtInt(p.sps)} SPS`,
-    p.stopped ? `took ${fmtTime(p.elapsedS)}` : p.etaS !== undefined ? `ETA ${fmtTime(p.etaS)}` : undefined,
-    p.lastReturn !== undefined ? `return ${p.lastReturn.toFixed(1)}` : undefined,
-    p.meanReturn !== undefined ? `mean100 ${p.meanReturn.toFixed(1)}` : undefined,
-    p.stopped ? `stopped: ${p.stopped}` : undefined,
-  ];
-  return `[${p.label}] ${parts.filter(Boolean).join(" · ")}`;
-}
+/** One progress line: steps, updates, SPS, ETA, last and mean return (the line every view shows). */
+export const formatProgress = (p: TrainProgress): string => progressLine(p);
 
 /** Prints progress to stderr: rewrites one line on a terminal, a line per second otherwise. */
 export class ConsoleDisplay implements Display {

@@ -2,9 +2,9 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { rl, setDisplay, formatProgress, type TrainProgress } from "../../lib/index.js";
 
-test("the progress line shows steps, SPS, ETA and returns", () => {
+test("the progress line shows steps, updates, SPS, ETA and returns", () => {
   const line = formatProgress({ runId: "r", label: "ppo CartPole-v1", step: 12288, targetStep: 50000, callSteps: 12288, updates: 24, elapsedS: 1.5, sps: 8192, etaS: 4.6, lastReturn: 45.21, meanReturn: 38.06 });
-  assert.equal(line, "[ppo CartPole-v1] 12,288/50,000 steps · 8,192 SPS · ETA 4.6s · return 45.2 · mean100 38.1");
+  assert.equal(line, "[ppo CartPole-v1] 12,288/50,000 steps · 24 updates · 8,192 SPS · ETA 4.6s · return 45.2 · mean100 38.1");
 });
 
 test("offline training (no env steps) reports updates instead", () => {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { existsSync, readFileSync, rmSync } from "node:fs";
 import { test } from "node:test";
 import { rl, Rng, makeVecEnv, drawObservation, type TrainProgress } from "../../lib/index.js";
-import { progressLine } from "../../widgets/server/training.js";
+import { progressLine } from "../../widgets/shared/progress-line.js";
 import { creditWidget } from "../../widgets/server/credit.js";
 import { decodeFrame, type EncodedFrames } from "../../widgets/shared/frames.js";
 import type { CreditCompareData, CreditData, DatasetData, SequenceCreditData, TrajectoryData } from "../../widgets/shared/types.js";
@@ -169,7 +169,7 @@ test("dataset.credit() on a dataset without tokens says where the per-step view 
 });
 
 test("the training view's line: env steps for online runs, updates (with rate and ETA) for runs that learn from a dataset", async () => {
-  assert.equal(progressLine({ label: "ppo CartPole-v1", step: 2048, targetStep: 4096, updates: 4, elapsedS: 0.5, sps: 4096, etaS: 0.5, lastReturn: 20, meanReturn: 18.25 }), "[ppo CartPole-v1] 2,048/4,096 steps · 4,096 SPS · ETA 0.5s · return 20.0 · mean100 18.3");
+  assert.equal(progressLine({ label: "ppo CartPole-v1", step: 2048, targetStep: 4096, updates: 4, elapsedS: 0.5, sps: 4096, etaS: 0.5, lastReturn: 20, meanReturn: 18.25 }), "[ppo CartPole-v1] 2,048/4,096 steps · 4 updates · 4,096 SPS · ETA 0.5s · return 20.0 · mean100 18.3");
   assert.equal(progressLine({ label: "bc CartPole-v1", step: 0, updates: 300, targetUpdates: 1000, elapsedS: 1.5, sps: 0, etaS: 3.5 }), "[bc CartPole-v1] 300/1,000 updates · 200 updates/s · ETA 3.5s");
   assert.equal(progressLine({ label: "bc CartPole-v1", step: 0, updates: 1000, targetUpdates: 1000, elapsedS: 5, sps: 0, stopped: "updates" }), "[bc CartPole-v1] 1,000/1,000 updates · 200 updates/s · took 5.0s · stopped: updates");
   // What train({ updates }) reports: the target, and an ETA from the update rate once updates are done.

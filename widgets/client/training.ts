@@ -1,6 +1,6 @@
 import type { LiveToBrowser, LiveToKernel, ProgressData, TrainingData } from "../shared/types.js";
 import { CurveView } from "./curve.js";
-import { fmtInt, fmtTime } from "../shared/format.js";
+import { progressLine } from "../shared/progress-line.js";
 import { el, type PlotlyApi } from "./runtime.js";
 
 
@@ -66,20 +66,10 @@ export class TrainingView {
   }
 
   show(p: ProgressData): void {
-    const offline = p.step === 0 && !p.targetStep;
     const frac = p.targetStep ? Math.min(1, p.step / p.targetStep) : p.targetUpdates ? Math.min(1, p.updates / p.targetUpdates) : p.stopped ? 1 : 0;
     this.bar.style.width = `${(frac * 100).toFixed(1)}%`;
     this.bar.classList.toggle("tw-indeterminate", !p.targetStep && !p.targetUpdates && !p.stopped);
-    const parts = [
-      offline ? "" : p.targetStep ? `${fmtInt(p.step)} / ${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
-      p.targetUpdates ? `${fmtInt(p.updates)} / ${fmtInt(p.targetUpdates)} updates` : `${fmtInt(p.updates)} updates`,
-      offline ? `${fmtInt(p.elapsedS > 0 ? p.updates / p.elapsedS : 0)} updates/s` : `${fmtInt(p.sps)} SPS`,
-      p.stopped ? `took ${fmtTime(p.elapsedS)}` : p.etaS !== undefined ? `ETA ${fmtTime(p.etaS)}` : "",
-      p.lastReturn !== undefined ? `return ${p.lastReturn.toFixed(1)}` : "",
-      p.meanReturn !== undefined ? `mean100 ${p.meanReturn.toFixed(1)}` : "",
-      p.stopped ? `stopped: ${p.stopped}` : "",
-    ].filter(Boolean);
-    this.stats.textContent = `${p.label} · ${parts.join(" · ")}`;
+    this.stats.textContent = progressLine(p);
     this.metrics.textContent = p.metrics ? Object.entries(p.metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(" · ") : "";
     if (p.stopped) {
       this.stop.disabled = true;

@@ -1,6 +1,6 @@
 import type { TrainProgress } from "../../lib/run/display.js";
 import type { ProgressData, TrainingData } from "../shared/types.js";
-import { fmtInt } from "../shared/format.js";
+import { progressLine } from "../shared/progress-line.js";
 import { downsampleSeries, MAX_POINTS } from "./curve.js";
 import { emaSmooth } from "../shared/smoothing.js";
 import { lineChartSvg } from "./svg/line-chart.js";
@@ -97,20 +97,4 @@ export class TrainingView {
     };
     return new Widget("training", { training: data }, () => TrainingView.svg(s, progress), progressLine(progress));
   }
-}
-
-
-/** The progress as one line of text. */
-export function progressLine(p: ProgressData): string {
-  // Training from a dataset takes no env steps: its pace is in updates.
-  const offline = p.step === 0 && p.targetStep === undefined;
-  const parts = [
-    offline ? `${fmtInt(p.updates)}${p.targetUpdates !== undefined ? `/${fmtInt(p.targetUpdates)}` : ""} updates` : p.targetStep !== undefined ? `${fmtInt(p.step)}/${fmtInt(p.targetStep)} steps` : `${fmtInt(p.step)} steps`,
-    offline ? `${fmtInt(p.elapsedS > 0 ? p.updates / p.elapsedS : 0)} updates/s` : `${fmtInt(p.sps)} SPS`,
-    p.stopped ? `took ${p.elapsedS.toFixed(1)}s` : p.etaS !== undefined ? `ETA ${p.etaS.toFixed(1)}s` : undefined,
-    p.lastReturn !== undefined ? `return ${p.lastReturn.toFixed(1)}` : undefined,
-    p.meanReturn !== undefined ? `mean100 ${p.meanReturn.toFixed(1)}` : undefined,
-    p.stopped ? `stopped: ${p.stopped}` : undefined,
-  ];
-  return `[${p.label}] ${parts.filter(Boolean).join(" · ")}`;
 }

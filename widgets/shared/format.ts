@@ -1,4 +1,4 @@
-/** Numbers as the progress lines show them (console, static picture, interactive view). */
+/** Numbers as the views and the progress line show them. */
 
 /** 12345.6 → "12,346". */
 export const fmtInt = (n: number): string => Math.round(n).toLocaleString("en-US");
