@@ -55,7 +55,7 @@ export const rl = {
   bc,
   /** Conservative Q-learning (CQL(H)) from the dataset of `rl.offline(dataset)`: over double DQN for discrete actions, over soft actor-critic for continuous ones. */
   cql,
-  /** Implicit Q-learning (discrete actions) from the dataset of `rl.offline(dataset)`: expectile V, TD Q, advantage-weighted policy. */
+  /** Implicit Q-learning from the dataset of `rl.offline(dataset)` (discrete or continuous actions): expectile V, TD Q, advantage-weighted policy. */
   iql,
   /**
    * Starts a run builder that trains from a dataset: `rl.offline(dataset).algo(rl.bc()).build()`.

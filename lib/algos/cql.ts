@@ -108,19 +108,19 @@ export function checkCqlConfig(c: CqlConfig, path = "algo"): string[] {
 
 /**
  * Problems shared by the offline Q-learning methods (CQL, IQL): an MLP, a
- * dataset of transitions, and discrete actions unless `continuous` (then a
- * box with finite bounds, as SAC needs).
+ * dataset of transitions, and discrete actions or, with `boxHeads` (the policy
+ * heads the method's continuous variant accepts), a box with finite bounds.
  */
-export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, batchSize: number, dataset: Dataset | undefined, what: string, continuous = false): string[] {
+export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, batchSize: number, dataset: Dataset | undefined, what: string, boxHeads?: readonly string[]): string[] {
   const p: string[] = [];
   if (env.actionSpace.kind !== "discrete") {
-    if (!continuous) p.push(`algo: ${algo} here is for discrete actions; ${env.id} has continuous actions ${describeSpace(env.actionSpace)}: use rl.cql() or rl.bc() on this dataset, or train online with rl.sac()`);
+    if (!boxHeads) p.push(`algo: ${algo} here is for discrete actions; ${env.id} has continuous actions ${describeSpace(env.actionSpace)}: use rl.cql(), rl.iql() or rl.bc() on this dataset, or train online with rl.sac()`);
     else {
       const box = sacActionSpaceProblem(env);
-      if (box) p.push(box.replace("SAC", `${algo} (soft actor-critic)`));
+      if (box) p.push(box.replace("SAC", algo));
     }
   }
-  p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, algo, what, continuous && env.actionSpace.kind === "box" ? ["auto", "tanh-gaussian"] : ["auto"]));
+  p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, algo, what, boxHeads && env.actionSpace.kind === "box" ? ["auto", ...boxHeads] : ["auto"]));
   if (!dataset) {
     p.push(`algo: ${algo} needs a dataset: build with rl.offline(dataset)`);
     return p;
@@ -139,7 +139,7 @@ export function cql(options: CqlOptions = {}): AlgoSpec<CqlConfig> {
     offline: true,
     check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
       const what = env.actionSpace.kind === "discrete" ? "its Q-network" : "an actor and two critics";
-      return [...checkCqlConfig(config), ...offlineQProblems("cql", env, policy, config.batchSize, dataset, what, true)];
+      return [...checkCqlConfig(config), ...offlineQProblems("cql", env, policy, config.batchSize, dataset, what, ["tanh-gaussian"])];
     },
     create: (ctx: AlgoContext) => (ctx.env.actionSpace.kind === "discrete" ? new CqlInstance(config, ctx) : new ContinuousCqlInstance(config, ctx)),
   };

@@ -14,13 +14,14 @@ import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } fr
 import { argmaxInto, offlineQProblems } from "./cql.js";
 import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
 import { TrainingDivergedError } from "./errors.js";
+import { ContinuousIqlInstance } from "./iql-continuous.js";
 import { updateTargetNetwork } from "./off-policy.js";
 import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
- * Implicit Q-learning (Kostrikov et al. 2021) for discrete actions, never
- * querying Q at actions outside the dataset:
+ * Implicit Q-learning (Kostrikov et al. 2021), never querying Q at actions
+ * outside the dataset. Discrete actions:
  *
  *   V:  expectile regression L₂^τ(Q_target(s, a) − V(s))
  *   Q:  (Q(s, a) − (r + γ (1 − term) V(s')))²
@@ -29,7 +30,8 @@ import { checkKnownKeys, checkNumber } from "./validate.js";
  * Q, V and π are MLPs with the widths and activation of the run's
  * `rl.mlp(...)`; each gets its own Adam step on the same minibatch per
  * update, and the target Q follows θ' ← τθ + (1 − τ)θ' after every update.
- * Evaluation is greedy in π.
+ * Evaluation is greedy in π. Continuous actions: twin critics and a Gaussian
+ * policy (see `iql-continuous.ts`).
  */
 export interface IqlConfig {
   /** Adam learning rate (all three networks). */
@@ -86,7 +88,7 @@ export function checkIqlConfig(c: IqlConfig, path = "algo"): string[] {
   return p;
 }
 
-/** `rl.iql({...})`: discrete-action IQL from the dataset of `rl.offline(dataset)`. */
+/** `rl.iql({...})`: IQL from the dataset of `rl.offline(dataset)`, discrete or continuous actions. */
 export function iql(options: IqlOptions = {}): AlgoSpec<IqlConfig> {
   const config = Object.freeze({ ...IQL_DEFAULTS, ...options }) as IqlConfig;
   return {
@@ -94,13 +96,14 @@ export function iql(options: IqlOptions = {}): AlgoSpec<IqlConfig> {
     config,
     offline: true,
     check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
-      return [...checkIqlConfig(config), ...offlineQProblems("iql", env, policy, config.batchSize, dataset, "its Q-, value and policy networks")];
+      const what = env.actionSpace.kind === "discrete" ? "its Q-, value and policy networks" : "two critics, a value and a policy network";
+      return [...checkIqlConfig(config), ...offlineQProblems("iql", env, policy, config.batchSize, dataset, what, ["gaussian"])];
     },
-    create: (ctx: AlgoContext) => new IqlInstance(config, ctx),
+    create: (ctx: AlgoContext) => (ctx.env.actionSpace.kind === "discrete" ? new IqlInstance(config, ctx) : new ContinuousIqlInstance(config, ctx)),
   };
 }
 
-/** A running IQL; see {@link iql}. */
+/** A running discrete-action IQL; see {@link iql}. */
 export class IqlInstance implements AlgoInstance {
   readonly name = "iql";
   readonly envSteps = 0;

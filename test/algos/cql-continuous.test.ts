@@ -4,19 +4,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { rl, RunConfigError, type AlgoInstance, type CqlOptions, type Dataset, type Run } from "../../lib/index.js";
+import { pendulumSacData } from "./fixtures.js";
 
-let narrow: Promise<Dataset> | undefined;
-/** The last 3000 transitions of a 6k-step SAC run on Pendulum-v1: a narrow, fairly good behavior (mean episode return ≈ −420). */
-function pendulumData(): Promise<Dataset> {
-  narrow ??= (async () => {
-    const sac = rl.env("Pendulum-v1", { seed: 2 }).policy(rl.mlp([32, 32], { activation: "relu" })).algo(rl.sac({ learningStarts: 500, batchSize: 64 })).build();
-    await sac.train({ steps: 6_000 });
-    const data = sac.data;
-    sac.dispose();
-    return rl.dataset.from(data.slice(data.numRows - 3_000));
-  })();
-  return narrow;
-}
+/** The last 3000 transitions of the SAC run: a narrow, fairly good behavior (mean episode return ≈ −420). */
+const pendulumData = async (): Promise<Dataset> => {
+  const data = await pendulumSacData();
+  return rl.dataset.from(data.slice(data.numRows - 3_000));
+};
 
 const cqlRun = (ds: Dataset, options: CqlOptions) =>
   rl

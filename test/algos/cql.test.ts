@@ -88,7 +88,7 @@ test("IQL learns CartPole from the same data (greedy in its advantage-weighted p
   run.dispose();
 });
 
-test("IQL save/load mid-training continues bit-identically; check refuses continuous actions", async () => {
+test("IQL save/load mid-training continues bit-identically; check refuses a dataset of another env and a bad expectile", async () => {
   const ds = await mixedDataset();
   const dir = await mkdtemp(join(tmpdir(), "trellis-iql-"));
   try {
@@ -110,6 +110,6 @@ test("IQL save/load mid-training continues bit-identically; check refuses contin
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
-  assert.throws(() => rl.offline(ds, { env: "Pendulum-v1" }).algo(rl.iql()).build(), /iql here is for discrete actions/);
+  assert.throws(() => rl.offline(ds, { env: "Pendulum-v1" }).algo(rl.iql()).build(), /dataset\.action: env Pendulum-v1 has continuous actions/);
   assert.throws(() => rl.offline(ds).algo(rl.iql({ expectile: 1 })).build(), /algo\.expectile: expected a number < 1/);
 });
