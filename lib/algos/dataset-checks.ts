@@ -21,11 +21,11 @@ export interface DatasetCheckOptions {
 export function datasetProblems(dataset: Dataset, env: VecEnv, options: DatasetCheckOptions): string[] {
   const { algo, prefix = "", transitions = false } = options;
   const p: string[] = [];
-  const table = dataset.table;
-  const datasetEnv = table.schema.metadata.get(META_ENV_ID);
+  const schema = dataset.schema;
+  const datasetEnv = schema.metadata.get(META_ENV_ID);
   const from = datasetEnv ? ` (recorded on ${datasetEnv})` : "";
-  const obs = table.schema.fields.find((f) => f.name === "obs");
-  const action = table.schema.fields.find((f) => f.name === "action");
+  const obs = schema.fields.find((f) => f.name === "obs");
+  const action = schema.fields.find((f) => f.name === "action");
   if (!obs) p.push(`dataset: no obs column; ${algo} needs the observations (FixedSizeList<f32>[${env.obsSize}])`);
   else if (!DataType.isFixedSizeList(obs.type) || !DataType.isFloat(obs.type.children[0]!.type)) {
     p.push(`dataset.obs: expected FixedSizeList<f32>[${env.obsSize}], got ${String(obs.type)}`);
@@ -40,7 +40,7 @@ export function datasetProblems(dataset: Dataset, env: VecEnv, options: DatasetC
     } else {
       let bad = 0;
       let example = 0;
-      for (const data of table.getChild("action")!.data) {
+      for (const data of dataset.column("action")!.data) {
         const v = data.values as Int32Array;
         for (let i = 0; i < data.length; i++) {
           const a = v[i]!;
@@ -59,7 +59,7 @@ export function datasetProblems(dataset: Dataset, env: VecEnv, options: DatasetC
   }
   if (transitions) {
     for (const name of ["reward", "terminated", "next_obs"]) {
-      if (!table.getChild(name)) p.push(`dataset: no ${name} column; ${algo} learns from transitions (obs, action, reward, terminated, next_obs)`);
+      if (!schema.fields.some((f) => f.name === name)) p.push(`dataset: no ${name} column; ${algo} learns from transitions (obs, action, reward, terminated, next_obs)`);
     }
   }
   return prefix ? p.map((s) => prefix + s) : p;

@@ -169,8 +169,8 @@ function transitionStats(dataset: Dataset, obsSize: number): { obs: Standardizer
   const dSq = new Float64Array(o);
   let rows = 0;
   let pairs = 0;
-  const obsCol = dataset.table.getChild("obs")!;
-  const nextCol = dataset.table.getChild("next_obs")!;
+  const obsCol = dataset.column("obs")!;
+  const nextCol = dataset.column("next_obs")!;
   for (let c = 0; c < obsCol.data.length; c++) {
     const od = obsCol.data[c]!;
     const nd = nextCol.data[c]!;

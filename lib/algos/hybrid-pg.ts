@@ -58,7 +58,7 @@ export class HybridPgTerms {
     const level = this.imitation?.successReturn ?? demonstratorReturn(dataset);
     if (this.imitation && level === null) throw new Error("mix.imitation.successReturn: the dataset has no complete episode to take the demonstrator's return from");
     this.successReturn = level ?? Infinity;
-    this.hasBehaviorLogp = !!this.critic && dataset.table.getChild("behavior_logp") !== null;
+    this.hasBehaviorLogp = !!this.critic && dataset.schema.fields.some((f) => f.name === "behavior_logp");
     const columns = ["obs", "action", ...(this.critic ? ["reward", "terminated", "next_obs", ...(this.hasBehaviorLogp ? ["behavior_logp"] : [])] : [])];
     this.sampler = dataset.sampler({ batchSize: this.rows, rng, columns });
     this.episodeReturns = new Float64Array(numEnvs);

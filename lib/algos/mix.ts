@@ -176,7 +176,7 @@ export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, bat
       p.push(`mix.dynamicsGap: the classifiers need both dataset (real) and replay (simulated) rows in each minibatch, but ratio ${ratio} × batchSize ${batchSize} gives ${rows} dataset rows`);
     }
   }
-  if (imitation && imitation.successReturn === null && dataset instanceof Dataset && dataset.table.getChild("episode_id") && demonstratorReturn(dataset) === null) {
+  if (imitation && imitation.successReturn === null && dataset instanceof Dataset && dataset.schema.fields.some((f) => f.name === "episode_id") && demonstratorReturn(dataset) === null) {
     p.push("mix.imitation.successReturn: the dataset has no complete episode to take the demonstrator's return from; pass the return that counts as a success");
   }
   return p;

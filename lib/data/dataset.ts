@@ -8,12 +8,15 @@
  * an Arrow IPC file or a Parquet file.
  *
  * What copies:
- * - `openDataset` reads each file once into memory; Arrow IPC is then read
- *   zero-copy from that buffer, Parquet is decoded by parquet-wasm.
+ * - `openDataset` on an Arrow IPC file reads only its footer and batch
+ *   metadata; a sampler then reads just the columns it draws, and anything
+ *   that needs the whole table reads the whole file once (zero-copy from that
+ *   buffer). Streams and directories are read into memory at open; Parquet is
+ *   decoded by parquet-wasm.
  * - `filter` / `select` / `split` gather the chosen rows into new buffers.
  * - `sampler().next()` copies only the gathered rows (into fresh typed arrays).
  */
-import { readFile, readdir, stat } from "node:fs/promises";
+import { open, readFile, readdir, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import {
   DataType,
@@ -31,6 +34,7 @@ import {
 } from "apache-arrow";
 import * as pq from "parquet-wasm";
 import { writeFileAtomic } from "../run/atomic-dir.js";
+import { ArrowFileColumns } from "./arrow-file-columns.js";
 import type { Rng } from "../random/rng.js";
 import { datasetWidget } from "../../widgets/server/dataset.js";
 import type { Widget } from "../../widgets/server/widget.js";
@@ -327,10 +331,32 @@ export async function openDataset(path: string, options: OpenOptions = {}): Prom
     }
     table = new Table(first.schema, batches);
   } else {
+    const file = await arrowFileColumns(path);
+    if (file) {
+      if (options.validate ?? true) assertTrajectorySchema(file.schema, path);
+      return new Dataset(file, resolve(path));
+    }
     table = await readTableFile(path);
   }
   if (options.validate ?? true) assertTrajectorySchema(table.schema, path);
   return new Dataset(table, resolve(path));
+}
+
+/** The layout of an Arrow IPC file whose columns can be read one by one; undefined for other files. */
+async function arrowFileColumns(path: string): Promise<ArrowFileColumns | undefined> {
+  const handle = await open(path, "r");
+  const head = new Uint8Array(8);
+  try {
+    await handle.read(head, 0, 8, 0);
+  } finally {
+    await handle.close();
+  }
+  if (detectFormat(head) !== "arrow-file") return undefined;
+  try {
+    return ArrowFileColumns.open(path);
+  } catch (error) {
+    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
 }
 
 /** A dataset over an in-memory table (checked against the trajectory schema unless `validate` is false). */
@@ -342,10 +368,10 @@ export function datasetFrom(table: Table, options: OpenOptions = {}): Dataset {
 // ---------------------------------------------------------------------------
 // Gathering rows
 
-/** Chunk start rows of a table (length = chunks + 1). */
-function chunkStarts(table: Table): Int32Array {
-  const starts = new Int32Array(table.batches.length + 1);
-  for (let i = 0; i < table.batches.length; i++) starts[i + 1] = starts[i]! + table.batches[i]!.numRows;
+/** Chunk start rows of a table or column (length = chunks + 1). */
+function chunkStarts(chunks: readonly { readonly length: number }[]): Int32Array {
+  const starts = new Int32Array(chunks.length + 1);
+  for (let i = 0; i < chunks.length; i++) starts[i + 1] = starts[i]! + chunks[i]!.length;
   return starts;
 }
 
@@ -517,7 +543,7 @@ export function unifyDictionaries(table: Table): Table {
 
 /** A new table with `rows` of `table` (in the order given). */
 function takeRows(table: Table, rows: Int32Array): Table {
-  const starts = chunkStarts(table);
+  const starts = chunkStarts(table.batches.map((b) => ({ length: b.numRows })));
   const fields = table.schema.fields;
   const children = fields.map((f, i) => takeColumn(f, table.getChildAt(i)!, starts, rows));
   const struct = makeData({ type: new Struct(fields), length: rows.length, children, nullCount: 0 });
@@ -570,21 +596,54 @@ const DEFAULT_SAMPLE_COLUMNS = ["obs", "action", "reward", "terminated", "trunca
 
 /** Trajectories in the Arrow trajectory schema, with episode-level views. See the module doc. */
 export class Dataset {
-  /** The rows, one per step. */
-  readonly table: Table;
   /** The absolute path it was opened from (`openDataset`); undefined for in-memory and derived datasets. */
   readonly path: string | undefined;
   private index?: EpisodeIndex;
+  private whole: Table | undefined;
+  /** An Arrow IPC file not read yet, or read column by column for samplers. */
+  private readonly file: ArrowFileColumns | undefined;
+  private readonly fileColumns = new Map<string, Vector>();
 
-  /** Wraps `table` as is, except that dictionary columns are made to share one dictionary (see {@link unifyDictionaries}). */
-  constructor(table: Table, path?: string) {
-    this.table = unifyDictionaries(table);
+  /**
+   * Wraps `table` as is, except that dictionary columns are made to share one
+   * dictionary (see {@link unifyDictionaries}); or an Arrow IPC file whose
+   * columns are read when first needed.
+   */
+  constructor(source: Table | ArrowFileColumns, path?: string) {
+    if (source instanceof ArrowFileColumns) this.file = source;
+    else this.whole = unifyDictionaries(source);
     this.path = path;
+  }
+
+  /** The rows, one per step (a dataset opened from an Arrow IPC file reads the whole file the first time). */
+  get table(): Table {
+    this.whole ??= unifyDictionaries(this.file!.readTable());
+    return this.whole;
+  }
+
+  /** The columns' names and types (no data read). */
+  get schema(): Schema {
+    return this.whole?.schema ?? this.file!.schema;
   }
 
   /** Rows (steps) in the dataset. */
   get numSteps(): number {
-    return this.table.numRows;
+    return this.whole?.numRows ?? this.file!.numRows;
+  }
+
+  /** One column (null when there is none); a dataset opened from an Arrow IPC file reads just that column's bytes. */
+  column(name: string): Vector | null {
+    return this.columnsByName([name])[0]!;
+  }
+
+  /** The named columns (null where there is none), reading from the file only those not read yet. */
+  private columnsByName(names: readonly string[]): (Vector | null)[] {
+    if (this.whole) return names.map((n) => this.whole!.getChild(n));
+    const file = this.file!;
+    const present = new Set(file.schema.fields.map((f) => f.name));
+    const missing = names.filter((n) => present.has(n) && !this.fileColumns.has(n));
+    if (missing.length) for (const [n, v] of file.read(missing)) this.fileColumns.set(n, v);
+    return names.map((n) => this.fileColumns.get(n) ?? null);
   }
 
   private episodeIndex(): EpisodeIndex {
@@ -736,18 +795,18 @@ export class Dataset {
   /** A sampler of shuffled minibatches of rows (see {@link Sampler}). */
   sampler(options: SamplerOptions): Sampler {
     const { batchSize, rng } = options;
-    const table = this.table;
-    const n = table.numRows;
+    const n = this.numSteps;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`Dataset.sampler: batchSize must be an integer ≥ 1, got ${String(batchSize)}`);
     if (batchSize > n) throw new RangeError(`Dataset.sampler: batchSize ${batchSize} exceeds the dataset's ${n} rows`);
-    const names = options.columns ? [...options.columns] : DEFAULT_SAMPLE_COLUMNS.filter((c) => table.getChild(c) !== null);
-    const columns = names.map((name) => {
-      const col = table.getChild(name);
-      if (!col) throw new Error(`Dataset.sampler: no column ${name}`);
-      if (!gatherable(col.type)) throw new TypeError(`Dataset.sampler: column ${name} (${String(col.type)}) cannot be sampled as a typed array`);
-      return col;
-    });
-    const starts = chunkStarts(table);
+    const fields = new Map(this.schema.fields.map((f) => [f.name, f]));
+    const names = options.columns ? [...options.columns] : DEFAULT_SAMPLE_COLUMNS.filter((c) => fields.has(c));
+    for (const name of names) {
+      const field = fields.get(name);
+      if (!field) throw new Error(`Dataset.sampler: no column ${name}`);
+      if (!gatherable(field.type)) throw new TypeError(`Dataset.sampler: column ${name} (${String(field.type)}) cannot be sampled as a typed array`);
+    }
+    const columns = this.columnsByName(names) as Vector[];
+    const starts = chunkStarts(columns[0]?.data ?? []);
     const perEpoch = Math.floor(n / batchSize);
     // Lazy Fisher–Yates: each batch fixes the next `batchSize` positions of a
     // uniform permutation, so a draw costs O(batchSize), not O(rows). A new

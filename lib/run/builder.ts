@@ -83,7 +83,7 @@ export class RunBuilder<HasAlgo extends boolean = false> {
   static offline(dataset: Dataset, options: OfflineOptions = {}): RunBuilder<false> {
     if (!(dataset instanceof Dataset)) throw new TypeError("rl.offline(dataset): expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
     const { env, seed = 0, ...kwargs } = options;
-    const id = env ?? dataset.table.schema.metadata.get(META_ENV_ID);
+    const id = env ?? dataset.schema.metadata.get(META_ENV_ID);
     if (id === undefined || id === "") {
       throw new Error(`rl.offline(dataset): the dataset's schema names no env (metadata ${META_ENV_ID}); pass the env that evaluates the policy: rl.offline(dataset, { env: "CartPole-v1" })`);
     }
