@@ -3,7 +3,7 @@ export { Run, type TrainOptions, type TrainResult, type EvaluateOptions, type Ev
 export { RunBuilder, RunConfigError, type EnvOptions, type OfflineOptions } from "./run/builder.js";
 export { setDisplay, currentDisplay, ConsoleDisplay, formatProgress, type Display, type TrainProgress } from "./run/display.js";
 export { setInterruptSource, currentInterrupt, InterruptedError } from "./run/interrupt.js";
-export { Episodes, drawObservation, type EpisodeSelection, type EpisodeRecord } from "./run/episodes.js";
+export { Episodes, drawObservation, type CreditOptions, type EpisodeSelection, type EpisodeRecord } from "./run/episodes.js";
 export type { RolloutOptions } from "./run/rollouts.js";
 export { Widget } from "../widgets/server/widget.js";
 export { curveWidget, type CurveOptions } from "../widgets/server/curve.js";

@@ -2,6 +2,7 @@ import type { Table } from "apache-arrow";
 import { episodeReturns } from "../credit/returns.js";
 import { episodeAdvantages, tdErrors } from "../credit/td.js";
 import { episodeLayout, idColumn } from "../credit/episodes.js";
+import { categoricalKl, weightedK3 } from "../credit/reference-kl.js";
 import { Dataset } from "../data/dataset.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Frame } from "../envs/frame.js";
@@ -46,11 +47,58 @@ export interface EpisodeRecord {
   readonly ratio: Float32Array | undefined;
   /** Per-step KL(π_behavior ‖ π_now) estimated with k3 = (r − 1) − log r. */
   readonly kl: Float32Array | undefined;
+  /** log μ(a_t|s_t) of the behavior policy, when recorded. */
+  readonly behaviorLogp: Float32Array | undefined;
+  /** Per-step KL(π_now ‖ π_ref) to a reference policy (only from `credit({ reference })`). */
+  readonly klRef?: Float32Array | undefined;
   /** Entropy of π_now(·|s_t). */
   readonly entropy: Float32Array | undefined;
   /** `source` column per step (online, offline, hint, teacher, sim). */
   readonly source: string[];
 }
+
+/** Options of the credit view. */
+export interface CreditOptions {
+  /** A run whose policy is the reference for a KL(π ‖ π_ref) row (same spaces as this run's env). */
+  reference?: Run;
+}
+
+/**
+ * KL(π_now ‖ π_ref) at each step of `r`: exact over a discrete action set,
+ * else importance-weighted k3 from the recorded behavior log-probabilities.
+ */
+function referenceKl(run: Run, reference: Run, r: EpisodeRecord): Float32Array {
+  const now = run.algo.policyStats?.bind(run.algo);
+  const ref = reference.algo.policyStats?.bind(reference.algo);
+  if (!now) throw new Error(`credit: ${run.label}'s algorithm (${run.algo.name}) has no policy to compare to a reference`);
+  if (!ref) throw new Error(`credit: the reference ${reference.label}'s algorithm (${reference.algo.name}) has no policy to compare with`);
+  const a = run.env.actionSpace;
+  const b = reference.env.actionSpace;
+  const same = run.env.obsSize === reference.env.obsSize && a.kind === b.kind && (a.kind === "discrete" ? a.n === (b as typeof a).n : run.env.actionSize === reference.env.actionSize);
+  if (!same) throw new Error(`credit: the reference ${reference.label} acts in other spaces (${reference.env.obsSize} observations, ${describeActions(reference.env)}) than ${run.label} (${run.env.obsSize}, ${describeActions(run.env)})`);
+  const n = r.length;
+  if (a.kind === "discrete") {
+    const k = a.n;
+    const logp = new Float32Array(n * k);
+    const logpRef = new Float32Array(n * k);
+    const actions = new Int32Array(n);
+    for (let j = 0; j < k; j++) {
+      actions.fill(j);
+      const p = now(r.obs, actions, n).logp;
+      const q = ref(r.obs, actions, n).logp;
+      for (let t = 0; t < n; t++) {
+        logp[t * k + j] = p[t]!;
+        logpRef[t * k + j] = q[t]!;
+      }
+    }
+    return categoricalKl(logp, logpRef, n, k);
+  }
+  if (!r.behaviorLogp) throw new Error(`credit: KL to a reference over continuous actions is estimated from the recorded behavior log-probabilities; episode ${r.id} has none (behavior_logp)`);
+  const actions = Float32Array.from(r.actions);
+  return weightedK3(now(r.obs, actions, n).logp.slice(0, n), ref(r.obs, actions, n).logp.slice(0, n), r.behaviorLogp);
+}
+
+const describeActions = (env: VecEnv) => (env.actionSpace.kind === "discrete" ? `${env.actionSpace.n} discrete actions` : `${env.actionSize} continuous actions`);
 
 /** γ and λ of the run's algorithm (PPO-style configs), else 0.99 and 0.95. */
 function discounting(run: Run): { gamma: number; lambda: number } {
@@ -111,10 +159,17 @@ export class Episodes {
     this.widget(options).show();
   }
 
-  /** The credit-assignment view of these episodes: a per-step heatmap of advantage, return, TD error, ratio (clipped steps marked), KL and entropy. */
-  credit(): Widget {
+  /**
+   * The credit-assignment view of these episodes: a per-step heatmap of
+   * advantage, return, TD error, ratio (clipped steps marked), KL to the
+   * behavior and entropy; with `reference`, also KL(π ‖ π_ref) to that run's
+   * policy (an earlier checkpoint, a cloned or pretrained policy).
+   */
+  credit(options: CreditOptions = {}): Widget {
     const clip = (this.run.algoSpec.config as { clip?: number }).clip ?? 0.2;
-    return creditWidget(this.run.label, this.records, { clip });
+    const { reference } = options;
+    const records = reference ? this.records.map((r) => ({ ...r, klRef: referenceKl(this.run, reference, r) })) : this.records;
+    return creditWidget(reference ? `${this.run.label} · KL to ${reference.label} at ${reference.step.toLocaleString("en-US")} steps` : this.run.label, records, { clip });
   }
 
   /**
@@ -242,12 +297,13 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
     let ratio: Float32Array | undefined;
     let kl: Float32Array | undefined;
     let entropy: Float32Array | undefined;
+    const muLogp = behaviorLogp && rows.every((r) => Number.isFinite(behaviorLogp[r]!)) ? Float32Array.from(rows, (r) => behaviorLogp[r]!) : undefined;
     if (run.algo.policyStats) {
       const a = discrete ? Int32Array.from(act) : Float32Array.from(act);
       const stats = run.algo.policyStats(o, a, n);
       entropy = stats.entropy;
-      if (behaviorLogp && rows.every((r) => Number.isFinite(behaviorLogp[r]!))) {
-        ratio = Float32Array.from(rows, (r, k) => Math.exp(stats.logp[k]! - behaviorLogp[r]!));
+      if (muLogp) {
+        ratio = Float32Array.from(muLogp, (lp, k) => Math.exp(stats.logp[k]! - lp));
         kl = Float32Array.from(ratio, (x) => x - 1 - Math.log(x));
       }
     }
@@ -269,6 +325,7 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
       tdErrors: td,
       ratio,
       kl,
+      behaviorLogp: muLogp,
       entropy,
       source: rows.map((r) => String(sourceCol?.get(r) ?? "online")),
     });

@@ -15,7 +15,7 @@ import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
 import { curveWidget, finitePoints, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
-import { Episodes, type EpisodeSelection } from "./episodes.js";
+import { Episodes, type CreditOptions, type EpisodeSelection } from "./episodes.js";
 import { recordRollouts, type RolloutOptions } from "./rollouts.js";
 
 /** How the run's env is made: `rl.env(id, { n, seed, ...kwargs })`. */
@@ -224,10 +224,12 @@ export class Run {
   /**
    * The credit-assignment view of recorded episodes (`{ last: 20 }` by
    * default): advantage, return, TD error, ratio to the behavior policy
-   * (clipped steps marked), KL and entropy, per step.
+   * (clipped steps marked), KL and entropy, per step; `{ reference: run }`
+   * adds KL(π ‖ π_ref) to another run's policy (e.g. `await rl.load(...)` of
+   * an earlier checkpoint).
    */
-  credit(selection: EpisodeSelection = { last: 20 }): Widget {
-    return new Episodes(this, selection).credit();
+  credit(selection: EpisodeSelection = { last: 20 }, options: CreditOptions = {}): Widget {
+    return new Episodes(this, selection).credit(options);
   }
 
   /**

@@ -1,5 +1,7 @@
 import assert from "node:assert/strict";
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { test } from "node:test";
 import { rl, Rng, makeVecEnv, drawObservation, type TrainProgress } from "../../lib/index.js";
 import { progressLine } from "../../widgets/shared/progress-line.js";
@@ -75,6 +77,46 @@ test("run.episodes: recorded steps with returns, GAE, TD errors, ratio/KL/entrop
   assert.throws(() => eps.advantages(1.5), /lambda and gamma must be in \[0, 1\]/);
   assert.throws(() => run.episodes({ ids: [1e9] }), /no episodes with ids 1000000000/);
   run.dispose();
+});
+
+test("run.credit({ reference }): per-step KL(π ‖ π_ref), exact over discrete actions, importance-weighted k3 over continuous ones", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "trellis-ref-"));
+  try {
+    const run = rl.env("CartPole-v1", { n: 2, seed: 7 }).algo(rl.ppo({ numSteps: 128 })).build();
+    await run.train({ steps: 1024 });
+    await run.save(join(dir, "early"));
+    const early = await rl.load(join(dir, "early"));
+    await run.train({ steps: 4096 });
+    await run.save(join(dir, "now"));
+    const same = await rl.load(join(dir, "now"));
+    const rows = (reference: typeof run) => payload<{ credit: CreditData }>(bundle(run.credit({ last: 3 }, { reference }))["text/html"]!).credit;
+    const toEarly = rows(early);
+    const toSelf = rows(same);
+    assert.deepEqual(Object.keys(toEarly.metrics).sort(), ["advantage", "entropy", "kl", "kl_ref", "ratio", "return", "td_error"]);
+    assert.match(toEarly.title, /^ppo CartPole-v1 · KL to ppo CartPole-v1 at 1,024 steps$/);
+    const flat = (d: CreditData) => d.metrics.kl_ref!.flat() as number[];
+    assert.ok(flat(toSelf).every((x) => Math.abs(x) < 1e-6), "a policy is at KL 0 from itself");
+    const mean = flat(toEarly).reduce((a, x) => a + x, 0) / flat(toEarly).length;
+    assert.ok(flat(toEarly).every((x) => x >= 0) && mean > 1e-4, `training moved the policy from the early checkpoint: mean KL ${mean}`);
+    // One step by hand: Σ_a π(a|s) log(π(a|s) / π_ref(a|s)) from each policy's log-probabilities.
+    const r = run.episodes({ last: 3 }).records[0]!;
+    const s0 = r.obs.subarray(0, 4);
+    const lp = (x: typeof run, a: number) => x.algo.policyStats!(s0, Int32Array.of(a), 1).logp[0]!;
+    const byHand = [0, 1].reduce((acc, a) => acc + Math.exp(lp(run, a)) * (lp(run, a) - lp(early, a)), 0);
+    assert.ok(Math.abs(toEarly.metrics.kl_ref![0]![0]! - byHand) < 1e-5 * Math.max(1, byHand), `${toEarly.metrics.kl_ref![0]![0]} vs ${byHand}`);
+
+    const pendulum = rl.env("Pendulum-v1", { n: 2, seed: 1 }).algo(rl.ppo({ numSteps: 200 })).build();
+    await pendulum.train({ steps: 800 });
+    await pendulum.save(join(dir, "pendulum"));
+    const pendulumEarly = await rl.load(join(dir, "pendulum"));
+    await pendulum.train({ steps: 1600 });
+    const cont = payload<{ credit: CreditData }>(bundle(pendulum.credit({ last: 2 }, { reference: pendulumEarly }))["text/html"]!).credit;
+    assert.ok((cont.metrics.kl_ref!.flat() as number[]).every((x) => x >= 0), "every weighted k3 term is ≥ 0");
+    assert.throws(() => run.credit({ last: 2 }, { reference: pendulumEarly }), /the reference ppo Pendulum-v1 acts in other spaces \(3 observations, 1 continuous actions\) than ppo CartPole-v1 \(4, 2 discrete actions\)/);
+    for (const x of [run, early, same, pendulum, pendulumEarly]) x.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test("the credit view marks clipped steps and segments that are not the policy's own", () => {

@@ -14,6 +14,7 @@ export interface CreditEpisode {
   readonly tdErrors?: ArrayLike<number> | undefined;
   readonly ratio?: ArrayLike<number> | undefined;
   readonly kl?: ArrayLike<number> | undefined;
+  readonly klRef?: ArrayLike<number> | undefined;
   readonly entropy?: ArrayLike<number> | undefined;
   readonly source?: readonly string[];
 }
@@ -24,6 +25,7 @@ const PICK: Record<CreditMetric, (e: CreditEpisode) => ArrayLike<number> | undef
   td_error: (e) => e.tdErrors,
   ratio: (e) => e.ratio,
   kl: (e) => e.kl,
+  kl_ref: (e) => e.klRef,
   entropy: (e) => e.entropy,
 };
 
@@ -60,7 +62,8 @@ function heatmapSvg(rows: (number | null)[][], title: string): string {
 /**
  * The credit-assignment view: for each episode (a row) and step (a column),
  * advantage, return, TD error, the current policy's ratio to the behavior
- * (steps PPO clipped marked), KL to the behavior and entropy; segments that
+ * (steps PPO clipped marked), KL to the behavior, KL to a reference policy
+ * (when given) and entropy; segments that
  * came from offline data, hints or teachers marked.
  */
 export function creditWidget(title: string, episodes: readonly CreditEpisode[], options: { clip?: number } = {}): Widget {
