@@ -3,6 +3,7 @@ import { episodeReturns } from "../credit/returns.js";
 import { episodeAdvantages, tdErrors } from "../credit/td.js";
 import { episodeLayout, idColumn } from "../credit/episodes.js";
 import { categoricalKl, weightedK3 } from "../credit/reference-kl.js";
+import { columnNumbers } from "../data/column-numbers.js";
 import { Dataset } from "../data/dataset.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Frame } from "../envs/frame.js";
@@ -215,23 +216,13 @@ export function drawObservation(env: VecEnv, obs: ArrayLike<number>): Frame | un
   return env.render(0);
 }
 
-/** Column `name` of `table` as numbers per row (nulls as NaN). */
+/** Column `name` of `table` as numbers, `width` per row (nulls as NaN); undefined when there is none. */
 function numbers(table: Table, name: string, width = 1): Float64Array | undefined {
   const col = table.getChild(name);
   if (!col) return undefined;
-  const out = new Float64Array(table.numRows * width);
-  for (let i = 0; i < table.numRows; i++) {
-    const v = col.get(i) as unknown;
-    if (v === null || v === undefined) {
-      out.fill(Number.NaN, i * width, (i + 1) * width);
-    } else if (width === 1) out[i] = Number(v);
-    else {
-      // A FixedSizeList cell is a Vector: its values come from toArray().
-      const row = ((v as { toArray?: () => ArrayLike<number> }).toArray?.() ?? v) as ArrayLike<number>;
-      for (let j = 0; j < width; j++) out[i * width + j] = Number(row[j]);
-    }
-  }
-  return out;
+  const got = columnNumbers(col);
+  if (got.width !== width) throw new Error(`episodes: column ${name} has ${got.width} values per row, the run's env needs ${width}`);
+  return got.values;
 }
 
 /** One episode as the credit functions take it: it terminated, or ends in a truncation bootstrapped with V = `tail`. */

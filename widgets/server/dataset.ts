@@ -1,6 +1,7 @@
 import { DataType, type Table } from "apache-arrow";
 import type { DatasetColumn, DatasetData, Histogram } from "../shared/types.js";
 import { escapeXml } from "../shared/xml.js";
+import { columnNumbers } from "../../lib/data/column-numbers.js";
 import { Widget } from "./widget.js";
 
 /** Rows the browser can page through (the rest is summarized by the histograms). */
@@ -54,23 +55,6 @@ export function histogram(name: string, values: ArrayLike<number>, bins = BINS):
   return { name, edges, counts, min, max, mean: sum / n };
 }
 
-/** The numbers of a numeric or bool column (element `j` of list columns), nulls as NaN. */
-function columnNumbers(table: Table, name: string, j?: number): Float64Array {
-  const col = table.getChild(name)!;
-  const out = new Float64Array(table.numRows);
-  let r = 0;
-  for (const data of col.data) {
-    const width = j === undefined ? 1 : (data.type as { listSize: number }).listSize;
-    const values = (j === undefined ? data.values : data.children[0]!.values) as ArrayLike<number | bigint>;
-    for (let i = 0; i < data.length; i++, r++) {
-      if (data.nullCount > 0 && !data.getValid(i)) out[r] = Number.NaN;
-      else if (DataType.isBool(data.type)) out[r] = (((values as Uint8Array)[(data.offset + i) >> 3]! >> ((data.offset + i) & 7)) & 1);
-      else out[r] = Number(values[j === undefined ? i : i * width + j]!);
-    }
-  }
-  return out;
-}
-
 /**
  * The dataset browser: the schema (types, nulls), the first rows to page
  * through, and a histogram per numeric column (per element of list columns).
@@ -84,11 +68,12 @@ export function datasetWidget(table: Table, options: { title?: string; stats?: R
   for (const f of table.schema.fields) {
     const t = f.type as DataType;
     if (DataType.isInt(t) || DataType.isFloat(t) || DataType.isBool(t)) {
-      const h = histogram(f.name, columnNumbers(table, f.name));
+      const h = histogram(f.name, columnNumbers(table.getChild(f.name)!).values);
       if (h) histograms.push(h);
     } else if (DataType.isFixedSizeList(t) && (DataType.isFloat(t.children[0]!.type) || DataType.isInt(t.children[0]!.type))) {
+      const { values, width } = columnNumbers(table.getChild(f.name)!);
       for (let j = 0; j < Math.min(t.listSize, MAX_ELEMENTS); j++) {
-        const h = histogram(`${f.name}[${j}]`, columnNumbers(table, f.name, j));
+        const h = histogram(`${f.name}[${j}]`, Float64Array.from({ length: table.numRows }, (_, r) => values[r * width + j]!));
         if (h) histograms.push(h);
       }
     }
