@@ -74,6 +74,8 @@ export interface AlgoSpec<C = unknown> {
   readonly config: C;
   /** Trains from a dataset (`rl.offline(dataset)`) instead of stepping the env. */
   readonly offline?: boolean;
+  /** For an offline method: the metric its training view plots against updates (there are no episode returns). */
+  readonly progressMetric?: { readonly key: string; readonly label: string };
   check(env: VecEnv, policy: PolicySpec, dataset?: Dataset): string[];
   create(ctx: AlgoContext): AlgoInstance;
 }

@@ -73,6 +73,7 @@ export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
     name: "bc",
     config,
     offline: true,
+    progressMetric: { key: "bcLoss", label: "BC loss (−log π of the dataset actions)" },
     check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
       const p = checkBcConfig(config);
       if (policy.kind !== "mlp") p.push("policy: bc trains an rl.mlp(...) policy; tfjs models are not supported yet");

@@ -137,6 +137,7 @@ export function cql(options: CqlOptions = {}): AlgoSpec<CqlConfig> {
     name: "cql",
     config,
     offline: true,
+    progressMetric: { key: "loss", label: "CQL loss (TD + α × penalty)" },
     check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
       const what = env.actionSpace.kind === "discrete" ? "its Q-network" : "an actor and two critics";
       return [...checkCqlConfig(config), ...offlineQProblems("cql", env, policy, config.batchSize, dataset, what, ["tanh-gaussian"])];

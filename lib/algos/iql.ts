@@ -95,6 +95,7 @@ export function iql(options: IqlOptions = {}): AlgoSpec<IqlConfig> {
     name: "iql",
     config,
     offline: true,
+    progressMetric: { key: "qLoss", label: "IQL TD loss of Q" },
     check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
       const what = env.actionSpace.kind === "discrete" ? "its Q-, value and policy networks" : "two critics, a value and a policy network";
       return [...checkIqlConfig(config), ...offlineQProblems("iql", env, policy, config.batchSize, dataset, what, ["gaussian"])];

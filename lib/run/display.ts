@@ -22,8 +22,17 @@ export interface TrainProgress {
   readonly stopped?: "steps" | "updates" | "until" | "aborted" | "error";
   /** Stops this train() call at its next env step (a progress view's Stop button). */
   readonly stop?: () => boolean;
-  /** The run's reward curve so far (episode return per metrics row), so a view made for a later train() call continues it. */
+  /** What a training view plots: episode return against env steps, or for an offline run a loss against updates. */
+  readonly curve?: TrainCurve;
+  /** The run's curve so far (`curve`'s metric per metrics row), so a view made for a later train() call continues it. */
   readonly history?: () => { step: number[]; y: number[]; wallTime: number[] };
+}
+
+/** The metric (a metrics-row key) a training view plots, against env steps ("step") or updates ("update"). */
+export interface TrainCurve {
+  readonly key: string;
+  readonly label: string;
+  readonly x: "step" | "update";
 }
 
 /**

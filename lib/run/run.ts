@@ -9,7 +9,7 @@ import { initBackend } from "../../native/index.js";
 import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js";
 import type { Dataset } from "../data/dataset.js";
 import type { OfflineMixSpec } from "../algos/mix.js";
-import { currentDisplay, type Display, type TrainProgress } from "./display.js";
+import { currentDisplay, type Display, type TrainCurve, type TrainProgress } from "./display.js";
 import { currentInterrupt, InterruptedError } from "./interrupt.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
@@ -296,6 +296,8 @@ export class Run {
     let lastYield = t0;
     let lastProgress = t0;
     let stopped: TrainResult["stopped"] | undefined;
+    const metric = this.algoSpec.offline ? this.algoSpec.progressMetric : undefined;
+    const curve: TrainCurve = metric ? { ...metric, x: "update" } : { key: "episodicReturn", label: "episode return", x: "step" };
     const progress = (final?: TrainProgress["stopped"]) => {
       const elapsedS = (performance.now() - t0) / 1000;
       const callSteps = algo.envSteps - startStep;
@@ -314,7 +316,8 @@ export class Run {
         lastReturn: this.episodeStats.lastReturn(),
         meanReturn: this.episodeStats.meanReturn(),
         stop: () => this.stop(),
-        history: () => finitePoints(this.log.column("step"), this.log.column("episodicReturn"), this.log.column("wallTime")),
+        curve,
+        history: () => finitePoints(this.log.column(curve.x), this.log.column(curve.key), this.log.column("wallTime")),
         ...(final ? { stopped: final } : {}),
       };
       display.progress(p);

@@ -20,7 +20,8 @@ import type { Browser, Page } from "playwright-core";
 import { NotebookServer } from "../helpers/notebook-server.js";
 import { payload } from "../helpers/widgets.js";
 import { syntheticRows } from "../helpers/sequences.js";
-import { rl } from "../../lib/index.js";
+import { rl, setDisplay, type Widget } from "../../lib/index.js";
+import { TrainingView } from "../../widgets/server/training.js";
 import { pageHtml } from "../../widgets/server/html.js";
 import type { CurveData } from "../../widgets/shared/types.js";
 
@@ -125,20 +126,69 @@ describe("the sequence, credit-comparison and dataset views on one page written 
   before(async () => {
     const run = rl.env("CartPole-v1", { n: 2, seed: 4 }).algo(rl.ppo()).build();
     await run.train({ steps: 4096 });
+    // The training view of a run that learns from a dataset: a snapshot at the first report after
+    // some updates of a long call (which it then stops), and a short call's final view.
+    const bc = rl.offline(rl.dataset.from(run.data), { seed: 1 }).algo(rl.bc({ batchSize: 64, logEvery: 10 })).build();
+    const long = new TrainingView(bc.id, "offline-long", bc.label, () => undefined);
+    const view = new TrainingView(bc.id, "offline-view", bc.label, () => undefined);
+    let partWay: Widget | undefined;
+    let current = long;
+    const previous = setDisplay({
+      progress(p) {
+        current.report(p);
+        if (current === long && !partWay && !p.stopped && p.updates > 0) {
+          partWay = long.widget();
+          p.stop?.();
+        }
+      },
+      metricsRow(_id, row) {
+        current.row(row);
+      },
+    });
+    try {
+      await bc.train({ updates: 1_000_000 });
+      current = view;
+      await bc.train({ updates: 300 });
+    } finally {
+      setDisplay(previous);
+    }
+    assert.ok(partWay, "a report came part-way");
     const parts = [
       rl.dataset.sequences(syntheticRows()).credit({ decode: Array.from({ length: 110 }, (_, i) => `w${i}`) }),
       run.episodes({ last: 3 }).compareCredit(),
       rl.dataset.from(run.data).widget("transitions"),
+      partWay,
+      view.widget(),
     ].map((w) => (w as unknown as { [k: symbol]: () => Record<string, string> })[Symbol.for("Jupyter.display")]!()["text/html"]!);
     run.dispose();
+    bc.dispose();
     const file = join(shots, "views.html");
     writeFileSync(file, pageHtml("Trellis views", parts.join("\n")));
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`file://${file}`);
     await page.evaluate(IN_PAGE);
-    assert.equal(await allReady(page), 3);
+    assert.equal(await allReady(page), 5);
   });
   after(() => page?.close());
+
+  test("offline training view: its bar and line count updates, part-way with rate and ETA, then done", async () => {
+    const views = page.locator('.trellis-widget[data-kind="training"]');
+    assert.equal(await views.count(), 2);
+    const stats = (i: number) => views.nth(i).locator(".tw-stats").innerText();
+    const bar = (i: number) => views.nth(i).locator(".tw-progress-bar").evaluate((e: unknown) => parseFloat((e as { style: { width: string } }).style.width));
+    assert.match(await stats(0), /^\[bc CartPole-v1\] [\d,]+\/1,000,000 updates · [\d,]+ updates\/s · ETA [\dhms.]+$/);
+    const done = Number(/\] ([\d,]+)\//.exec(await stats(0))![1]!.replaceAll(",", ""));
+    assert.equal(await bar(0), Number(((done / 1e6) * 100).toFixed(1)));
+    const final = /^\[bc CartPole-v1\] ([\d,]+)\/([\d,]+) updates · [\d,]+ updates\/s · took [\d.]+s · stopped: updates$/.exec(await stats(1));
+    assert.ok(final && final[1] === final[2], `${await stats(1)}`);
+    assert.equal(await bar(1), 100);
+    assert.equal(await views.nth(1).locator(".tw-stop").innerText(), "Done");
+    // No episodes to plot: the BC loss against updates.
+    const plotted = (await page.evaluate(`(() => { const p = tw.plot(tw.widgets('training')[1]); return { n: p.data[1].x.length, x: p.layout.xaxis.title.text, y: p.layout.yaxis.title.text }; })()`)) as { n: number; x: string; y: string };
+    assert.ok(plotted.n > 0, "points drawn");
+    assert.deepEqual({ x: plotted.x, y: plotted.y }, { x: "updates", y: "BC loss (−log π of the dataset actions)" });
+    await views.nth(0).screenshot({ path: join(shots, "offline-training.png") });
+  });
 
   test("sequences: a token per span, zero-variance groups flagged, hint tokens outlined, colouring switches", async () => {
     const w = page.locator('.trellis-widget[data-kind="sequences"]');

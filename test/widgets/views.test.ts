@@ -6,8 +6,9 @@ import { test } from "node:test";
 import { rl, Rng, makeVecEnv, drawObservation, type TrainProgress } from "../../lib/index.js";
 import { progressLine } from "../../widgets/shared/progress-line.js";
 import { creditWidget } from "../../widgets/server/credit.js";
+import { TrainingView } from "../../widgets/server/training.js";
 import { decodeFrame, type EncodedFrames } from "../../widgets/shared/frames.js";
-import type { CreditCompareData, CreditData, DatasetData, SequenceCreditData, TrajectoryData } from "../../widgets/shared/types.js";
+import type { CreditCompareData, CreditData, DatasetData, SequenceCreditData, TrainingData, TrajectoryData } from "../../widgets/shared/types.js";
 import { bundle, payload } from "../helpers/widgets.js";
 import { syntheticRows } from "../helpers/sequences.js";
 
@@ -228,4 +229,17 @@ test("the training view's line: env steps for online runs, updates (with rate an
   const mid = reports.filter((p) => !p.stopped && p.updates > 0);
   for (const p of mid) assert.ok(p.etaS !== undefined && p.etaS >= 0, `ETA at update ${p.updates}`);
   assert.equal(reports[0]!.etaS, undefined, "no rate before the first update");
+  // Its curve: no episodes to plot, so the BC loss against updates; a later call's view continues it.
+  const view = new TrainingView(bc.id, "w", bc.label, () => undefined);
+  const display = { progress: (p: TrainProgress) => view.report(p), metricsRow: (_id: string, row: Readonly<Record<string, number>>) => void view.row(row) };
+  await bc.train({ updates: 300, display });
+  const curve = payload<{ training: TrainingData }>(bundle(view.widget())["text/html"]!).training.curve;
+  assert.deepEqual({ x: curve.xLabel, y: curve.yLabel }, { x: "updates", y: "BC loss (−log π of the dataset actions)" });
+  assert.deepEqual(curve.series[0]!.step, [500, 600, 700]);
+  assert.ok(curve.series[0]!.y.every(Number.isFinite));
+  let history: ReturnType<NonNullable<TrainProgress["history"]>> | undefined;
+  await bc.train({ updates: 100, display: { progress: (p) => void (history ??= p.history?.()) } });
+  assert.deepEqual(history!.step, [100, 200, 300, 400, 500, 600, 700]);
+  history!.y.slice(-3).forEach((y, i) => assert.ok(Math.abs(y - curve.series[0]!.y[i]!) < 1e-4, "widget data keeps 5 significant digits"));
+  assert.match(bundle(view.widget())["image/svg+xml"]!, /updates[\s\S]*BC loss/);
 });

@@ -37,7 +37,7 @@ export class CurveView {
     controls.append(label);
     if (data.series.some((s) => s.wallTime && s.wallTime.length)) {
       const select = el("select", { class: "tw-xaxis" });
-      for (const [v, t] of [["step", "env steps"], ["wallTime", "wall time (s)"]] as const) select.append(el("option", { value: v }, t));
+      for (const [v, t] of [["step", data.xLabel ?? "env steps"], ["wallTime", "wall time (s)"]] as const) select.append(el("option", { value: v }, t));
       select.addEventListener("change", () => {
         this.xKey = select.value as "step" | "wallTime";
         void this.draw();
@@ -74,7 +74,7 @@ export class CurveView {
       margin: { l: 50, r: 10, t: this.data.title ? 30 : 10, b: 40 },
       height: 320,
       title: this.data.title ? { text: this.data.title, font: { size: 14 } } : undefined,
-      xaxis: { title: { text: this.xKey === "step" ? "env steps" : "wall time (s)" } },
+      xaxis: { title: { text: this.xKey === "step" ? (this.data.xLabel ?? "env steps") : "wall time (s)" } },
       yaxis: { title: { text: this.data.yLabel } },
       hovermode: "x unified",
       legend: { orientation: "h", y: -0.2 },

@@ -1,4 +1,4 @@
-import type { TrainProgress } from "../../lib/run/display.js";
+import type { TrainCurve, TrainProgress } from "../../lib/run/display.js";
 import type { ProgressData, TrainingData } from "../shared/types.js";
 import { progressLine } from "../shared/progress-line.js";
 import { downsampleSeries, MAX_POINTS } from "./curve.js";
@@ -7,10 +7,12 @@ import { lineChartSvg } from "./svg/line-chart.js";
 import { Widget } from "./widget.js";
 
 /** The numbers of the training loop's report this widget shows. */
-export type TrainingReport = Pick<TrainProgress, "label" | "step" | "targetStep" | "updates" | "targetUpdates" | "elapsedS" | "sps" | "etaS" | "lastReturn" | "meanReturn" | "stopped">;
+export type TrainingReport = Pick<TrainProgress, "label" | "step" | "targetStep" | "updates" | "targetUpdates" | "elapsedS" | "sps" | "etaS" | "lastReturn" | "meanReturn" | "stopped" | "curve">;
+
+const RETURN_CURVE: TrainCurve = { key: "episodicReturn", label: "episode return", x: "step" };
 
 /** Latest-metrics keys worth a glance while training. */
-const GLANCE = ["policyLoss", "valueLoss", "entropy", "approxKl", "clipfrac", "tdLoss", "qLoss", "actorLoss", "alpha", "epsilon", "learningRate", "imitationGate"];
+const GLANCE = ["policyLoss", "valueLoss", "entropy", "approxKl", "clipfrac", "tdLoss", "qLoss", "actorLoss", "alpha", "epsilon", "bcLoss", "accuracy", "actionMse", "loss", "cqlLoss", "learningRate", "imitationGate"];
 
 /**
  * The state of one `train()` call's live view: progress, latest metrics and
@@ -22,6 +24,8 @@ export class TrainingView {
   readonly y: number[] = [];
   readonly wallTime: number[] = [];
   progress: ProgressData;
+  /** What the curve plots, from the first report on. */
+  curve: TrainCurve = RETURN_CURVE;
   private metrics: Record<string, number> | undefined;
 
   constructor(
@@ -34,6 +38,7 @@ export class TrainingView {
   }
 
   report(p: TrainingReport): void {
+    if (p.curve) this.curve = p.curve;
     this.progress = {
       label: p.label,
       step: p.step,
@@ -60,26 +65,27 @@ export class TrainingView {
     }
   }
 
-  /** A metrics row: its episode return becomes a curve point; the glance metrics are kept. Returns true when it added a point. */
+  /** A metrics row: its curve metric (episode return, or an offline run's loss) becomes a point; the glance metrics are kept. Returns true when it added a point. */
   row(row: Readonly<Record<string, number>>): boolean {
     const glance: Record<string, number> = {};
     for (const k of GLANCE) if (typeof row[k] === "number" && Number.isFinite(row[k])) glance[k] = row[k]!;
     this.metrics = glance;
-    const ret = row.episodicReturn;
-    if (typeof ret !== "number" || !Number.isFinite(ret)) return false;
-    this.step.push(row.step!);
-    this.y.push(ret);
+    const y = row[this.curve.key];
+    const x = row[this.curve.x];
+    if (typeof y !== "number" || !Number.isFinite(y) || typeof x !== "number") return false;
+    this.step.push(x);
+    this.y.push(y);
     this.wallTime.push(row.wallTime ?? NaN);
     return true;
   }
 
-  private static svg(s: { step: number[]; y: number[] }, progress: ProgressData): string {
+  private static svg(s: { step: number[]; y: number[] }, progress: ProgressData, curve: TrainCurve): string {
     return lineChartSvg(
       [
         { name: "raw", x: s.step, y: s.y, color: "#1f77b4", opacity: 0.25, width: 1 },
         { name: progress.label, x: s.step, y: emaSmooth(s.y, 0.6), color: "#1f77b4" },
       ],
-      { title: progressLine(progress), xLabel: "env steps", yLabel: "episode return", height: 260 },
+      { title: progressLine(progress), xLabel: xLabel(curve), yLabel: curve.label, height: 260 },
     );
   }
 
@@ -88,13 +94,16 @@ export class TrainingView {
     const live = this.liveUrl();
     const s = downsampleSeries({ step: this.step, y: this.y, wallTime: this.wallTime }, MAX_POINTS);
     const progress = this.progress;
+    const curve = this.curve;
     const data: TrainingData = {
       runId: this.runId,
       widgetId: this.widgetId,
       ...(live && !this.progress.stopped ? { live: { url: live } } : {}),
       progress: this.progress,
-      curve: { yLabel: "episode return", smoothing: 0.6, series: [{ name: this.progress.label, ...s }], bands: [] },
+      curve: { xLabel: xLabel(curve), yLabel: curve.label, smoothing: 0.6, series: [{ name: this.progress.label, ...s }], bands: [] },
     };
-    return new Widget("training", { training: data }, () => TrainingView.svg(s, progress), progressLine(progress));
+    return new Widget("training", { training: data }, () => TrainingView.svg(s, progress, curve), progressLine(progress));
   }
 }
+
+const xLabel = (curve: TrainCurve) => (curve.x === "update" ? "updates" : "env steps");

@@ -21,6 +21,8 @@ export interface CurveBand {
 
 export interface CurveData {
   title?: string;
+  /** What `step` counts (default "env steps"; an offline run's view counts updates). */
+  xLabel?: string;
   yLabel: string;
   /** Initial smoothing weight of the slider, in [0, 1). */
   smoothing: number;
