@@ -16,7 +16,8 @@ import { TrainingDivergedError } from "./errors.js";
 import type { IqlConfig } from "./iql.js";
 import { MetricsWindow } from "./metrics-window.js";
 import { updateTargetNetwork } from "./off-policy.js";
-import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
+import { GroupAdam } from "./optimizer.js";
+import { loadOfflineState, saveOfflineState, type OfflineLearnerParts } from "./offline-state.js";
 import { concatRows } from "./soft-actor-critic.js";
 
 /**
@@ -46,7 +47,8 @@ export class ContinuousIqlInstance implements AlgoInstance {
   /** log σ of the policy, in units of the box's half-width per dimension. */
   readonly logStd: Float32Array;
   readonly groups: readonly ParamGroup[];
-  private readonly parts: readonly (readonly ParamGroup[])[];
+  /** Q (both critics), V and the policy (network and log σ): one Adam each. */
+  private readonly sections: readonly (readonly ParamGroup[])[];
   private readonly opts: GroupAdam[];
   private readonly rng: Rng;
   private readonly sampler: Sampler;
@@ -89,9 +91,9 @@ export class ContinuousIqlInstance implements AlgoInstance {
     const q = [netGroup("q1", this.q1), netGroup("q2", this.q2)];
     const v = [netGroup("v", this.v)];
     const actor = [netGroup("actor", this.actor), vectorGroup("logStd", this.logStd)];
-    this.parts = [q, v, actor];
-    this.groups = this.parts.flat();
-    this.opts = this.parts.map((g) => new GroupAdam(g));
+    this.sections = [q, v, actor];
+    this.groups = this.sections.flat();
+    this.opts = this.sections.map((g) => new GroupAdam(g));
     const B = config.batchSize;
     this.sampler = ctx.dataset.sampler({ batchSize: B, rng: ctx.rng, columns: ["obs", "action", "reward", "terminated", "next_obs"] });
     this.tr = newTransitions<Float32Array>(B, o);
@@ -131,9 +133,9 @@ export class ContinuousIqlInstance implements AlgoInstance {
     // π: advantage-weighted log-likelihood of the dataset action.
     awrWeights(this.qTa, this.vNow, c.beta, c.maxWeight, this.weights);
     const raw = this.actor.forward(tr.obs, B);
-    const pi = boxedGaussianAwr(raw, this.logStd, tr.actions, this.weights, B, this.scale, this.bias, { min: LOG_STD_MIN, max: LOG_STD_MAX }, this.dRaw, this.parts[2]![1]!.grads);
+    const pi = boxedGaussianAwr(raw, this.logStd, tr.actions, this.weights, B, this.scale, this.bias, { min: LOG_STD_MIN, max: LOG_STD_MAX }, this.dRaw, this.sections[2]![1]!.grads);
     this.actor.backward(this.dRaw);
-    const norms = this.parts.map((g) => clipGlobalGradNorm(g, c.maxGradNorm ?? Infinity));
+    const norms = this.sections.map((g) => clipGlobalGradNorm(g, c.maxGradNorm ?? Infinity));
     if (![vl.loss, ql.q1Loss, ql.q2Loss, pi.loss, ...norms].every(Number.isFinite)) {
       this.rng.restore(before.rng);
       this.sampler.loadState(before.sampler);
@@ -180,33 +182,15 @@ export class ContinuousIqlInstance implements AlgoInstance {
   }
 
   saveState(): AlgoState {
-    const s = this.sampler.saveState();
-    const opts = this.opts.map((o) => o.save());
-    return {
-      json: { updates: this.updates, rng: this.rng.state(), adamT: opts.map((o) => o.t), sampler: { epoch: s.epoch, cursor: s.cursor }, window: this.window.toJSON() },
-      arrays: {
-        params: flattenParams(this.groups),
-        q1Target: this.q1Target.params.slice(),
-        q2Target: this.q2Target.params.slice(),
-        ...Object.fromEntries(opts.flatMap((o, i) => [[`adamM${i}`, o.m], [`adamV${i}`, o.v]])),
-        samplerPerm: s.perm,
-      },
-    };
+    return saveOfflineState(this.updates, this.parts());
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { updates: number; rng: number[]; adamT: number[]; sampler: { epoch: number; cursor: number }; window: ReturnType<MetricsWindow["toJSON"]> };
-    const a = state.arrays;
-    unflattenParams(this.groups, a.params as Float32Array);
-    for (const [net, key] of [[this.q1Target, "q1Target"], [this.q2Target, "q2Target"]] as const) {
-      net.params.set(a[key] as Float32Array);
-      net.paramsChanged();
-    }
-    this.opts.forEach((o, i) => o.load({ t: json.adamT[i]!, m: a[`adamM${i}`] as Float32Array, v: a[`adamV${i}`] as Float32Array }));
-    this.sampler.loadState({ epoch: json.sampler.epoch, cursor: json.sampler.cursor, perm: a.samplerPerm as Int32Array });
-    this.rng.restore(json.rng);
-    this.updates = json.updates;
-    this.window.load(json.window);
+    this.updates = loadOfflineState(state, this.parts());
+  }
+
+  private parts(): OfflineLearnerParts {
+    return { rng: this.rng, sampler: this.sampler, window: this.window, groups: this.groups, opts: this.opts, targets: { q1Target: this.q1Target, q2Target: this.q2Target } };
   }
 
   dispose(): void {

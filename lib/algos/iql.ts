@@ -16,7 +16,8 @@ import { newTransitions, readTransitions, type Transitions } from "./dataset-tra
 import { TrainingDivergedError } from "./errors.js";
 import { ContinuousIqlInstance } from "./iql-continuous.js";
 import { updateTargetNetwork } from "./off-policy.js";
-import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
+import { GroupAdam } from "./optimizer.js";
+import { loadOfflineState, saveOfflineState, type OfflineLearnerParts } from "./offline-state.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
@@ -232,30 +233,15 @@ export class IqlInstance implements AlgoInstance {
   }
 
   saveState(): AlgoState {
-    const s = this.sampler.saveState();
-    const opts = this.opts.map((o) => o.save());
-    return {
-      json: { updates: this.updates, rng: this.rng.state(), adamT: opts.map((o) => o.t), sampler: { epoch: s.epoch, cursor: s.cursor }, window: this.window.toJSON() },
-      arrays: {
-        params: flattenParams(this.groups),
-        targetParams: this.target.params.slice(),
-        ...Object.fromEntries(opts.flatMap((o, i) => [[`adamM${i}`, o.m], [`adamV${i}`, o.v]])),
-        samplerPerm: s.perm,
-      },
-    };
+    return saveOfflineState(this.updates, this.parts());
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { updates: number; rng: number[]; adamT: number[]; sampler: { epoch: number; cursor: number }; window: ReturnType<MetricsWindow["toJSON"]> };
-    const a = state.arrays;
-    unflattenParams(this.groups, a.params as Float32Array);
-    this.target.params.set(a.targetParams as Float32Array);
-    this.target.paramsChanged();
-    this.opts.forEach((o, i) => o.load({ t: json.adamT[i]!, m: a[`adamM${i}`] as Float32Array, v: a[`adamV${i}`] as Float32Array }));
-    this.sampler.loadState({ epoch: json.sampler.epoch, cursor: json.sampler.cursor, perm: a.samplerPerm as Int32Array });
-    this.rng.restore(json.rng);
-    this.updates = json.updates;
-    this.window.load(json.window);
+    this.updates = loadOfflineState(state, this.parts());
+  }
+
+  private parts(): OfflineLearnerParts {
+    return { rng: this.rng, sampler: this.sampler, window: this.window, groups: this.groups, opts: this.opts, targets: { targetParams: this.target } };
   }
 
   dispose(): void {

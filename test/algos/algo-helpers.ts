@@ -1,4 +1,8 @@
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { rl, type Run } from "../../lib/index.js";
 import type { AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "../../lib/algos/algorithm.js";
 import type { VecEnv } from "../../lib/envs/vec-env.js";
 import type { PolicySpec } from "../../lib/policy/spec.js";
@@ -103,4 +107,34 @@ export function trainFor(algo: AlgoInstance, env: VecEnv, steps: number, last = 
   }
   const tail = finished.slice(-last);
   return { recent: tail.reduce((s, r) => s + r, 0) / Math.max(1, tail.length), episodes: finished.length, updates };
+}
+
+/**
+ * Offline runs: `before + after` updates in one go equal `before` updates,
+ * save, `rl.load`, `after` more — every checkpoint array and the last metrics
+ * row (wall time aside) bit-identical. Returns the uninterrupted run (the
+ * others are disposed) for further checks.
+ */
+export async function assertOfflineRunResumes(build: () => Run, options: { before: number; after: number }): Promise<Run> {
+  const dir = await mkdtemp(join(tmpdir(), "trellis-resume-"));
+  try {
+    const whole = build();
+    await whole.train({ updates: options.before + options.after });
+    const first = build();
+    await first.train({ updates: options.before });
+    await first.save(join(dir, "run"));
+    const loaded = await rl.load(join(dir, "run"));
+    assert.equal(loaded.algo.name, whole.algo.name);
+    await loaded.train({ updates: options.after });
+    const a = (whole.algo as AlgoInstance).saveState().arrays;
+    const b = (loaded.algo as AlgoInstance).saveState().arrays;
+    assert.deepEqual(Object.keys(b).sort(), Object.keys(a).sort());
+    for (const k of Object.keys(a)) assert.deepEqual(b[k], a[k], `array ${k} differs after resuming`);
+    assert.deepEqual({ ...loaded.metricsLog.last(), wallTime: 0 }, { ...whole.metricsLog.last(), wallTime: 0 });
+    first.dispose();
+    loaded.dispose();
+    return whole;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

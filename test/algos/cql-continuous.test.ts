@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import { rl, RunConfigError, type AlgoInstance, type CqlOptions, type Dataset, type Run } from "../../lib/index.js";
+import { rl, RunConfigError, type CqlOptions, type Dataset } from "../../lib/index.js";
 import { pendulumSacData } from "./fixtures.js";
+import { assertOfflineRunResumes } from "./algo-helpers.js";
 
 /** The last 3000 transitions of the SAC run: a narrow, fairly good behavior (mean episode return ≈ −420). */
 const pendulumData = async (): Promise<Dataset> => {
@@ -39,23 +37,8 @@ test("continuous CQL on narrow Pendulum data: the penalty keeps it learning wher
 
 test("continuous CQL: save/load mid-training continues bit-identically; config errors", async () => {
   const ds = await pendulumData();
-  const dir = await mkdtemp(join(tmpdir(), "trellis-cqlc-"));
-  try {
-    const build = () => cqlRun(ds, { alpha: 2, logEvery: 10, targetNetworkFrequency: 3, tau: 0.5 });
-    const whole = build();
-    await whole.train({ updates: 50 });
-    const first = build();
-    await first.train({ updates: 23 });
-    await first.save(join(dir, "run"));
-    const loaded = await rl.load(join(dir, "run"));
-    await loaded.train({ updates: 27 });
-    const arrays = (run: Run) => (run.algo as AlgoInstance).saveState().arrays;
-    for (const k of ["actor", "q1", "q2", "q1Target", "logAlpha", "qAdam.m", "samplerPerm"]) assert.deepEqual(arrays(loaded)[k], arrays(whole)[k], k);
-    assert.deepEqual(loaded.metricsLog.last()!.cqlLoss, whole.metricsLog.last()!.cqlLoss);
-    for (const r of [whole, first, loaded]) r.dispose();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const whole = await assertOfflineRunResumes(() => cqlRun(ds, { alpha: 2, logEvery: 10, targetNetworkFrequency: 3, tau: 0.5 }), { before: 23, after: 27 });
+  whole.dispose();
   assert.throws(
     () => rl.offline(ds).algo(rl.cql({ sampledActions: 0, policyLr: -1 })).build(),
     (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.startsWith("algo.sampledActions")) && e.problems.some((p) => p.startsWith("algo.policyLr")),

@@ -1,10 +1,8 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { test } from "node:test";
-import { rl, RunConfigError, type AlgoInstance, type AlgoSpec, type Dataset, type Run } from "../../lib/index.js";
+import { rl, RunConfigError, type AlgoInstance, type AlgoSpec, type Dataset } from "../../lib/index.js";
 import { pendulumSacData } from "./fixtures.js";
+import { assertOfflineRunResumes } from "./algo-helpers.js";
 
 const offlineRun = (ds: Dataset, algo: AlgoSpec<unknown>, seed: number) => rl.offline(ds, { seed }).policy(rl.mlp([32, 32], { activation: "relu" })).algo(algo).build();
 
@@ -36,29 +34,13 @@ test("continuous IQL on mixed-quality Pendulum data picks out the good actions w
 test("continuous IQL: greedy actions stay in the box; save/load mid-training continues bit-identically; config errors", async () => {
   const data = await pendulumSacData();
   const ds = rl.dataset.from(data.slice(0, 2_000));
-  const dir = await mkdtemp(join(tmpdir(), "trellis-iqlc-"));
-  try {
-    const build = () => offlineRun(ds, rl.iql({ batchSize: 32, logEvery: 10, tau: 0.5, lr: 3e-3 }), 3);
-    const whole = build();
-    await whole.train({ updates: 50 });
-    const first = build();
-    await first.train({ updates: 23 });
-    await first.save(join(dir, "run"));
-    const loaded = await rl.load(join(dir, "run"));
-    assert.equal(loaded.algo.name, "iql");
-    await loaded.train({ updates: 27 });
-    const arrays = (run: Run) => (run.algo as AlgoInstance).saveState().arrays;
-    for (const k of ["params", "q1Target", "q2Target", "adamM0", "adamV2", "samplerPerm"]) assert.deepEqual(arrays(loaded)[k], arrays(whole)[k], k);
-    assert.deepEqual(loaded.metricsLog.last(), { ...whole.metricsLog.last(), wallTime: loaded.metricsLog.last()!.wallTime });
-    // Pendulum's torque box is [−2, 2]: the policy mean never leaves it, whatever the observation.
-    const obs = Float32Array.from({ length: 3 * 64 }, (_, i) => Math.sin(i * 12.9898) * 8);
-    const actions = new Float32Array(64);
-    (whole.algo as AlgoInstance).actGreedy(obs, 64, actions);
-    assert.ok(actions.every((a) => a >= -2 && a <= 2) && new Set(actions).size > 1, `${actions.slice(0, 8)}`);
-    for (const r of [whole, first, loaded]) r.dispose();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
+  const whole = await assertOfflineRunResumes(() => offlineRun(ds, rl.iql({ batchSize: 32, logEvery: 10, tau: 0.5, lr: 3e-3 }), 3), { before: 23, after: 27 });
+  // Pendulum's torque box is [−2, 2]: the policy mean never leaves it, whatever the observation.
+  const obs = Float32Array.from({ length: 3 * 64 }, (_, i) => Math.sin(i * 12.9898) * 8);
+  const actions = new Float32Array(64);
+  (whole.algo as AlgoInstance).actGreedy(obs, 64, actions);
+  assert.ok(actions.every((a) => a >= -2 && a <= 2) && new Set(actions).size > 1, `${actions.slice(0, 8)}`);
+  whole.dispose();
   assert.throws(
     () => rl.offline(ds).policy(rl.mlp([8], { head: "tanh-gaussian" })).algo(rl.iql({ beta: -1 })).build(),
     (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.startsWith("policy.head: iql needs head")) && e.problems.some((p) => p.startsWith("algo.beta")),
