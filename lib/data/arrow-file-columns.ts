@@ -203,13 +203,21 @@ export class ArrowFileColumns {
     });
     const ranges: Range[] = [...this.metadata];
     for (const b of this.batches) for (const i of indices) ranges.push(...b.fieldRanges[i]!);
-    const table = tableFromIPC(this.readRanges(ranges, `columns ${names.join(", ")}`));
+    const table = this.parse(this.readRanges(ranges, `columns ${names.join(", ")}`));
     return new Map(names.map((name) => [name, table.getChild(name)!]));
   }
 
   /** Every column: the whole file, parsed (the file must be unchanged since `open`). */
   readTable(): Table {
-    return tableFromIPC(this.readRanges([[0, this.size]], "the table"));
+    return this.parse(this.readRanges([[0, this.size]], "the table"));
+  }
+
+  private parse(bytes: Uint8Array): Table {
+    try {
+      return tableFromIPC(bytes);
+    } catch (error) {
+      throw new Error(`${this.path}: corrupted Arrow IPC file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
   }
 
   /** A buffer of the file's size holding the bytes of `ranges` (others zero and never touched). */

@@ -617,7 +617,11 @@ export class Dataset {
 
   /** The rows, one per step (a dataset opened from an Arrow IPC file reads the whole file the first time). */
   get table(): Table {
-    this.whole ??= unifyDictionaries(this.file!.readTable());
+    if (!this.whole) {
+      this.whole = unifyDictionaries(this.file!.readTable());
+      // Columns read on their own are now in the table too: samplers keep theirs, the cache lets go.
+      this.fileColumns.clear();
+    }
     return this.whole;
   }
 
