@@ -61,9 +61,8 @@ function coalesce(ranges: Range[], gap: number): Range[] {
   return out;
 }
 
-/** One record batch of the file: where its body starts and each top-level field's byte ranges in it. */
+/** One record batch of the file: each top-level field's byte ranges in it. */
 interface BatchLayout {
-  readonly rows: number;
   /** Per top-level field: absolute file ranges of its buffers. */
   readonly fieldRanges: Range[][];
 }
@@ -150,6 +149,8 @@ export class ArrowFileColumns {
       for (const b of [...blocks, ...footer.dictionaryBatches()]) schemaEnd = Math.min(schemaEnd, b.offset);
       metadata.push([8, Math.min(schemaEnd, footerStart)]);
       for (const d of footer.dictionaryBatches()) metadata.push([d.offset, d.offset + d.metaDataLength + d.bodyLength]);
+      const buffersNeeded = counts.reduce((a, c) => a! + c!, 0)!;
+      const nodesNeeded = schema.fields.reduce((a, f) => a + nodeCount(f.type), 0);
       const batches: BatchLayout[] = [];
       let numRows = 0;
       for (const block of blocks) {
@@ -165,8 +166,6 @@ export class ArrowFileColumns {
         if (header.compression) return undefined;
         metadata.push([block.offset, block.offset + block.metaDataLength]);
         const bodyStart = block.offset + block.metaDataLength;
-        const buffersNeeded = counts.reduce((a, c) => a! + c!, 0)!;
-        const nodesNeeded = schema.fields.reduce((a, f) => a + nodeCount(f.type), 0);
         if (header.buffers.length !== buffersNeeded || header.nodes.length !== nodesNeeded) {
           throw new Error(`corrupted Arrow IPC file: the record batch at byte ${block.offset} has ${header.nodes.length} nodes and ${header.buffers.length} buffers, its schema needs ${nodesNeeded} and ${buffersNeeded}`);
         }
@@ -175,14 +174,13 @@ export class ArrowFileColumns {
         for (const count of counts) {
           const ranges: Range[] = [];
           for (let k = 0; k < count!; k++, next++) {
-            const region = header.buffers[next];
-            if (!region) throw new Error(`corrupted Arrow IPC file: the record batch at byte ${block.offset} lists ${header.buffers.length} buffers, its schema needs more`);
+            const region = header.buffers[next]!;
             if (region.offset + region.length > block.bodyLength) throw new Error(`corrupted Arrow IPC file: a buffer of the record batch at byte ${block.offset} ends past its body`);
             ranges.push([bodyStart + region.offset, bodyStart + region.offset + region.length]);
           }
           fieldRanges.push(ranges);
         }
-        batches.push({ rows: header.length, fieldRanges });
+        batches.push({ fieldRanges });
         numRows += header.length;
       }
       return new ArrowFileColumns(path, schema, numRows, size, mtimeMs, metadata, batches);

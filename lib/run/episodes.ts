@@ -170,7 +170,8 @@ export class Episodes {
     const clip = (this.run.algoSpec.config as { clip?: number }).clip ?? 0.2;
     const { reference } = options;
     const records = reference ? this.records.map((r) => ({ ...r, klRef: referenceKl(this.run, reference, r) })) : this.records;
-    return creditWidget(reference ? `${this.run.label} · KL to ${reference.label} at ${reference.step.toLocaleString("en-US")} steps` : this.run.label, records, { clip });
+    const when = (r: Run) => (r.step > 0 ? `at ${r.step.toLocaleString("en-US")} steps` : `after ${r.algo.updates.toLocaleString("en-US")} updates`);
+    return creditWidget(reference ? `${this.run.label} · KL to ${reference.label} ${when(reference)}` : this.run.label, records, { clip });
   }
 
   /**
