@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { METRIC_DOCS, rl, type Run } from "../../lib/index.js";
 
-test("every metric that any algorithm logs (hybrid terms included) is defined in METRIC_DOCS", async () => {
+test("every metric that any algorithm logs (hybrid terms included) is defined in METRIC_DOCS; offline methods log what their training view plots", async () => {
   const src = rl.env("CartPole-v1", { n: 4, seed: 1 }).algo(rl.ppo()).build();
   await src.train({ steps: 4_096 });
   const ds = rl.dataset.from(src.data);
@@ -19,12 +19,16 @@ test("every metric that any algorithm logs (hybrid terms included) is defined in
     ["cql", rl.offline(ds).algo(rl.cql({ logEvery: 5 })).build(), { updates: 10 }],
     ["cql continuous", rl.offline(rl.dataset.from(pend.data)).policy(rl.mlp([16])).algo(rl.cql({ logEvery: 5, batchSize: 32, sampledActions: 2 })).build(), { updates: 10 }],
     ["iql", rl.offline(ds).algo(rl.iql({ logEvery: 5 })).build(), { updates: 10 }],
+    ["iql continuous", rl.offline(rl.dataset.from(pend.data)).policy(rl.mlp([16])).algo(rl.iql({ logEvery: 5, batchSize: 32 })).build(), { updates: 10 }],
   ];
   const undocumented: string[] = [];
   for (const [name, run, budget] of runs) {
     await run.train(budget);
     assert.ok(run.metrics.numRows > 0, `${name} logged no row`);
     for (const f of run.metrics.schema.fields) if (!(f.name in METRIC_DOCS)) undocumented.push(`${name}: ${f.name}`);
+    // What an offline method's training view plots must be a metric it logs.
+    const plotted = run.algoSpec.progressMetric?.key;
+    if (run.algoSpec.offline) assert.ok(plotted !== undefined && Number.isFinite(run.metricsLog.last()![plotted]), `${name}: progressMetric ${plotted}`);
     run.dispose();
   }
   for (const r of [src, pend]) r.dispose();
