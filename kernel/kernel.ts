@@ -9,6 +9,8 @@ import { History } from "./session/history.js";
 import { NotebookProgress } from "./session/progress.js";
 import type { Session } from "./session/session.js";
 import type { LiveServer } from "./session/live.js";
+import { LiveHub } from "./session/live-hub.js";
+import { serveLiveOverComms } from "./session/live-comm.js";
 import { plotlyHtml } from "../widgets/server/html.js";
 import { WIDGET_MARKER } from "../widgets/server/widget.js";
 
@@ -112,13 +114,19 @@ export class Kernel {
       // Registers the ipywidgets control target (frontends ask it for every widget's state).
       await import("./session/widgets.js");
       captureStreams();
+      let hub: LiveHub | undefined;
       if (this.options.live !== false) {
-        const { LiveServer } = await import("./session/live.js");
-        const live = new LiveServer();
-        // Listening before the first cell: a training view made at once must already know its URL.
-        this.live = await live.ready.then(() => live, () => undefined);
+        hub = new LiveHub();
+        serveLiveOverComms(hub);
+        // TRELLIS_LIVE_SOCKET=0: no loopback WebSocket; views use the comm.
+        if (process.env.TRELLIS_LIVE_SOCKET !== "0") {
+          const { LiveServer } = await import("./session/live.js");
+          const live = new LiveServer(hub);
+          // Listening before the first cell: a training view made at once must already know its URL.
+          this.live = await live.ready.then(() => live, () => undefined);
+        }
       }
-      setDisplay(new NotebookProgress(this.live));
+      setDisplay(new NotebookProgress(hub, this.live));
       // Widgets' show() displays in the running cell through this (widgets never import the kernel).
       (globalThis as Record<symbol, unknown>)[Symbol.for("trellis.kernel.show")] = (value: unknown) => {
         const cell = currentCell();
@@ -163,6 +171,13 @@ export class Kernel {
     }
     if (channel === "control" && msg.header.msg_type !== "execute_request") {
       void this.dispatch(channel, msg);
+      return;
+    }
+    if (comms.isOutOfBand(msg.header.msg_type, msg.content)) {
+      // A live view's comm (its Stop button) must reach the cell it controls: handled now, without busy/idle
+      // (those would tell the frontend the kernel went idle while the cell still runs).
+      if (msg.header.msg_type === "comm_open") this.commOpen(msg);
+      else this.commDeliver(msg.header.msg_type === "comm_msg" ? "msg" : "close", msg);
       return;
     }
     this.queue.push({ channel, msg });

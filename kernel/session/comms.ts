@@ -75,6 +75,8 @@ export type CommTarget = (comm: Comm, payload: CommPayload) => void;
  */
 export class CommManager {
   private readonly targets = new Map<string, CommTarget>();
+  /** Targets whose messages are handled at once, even while a cell runs. */
+  private readonly outOfBandTargets = new Set<string>();
   private readonly comms = new Map<string, Comm>();
   private transport: CommTransport | undefined;
 
@@ -83,13 +85,29 @@ export class CommManager {
     this.transport = transport;
   }
 
-  /** Lets the frontend open comms with `targetName`; `handler` receives each new comm. */
-  registerTarget(targetName: string, handler: CommTarget): void {
+  /**
+   * Lets the frontend open comms with `targetName`; `handler` receives each
+   * new comm. With `outOfBand`, the kernel handles the target's comm_open,
+   * comm_msg and comm_close as they arrive instead of queueing them behind a
+   * running cell (a Stop button must reach a training cell).
+   */
+  registerTarget(targetName: string, handler: CommTarget, options: { outOfBand?: boolean } = {}): void {
     this.targets.set(targetName, handler);
+    if (options.outOfBand) this.outOfBandTargets.add(targetName);
+    else this.outOfBandTargets.delete(targetName);
   }
 
   unregisterTarget(targetName: string): void {
     this.targets.delete(targetName);
+    this.outOfBandTargets.delete(targetName);
+  }
+
+  /** Whether a comm_open / comm_msg / comm_close (`content` of the message) belongs to an out-of-band target. */
+  isOutOfBand(msgType: string, content: Record<string, unknown>): boolean {
+    if (msgType === "comm_open") return this.outOfBandTargets.has(String(content.target_name ?? ""));
+    if (msgType !== "comm_msg" && msgType !== "comm_close") return false;
+    const comm = this.comms.get(String(content.comm_id ?? ""));
+    return comm !== undefined && this.outOfBandTargets.has(comm.targetName);
   }
 
   /** Opens a comm to the frontend's `targetName` (e.g. "jupyter.widget"). */

@@ -1,7 +1,8 @@
 import { randomBytes } from "node:crypto";
 import type { IncomingMessage } from "node:http";
-import { WebSocketServer, type WebSocket } from "ws";
+import { WebSocketServer } from "ws";
 import type { LiveToBrowser, LiveToKernel } from "../../widgets/shared/types.js";
+import type { LiveHub } from "./live-hub.js";
 
 /** Origins a browser page may have to talk to the kernel: pages served from this machine. */
 const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
@@ -10,17 +11,16 @@ const LOCAL_ORIGIN = /^https?:\/\/(localhost|127\.0\.0\.1|\[::1\])(:\d+)?$/;
  * The kernel's loopback WebSocket for live widgets: a random port on
  * 127.0.0.1, a per-kernel token in the URL, and only pages served from this
  * machine (their Origin) are accepted. Views subscribe to their widget's
- * updates and send controls (Stop); a view that cannot connect keeps the
- * snapshots that update_display_data brings.
+ * updates and send controls (Stop) through the {@link LiveHub}; a view that
+ * cannot connect tries a comm, else keeps the snapshots that
+ * update_display_data brings.
  */
 export class LiveServer {
   private readonly server: WebSocketServer;
   readonly token = randomBytes(16).toString("hex");
-  private readonly subscribers = new Map<string, Set<WebSocket>>();
-  private readonly controls = new Map<string, (m: LiveToKernel) => void>();
   readonly ready: Promise<number>;
 
-  constructor() {
+  constructor(private readonly hub: LiveHub) {
     this.server = new WebSocketServer({
       host: "127.0.0.1",
       port: 0,
@@ -34,6 +34,11 @@ export class LiveServer {
       this.server.once("error", reject);
     });
     this.server.on("connection", (socket) => {
+      const subscriber = {
+        send: (m: LiveToBrowser) => {
+          if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(m));
+        },
+      };
       socket.on("message", (raw) => {
         let m: LiveToKernel;
         try {
@@ -41,13 +46,8 @@ export class LiveServer {
         } catch {
           return;
         }
-        if (m.type === "subscribe") {
-          let set = this.subscribers.get(m.widget);
-          if (!set) this.subscribers.set(m.widget, (set = new Set()));
-          set.add(socket);
-          socket.once("close", () => set!.delete(socket));
-        }
-        this.controls.get(m.widget)?.(m);
+        if (m.type === "subscribe") socket.once("close", this.hub.subscribe(m.widget, subscriber));
+        this.hub.control(m);
       });
     });
     // A kernel's helper must not keep the process alive (scripts, the headless runner).
@@ -57,27 +57,6 @@ export class LiveServer {
   /** The URL views connect to, once listening. */
   url(port: number): string {
     return `ws://127.0.0.1:${port}/?token=${this.token}`;
-  }
-
-  /** Whether any view of `widget` is connected. */
-  watched(widget: string): boolean {
-    return (this.subscribers.get(widget)?.size ?? 0) > 0;
-  }
-
-  push(m: LiveToBrowser): void {
-    const set = this.subscribers.get(m.widget);
-    if (!set?.size) return;
-    const text = JSON.stringify(m);
-    for (const socket of set) if (socket.readyState === socket.OPEN) socket.send(text);
-  }
-
-  /** Handles the controls views of `widget` send (Stop). */
-  onControl(widget: string, handler: (m: LiveToKernel) => void): void {
-    this.controls.set(widget, handler);
-  }
-
-  forget(widget: string): void {
-    this.controls.delete(widget);
   }
 
   close(): void {

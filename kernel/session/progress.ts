@@ -1,6 +1,8 @@
 import type { Display, TrainProgress } from "../../lib/index.js";
 import { TrainingView } from "../../widgets/server/training.js";
 import type { LiveServer } from "./live.js";
+import { LIVE_COMM_TARGET, type LiveHub } from "./live-hub.js";
+import type { LiveEndpoints } from "../../widgets/shared/types.js";
 import { currentCell, type CellContext } from "./context.js";
 
 /** Fewest milliseconds between two snapshot updates of a training view (≤ 4 Hz). */
@@ -30,11 +32,16 @@ export class NotebookProgress implements Display {
   private readonly byRun = new Map<string, Active>();
   private port: number | undefined;
 
-  constructor(private readonly live: LiveServer | undefined) {
-    void live?.ready.then((p) => (this.port = p), () => {});
+  /** `live`: who watches which view; `socket`: the loopback WebSocket, when it runs (views fall back to a comm). */
+  constructor(
+    private readonly live: LiveHub | undefined,
+    private readonly socket?: LiveServer,
+  ) {
+    void socket?.ready.then((p) => (this.port = p), () => {});
   }
 
-  private liveUrl = () => (this.live && this.port !== undefined ? this.live.url(this.port) : undefined);
+  private liveUrl = (): LiveEndpoints | undefined =>
+    this.live ? { ...(this.socket && this.port !== undefined ? { url: this.socket.url(this.port) } : {}), comm: LIVE_COMM_TARGET } : undefined;
 
   progress(p: TrainProgress): void {
     const cell = currentCell();

@@ -7,7 +7,8 @@ import { WebSocket } from "ws";
 import { KernelHarness, ofType, resultText } from "./harness.js";
 import { LiveServer } from "../../kernel/session/live.js";
 import { payload } from "../helpers/widgets.js";
-import type { LiveToBrowser, TrainingData } from "../../widgets/shared/types.js";
+import type { LiveToBrowser, LiveToKernel, TrainingData } from "../../widgets/shared/types.js";
+import { LiveHub } from "../../kernel/session/live-hub.js";
 import type { Message } from "../../kernel/protocol/message.js";
 
 let dir: string;
@@ -44,7 +45,8 @@ test("a training cell shows one widget (plotly once before it), refreshed with u
   const id = displayId(displays[1]!)!;
   assert.match(html(displays[1]!), /data-kind="training"/);
   const data = payload<{ training: TrainingData }>(html(displays[1]!)).training;
-  assert.match(data.live!.url, /^ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
+  assert.match(data.live!.url!, /^ws:\/\/127\.0\.0\.1:\d+\/\?token=[0-9a-f]{32}$/);
+  assert.equal(data.live!.comm, "trellis.live", "and a comm target for views that cannot reach the socket");
   const updates = ofType(ex, "update_display_data");
   assert.ok(updates.length >= 2, `updates: ${updates.length}`);
   assert.ok(updates.every((u) => displayId(u) === id), "every update replaces the one widget");
@@ -69,9 +71,16 @@ test("a view subscribed over the live WebSocket gets progress and points pushed,
   await k.until(() => k.exchange(request).iopub.some((m) => m.header.msg_type === "display_data"));
   const widget = k.exchange(request).iopub.find((m) => m.header.msg_type === "display_data")!;
   const data = payload<{ training: TrainingData }>(html(widget)).training;
-  const ws = await connect(data.live!.url, "http://localhost:8888");
+  const ws = await connect(data.live!.url!, "http://localhost:8888");
   try {
-    await watchAndStop(ws, data, request);
+    await watchAndStop(
+      {
+        listen: (on) => ws.on("message", (raw) => on(JSON.parse(String(raw)) as LiveToBrowser)),
+        send: (m) => ws.send(JSON.stringify(m)),
+      },
+      data,
+      request,
+    );
   } finally {
     ws.close();
   }
@@ -85,15 +94,21 @@ test("a view subscribed over the live WebSocket gets progress and points pushed,
 
 let stoppedAt = 0;
 
-async function watchAndStop(ws: WebSocket, data: TrainingData, request: Message): Promise<void> {
+/** A view's connection to the kernel: the WebSocket or a comm. */
+interface ViewLink {
+  listen(on: (m: LiveToBrowser) => void): void;
+  send(m: LiveToKernel): void;
+}
+
+async function watchAndStop(link: ViewLink, data: TrainingData, request: Message): Promise<void> {
   const received: LiveToBrowser[] = [];
-  ws.on("message", (raw) => received.push(JSON.parse(String(raw)) as LiveToBrowser));
-  ws.send(JSON.stringify({ type: "subscribe", widget: data.widgetId }));
+  link.listen((m) => received.push(m));
+  link.send({ type: "subscribe", widget: data.widgetId });
   await k.until(() => received.some((m) => m.type === "points") && received.filter((m) => m.type === "progress").length >= 2, 60_000);
   const progress = received.filter((m): m is Extract<LiveToBrowser, { type: "progress" }> => m.type === "progress");
   assert.ok(progress.at(-1)!.progress.step > progress[0]!.progress.step, "progress moves");
   const snapshotsWhileWatched = k.exchange(request).iopub.filter((m) => m.header.msg_type === "update_display_data").length;
-  ws.send(JSON.stringify({ type: "stop", widget: data.widgetId }));
+  link.send({ type: "stop", widget: data.widgetId });
   await k.until(() => k.exchange(request).reply !== undefined, 60_000);
   const ex = k.exchange(request);
   assert.equal(ex.reply.content.status, "ok");
@@ -107,27 +122,72 @@ async function watchAndStop(ws: WebSocket, data: TrainingData, request: Message)
   stoppedAt = step;
 }
 
+test("a view that cannot reach the socket subscribes over a comm: its open, pushes and Stop pass while the cell runs", async () => {
+  const request = k.send("shell", "execute_request", { code: "const c = await run.train({ steps: 2_000_000 }); `stopped: ${c.stopped} at ${run.step}`", silent: false, store_history: true, user_expressions: {}, allow_stdin: false, stop_on_error: true });
+  await k.until(() => k.exchange(request).iopub.some((m) => m.header.msg_type === "display_data"));
+  const widget = k.exchange(request).iopub.find((m) => m.header.msg_type === "display_data")!;
+  const data = payload<{ training: TrainingData }>(html(widget)).training;
+  const commId = "c0ffee";
+  const seen = new Set<Message>();
+  let opened = false;
+  let stopPolling = () => {};
+  await watchAndStop(
+    {
+      listen: (on) => {
+        // Comm messages go out on IOPub whatever their parent: poll everything the kernel sent.
+        const poll = setInterval(() => {
+          for (const s of k.sent) {
+            if (s.channel !== "iopub" || s.message.header.msg_type !== "comm_msg" || s.message.content.comm_id !== commId || seen.has(s.message)) continue;
+            seen.add(s.message);
+            on(s.message.content.data as unknown as LiveToBrowser);
+          }
+        }, 20);
+        poll.unref();
+        stopPolling = () => clearInterval(poll);
+      },
+      send: (m) => {
+        if (!opened) {
+          opened = true;
+          k.send("shell", "comm_open", { comm_id: commId, target_name: data.live!.comm!, data: m });
+        } else k.send("shell", "comm_msg", { comm_id: commId, data: m });
+      },
+    },
+    data,
+    request,
+  );
+  stopPolling();
+  k.send("shell", "comm_close", { comm_id: commId, data: {} });
+});
+
+test("a comm to the live target must open with a subscription", async () => {
+  k.send("shell", "comm_open", { comm_id: "bad", target_name: "trellis.live", data: { type: "stop", widget: "w" } });
+  await k.until(() => k.sent.some((s) => s.message.header.msg_type === "comm_close" && s.message.content.comm_id === "bad"), 5_000);
+  const closed = k.sent.find((s) => s.message.header.msg_type === "comm_close" && s.message.content.comm_id === "bad")!.message;
+  assert.match(String((closed.content.data as { error?: string }).error), /opens with \{ type: "subscribe", widget \}/);
+});
+
 test("the live server takes only its token, from pages served by this machine", async () => {
-  const live = new LiveServer();
+  const hub = new LiveHub();
+  const live = new LiveServer(hub);
   const port = await live.ready;
   const good = live.url(port);
   await assert.rejects(connect(good.replace(/token=\w+/, "token=" + "0".repeat(32))), /refused: 401/);
   await assert.rejects(connect(good, "https://evil.example"), /refused: 401/);
   await assert.rejects(connect(good, "http://localhost.evil.example:8888"), /refused: 401/);
   const stops: string[] = [];
-  live.onControl("w1", (m) => stops.push(m.type));
+  hub.onControl("w1", (m) => stops.push(m.type));
   const ws = await connect(good, "http://127.0.0.1:8888");
   ws.send(JSON.stringify({ type: "subscribe", widget: "w1" }));
   ws.send("not json");
   ws.send(JSON.stringify({ type: "stop", widget: "w1" }));
   const got = new Promise<string>((resolve) => ws.once("message", (raw) => resolve(String(raw))));
   await new Promise((r) => setTimeout(r, 100));
-  assert.equal(live.watched("w1"), true);
-  live.push({ type: "progress", widget: "w1", progress: { label: "x", step: 1, updates: 0, elapsedS: 0, sps: 0 } });
+  assert.equal(hub.watched("w1"), true);
+  hub.push({ type: "progress", widget: "w1", progress: { label: "x", step: 1, updates: 0, elapsedS: 0, sps: 0 } });
   assert.equal(JSON.parse(await got).progress.step, 1);
   assert.deepEqual(stops, ["subscribe", "stop"]);
   ws.close();
   await new Promise((r) => setTimeout(r, 100));
-  assert.equal(live.watched("w1"), false);
+  assert.equal(hub.watched("w1"), false);
   live.close();
 });

@@ -307,6 +307,7 @@ describe("the quickstart notebook live in Notebook 6", () => {
     await page.waitForFunction(`tw.plot(${view}).data[0].x.length >= ${first + 5}`, undefined, { timeout: 60_000, polling: 100 });
     const progress = await page.evaluate(`${view}.querySelector('.tw-stats').textContent`);
     assert.match(progress as string, /\/100,\d{3},\d{3} steps/);
+    assert.equal(await page.evaluate(`${view}.querySelector('.tw-live').dataset.live`), "socket");
     await page.locator(".cell.code_cell").nth(long).screenshot({ path: join(shots, "live-training.png"), animations: "disabled" });
     await page.locator(".cell.code_cell").nth(long).locator(".tw-stop").click();
     const result = await waitFor(long, /aborted at \d+/, 60_000);
@@ -316,5 +317,82 @@ describe("the quickstart notebook live in Notebook 6", () => {
     await run(long + 1);
     assert.match(await waitFor(long + 1, /continued: \d+ more steps/), /continued: 2048 more steps/);
     await page.locator(".cell.code_cell").nth(long).screenshot({ path: join(shots, "live-stopped.png") });
+  });
+});
+
+describe("a page that cannot reach the kernel's socket (a notebook server behind an SSH tunnel)", () => {
+  let server: NotebookServer;
+  let page: Page;
+
+  before(async () => {
+    const nbDir = join(dir, "tunnel");
+    mkdirSync(nbDir, { recursive: true });
+    const code = (id: string, source: string) => ({ cell_type: "code", id, source, outputs: [], metadata: {}, execution_count: null });
+    const nb = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: "trellis", display_name: "TypeScript (Trellis)", language: "typescript" } },
+      cells: [
+        code("build", 'import { rl } from "trellis";\nconst run = rl.env("CartPole-v1", { n: 4, seed: 1 }).algo(rl.ppo()).build();\n"built"'),
+        code("long", "const long = await run.train({ steps: 100_000_000 });\n`${long.stopped} at ${run.step}`"),
+        code("after", "const before = run.step;\nawait run.train({ steps: 2048 });\n`continued: ${run.step - before} more steps`"),
+      ],
+    };
+    writeFileSync(join(nbDir, "tunnel.ipynb"), JSON.stringify(nb));
+    server = await NotebookServer.start(nbDir);
+    page = await server.open(browser, "tunnel.ipynb");
+    // From another machine the kernel's loopback socket (ws://127.0.0.1:PORT/?token=…) is not there: such
+    // connections go to a closed port instead. Jupyter's own channels, opened already, are untouched.
+    await page.evaluate(`(() => {
+      const Native = window.WebSocket;
+      window.trellisSocketsTried = 0;
+      const Unreachable = function (url, protocols) {
+        if (/\\/\\?token=/.test(String(url))) { window.trellisSocketsTried++; url = 'ws://127.0.0.1:9/'; }
+        return new Native(url, protocols);
+      };
+      Unreachable.prototype = Native.prototype;
+      Object.assign(Unreachable, { CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+      window.WebSocket = Unreachable;
+    })()`);
+    await page.evaluate(IN_PAGE);
+  });
+  after(async () => {
+    await page?.close();
+    await server?.stop();
+  });
+
+  const cell = (i: number) => page.locator(".cell.code_cell").nth(i);
+  async function run(i: number): Promise<void> {
+    await cell(i).locator(".input_area").click();
+    await page.keyboard.press("Shift+Enter");
+  }
+  async function waitFor(i: number, pattern: RegExp, timeout = 120_000): Promise<string> {
+    const deadline = Date.now() + timeout;
+    for (;;) {
+      const t = (await cell(i).locator(".output_area").allInnerTexts()).join("\n");
+      if (pattern.test(t)) return t;
+      if (Date.now() > deadline) throw new Error(`cell ${i} never showed ${pattern}:\n${t}\n\nserver log:\n${server.log().slice(-3000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  test("the training view falls back to a comm: its curve grows, Stop ends train(), the next cell continues", async () => {
+    await run(0);
+    await waitFor(0, /built/);
+    await run(1);
+    const view = `tw.widgets('training').find((w) => w.closest('.cell') === document.querySelectorAll('.cell.code_cell')[1])`;
+    await page.waitForFunction(`(() => { const w = ${view}; return w && w.dataset.ready && !w.querySelector('.tw-stop').disabled; })()`, undefined, { timeout: 60_000, polling: 100 });
+    assert.ok(((await page.evaluate("window.trellisSocketsTried")) as number) > 0, "the view tried the socket first");
+    assert.equal(await page.evaluate(`${view}.querySelector('.tw-live').dataset.live`), "comm", "and reached the kernel over a comm");
+    const points = () => page.evaluate(`tw.plot(${view}).data[0].x.length`) as Promise<number>;
+    const first = await points();
+    await page.waitForFunction(`tw.plot(${view}).data[0].x.length >= ${first + 5}`, undefined, { timeout: 60_000, polling: 100 });
+    await cell(1).locator(".tw-stop").click();
+    const result = await waitFor(1, /aborted at \d+/, 60_000);
+    assert.ok(Number(/aborted at (\d+)/.exec(result)![1]) < 100_000_000);
+    assert.match((await page.evaluate(`${view}.querySelector('.tw-stop').textContent`)) as string, /Stopped/);
+    await run(2);
+    assert.match(await waitFor(2, /continued: \d+ more steps/), /continued: 2048 more steps/);
+    await cell(1).screenshot({ path: join(shots, "tunnel-stopped.png") });
   });
 });

@@ -1,5 +1,5 @@
 import type { TrainCurve, TrainProgress } from "../../lib/run/display.js";
-import type { ProgressData, TrainingData } from "../shared/types.js";
+import type { LiveEndpoints, ProgressData, TrainingData } from "../shared/types.js";
 import { progressLine } from "../shared/progress-line.js";
 import { downsampleSeries, MAX_POINTS } from "./curve.js";
 import { emaSmooth } from "../shared/smoothing.js";
@@ -32,7 +32,7 @@ export class TrainingView {
     readonly runId: string,
     readonly widgetId: string,
     label: string,
-    private readonly liveUrl: () => string | undefined,
+    private readonly liveUrl: () => LiveEndpoints | undefined,
   ) {
     this.progress = { label, step: 0, updates: 0, elapsedS: 0, sps: 0 };
   }
@@ -98,7 +98,7 @@ export class TrainingView {
     const data: TrainingData = {
       runId: this.runId,
       widgetId: this.widgetId,
-      ...(live && !this.progress.stopped ? { live: { url: live } } : {}),
+      ...(live && !this.progress.stopped ? { live } : {}),
       progress: this.progress,
       curve: { xLabel: xLabel(curve), yLabel: curve.label, smoothing: 0.6, series: [{ name: this.progress.label, ...s }], bands: [] },
     };

@@ -47,12 +47,18 @@ export interface ProgressData {
   metrics?: Record<string, number>;
 }
 
+/** Where a live view reaches the kernel: its loopback WebSocket, else a Jupyter comm target. */
+export interface LiveEndpoints {
+  url?: string;
+  comm?: string;
+}
+
 export interface TrainingData {
   runId: string;
   /** Id of this widget for the live connection. */
   widgetId: string;
-  /** The kernel's loopback WebSocket (token in the URL), when there is one. */
-  live?: { url: string };
+  /** How the view reaches the running kernel (absent once training stopped, or outside a kernel). */
+  live?: LiveEndpoints;
   progress: ProgressData;
   curve: CurveData;
 }
