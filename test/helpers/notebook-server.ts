@@ -95,3 +95,26 @@ export class NotebookServer {
     await rm(this.home, { recursive: true, force: true });
   }
 }
+
+/** The code cells of a notebook page: run one from the keyboard, wait for its output to show a pattern. */
+export function notebookCells(page: Page, server: NotebookServer) {
+  const cell = (i: number) => page.locator(".cell.code_cell").nth(i);
+  return {
+    cell,
+    /** Selects cell `i` and runs it with Shift+Enter, as a user does. */
+    async run(i: number): Promise<void> {
+      await cell(i).locator(".input_area").click();
+      await page.keyboard.press("Shift+Enter");
+    },
+    /** The text of cell `i`'s outputs once it matches `pattern`. */
+    async waitFor(i: number, pattern: RegExp, timeout = 120_000): Promise<string> {
+      const deadline = Date.now() + timeout;
+      for (;;) {
+        const t = (await cell(i).locator(".output_area").allInnerTexts()).join("\n");
+        if (pattern.test(t)) return t;
+        if (Date.now() > deadline) throw new Error(`cell ${i} never showed ${pattern}:\n${t}\n\nserver log:\n${server.log().slice(-3000)}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    },
+  };
+}

@@ -17,7 +17,7 @@ import { dirname, join } from "node:path";
 import { after, before, describe, test } from "node:test";
 import { fileURLToPath } from "node:url";
 import type { Browser, Page } from "playwright-core";
-import { NotebookServer } from "../helpers/notebook-server.js";
+import { NotebookServer, notebookCells } from "../helpers/notebook-server.js";
 import { payload } from "../helpers/widgets.js";
 import { syntheticRows } from "../helpers/sequences.js";
 import { rl, setDisplay, type Widget } from "../../lib/index.js";
@@ -260,20 +260,9 @@ describe("the quickstart notebook live in Notebook 6", () => {
     await server?.stop();
   });
 
-  const cell = (i: number) => page.locator(".cell.code_cell").nth(i);
-  async function run(i: number): Promise<void> {
-    await cell(i).locator(".input_area").click();
-    await page.keyboard.press("Shift+Enter");
-  }
-  async function waitFor(i: number, pattern: RegExp, timeout = 120_000): Promise<string> {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const t = (await cell(i).locator(".output_area").allInnerTexts()).join("\n");
-      if (pattern.test(t)) return t;
-      if (Date.now() > deadline) throw new Error(`cell ${i} never showed ${pattern}:\n${t}\n\nserver log:\n${server.log().slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const cell = (i: number) => notebookCells(page, server).cell(i);
+  const run = (i: number) => notebookCells(page, server).run(i);
+  const waitFor = (i: number, pattern: RegExp, timeout?: number) => notebookCells(page, server).waitFor(i, pattern, timeout);
   /** Prompt number of cell `i` once it ran (In [n]). */
   const ran = async (i: number) => /\[(\d+)\]/.test(await cell(i).locator(".input_prompt").innerText());
 
@@ -361,20 +350,9 @@ describe("a page that cannot reach the kernel's socket (a notebook server behind
     await server?.stop();
   });
 
-  const cell = (i: number) => page.locator(".cell.code_cell").nth(i);
-  async function run(i: number): Promise<void> {
-    await cell(i).locator(".input_area").click();
-    await page.keyboard.press("Shift+Enter");
-  }
-  async function waitFor(i: number, pattern: RegExp, timeout = 120_000): Promise<string> {
-    const deadline = Date.now() + timeout;
-    for (;;) {
-      const t = (await cell(i).locator(".output_area").allInnerTexts()).join("\n");
-      if (pattern.test(t)) return t;
-      if (Date.now() > deadline) throw new Error(`cell ${i} never showed ${pattern}:\n${t}\n\nserver log:\n${server.log().slice(-3000)}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+  const cell = (i: number) => notebookCells(page, server).cell(i);
+  const run = (i: number) => notebookCells(page, server).run(i);
+  const waitFor = (i: number, pattern: RegExp, timeout?: number) => notebookCells(page, server).waitFor(i, pattern, timeout);
 
   test("the training view falls back to a comm: its curve grows, Stop ends train(), the next cell continues", async () => {
     await run(0);
