@@ -66,6 +66,8 @@ export class TrainingView {
 
   private receive(m: LiveToBrowser): void {
     if (m.widget !== this.data.widgetId) return;
+    // A comm opens whether or not the kernel still trains this widget (a notebook reopened later): Stop waits for a push.
+    if (this.root.dataset.live === "comm" && !this.stopped) this.stop.disabled = false;
     if (m.type === "progress") this.show(m.progress);
     else if (m.type === "points") this.curve?.append(m.series, m.step, m.y, m.wallTime);
   }
@@ -114,7 +116,6 @@ export class TrainingView {
         comm.on_close?.(() => (this.stop.disabled = true));
         this.link = { send: (m) => comm.send(m), close: () => comm.close() };
         this.root.dataset.live = "comm";
-        this.stop.disabled = this.stopped;
       });
     } catch {
       // Keep the snapshots.
