@@ -111,12 +111,17 @@ export class TrainingView {
     const manager = (globalThis as { Jupyter?: { notebook?: { kernel?: { comm_manager?: JupyterCommManager } } } }).Jupyter?.notebook?.kernel?.comm_manager;
     if (!manager?.new_comm) return;
     try {
-      void Promise.resolve(manager.new_comm(target, { type: "subscribe", widget: this.data.widgetId })).then((comm) => {
-        comm.on_msg((msg) => this.receive(msg.content.data as LiveToBrowser));
-        comm.on_close?.(() => (this.stop.disabled = true));
-        this.link = { send: (m) => comm.send(m), close: () => comm.close() };
-        this.root.dataset.live = "comm";
-      });
+      Promise.resolve(manager.new_comm(target, { type: "subscribe", widget: this.data.widgetId })).then(
+        (comm) => {
+          comm.on_msg((msg) => this.receive(msg.content.data as LiveToBrowser));
+          comm.on_close?.(() => (this.stop.disabled = true));
+          this.link = { send: (m) => comm.send(m), close: () => comm.close() };
+          this.root.dataset.live = "comm";
+        },
+        () => {
+          // Keep the snapshots.
+        },
+      );
     } catch {
       // Keep the snapshots.
     }
