@@ -40,7 +40,7 @@ export class NotebookProgress implements Display {
     void socket?.ready.then((p) => (this.port = p), () => {});
   }
 
-  private liveUrl = (): LiveEndpoints | undefined =>
+  private liveEndpoints = (): LiveEndpoints | undefined =>
     this.live ? { ...(this.socket && this.port !== undefined ? { url: this.socket.url(this.port) } : {}), comm: LIVE_COMM_TARGET } : undefined;
 
   progress(p: TrainProgress): void {
@@ -51,7 +51,7 @@ export class NotebookProgress implements Display {
     const now = performance.now();
     if (!a) {
       const widgetId = `trellis-train-${key}`;
-      a = { view: new TrainingView(p.runId, widgetId, p.label, this.liveUrl), cell, displayId: widgetId, lastSnapshot: now, lastPush: 0, stop: p.stop };
+      a = { view: new TrainingView(p.runId, widgetId, p.label, this.liveEndpoints), cell, displayId: widgetId, lastSnapshot: now, lastPush: 0, stop: p.stop };
       // A later train() call of the same run: its curve continues the run's, as in one growing plot.
       const history = p.history?.();
       if (history) a.view.seed(history);

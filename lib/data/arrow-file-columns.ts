@@ -49,6 +49,19 @@ function wellFormed(type: DataType): boolean {
   return (type.children ?? []).every((c) => wellFormed(c.type));
 }
 
+/**
+ * Reads file bytes [position, position + length) into `into` at `offset`
+ * (readSync may return fewer bytes than asked); returns `length`.
+ */
+function readFully(fd: number, into: Uint8Array, offset: number, length: number, position: number, what: string): number {
+  for (let done = 0; done < length; ) {
+    const n = readSync(fd, into, offset + done, length - done, position + done);
+    if (n === 0) throw new Error(`the file ended at byte ${position + done} while reading ${what}`);
+    done += n;
+  }
+  return length;
+}
+
 /** Sorts and merges ranges that overlap or lie within `gap` bytes of each other. */
 function coalesce(ranges: Range[], gap: number): Range[] {
   const sorted = ranges.filter(([s, e]) => e > s).sort((a, b) => a[0] - b[0]);
@@ -112,12 +125,7 @@ export class ArrowFileColumns {
       const read = (start: number, length: number): Uint8Array => {
         if (start < 0 || length < 0 || start + length > size) throw new Error(`a block at byte ${start} (+${length}) lies outside the file's ${size} bytes`);
         const out = new Uint8Array(length);
-        let done = 0;
-        while (done < length) {
-          const n = readSync(fd, out, done, length - done, start + done);
-          if (n === 0) throw new Error(`the file ended at byte ${start + done} while reading`);
-          done += n;
-        }
+        readFully(fd, out, 0, length, start, "its layout");
         return out;
       };
       if (size < 12 + 8 || new TextDecoder().decode(read(size - 6, 6)) !== MAGIC) {
@@ -226,15 +234,7 @@ export class ArrowFileColumns {
       if (size !== this.size || mtimeMs !== this.mtimeMs) throw new Error(`${this.path} changed on disk since the dataset was opened; open it again`);
       // Untouched pages of a fresh buffer cost nothing: only the ranges read are paged in.
       const bytes = new Uint8Array(size);
-      for (const [start, end] of coalesce(ranges, COALESCE_GAP)) {
-        let done = start;
-        while (done < end) {
-          const n = readSync(fd, bytes, done, end - done, done);
-          if (n === 0) throw new Error(`${this.path} ended at byte ${done} while reading ${what}`);
-          done += n;
-          this.bytesRead += n;
-        }
-      }
+      for (const [start, end] of coalesce(ranges, COALESCE_GAP)) this.bytesRead += readFully(fd, bytes, start, end - start, start, `${what} of ${this.path}`);
       return bytes;
     } finally {
       closeSync(fd);

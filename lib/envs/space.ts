@@ -47,6 +47,11 @@ export function flatSize(space: Space): number {
   return space.kind === "discrete" ? 1 : space.shape.reduce((a, b) => a * b, 1);
 }
 
+/** Whether two envs observe as many values and act in the same action space (bounds included). */
+export function sameSpaces(a: { readonly obsSize: number; readonly actionSpace: Space }, b: { readonly obsSize: number; readonly actionSpace: Space }): boolean {
+  return a.obsSize === b.obsSize && JSON.stringify(a.actionSpace) === JSON.stringify(b.actionSpace);
+}
+
 /** Human-readable description, e.g. `Discrete(2)` or `Box(-2..2, [1])`. */
 export function describeSpace(space: Space): string {
   if (space.kind === "discrete") return `Discrete(${space.n})`;

@@ -35,6 +35,9 @@ export interface TrainCurve {
   readonly x: "step" | "update";
 }
 
+/** What an online run's training view plots: episode return against env steps. */
+export const RETURN_CURVE: TrainCurve = Object.freeze({ key: "episodicReturn", label: "episode return", x: "step" });
+
 /**
  * Where progress goes. The kernel installs a rich implementation (widgets);
  * a plain script gets {@link ConsoleDisplay}. Installed through a global

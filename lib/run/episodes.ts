@@ -5,6 +5,7 @@ import { episodeLayout, idColumn } from "../credit/episodes.js";
 import { categoricalKl, weightedK3 } from "../credit/reference-kl.js";
 import { columnNumbers } from "../data/column-numbers.js";
 import { Dataset } from "../data/dataset.js";
+import { describeSpace, sameSpaces } from "../envs/space.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Frame } from "../envs/frame.js";
 import { Rng } from "../random/rng.js";
@@ -65,41 +66,42 @@ export interface CreditOptions {
 }
 
 /**
- * KL(π_now ‖ π_ref) at each step of `r`: exact over a discrete action set,
- * else importance-weighted k3 from the recorded behavior log-probabilities.
+ * KL(π_now ‖ π_ref) per step of an episode, once the two runs are known to
+ * fit: exact over a discrete action set, else importance-weighted k3 from
+ * the recorded behavior log-probabilities.
  */
-function referenceKl(run: Run, reference: Run, r: EpisodeRecord): Float32Array {
+function referenceKl(run: Run, reference: Run): (r: EpisodeRecord) => Float32Array {
   const now = run.algo.policyStats?.bind(run.algo);
   const ref = reference.algo.policyStats?.bind(reference.algo);
   if (!now) throw new Error(`credit: ${run.label}'s algorithm (${run.algo.name}) has no policy to compare to a reference`);
   if (!ref) throw new Error(`credit: the reference ${reference.label}'s algorithm (${reference.algo.name}) has no policy to compare with`);
-  const a = run.env.actionSpace;
-  const b = reference.env.actionSpace;
-  const same = run.env.obsSize === reference.env.obsSize && a.kind === b.kind && (a.kind === "discrete" ? a.n === (b as typeof a).n : run.env.actionSize === reference.env.actionSize);
-  if (!same) throw new Error(`credit: the reference ${reference.label} acts in other spaces (${reference.env.obsSize} observations, ${describeActions(reference.env)}) than ${run.label} (${run.env.obsSize}, ${describeActions(run.env)})`);
-  const n = r.length;
-  if (a.kind === "discrete") {
-    const k = a.n;
-    const logp = new Float32Array(n * k);
-    const logpRef = new Float32Array(n * k);
-    const actions = new Int32Array(n);
-    for (let j = 0; j < k; j++) {
-      actions.fill(j);
-      const p = now(r.obs, actions, n).logp;
-      const q = ref(r.obs, actions, n).logp;
-      for (let t = 0; t < n; t++) {
-        logp[t * k + j] = p[t]!;
-        logpRef[t * k + j] = q[t]!;
-      }
-    }
-    return categoricalKl(logp, logpRef, n, k);
+  if (!sameSpaces(run.env, reference.env)) {
+    throw new Error(`credit: the reference ${reference.label} acts in other spaces (${reference.env.obsSize} observations, ${describeSpace(reference.env.actionSpace)}) than ${run.label} (${run.env.obsSize}, ${describeSpace(run.env.actionSpace)})`);
   }
-  if (!r.behaviorLogp) throw new Error(`credit: KL to a reference over continuous actions is estimated from the recorded behavior log-probabilities; episode ${r.id} has none (behavior_logp)`);
-  const actions = Float32Array.from(r.actions);
-  return weightedK3(now(r.obs, actions, n).logp.slice(0, n), ref(r.obs, actions, n).logp.slice(0, n), r.behaviorLogp);
+  const space = run.env.actionSpace;
+  return (r) => {
+    const n = r.length;
+    if (space.kind === "discrete") {
+      const k = space.n;
+      const logp = new Float32Array(n * k);
+      const logpRef = new Float32Array(n * k);
+      const actions = new Int32Array(n);
+      for (let j = 0; j < k; j++) {
+        actions.fill(j);
+        const p = now(r.obs, actions, n).logp;
+        const q = ref(r.obs, actions, n).logp;
+        for (let t = 0; t < n; t++) {
+          logp[t * k + j] = p[t]!;
+          logpRef[t * k + j] = q[t]!;
+        }
+      }
+      return categoricalKl(logp, logpRef, n, k);
+    }
+    if (!r.behaviorLogp) throw new Error(`credit: KL to a reference over continuous actions is estimated from the recorded behavior log-probabilities; episode ${r.id} has none (behavior_logp)`);
+    const actions = Float32Array.from(r.actions);
+    return weightedK3(now(r.obs, actions, n).logp.slice(0, n), ref(r.obs, actions, n).logp.slice(0, n), r.behaviorLogp);
+  };
 }
-
-const describeActions = (env: VecEnv) => (env.actionSpace.kind === "discrete" ? `${env.actionSpace.n} discrete actions` : `${env.actionSize} continuous actions`);
 
 /** γ and λ of the run's algorithm (PPO-style configs), else 0.99 and 0.95. */
 function discounting(run: Run): { gamma: number; lambda: number } {
@@ -169,9 +171,10 @@ export class Episodes {
   credit(options: CreditOptions = {}): Widget {
     const clip = (this.run.algoSpec.config as { clip?: number }).clip ?? 0.2;
     const { reference } = options;
-    const records = reference ? this.records.map((r) => ({ ...r, klRef: referenceKl(this.run, reference, r) })) : this.records;
-    const when = (r: Run) => (r.step > 0 ? `at ${r.step.toLocaleString("en-US")} steps` : `after ${r.algo.updates.toLocaleString("en-US")} updates`);
-    return creditWidget(reference ? `${this.run.label} · KL to ${reference.label} ${when(reference)}` : this.run.label, records, { clip });
+    if (!reference) return creditWidget(this.run.label, this.records, { clip });
+    const klRef = referenceKl(this.run, reference);
+    const records = this.records.map((r) => ({ ...r, klRef: klRef(r) }));
+    return creditWidget(`${this.run.label} · KL to ${reference.label} at ${reference.step.toLocaleString("en-US")} steps`, records, { clip });
   }
 
   /**

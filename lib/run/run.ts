@@ -2,6 +2,7 @@ import type { Table } from "apache-arrow";
 import type { AlgoInstance, AlgoSpec, UpdateMetrics } from "../algos/algorithm.js";
 import type { EnvSource } from "../envs/custom.js";
 import { makeVecEnv } from "../envs/registry.js";
+import { sameSpaces } from "../envs/space.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { PolicySpec } from "../policy/spec.js";
 import { Rng } from "../random/rng.js";
@@ -9,7 +10,7 @@ import { initBackend } from "../../native/index.js";
 import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js";
 import type { Dataset } from "../data/dataset.js";
 import type { OfflineMixSpec } from "../algos/mix.js";
-import { currentDisplay, type Display, type TrainCurve, type TrainProgress } from "./display.js";
+import { currentDisplay, RETURN_CURVE, type Display, type TrainCurve, type TrainProgress } from "./display.js";
 import { currentInterrupt, InterruptedError } from "./interrupt.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
@@ -297,7 +298,7 @@ export class Run {
     let lastProgress = t0;
     let stopped: TrainResult["stopped"] | undefined;
     const metric = this.algoSpec.offline ? this.algoSpec.progressMetric : undefined;
-    const curve: TrainCurve = metric ? { ...metric, x: "update" } : { key: "episodicReturn", label: "episode return", x: "step" };
+    const curve: TrainCurve = metric ? { ...metric, x: "update" } : RETURN_CURVE;
     const progress = (final?: TrainProgress["stopped"]) => {
       const elapsedS = (performance.now() - t0) / 1000;
       const callSteps = algo.envSteps - startStep;
@@ -430,7 +431,7 @@ export class Run {
   freshEnv(caller: string, n: number, rng: Rng, overrides?: Readonly<Record<string, unknown>>): VecEnv {
     const cfg = this.envConfig;
     const env = makeVecEnv(cfg.id, { ...cfg.kwargs, ...overrides, n, rng });
-    if (overrides && (env.obsSize !== this.env.obsSize || JSON.stringify(env.actionSpace) !== JSON.stringify(this.env.actionSpace))) {
+    if (overrides && !sameSpaces(env, this.env)) {
       throw new Error(`${caller}({ env }): with ${JSON.stringify(overrides)} the env observes ${env.obsSize} values and acts in ${JSON.stringify(env.actionSpace)}, but the policy was trained on ${this.env.obsSize} and ${JSON.stringify(this.env.actionSpace)}`);
     }
     return env;

@@ -1,4 +1,4 @@
-import type { TrainCurve, TrainProgress } from "../../lib/run/display.js";
+import { RETURN_CURVE, type TrainCurve, type TrainProgress } from "../../lib/run/display.js";
 import type { LiveEndpoints, ProgressData, TrainingData } from "../shared/types.js";
 import { progressLine } from "../shared/progress-line.js";
 import { downsampleSeries, MAX_POINTS } from "./curve.js";
@@ -8,8 +8,6 @@ import { Widget } from "./widget.js";
 
 /** The numbers of the training loop's report this widget shows. */
 export type TrainingReport = Pick<TrainProgress, "label" | "step" | "targetStep" | "updates" | "targetUpdates" | "elapsedS" | "sps" | "etaS" | "lastReturn" | "meanReturn" | "stopped" | "curve">;
-
-const RETURN_CURVE: TrainCurve = { key: "episodicReturn", label: "episode return", x: "step" };
 
 /** Latest-metrics keys worth a glance while training. */
 const GLANCE = ["policyLoss", "valueLoss", "entropy", "approxKl", "clipfrac", "tdLoss", "qLoss", "actorLoss", "alpha", "epsilon", "bcLoss", "accuracy", "actionMse", "loss", "cqlLoss", "learningRate", "imitationGate"];
@@ -32,7 +30,7 @@ export class TrainingView {
     readonly runId: string,
     readonly widgetId: string,
     label: string,
-    private readonly liveUrl: () => LiveEndpoints | undefined,
+    private readonly liveEndpoints: () => LiveEndpoints | undefined,
   ) {
     this.progress = { label, step: 0, updates: 0, elapsedS: 0, sps: 0 };
   }
@@ -91,7 +89,7 @@ export class TrainingView {
 
   /** A snapshot of the view as a widget. */
   widget(): Widget {
-    const live = this.liveUrl();
+    const live = this.liveEndpoints();
     const s = downsampleSeries({ step: this.step, y: this.y, wallTime: this.wallTime }, MAX_POINTS);
     const progress = this.progress;
     const curve = this.curve;
