@@ -9,6 +9,7 @@ import { ArrowFileColumns } from "../../lib/data/arrow-file-columns.js";
 import { datasetFrom, openDataset } from "../../lib/data/dataset.js";
 import { rl } from "../../lib/index.js";
 import { Rng } from "../../lib/random/rng.js";
+import { syntheticRows } from "../helpers/sequences.js";
 
 let dir: string;
 let table: Table;
@@ -117,4 +118,22 @@ test("offline training from an opened file gives the numbers of the same data in
     return { ...row, wallTime: 0 };
   };
   assert.deepEqual(await train(await openDataset(path)), await train(datasetFrom(table)));
+});
+
+test("every column of a sequence table (lists of tokens, dictionaries, bools) reads alone as in the table", async () => {
+  const seqPath = join(dir, "sequences.arrow");
+  const seq = rl.dataset.sequences(syntheticRows());
+  await seq.save(seqPath);
+  const file = ArrowFileColumns.open(seqPath)!;
+  const kinds = new Set(seq.table.schema.fields.map((f) => f.type.constructor.name));
+  assert.ok(["List", "Dictionary", "Bool"].every((k) => kinds.has(k)), `column types: ${[...kinds]}`);
+  const plain = (v: unknown): unknown => (v !== null && typeof v === "object" && "toArray" in v ? Array.from((v as { toArray(): ArrayLike<unknown> }).toArray()) : typeof v === "bigint" ? Number(v) : v);
+  for (const f of seq.table.schema.fields) {
+    const alone = file.read([f.name]).get(f.name)!;
+    assert.deepEqual([...alone].map(plain), [...seq.table.getChild(f.name)!].map(plain), f.name);
+  }
+  // The dataset's own single-column access, and a column that is not there.
+  const opened = await openDataset(seqPath);
+  assert.deepEqual([...opened.column("reward")!], [...seq.table.getChild("reward")!]);
+  assert.equal(opened.column("nope"), null);
 });

@@ -183,6 +183,8 @@ describe("the sequence, credit-comparison and dataset views on one page written 
     assert.ok(final && final[1] === final[2], `${await stats(1)}`);
     assert.equal(await bar(1), 100);
     assert.equal(await views.nth(1).locator(".tw-stop").innerText(), "Done");
+    // The glance line carries the offline method's own numbers.
+    assert.match(await views.nth(1).locator(".tw-metrics").innerText(), /bcLoss [\d.]+ · accuracy [\d.]+/);
     // No episodes to plot: the BC loss against updates.
     const plotted = (await page.evaluate(`(() => { const p = tw.plot(tw.widgets('training')[1]); return { n: p.data[1].x.length, x: p.layout.xaxis.title.text, y: p.layout.yaxis.title.text }; })()`)) as { n: number; x: string; y: string };
     assert.ok(plotted.n > 0, "points drawn");
