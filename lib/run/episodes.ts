@@ -6,6 +6,7 @@ import { categoricalKl, weightedK3 } from "../credit/reference-kl.js";
 import { columnNumbers } from "../data/column-numbers.js";
 import { Dataset } from "../data/dataset.js";
 import { describeSpace, sameSpaces } from "../envs/space.js";
+import { fmtInt } from "../../widgets/shared/format.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Frame } from "../envs/frame.js";
 import { Rng } from "../random/rng.js";
@@ -174,7 +175,7 @@ export class Episodes {
     if (!reference) return creditWidget(this.run.label, this.records, { clip });
     const klRef = referenceKl(this.run, reference);
     const records = this.records.map((r) => ({ ...r, klRef: klRef(r) }));
-    return creditWidget(`${this.run.label} · KL to ${reference.label} at ${reference.step.toLocaleString("en-US")} steps`, records, { clip });
+    return creditWidget(`${this.run.label} · KL to ${reference.label} at ${fmtInt(reference.step)} steps`, records, { clip });
   }
 
   /**

@@ -1,5 +1,6 @@
 import type { DatasetData } from "../shared/types.js";
 import { CONFIG, el, type PlotlyApi } from "./runtime.js";
+import { fmtInt } from "../shared/format.js";
 
 const PAGE = 20;
 
@@ -11,7 +12,7 @@ export class DatasetView {
 
   constructor(root: HTMLElement, private readonly data: DatasetData, plotly: PlotlyApi) {
     root.append(el("div", { class: "tw-title" }, data.title));
-    if (data.stats) root.append(el("div", { class: "tw-metrics" }, Object.entries(data.stats).map(([k, v]) => `${k} ${Number.isInteger(v) ? v.toLocaleString("en-US") : v.toPrecision(4)}`).join(" · ")));
+    if (data.stats) root.append(el("div", { class: "tw-metrics" }, Object.entries(data.stats).map(([k, v]) => `${k} ${Number.isInteger(v) ? fmtInt(v) : v.toPrecision(4)}`).join(" · ")));
     const schema = el("table", { class: "tw-table tw-schema" });
     schema.append(el("tr", {}), el("tr", {}), el("tr", {}));
     const [names, types, nulls] = Array.from(schema.querySelectorAll("tr"));
@@ -54,6 +55,6 @@ export class DatasetView {
       }),
     );
     const from = this.page * PAGE;
-    this.where.textContent = `rows ${from}–${Math.min(from + PAGE, this.data.rows.length) - 1} of ${this.data.numRows.toLocaleString("en-US")}${this.data.rows.length < this.data.numRows ? ` (the first ${this.data.rows.length} are shown)` : ""}`;
+    this.where.textContent = `rows ${from}–${Math.min(from + PAGE, this.data.rows.length) - 1} of ${fmtInt(this.data.numRows)}${this.data.rows.length < this.data.numRows ? ` (the first ${this.data.rows.length} are shown)` : ""}`;
   }
 }

@@ -1,6 +1,7 @@
 import { DataType, type Table } from "apache-arrow";
 import type { DatasetColumn, DatasetData, Histogram } from "../shared/types.js";
 import { escapeXml } from "../shared/xml.js";
+import { fmtInt } from "../shared/format.js";
 import { columnNumbers } from "../../lib/data/column-numbers.js";
 import { Widget } from "./widget.js";
 
@@ -78,7 +79,7 @@ export function datasetWidget(table: Table, options: { title?: string; stats?: R
       }
     }
   }
-  const title = options.title ?? `dataset: ${table.numRows.toLocaleString("en-US")} rows × ${columns.length} columns`;
+  const title = options.title ?? `dataset: ${fmtInt(table.numRows)} rows × ${columns.length} columns`;
   const data: DatasetData = { title, numRows: table.numRows, columns, rows, histograms, ...(options.stats ? { stats: options.stats } : {}) };
   const svg = () => histogramsSvg(title, histograms.slice(0, 12));
   const text = `${title}\n${columns.map((c) => `  ${c.name}: ${c.type}${c.nulls ? ` (${c.nulls} null)` : ""}`).join("\n")}`;
