@@ -1,6 +1,6 @@
-import type { LiveToBrowser, LiveToKernel } from "../../widgets/shared/types.js";
+import type { LiveToBrowser } from "../../widgets/shared/types.js";
 import { comms } from "./comms.js";
-import { LIVE_COMM_TARGET, type LiveHub } from "./live-hub.js";
+import { LIVE_COMM_TARGET, liveMessageFrom, type LiveHub } from "./live-hub.js";
 
 /**
  * Serves live views over Jupyter comms: a view opens a `trellis.live` comm
@@ -12,8 +12,8 @@ export function serveLiveOverComms(hub: LiveHub): void {
   comms.registerTarget(
     LIVE_COMM_TARGET,
     (comm, payload) => {
-      const first = payload.data as unknown as LiveToKernel;
-      if (first.type !== "subscribe" || typeof first.widget !== "string") {
+      const first = liveMessageFrom(payload.data);
+      if (typeof first === "string" || first.type !== "subscribe") {
         comm.close({ error: `a ${LIVE_COMM_TARGET} comm opens with { type: "subscribe", widget }` });
         return;
       }
@@ -24,8 +24,10 @@ export function serveLiveOverComms(hub: LiveHub): void {
       });
       hub.control(first);
       comm.onMsg((p) => {
-        const m = p.data as unknown as LiveToKernel;
-        if (m.widget === first.widget) hub.control(m);
+        const m = liveMessageFrom(p.data);
+        if (typeof m !== "string" && m.widget === first.widget) return hub.control(m);
+        unsubscribe();
+        comm.close({ error: typeof m === "string" ? m : `this comm serves widget ${first.widget}` });
       });
       comm.onClose(unsubscribe);
     },

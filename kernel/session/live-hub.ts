@@ -8,6 +8,22 @@ export interface LiveSubscriber {
 /** The comm target views open when they cannot reach the kernel's WebSocket. */
 export const LIVE_COMM_TARGET = "trellis.live";
 
+/** Longest widget id a view may name (ours are UUIDs). */
+const MAX_WIDGET_ID = 200;
+
+/**
+ * A view's message checked as data: `{ type: "subscribe" | "stop", widget }`
+ * with a non-empty string id, or the reason it is not one. Anyone holding
+ * the live token (it is saved in notebooks) can send anything.
+ */
+export function liveMessageFrom(value: unknown): LiveToKernel | string {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return `expected an object { type, widget }, got ${value === null ? "null" : Array.isArray(value) ? "an array" : typeof value}`;
+  const { type, widget } = value as Record<string, unknown>;
+  if (type !== "subscribe" && type !== "stop") return `expected type "subscribe" or "stop"`;
+  if (typeof widget !== "string" || widget.length === 0 || widget.length > MAX_WIDGET_ID) return `expected widget to be a string of 1 to ${MAX_WIDGET_ID} characters`;
+  return { type, widget };
+}
+
 /**
  * Who watches which live widget, and what their controls (Stop) do. Views
  * reach it over the loopback WebSocket (`LiveServer`) or, where the browser

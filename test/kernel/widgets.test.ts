@@ -178,7 +178,6 @@ test("the live server takes only its token, from pages served by this machine", 
   hub.onControl("w1", (m) => stops.push(m.type));
   const ws = await connect(good, "http://127.0.0.1:8888");
   ws.send(JSON.stringify({ type: "subscribe", widget: "w1" }));
-  ws.send("not json");
   ws.send(JSON.stringify({ type: "stop", widget: "w1" }));
   const got = new Promise<string>((resolve) => ws.once("message", (raw) => resolve(String(raw))));
   await new Promise((r) => setTimeout(r, 100));
@@ -186,8 +185,12 @@ test("the live server takes only its token, from pages served by this machine", 
   hub.push({ type: "progress", widget: "w1", progress: { label: "x", step: 1, updates: 0, elapsedS: 0, sps: 0 } });
   assert.equal(JSON.parse(await got).progress.step, 1);
   assert.deepEqual(stops, ["subscribe", "stop"]);
-  ws.close();
+  // A message that is not JSON closes the client (test/kernel/live-socket.test.ts tries every kind of bad input).
+  const code = new Promise<number>((resolve) => ws.once("close", resolve));
+  ws.send("not json");
+  assert.equal(await code, 1008);
   await new Promise((r) => setTimeout(r, 100));
   assert.equal(hub.watched("w1"), false);
+  assert.deepEqual(stops, ["subscribe", "stop"]);
   live.close();
 });
