@@ -82,6 +82,9 @@ export class Kernel {
   private live: LiveServer | undefined;
   /** Whether plotly went out in this session's outputs (widgets need it once per notebook). */
   private plotlySent = false;
+  /** Each message's arrival number (interrupts apply to requests that arrived before them). */
+  private readonly arrivals = new WeakMap<Message, number>();
+  private arrivalCount = 0;
 
   constructor(options: KernelOptions) {
     this.options = options;
@@ -100,7 +103,10 @@ export class Kernel {
       comm_close: (_ch, m) => this.commDeliver("close", m),
       shutdown_request: (ch, m) => this.shutdown(ch, m),
       interrupt_request: (ch, m) => {
-        this.exec?.executor.interrupt();
+        // Answered at once; an interrupt that comes while the kernel loads still stops the request it follows.
+        const arrival = this.arrivalOf(m);
+        if (this.exec) this.exec.executor.interrupt(arrival);
+        else void this.start().then((s) => s.executor.interrupt(arrival));
         this.reply(ch, m, "interrupt_reply", { status: "ok" });
       },
     };
@@ -160,8 +166,14 @@ export class Kernel {
     return this.exec;
   }
 
-  /** Takes one decoded message from a channel. Shell requests run one after another; control ones at once. */
-  handle(channel: Channel, msg: Message): void {
+  /**
+   * Takes one decoded message from a channel. Shell requests run one after
+   * another; control ones at once. `arrival` numbers messages in the order
+   * they reached the kernel's sockets, where another thread receives them
+   * (default: the order of calls).
+   */
+  handle(channel: Channel, msg: Message, arrival?: number): void {
+    this.arrivals.set(msg, arrival ?? ++this.arrivalCount);
     if (channel === "stdin") {
       if (msg.header.msg_type === "input_reply") {
         const pending = this.inputs.get((msg.parent_header as Header).msg_id);
@@ -220,6 +232,10 @@ export class Kernel {
     }
   }
 
+  private arrivalOf(msg: Message): number {
+    return this.arrivals.get(msg) ?? this.arrivalCount;
+  }
+
   /** Sends on IOPub. */
   publish(msgType: string, content: Record<string, unknown>, parent: Header | undefined, options: { metadata?: Record<string, unknown>; buffers?: Uint8Array[] } = {}): void {
     this.io.send("iopub", makeMessage(msgType, content, parent, this.session, options));
@@ -267,6 +283,7 @@ export class Kernel {
     if (!silent) this.publish("execute_input", { code, execution_count: count }, req.header);
     if (storeHistory) this.history.add(count, code);
     const session = await this.start();
+    session.executor.beginRequest(this.arrivalOf(req));
     const help = /^\s*\?\s*([\s\S]+?)\s*$|^\s*([\s\S]+?)\s*\?\s*$/.exec(code);
     if (help && !code.includes("\n")) {
       // IPython's `name?`: the signature and docs of an expression, in the pager.

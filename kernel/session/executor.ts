@@ -37,8 +37,14 @@ const packageDir = join(kernelRoot, "..", "..");
  * stops what honours it (Trellis's `train()`).
  */
 export class Executor {
-  /** 1 while an interrupt is pending; another thread may set it (Atomics). */
+  /**
+   * `[0]`: 1 while an interrupt is pending; `[1]`: the arrival number of the
+   * request that brought it (see {@link beginRequest}). Another thread (the
+   * kernel's socket thread) may set both (Atomics).
+   */
   readonly flag: Int32Array;
+  /** Arrival number of the request being answered. */
+  private requestArrival = 0;
   private readonly maps = new Map<string, { map: string; trace?: TraceMap }>();
   private running: { controller: AbortController } | undefined;
 
@@ -46,7 +52,8 @@ export class Executor {
     readonly resolver: ModuleResolver,
     flag?: Int32Array,
   ) {
-    this.flag = flag ?? new Int32Array(new SharedArrayBuffer(4));
+    this.flag = flag ?? new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+    if (this.flag.length < 2) throw new RangeError("the interrupt flag needs two Int32 slots (pending, arrival)");
   }
 
   /** Puts the runtime the compiled cells call, and the notebook globals, on globalThis. */
@@ -78,19 +85,28 @@ export class Executor {
   }
 
   /**
-   * Interrupts the running cell: raises the shared flag and aborts its signal.
-   * (A SIGINT to the process does the same, and also breaks synchronous code.)
-   * Between `beginCell()` and `run()` (while the cell is type checked) the
-   * raised flag stops the cell before it starts.
+   * Interrupts the request being answered: raises the shared flag and aborts
+   * the running cell's signal. A raised flag also stops a cell that has not
+   * started yet (still loading, compiled or type checked). `arrival` is the
+   * interrupt request's arrival number; without it (a SIGINT) the interrupt
+   * is for the request in progress, or for the one a pending flag names.
    */
-  interrupt(): void {
+  interrupt(arrival?: number): void {
+    if (arrival !== undefined) Atomics.store(this.flag, 1, arrival);
+    else if (Atomics.load(this.flag, 0) === 0) Atomics.store(this.flag, 1, this.requestArrival);
     Atomics.store(this.flag, 0, 1);
     this.running?.controller.abort(new Interrupted());
   }
 
-  /** A new cell is being prepared: interrupts meant for earlier work (or none) are dropped. */
-  beginCell(): void {
-    Atomics.store(this.flag, 0, 0);
+  /**
+   * The request that arrived as number `arrival` is being answered now. An
+   * interrupt that arrived before it was meant for earlier work (or for none)
+   * and is dropped; one that arrived after it (while it waited in the queue or
+   * while the kernel loaded) is for it, and stops it before it starts.
+   */
+  beginRequest(arrival: number): void {
+    this.requestArrival = arrival;
+    if (Atomics.load(this.flag, 0) !== 0 && Atomics.load(this.flag, 1) < arrival) Atomics.store(this.flag, 0, 0);
   }
 
   /** Runs a compiled cell in `context` (whose signal it aborts on interrupt); resolves to the cell's value. */

@@ -78,7 +78,6 @@ export class Session {
 
   /** Compiles, checks and runs `code` as cell `label` (e.g. "In[3]"); the cell's output goes to the context. */
   async execute(code: string, label: string, makeContext: (signal: AbortSignal) => CellContext): Promise<CellOutcome> {
-    this.executor.beginCell();
     const filename = `trellis-cell-${++this.cells}.js`;
     this.labels.set(filename, label);
     const source = ts.createSourceFile(filename, code, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);

@@ -23,7 +23,8 @@ export interface ServeOptions {
  */
 export async function serve(connectionFile: string, options: ServeOptions = {}): Promise<void> {
   const connection = readConnectionFile(connectionFile);
-  const flag = new Int32Array(new SharedArrayBuffer(4));
+  // The interrupt flag and the arrival number of the interrupt that raised it (Executor.beginRequest).
+  const flag = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
   const session = crypto.randomUUID();
   const worker = new Worker(join(dirname(fileURLToPath(import.meta.url)), "worker.js"), {
     workerData: { connection, flag: flag.buffer, kernelInfo: kernelInfo(), session },
@@ -34,12 +35,15 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
   const post = (m: ToWorker) => worker.postMessage(m);
   let kernel: Kernel | undefined;
   const backlog: { channel: Channel; message: Message }[] = [];
+  /** The socket thread's route of each request the kernel holds (its replies go back by it). */
+  const routes = new WeakMap<Message, number>();
   let shutdown: (() => void) | undefined;
   const done = new Promise<void>((resolve) => (shutdown = resolve));
 
   worker.on("message", (m: ToMain) => {
     if (m.kind === "request") {
-      if (kernel) kernel.handle(m.channel, m.message);
+      routes.set(m.message, m.route);
+      if (kernel) kernel.handle(m.channel, m.message, m.route);
       else backlog.push({ channel: m.channel, message: m.message });
     } else if (m.kind === "log") console.error(`[trellis kernel] ${m.text}`);
     else if (m.kind === "closed") shutdown?.();
@@ -65,10 +69,15 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
     session,
     interruptFlag: flag,
     ...(options.typecheck !== undefined ? { typecheck: options.typecheck } : {}),
-    io: { send: (channel, message, request) => post({ kind: "send", channel, message, ...(request ? { request: request.header.msg_id } : {}) }) },
+    io: {
+      send: (channel, message, request) => {
+        const route = request && routes.get(request);
+        post({ kind: "send", channel, message, ...(route !== undefined ? { route } : {}) });
+      },
+    },
     onShutdown: () => post({ kind: "close" }),
   });
-  for (const { channel, message } of backlog.splice(0)) kernel.handle(channel, message);
+  for (const { channel, message } of backlog.splice(0)) kernel.handle(channel, message, routes.get(message));
   await kernel.warmUp();
   process.off("SIGINT", early);
   await done;

@@ -10,12 +10,19 @@ import { makeMessage, type Channel, type Header, type Message } from "../protoco
 import { decode, encode, Signer, WireError } from "../protocol/wire.js";
 import { endpoint, type ConnectionInfo } from "./connection.js";
 
-/** Messages between the socket thread and the main thread. */
-export type ToMain = { kind: "ready" } | { kind: "request"; channel: Channel; message: Message } | { kind: "closed" } | { kind: "log"; text: string };
+/**
+ * Messages between the socket thread and the main thread. Every message that
+ * arrives gets a `route`: a number of this thread's own that names who sent it
+ * on which socket. Its replies (and an execute's stdin requests) travel back
+ * with that number, never by msg_id: clients are free to repeat msg_ids (a
+ * KernelManager's interrupts repeat its client's), and a reply must still reach
+ * the socket and peer its request came from.
+ */
+export type ToMain = { kind: "ready" } | { kind: "request"; channel: Channel; message: Message; route: number } | { kind: "closed" } | { kind: "log"; text: string };
 /** After `closed` following a shutdown_request, the main thread has this long to exit by itself before the socket thread ends the process (a cell may block it). */
 const SHUTDOWN_GRACE_MS = 2_000;
 /** `close`: send what is queued, close the sockets, answer `closed` (the kernel shuts down). */
-export type ToWorker = { kind: "send"; channel: Channel; message: Message; request?: string } | { kind: "close" };
+export type ToWorker = { kind: "send"; channel: Channel; message: Message; route?: number } | { kind: "close" };
 
 interface WorkerInput {
   connection: ConnectionInfo;
@@ -38,8 +45,9 @@ const iopub = new zmq.Publisher();
 const hb = new zmq.Reply();
 const sockets: Record<Channel, zmq.Router | zmq.Publisher> = { shell, control, stdin, iopub };
 
-/** Routing identities of requests still being answered (their replies, and stdin requests of an execute, go back to them). */
-const identities = new Map<string, Buffer[]>();
+/** Routing identities of requests still being answered, by route (their replies, and stdin requests of an execute, go back to them). */
+const identities = new Map<number, Buffer[]>();
+let lastRoute = 0;
 
 /** zeromq sockets take one send at a time: each socket's sends are chained. */
 const sendQueues = new Map<unknown, Promise<void>>();
@@ -49,19 +57,19 @@ function sendFrames(socket: zmq.Router | zmq.Publisher, frames: Buffer[]): Promi
   return next;
 }
 
-function send(channel: Channel, message: Message, requestId?: string): Promise<void> {
-  const to = channel === "iopub" ? [Buffer.from(`kernel.${input.session}.${message.header.msg_type}`)] : (identities.get(requestId ?? "") ?? []);
-  if (channel !== "iopub" && to.length === 0) {
+function send(channel: Channel, message: Message, route?: number): Promise<void> {
+  const to = channel === "iopub" ? [Buffer.from(`kernel.${input.session}.${message.header.msg_type}`)] : route === undefined ? undefined : identities.get(route);
+  if (to === undefined) {
     log(`no route for a ${message.header.msg_type} on ${channel} (its request is unknown)`);
     return Promise.resolve();
   }
   // A reply ends its request's routing needs (input_request travels while the execute request is still open).
-  if (channel !== "iopub" && channel !== "stdin" && message.header.msg_type.endsWith("_reply")) identities.delete(requestId ?? "");
+  if (route !== undefined && channel !== "stdin" && message.header.msg_type.endsWith("_reply")) identities.delete(route);
   return sendFrames(sockets[channel], encode(message, to, signer));
 }
 
 /** Requests answered on this thread, so they work while a cell blocks the main thread. */
-function answerHere(channel: Channel, message: Message): boolean {
+function answerHere(channel: Channel, message: Message, route: number): boolean {
   const type = message.header.msg_type;
   if (type !== "kernel_info_request" && type !== "interrupt_request" && type !== "shutdown_request") return false;
   const parent = message.header as Header;
@@ -70,18 +78,19 @@ function answerHere(channel: Channel, message: Message): boolean {
   if (type === "shutdown_request") {
     // Answered here so a kernel busy in a cell still shuts down: reply, close, and end the process if the main thread cannot.
     const restart = message.content.restart === true;
-    void send(channel, makeMessage("shutdown_reply", { status: "ok", restart }, parent, input.session), message.header.msg_id);
+    void send(channel, makeMessage("shutdown_reply", { status: "ok", restart }, parent, input.session), route);
     void status("idle").then(() => close());
     setTimeout(() => process.kill(process.pid, "SIGKILL"), SHUTDOWN_GRACE_MS).unref();
     return true;
   }
   if (type === "interrupt_request") {
     // The flag stops loops in cell code; SIGINT breaks synchronous code (vm breakOnSigint) and reaches the main thread's handler otherwise.
+    Atomics.store(flag, 1, route);
     Atomics.store(flag, 0, 1);
     process.kill(process.pid, "SIGINT");
-    void send(channel, makeMessage("interrupt_reply", { status: "ok" }, parent, input.session), message.header.msg_id);
+    void send(channel, makeMessage("interrupt_reply", { status: "ok" }, parent, input.session), route);
   } else {
-    void send(channel, makeMessage("kernel_info_reply", input.kernelInfo, parent, input.session), message.header.msg_id);
+    void send(channel, makeMessage("kernel_info_reply", input.kernelInfo, parent, input.session), route);
   }
   void status("idle");
   return true;
@@ -93,17 +102,18 @@ async function serve(channel: Exclude<Channel, "iopub">, socket: zmq.Router): Pr
   for await (const frames of socket) {
     if (closing) break;
     let message: Message;
+    const route = ++lastRoute;
     try {
       const received = decode(frames as Buffer[], signer);
       message = received.message;
       // Only requests are answered (comm messages and input replies are not).
-      if (message.header.msg_type.endsWith("_request")) identities.set(message.header.msg_id, received.identities);
+      if (message.header.msg_type.endsWith("_request")) identities.set(route, received.identities);
     } catch (error) {
       // A bad signature, malformed JSON or truncated frames: dropped and logged; the kernel lives on.
       log(`dropped a message on ${channel}: ${error instanceof WireError ? error.message : String(error)}`);
       continue;
     }
-    if (channel === "stdin" || !answerHere(channel, message)) port.postMessage({ kind: "request", channel, message } satisfies ToMain);
+    if (channel === "stdin" || !answerHere(channel, message, route)) port.postMessage({ kind: "request", channel, message, route } satisfies ToMain);
   }
 }
 
@@ -122,7 +132,7 @@ async function close(): Promise<void> {
 }
 
 port.on("message", (m: ToWorker) => {
-  if (m.kind === "send") void send(m.channel, m.message, m.request);
+  if (m.kind === "send") void send(m.channel, m.message, m.route);
   else if (m.kind === "close") void close();
 });
 

@@ -43,6 +43,11 @@ export class KernelHarness {
     return msg;
   }
 
+  /** Whether the kernel has loaded its execution state (TypeScript, the session). */
+  sessionStateLoaded(): boolean {
+    return this.kernel.sessionState !== undefined;
+  }
+
   exchange(msg: Message): Exchange {
     const related = this.sent.filter((s) => s.message.parent_header.msg_id === msg.header.msg_id);
     return { reply: related.find((s) => s.channel !== "iopub" && s.channel !== "stdin")?.message as Message, iopub: related.filter((s) => s.channel === "iopub").map((s) => s.message) };

@@ -94,3 +94,17 @@ test("an interrupt that arrives while a cell is still being type checked stops i
   assert.equal(resultText(await k.execute("(globalThis as Record<string, unknown>).startedAnyway === undefined")), "true");
   assert.equal(resultText(await k.execute("'runs again'")), "'runs again'");
 });
+
+test("an interrupt that arrives while the kernel still loads stops the cell sent before it; one sent while idle stops nothing later", async () => {
+  const cold = new KernelHarness(dir);
+  const req = cold.send("shell", "execute_request", { code: "await new Promise((r) => setTimeout(r, 60_000).unref());" });
+  const ir = cold.send("control", "interrupt_request", {});
+  await cold.until(() => cold.exchange(ir).reply !== undefined);
+  assert.equal(cold.sessionStateLoaded(), false, "the interrupt came before the kernel had loaded");
+  await cold.until(() => cold.exchange(req).reply !== undefined, 30_000);
+  assert.equal(cold.exchange(req).reply.content.ename, "Interrupted");
+  // Idle now: an interrupt (a message, then a signal's path) is meant for nothing and is dropped.
+  await cold.request("control", "interrupt_request", {});
+  cold.kernel.sessionState!.executor.interrupt();
+  assert.equal(resultText(await cold.execute("'not interrupted'")), "'not interrupted'");
+});

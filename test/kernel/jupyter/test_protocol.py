@@ -10,6 +10,7 @@ import unittest
 
 import zmq
 from jupyter_client.manager import start_new_kernel
+from jupyter_client.session import Session
 
 TIMEOUT = 30
 
@@ -137,6 +138,38 @@ class ProtocolTests(unittest.TestCase):
         self.assertLess(time.time() - t0, 5)
         collect(self.kc, msg_id)
         after, _ = execute(self.kc, "spins > 0")
+        self.assertEqual(after["content"]["status"], "ok")
+
+    def test_interrupts_from_the_manager_never_take_the_cells_reply(self):
+        # The manager signs interrupt_requests with a session of its own whose counter starts at _0, so
+        # their msg_ids can repeat the client's: replies must be routed by socket and sender, not by msg_id.
+        msg_id = self.kc.execute("await new Promise((r) => setTimeout(r, 600_000).unref());")
+        time.sleep(0.5)
+        self.km.interrupt_kernel()
+        self.km.interrupt_kernel()
+        reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        collect(self.kc, msg_id)
+        # The same with an interrupt whose msg_id is the pending execute's own, from another session.
+        msg_id = self.kc.execute("await new Promise((r) => setTimeout(r, 600_000).unref());")
+        time.sleep(0.5)
+        other = Session(key=self.kc.session.key)
+        interrupt = other.msg("interrupt_request", {})
+        interrupt["header"]["msg_id"] = msg_id
+        control = zmq.Context.instance().socket(zmq.DEALER)
+        control.connect(f"tcp://{self.km.ip}:{self.km.control_port}")
+        other.send(control, interrupt)
+        self.assertTrue(control.poll(5000), "no interrupt_reply on the interrupting socket")
+        _, answer = other.recv(control)
+        self.assertEqual(answer["msg_type"], "interrupt_reply")
+        control.close(linger=0)
+        reply = self.kc.get_shell_msg(timeout=TIMEOUT)
+        self.assertEqual(reply["parent_header"]["msg_id"], msg_id)
+        self.assertEqual(reply["msg_type"], "execute_reply")
+        self.assertEqual(reply["content"]["ename"], "Interrupted")
+        collect(self.kc, msg_id)
+        after, _ = execute(self.kc, "4 + 4")
         self.assertEqual(after["content"]["status"], "ok")
 
     def test_interrupt_by_signal_stops_an_await(self):
