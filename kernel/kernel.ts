@@ -1,6 +1,7 @@
 import { setDisplay, setInterruptSource } from "../lib/index.js";
 import { kernelInfo } from "./info.js";
 import { makeMessage, type Channel, type Header, type Message, type MimeBundle } from "./protocol/message.js";
+import { contentProblem } from "./protocol/requests.js";
 import { CellOutput } from "./session/cell-output.js";
 import { cellContext, currentCell, type CellContext } from "./session/context.js";
 import { comms, type CommPayload } from "./session/comms.js";
@@ -174,11 +175,18 @@ export class Kernel {
    */
   handle(channel: Channel, msg: Message, arrival?: number): void {
     this.arrivals.set(msg, arrival ?? ++this.arrivalCount);
+    const type = msg.header.msg_type;
+    const problem = contentProblem(type, msg.content);
     if (channel === "stdin") {
-      if (msg.header.msg_type === "input_reply") {
-        const pending = this.inputs.get((msg.parent_header as Header).msg_id);
-        if (pending) pending.resolve(String(msg.content.value ?? ""));
-      }
+      const pending = type === "input_reply" ? this.inputs.get(String(msg.parent_header.msg_id)) : undefined;
+      if (pending && problem) pending.reject(new Error(`the frontend's answer to input() is malformed (${problem})`));
+      else if (pending) pending.resolve(msg.content.value as string);
+      else console.error(`[trellis kernel] ignored ${type} on stdin (no input() waits for it)`);
+      return;
+    }
+    if (problem && !type.endsWith("_request")) {
+      // comm_open/comm_msg/comm_close have no reply to carry the error: logged, and dropped.
+      console.error(`[trellis kernel] ignored a malformed message on ${channel}: ${problem}`);
       return;
     }
     if (channel === "control" && msg.header.msg_type !== "execute_request") {
@@ -217,8 +225,10 @@ export class Kernel {
     const type = msg.header.msg_type;
     this.publish("status", { execution_state: "busy" }, msg.header);
     try {
-      const handler = this.handlers[type];
-      if (handler) await handler(channel, msg);
+      const handler = Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined;
+      const problem = contentProblem(type, msg.content);
+      if (problem) this.invalidRequest(channel, msg, problem);
+      else if (handler) await handler(channel, msg);
       else if (type.endsWith("_request")) {
         this.reply(channel, msg, type.replace(/_request$/, "_reply"), { status: "error", ename: "UnknownMessageType", evalue: `the Trellis kernel does not handle ${type}`, traceback: [] });
       } else console.error(`[trellis kernel] ignored a ${type} message on ${channel}`);
@@ -234,6 +244,16 @@ export class Kernel {
 
   private arrivalOf(msg: Message): number {
     return this.arrivals.get(msg) ?? this.arrivalCount;
+  }
+
+  /** The error reply to a request whose content does not fit the spec (an execute_request's error also goes to IOPub, where notebooks show it). */
+  private invalidRequest(channel: Channel, msg: Message, problem: string): void {
+    const error = { ename: "InvalidRequest", evalue: problem, traceback: [`InvalidRequest: ${problem}`] };
+    const type = msg.header.msg_type;
+    if (type === "execute_request") {
+      this.publish("error", error, msg.header);
+      this.reply(channel, msg, "execute_reply", { status: "error", execution_count: this.count, ...error }, { status: "error" });
+    } else this.reply(channel, msg, type.replace(/_request$/, "_reply"), { status: "error", ...error });
   }
 
   /** Sends on IOPub. */
@@ -275,7 +295,7 @@ export class Kernel {
       this.reply(channel, req, "execute_reply", { status: "aborted", execution_count: this.count }, { status: "aborted" });
       return;
     }
-    const code = typeof c.code === "string" ? c.code : "";
+    const code = c.code!;
     const silent = c.silent === true;
     const storeHistory = silent ? false : c.store_history !== false;
     if (storeHistory) this.count++;

@@ -66,20 +66,33 @@ export function decode(frames: readonly Buffer[], signer: Signer): Received {
       throw new WireError(`malformed JSON in the ${what}: ${(error as Error).message}`);
     }
   };
-  const header = json(0, "header") as Header;
-  if (!header || typeof header !== "object" || typeof header.msg_type !== "string" || typeof header.msg_id !== "string") {
+  const header = json(0, "header");
+  if (!isObject(header) || typeof header.msg_type !== "string" || typeof header.msg_id !== "string") {
     throw new WireError("the header has no msg_type or msg_id");
   }
+  for (const field of ["session", "username", "date", "version"]) {
+    if (header[field] !== undefined && typeof header[field] !== "string") throw new WireError(`the header's ${field} must be a string, got ${JSON.stringify(header[field])?.slice(0, 40)}`);
+  }
+  // Each of the other three parts is a JSON object; null is read as {} (the spec's empty parent header).
+  const object = (i: number, what: string): Record<string, unknown> => {
+    const value = json(i, what) ?? {};
+    if (!isObject(value)) throw new WireError(`the ${what} must be a JSON object, got ${Array.isArray(value) ? "an array" : typeof value}`);
+    return value;
+  };
   return {
     identities: frames.slice(0, d) as Buffer[],
     message: {
-      header,
-      parent_header: (json(1, "parent header") ?? {}) as Message["parent_header"],
-      metadata: (json(2, "metadata") ?? {}) as Record<string, unknown>,
-      content: (json(3, "content") ?? {}) as Record<string, unknown>,
+      header: header as unknown as Header,
+      parent_header: object(1, "parent header") as Message["parent_header"],
+      metadata: object(2, "metadata"),
+      content: object(3, "content"),
       buffers: frames.slice(d + 6).map((b) => new Uint8Array(b.buffer, b.byteOffset, b.byteLength)),
     },
   };
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 /** The frames of `message` for the wire, signed, after `identities` (routing ids, or the IOPub topic). */

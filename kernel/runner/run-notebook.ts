@@ -1,5 +1,6 @@
 import { Worker } from "node:worker_threads";
 import { Kernel } from "../kernel.js";
+import { makeInterruptFlag } from "../session/interrupt-flag.js";
 import { makeMessage, type Header, type Message } from "../protocol/message.js";
 import { sourceText, trellisMetadata, type CodeCell, type Notebook, type Output } from "./notebook.js";
 
@@ -86,7 +87,7 @@ export async function runNotebook(input: Notebook, options: RunNotebookOptions):
   const t0 = performance.now();
   const nb: Notebook = structuredClone(input);
   nb.metadata = trellisMetadata(nb.metadata);
-  const flag = new Int32Array(new SharedArrayBuffer(4));
+  const flag = makeInterruptFlag();
   const outputsOf = new Map<string, { outputs: Output[]; clearPending: boolean }>();
   /** Outputs showing each display id (in any cell), updated together. */
   const displays = new Map<string, Output[]>();

@@ -7,6 +7,7 @@ import type { CompiledCell } from "../cells/transform.js";
 import { RUNTIME } from "../cells/transform.js";
 import { cellContext, currentCell, type CellContext } from "./context.js";
 import { clearOutput, display } from "./display.js";
+import { makeInterruptFlag } from "./interrupt-flag.js";
 import type { ModuleResolver } from "./resolve.js";
 
 /** Thrown into code that an interrupt stopped (a loop guard, or the interrupted await of a cell). */
@@ -52,7 +53,7 @@ export class Executor {
     readonly resolver: ModuleResolver,
     flag?: Int32Array,
   ) {
-    this.flag = flag ?? new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+    this.flag = flag ?? makeInterruptFlag();
     if (this.flag.length < 2) throw new RangeError("the interrupt flag needs two Int32 slots (pending, arrival)");
   }
 

@@ -35,14 +35,42 @@ export function removeBuffers(state: WidgetState): { state: WidgetState; buffer_
   return { state: walk(state, []) as WidgetState, buffer_paths, buffers };
 }
 
-/** Puts buffers back into `state` at their paths (the protocol's `_put_buffers`); modifies and returns it. */
-export function putBuffers(state: WidgetState, paths: readonly (readonly (string | number)[])[], buffers: readonly Uint8Array[]): WidgetState {
-  paths.forEach((path, i) => {
-    let target = state as Record<string | number, unknown>;
-    for (const key of path.slice(0, -1)) target = target[key] as Record<string | number, unknown>;
-    target[path.at(-1)!] = buffers[i];
+/** Keys that would reach an object's prototype instead of a property of its own. */
+const PROTOTYPE_KEYS = new Set(["__proto__", "constructor", "prototype"]);
+
+/**
+ * Puts buffers back into `state` at their paths (the protocol's
+ * `_put_buffers`); modifies and returns it. The paths come from the frontend
+ * and are checked as data: one path per buffer, each a non-empty list of keys
+ * and indices through the state's own objects and arrays, never through a
+ * prototype (`__proto__`, `constructor`, `prototype`). Throws a clear error
+ * before changing anything otherwise.
+ */
+export function putBuffers(state: WidgetState, paths: unknown, buffers: readonly Uint8Array[]): WidgetState {
+  if (!Array.isArray(paths)) throw new TypeError(`buffer_paths must be a list of paths, got ${typeof paths}`);
+  if (paths.length !== buffers.length) throw new TypeError(`buffer_paths lists ${paths.length} paths for ${buffers.length} buffers`);
+  const places: [Record<string | number, unknown>, string | number][] = paths.map((path: unknown, i) => {
+    const where = `buffer_paths[${i}]`;
+    if (!Array.isArray(path) || path.length === 0) throw new TypeError(`${where} must be a non-empty list of keys`);
+    let target: unknown = state;
+    path.forEach((key: unknown, depth) => {
+      const ok = (typeof key === "string" && !PROTOTYPE_KEYS.has(key)) || (Number.isSafeInteger(key) && (key as number) >= 0);
+      if (!ok) throw new TypeError(`${where}[${depth}] must be a key or an index of the state, got ${JSON.stringify(key)}`);
+      if (target === null || typeof target !== "object") throw new TypeError(`${where} goes through ${JSON.stringify(path.slice(0, depth))}, which is not an object or a list`);
+      if (depth < path.length - 1) {
+        if (!Object.hasOwn(target, key as string | number)) throw new TypeError(`${where} goes through ${JSON.stringify(path.slice(0, depth + 1))}, which the state does not have`);
+        target = (target as Record<string | number, unknown>)[key as string | number];
+      }
+    });
+    return [target as Record<string | number, unknown>, path.at(-1) as string | number];
   });
+  places.forEach(([target, key], i) => (target[key] = buffers[i]));
   return state;
+}
+
+/** A state update's own keys, without those that would reach a prototype. */
+function ownState(state: WidgetState): WidgetState {
+  return Object.fromEntries(Object.entries(state).filter(([k]) => !PROTOTYPE_KEYS.has(k)));
 }
 
 const models = new Map<string, WidgetModel>();
@@ -118,9 +146,19 @@ export class WidgetModel<S extends WidgetState = WidgetState> {
   }
 
   private receive(m: CommPayload): void {
-    const data = m.data as { method?: string; state?: WidgetState; buffer_paths?: (string | number)[][]; content?: unknown };
-    if (data.method === "update" && data.state) {
-      const changes = putBuffers(data.state, data.buffer_paths ?? [], m.buffers) as Partial<S>;
+    const data = m.data as { method?: unknown; state?: unknown; buffer_paths?: unknown; content?: unknown };
+    if (data.method === "update") {
+      if (data.state === null || typeof data.state !== "object" || Array.isArray(data.state)) {
+        console.error(`[trellis kernel] ignored a widget update for ${this.id}: its state must be an object`);
+        return;
+      }
+      let changes: Partial<S>;
+      try {
+        changes = ownState(putBuffers(data.state as WidgetState, data.buffer_paths ?? [], m.buffers)) as Partial<S>;
+      } catch (error) {
+        console.error(`[trellis kernel] ignored a widget update for ${this.id}: ${(error as Error).message}`);
+        return;
+      }
       Object.assign(this.state, changes);
       // Protocol 2.1: other frontends of the same model learn the change from the echo.
       this.comm.send({ method: "echo_update", state: data.state, buffer_paths: data.buffer_paths ?? [] }, { buffers: m.buffers });

@@ -4,6 +4,7 @@ import { Worker } from "node:worker_threads";
 import { kernelInfo } from "../info.js";
 import type { Kernel } from "../kernel.js";
 import type { Channel, Message } from "../protocol/message.js";
+import { makeInterruptFlag } from "../session/interrupt-flag.js";
 import { readConnectionFile } from "./connection.js";
 import type { ToMain, ToWorker } from "./worker.js";
 
@@ -23,8 +24,7 @@ export interface ServeOptions {
  */
 export async function serve(connectionFile: string, options: ServeOptions = {}): Promise<void> {
   const connection = readConnectionFile(connectionFile);
-  // The interrupt flag and the arrival number of the interrupt that raised it (Executor.beginRequest).
-  const flag = new Int32Array(new SharedArrayBuffer(2 * Int32Array.BYTES_PER_ELEMENT));
+  const flag = makeInterruptFlag();
   const session = crypto.randomUUID();
   const worker = new Worker(join(dirname(fileURLToPath(import.meta.url)), "worker.js"), {
     workerData: { connection, flag: flag.buffer, kernelInfo: kernelInfo(), session },
