@@ -207,15 +207,28 @@ class ProtocolTests(unittest.TestCase):
     def test_badly_signed_and_malformed_messages_are_dropped(self):
         info = self.km.get_connection_info()
         ctx = zmq.Context.instance()
-        sock = ctx.socket(zmq.DEALER)
-        sock.connect(f"tcp://{info['ip']}:{info['shell_port']}")
         header = json.dumps({"msg_id": "bad-1", "session": "s", "username": "u", "date": "", "msg_type": "execute_request", "version": "5.4"}).encode()
         content = json.dumps({"code": "globalThis.badRan = true", "silent": False}).encode()
-        sock.send_multipart([b"<IDS|MSG>", b"0" * 64, header, b"{}", b"{}", content])  # wrong signature
-        sock.send_multipart([b"<IDS|MSG>", b"", b"{not json"])  # truncated and malformed
-        sock.send_multipart([b"no delimiter at all"])
-        self.assertFalse(sock.poll(1500), "the kernel answered a message it should have dropped")
-        sock.close(linger=0)
+        signed = lambda parts: [b"<IDS|MSG>", self.kc.session.sign(parts), *parts]
+        for port in ("shell_port", "control_port", "stdin_port", "hb_port"):
+            sock = ctx.socket(zmq.REQ if port == "hb_port" else zmq.DEALER)
+            sock.connect(f"tcp://{info['ip']}:{info[port]}")
+            if port == "hb_port":
+                sock.send(b"\x00garbage\xff" * 100)  # the heartbeat echoes whatever comes
+                self.assertTrue(sock.poll(5000))
+                self.assertEqual(sock.recv(), b"\x00garbage\xff" * 100)
+                sock.close(linger=0)
+                continue
+            sock.send_multipart([b"<IDS|MSG>", b"0" * 64, header, b"{}", b"{}", content])  # wrong signature
+            sock.send_multipart([b"<IDS|MSG>", b"", b"{not json"])  # truncated and malformed
+            sock.send_multipart([b"no delimiter at all"])
+            sock.send_multipart([b"\xff" * 3, b"<IDS|MSG>"])
+            # Correctly signed, but not JSON objects where the spec wants them, or a header field of the wrong type.
+            sock.send_multipart(signed([header, b"[]", b"{}", content]))
+            sock.send_multipart(signed([header, b"{}", b"{}", b"\"a string\""]))
+            sock.send_multipart(signed([json.dumps({"msg_id": "bad-2", "msg_type": "execute_request", "username": {"a": 1}}).encode(), b"{}", b"{}", content]))
+            self.assertFalse(sock.poll(1500), f"the kernel answered a message it should have dropped on {port}")
+            sock.close(linger=0)
         reply, msgs = execute(self.kc, "(globalThis as any).badRan === undefined")
         result = [m for m in msgs if m["msg_type"] == "execute_result"]
         self.assertEqual(result[0]["content"]["data"]["text/plain"], "true")
