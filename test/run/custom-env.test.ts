@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -68,11 +68,12 @@ test("a crash between the two renames of a save is recovered on load", async () 
   try {
     const target = join(dir, "ckpt");
     await writeDirAtomic(target, (tmp) => writeFile(join(tmp, "v"), "1"));
-    // Simulate the crash: the old version was moved aside, the new one never arrived.
-    await rename(target, join(dir, ".ckpt.old-123"));
-    assert.equal(await recoverDir(target), true);
+    // Simulate the crash: the old version was moved aside by a writer (a process that has ended since), the new one never arrived.
+    const { pid } = spawnSync(process.execPath, ["-e", ""]);
+    await rename(target, join(dir, `.ckpt.old-${pid}-0-x`));
+    assert.equal(await recoverDir(target), "recovered");
     assert.equal(await readFile(join(target, "v"), "utf8"), "1");
-    assert.equal(await recoverDir(target), false);
+    assert.equal(await recoverDir(target), "present");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
