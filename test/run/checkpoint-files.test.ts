@@ -26,7 +26,7 @@ before(async () => {
 
 after(() => rm(root, { recursive: true, force: true }));
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
 
 /** A fresh copy of the saved checkpoint. */
 async function copy(): Promise<string> {
