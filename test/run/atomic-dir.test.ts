@@ -74,7 +74,7 @@ test("a load never moves back the copy of a writer that is still between its two
     assert.equal(await recoverDir(target), "saving");
     assert.deepEqual(await readdir(dir), [aside.slice(dir.length + 1)], "left where the writer put it");
     // The same copy, left by a writer that has died: moved back.
-    await rename(aside, join(dir, `.ckpt.old-${deadPid()}-s0-00c0ffee`));
+    await rename(aside, join(dir, `.ckpt.old-${tagWith({ pid: deadPid() })}`));
     assert.equal(await recoverDir(target), "recovered");
     assert.equal(await readFile(join(target, "a"), "utf8"), "old");
     // Nothing there at all; or only a live writer's first save under way.
@@ -89,8 +89,8 @@ test("the next save removes the temporary folders of dead writers and leaves a l
     const target = join(dir, "ckpt");
     await save(target, "v0");
     const dead = deadPid();
-    const deadTmp = `.ckpt.tmp-${dead}-s0-0badf00d`;
-    const deadOld = `.ckpt.old-${dead}-s0-0badf00e`;
+    const deadTmp = `.ckpt.tmp-${tagWith({ pid: dead })}`;
+    const deadOld = `.ckpt.old-${tagWith({ pid: dead, start: "0" })}`;
     const legacyTmp = `.ckpt.tmp-${dead}-lz3k2x9a-abc123`; // named by an earlier Trellis: pid, time, random
     const liveTmp = `.ckpt.tmp-${newWriterTag()}`;
     for (const name of [deadTmp, deadOld, legacyTmp, liveTmp]) {
@@ -102,15 +102,36 @@ test("the next save removes the temporary folders of dead writers and leaves a l
     assert.equal(await readFile(join(target, "a"), "utf8"), "v1");
   }));
 
-test("a pid reused by a later process does not keep a dead writer's leftovers alive", { skip: process.platform !== "linux" && "process start times come from /proc" }, () =>
+/** A writer tag like this process's, with some of its parts replaced. */
+function tagWith(parts: { pid?: number; start?: string; machine?: string; boot?: string }): string {
+  const m = /^(\d+)-s(\d+)-m([0-9a-f]{8})-b([0-9a-f]{8}|0)-([0-9a-f]{8})$/.exec(newWriterTag());
+  assert.ok(m, `unexpected tag ${newWriterTag()}`);
+  return `${parts.pid ?? m[1]}-s${parts.start ?? m[2]}-m${parts.machine ?? m[3]}-b${parts.boot ?? m[4]}-${m[5]}`;
+}
+
+test("a pid reused by a later process, or by a process of a later boot, does not keep a dead writer's leftovers alive", { skip: process.platform !== "linux" && "process start times and boot ids come from /proc" }, () =>
   withDir(async (dir) => {
     const target = join(dir, "ckpt");
     await save(target, "v0");
-    // This process's pid and its parent's, each with a start time that is not theirs: earlier processes that had the same pid.
-    const reused = [`.ckpt.tmp-${process.pid}-s1-00000001`, `.ckpt.tmp-${process.ppid}-s1-00000002`];
-    for (const name of reused) await mkdir(join(dir, name));
+    // This process's pid and its parent's (both alive) with a start time that is not theirs, or in another boot: earlier processes that had the same pid.
+    const reused = [tagWith({ start: "1" }), tagWith({ pid: process.ppid, start: "1" }), tagWith({ pid: process.ppid, boot: "00000000" }), tagWith({ boot: "00000000" })];
+    for (const tag of reused) await mkdir(join(dir, `.ckpt.tmp-${tag}`));
     await save(target, "v1");
     assert.deepEqual(await readdir(dir), ["ckpt"]);
+  }));
+
+test("leftovers of a writer on another machine or in another container sharing the directory are left alone", () =>
+  withDir(async (dir) => {
+    const target = join(dir, "ckpt");
+    await save(target, "v0");
+    // Its pid means nothing here, dead or alive: only that machine can tell.
+    const elsewhere = [`.ckpt.tmp-${tagWith({ pid: deadPid(), machine: "00000000" })}`, `.ckpt.old-${tagWith({ pid: deadPid(), machine: "00000000" })}`];
+    for (const name of elsewhere) await mkdir(join(dir, name));
+    await save(target, "v1");
+    assert.deepEqual((await readdir(dir)).sort(), ["ckpt", ...elsewhere].sort());
+    // With the directory missing, a load waits for that writer rather than moving its copy back.
+    await rm(target, { recursive: true });
+    assert.equal(await recoverDir(target), "saving");
   }));
 
 test("writeFileAtomic removes the temporary files of dead writers", () =>
