@@ -128,7 +128,13 @@ export async function loadRun(dir: string): Promise<Run> {
       return fail([`${join(dir, name)}: cannot be read as an Arrow table (${error instanceof Error ? error.message : String(error)})`]);
     }
   };
-  const metrics = table(METRICS);
+  let metrics: MetricsLog;
+  try {
+    metrics = MetricsLog.fromArrow(table(METRICS));
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    fail([`${join(dir, METRICS)}: not a metrics table (${error instanceof Error ? error.message : String(error)})`]);
+  }
   const data = m.recording ? table(DATA) : undefined;
   if (data && data.numRows !== m.recording!.totalRows) fail([`${join(dir, DATA)}: has ${data.numRows} rows, ${MANIFEST} says recording.totalRows ${m.recording!.totalRows}`]);
   const envConfig: EnvConfig = { id: m.env.id, n: m.env.n, seed: m.env.seed, kwargs: m.env.kwargs };
@@ -150,7 +156,12 @@ export async function loadRun(dir: string): Promise<Run> {
     if (error instanceof RunConfigError) fail(error.problems.map((p) => `${manifestPath}: ${p}`));
     fail([`${manifestPath}: env, policy and algo do not make a run: ${error instanceof Error ? error.message : String(error)}`]);
   }
-  const run = new Run(envConfig, m.policy, algo!, m.seed, m.runId, m.recording !== undefined, dataset, mix);
+  let run: Run;
+  try {
+    run = new Run(envConfig, m.policy, algo!, m.seed, m.runId, m.recording !== undefined, dataset, mix);
+  } catch (error) {
+    return fail([`${manifestPath}: env, policy and algo do not make a run: ${error instanceof Error ? error.message : String(error)}`]);
+  }
   // Each saved state goes back into the part it came from; what a part refuses is named by its section of run.json.
   const restore = (section: string, apply: () => void) => {
     try {
@@ -165,7 +176,7 @@ export async function loadRun(dir: string): Promise<Run> {
   const algoArrays: Record<string, TypedArray> = {};
   for (const [k, v] of Object.entries(arrays)) if (k.startsWith("algo.")) algoArrays[k.slice(5)] = v;
   restore("algoState (with the arrays of arrays.bin)", () => run.algo.loadState({ json: m.algoState, arrays: algoArrays }));
-  restore("run", () => run.restoreRunState(m.run, MetricsLog.fromArrow(metrics)));
+  restore("run", () => run.restoreRunState(m.run, metrics!));
   return run;
 }
 
