@@ -133,24 +133,34 @@ export class RunBuilder<HasAlgo extends boolean = false> {
 
   /** Checks everything, reports every problem at once, and builds the run. */
   build(this: RunBuilder<true>): Run {
+    checkRunConfig(this.cfg);
     const { env, policy, algo, seed, id, record, dataset, mix } = this.cfg;
-    const problems: string[] = [];
-    if (!algo) problems.push("algo: no algorithm chosen; add .algo(rl.ppo()) before .build()");
-    if (!Number.isInteger(env.n) || env.n < 1) problems.push(`env.n: expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`);
-    if (!Number.isInteger(seed) || seed < -2147483648 || seed >= 4294967296) problems.push(`env.seed: expected a 32-bit integer (−2^31 ≤ seed < 2^32), got ${String(seed)}`);
-    if (problems.length) throw new RunConfigError(problems);
-    // A probe copy tells the algorithm the spaces (and surfaces unknown ids and bad kwargs early).
-    const probe = makeVecEnv(env.id, { ...env.kwargs, n: env.n, seed });
-    if (dataset && !algo!.offline) problems.push(`algo: ${algo!.name} learns by stepping the env; a run built with rl.offline(dataset) needs an offline algorithm such as rl.bc()`);
-    problems.push(...algo!.check(probe, policy, dataset));
-    if (mix) {
-      if (dataset) problems.push("mix: an offline run (rl.offline(dataset)) already trains from its dataset; .mix() is for online runs (rl.env(...))");
-      if (typeof mix !== "object" || mix.kind !== "offline-mix") problems.push("mix: expected rl.data.offline(dataset, { ratio })");
-      else {
-        problems.push(...mixProblems(mix, algo!.name, probe, minibatchRows(algo!, probe.numEnvs)));
-      }
-    }
-    if (problems.length) throw new RunConfigError(problems);
     return new Run(env, policy, algo!, seed, id, dataset ? false : record, dataset, mix);
   }
+}
+
+/**
+ * Throws a {@link RunConfigError} with every problem of a run's configuration
+ * (what `build()` checks; `rl.load()` checks a checkpoint's the same way).
+ * Unknown env ids and bad env kwargs throw the env's own error.
+ */
+export function checkRunConfig(cfg: RunBuilderConfig): void {
+  const { env, policy, algo, seed, dataset, mix } = cfg;
+  const problems: string[] = [];
+  if (!algo) problems.push("algo: no algorithm chosen; add .algo(rl.ppo()) before .build()");
+  if (!Number.isInteger(env.n) || env.n < 1) problems.push(`env.n: expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`);
+  if (!Number.isInteger(seed) || seed < -2147483648 || seed >= 4294967296) problems.push(`env.seed: expected a 32-bit integer (−2^31 ≤ seed < 2^32), got ${String(seed)}`);
+  if (problems.length) throw new RunConfigError(problems);
+  // A probe copy tells the algorithm the spaces (and surfaces unknown ids and bad kwargs early).
+  const probe = makeVecEnv(env.id, { ...env.kwargs, n: env.n, seed });
+  if (dataset && !algo!.offline) problems.push(`algo: ${algo!.name} learns by stepping the env; a run built with rl.offline(dataset) needs an offline algorithm such as rl.bc()`);
+  problems.push(...algo!.check(probe, policy, dataset));
+  if (mix) {
+    if (dataset) problems.push("mix: an offline run (rl.offline(dataset)) already trains from its dataset; .mix() is for online runs (rl.env(...))");
+    if (typeof mix !== "object" || mix.kind !== "offline-mix") problems.push("mix: expected rl.data.offline(dataset, { ratio })");
+    else {
+      problems.push(...mixProblems(mix, algo!.name, probe, minibatchRows(algo!, probe.numEnvs)));
+    }
+  }
+  if (problems.length) throw new RunConfigError(problems);
 }

@@ -1,28 +1,31 @@
-import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { tableFromIPC, tableToIPC } from "apache-arrow";
+import { tableFromIPC, tableToIPC, type Table } from "apache-arrow";
 import type { AlgoState } from "../algos/algorithm.js";
 import { algoFromConfig } from "../algos/registry.js";
-import { Dataset, openDataset } from "../data/dataset.js";
-import { mixOptions, offlineMix, type OfflineMixOptions, type OfflineMixSpec } from "../algos/mix.js";
-import type { PolicySpec } from "../policy/spec.js";
+import { Dataset, datasetFrom, openDataset } from "../data/dataset.js";
+import { mixOptions, offlineMix, type OfflineMixSpec } from "../algos/mix.js";
 import { VERSION } from "../version.js";
-import { recoverDir, writeDirAtomic, writeFileSynced } from "./atomic-dir.js";
+import { writeDirAtomic, writeFileSynced } from "./atomic-dir.js";
+import { checkRunConfig, RunConfigError } from "./builder.js";
+import { CheckpointError } from "./checkpoint-error.js";
+import {
+  ARRAYS,
+  DATA,
+  DATASET,
+  FORMAT,
+  FORMAT_VERSION,
+  MANIFEST,
+  METRICS,
+  MIX_DATASET,
+  manifestSha256,
+  sha256,
+  type DType,
+  type Manifest,
+  type TypedArray,
+} from "./checkpoint-manifest.js";
+import { readCheckpoint } from "./checkpoint-read.js";
 import { MetricsLog } from "./metrics-log.js";
 import { Run, type EnvConfig } from "./run.js";
-
-const FORMAT = "trellis-run";
-const FORMAT_VERSION = 1;
-const MANIFEST = "run.json";
-const ARRAYS = "arrays.bin";
-const METRICS = "metrics.arrow";
-const DATA = "data.arrow";
-const DATASET = "dataset.arrow";
-const MIX_DATASET = "mix-dataset.arrow";
-
-type TypedArray = Float32Array | Int32Array | Uint8Array | Float64Array;
-const DTYPES = { float32: Float32Array, int32: Int32Array, uint8: Uint8Array, float64: Float64Array } as const;
-type DType = keyof typeof DTYPES;
 
 function dtypeOf(a: TypedArray): DType {
   if (a instanceof Float32Array) return "float32";
@@ -31,35 +34,20 @@ function dtypeOf(a: TypedArray): DType {
   return "float64";
 }
 
-interface Manifest {
-  format: typeof FORMAT;
-  formatVersion: number;
-  trellisVersion: string;
-  savedAt: string;
-  runId: string;
-  seed: number;
-  env: { id: string; n: number; seed: number; kwargs: Record<string, unknown> };
-  policy: PolicySpec;
-  algo: { name: string; config: unknown };
-  run: unknown;
-  /** Recorder counters when the run records its transitions (saved in data.arrow). */
-  recording?: unknown;
-  /** An offline run's dataset: the file it was opened from, or `dataset.arrow` in the checkpoint; `rows` guards against a changed file. */
-  dataset?: { path?: string; file?: string; rows: number };
-  /** Offline data mixed into the online run (`.mix(...)`): its options, and the dataset's file as for `dataset`. */
-  mix?: { options?: OfflineMixOptions; ratio: number; path?: string; file?: string; rows: number };
-  envState: unknown;
-  algoState: unknown;
-  arrays: Record<string, { dtype: DType; offset: number; length: number }>;
+function bytesOf(a: TypedArray): Uint8Array {
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength);
 }
 
 /**
  * Saves everything needed to continue `run` with the same numbers: weights,
  * optimizer moments, RNG states, env state, half-filled rollouts, counters,
  * config, metrics and recorded transitions. Layout: `run.json` (manifest),
- * `arrays.bin` (typed arrays, little-endian, 8-byte aligned), `metrics.arrow`
- * and `data.arrow` (Arrow IPC files).
- * The directory is replaced atomically.
+ * `arrays.bin` (typed arrays, little-endian, 8-byte aligned, zero padding),
+ * `metrics.arrow` and `data.arrow` (Arrow IPC files), and the dataset of an
+ * offline or mixed run when it was not opened from a file. The manifest holds
+ * a SHA-256 of every array and of every other file, and of itself, so that a
+ * load refuses anything changed after the save. The directory is replaced
+ * atomically (see `writeDirAtomic`).
  */
 export async function saveRun(run: Run, dir: string): Promise<void> {
   if (typeof run.envConfig.id !== "string") {
@@ -72,14 +60,26 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
   const envState = run.env.saveState();
   const arrays: Record<string, TypedArray> = {};
   for (const [k, v] of Object.entries(algoState.arrays)) arrays[`algo.${k}`] = v;
+  for (const [name, a] of Object.entries(arrays)) {
+    if (a instanceof Float32Array || a instanceof Float64Array) {
+      const i = a.findIndex((v) => !Number.isFinite(v));
+      if (i >= 0) throw new Error(`cannot save ${dir}: the run's array ${name} holds ${a[i]} at index ${i}, and a run cannot continue from non-finite weights or state (was it changed by hand?)`);
+    }
+  }
   const index: Manifest["arrays"] = {};
   let offset = 0;
   for (const [name, a] of Object.entries(arrays)) {
-    index[name] = { dtype: dtypeOf(a), offset, length: a.length };
+    index[name] = { dtype: dtypeOf(a), offset, length: a.length, sha256: sha256(bytesOf(a)) };
     offset += Math.ceil(a.byteLength / 8) * 8;
   }
   const blob = new Uint8Array(offset);
-  for (const [name, a] of Object.entries(arrays)) blob.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), index[name]!.offset);
+  for (const [name, a] of Object.entries(arrays)) blob.set(bytesOf(a), index[name]!.offset);
+  const contents = new Map<string, Uint8Array>([[METRICS, tableToIPC(run.metrics, "file")]]);
+  if (run.recording) contents.set(DATA, tableToIPC(run.data, "file"));
+  if (run.dataset && !run.dataset.path) contents.set(DATASET, tableToIPC(run.dataset.table, "file"));
+  if (run.mix && !run.mix.dataset.path) contents.set(MIX_DATASET, tableToIPC(run.mix.dataset.table, "file"));
+  const files: NonNullable<Manifest["files"]> = { [ARRAYS]: { bytes: blob.byteLength } };
+  for (const [name, bytes] of contents) files[name] = { bytes: bytes.byteLength, sha256: sha256(bytes) };
   const manifest: Manifest = {
     format: FORMAT,
     formatVersion: FORMAT_VERSION,
@@ -97,83 +97,110 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
     envState,
     algoState: algoState.json,
     arrays: index,
+    files,
   };
-  const metrics = tableToIPC(run.metrics, "file");
-  const data = run.recording ? tableToIPC(run.data, "file") : undefined;
-  const datasetBytes = run.dataset && !run.dataset.path ? tableToIPC(run.dataset.table, "file") : undefined;
-  const mixBytes = run.mix && !run.mix.dataset.path ? tableToIPC(run.mix.dataset.table, "file") : undefined;
+  // The checksum is of the manifest as a load will parse it (JSON drops undefined and turns NaN into null).
+  const parsed = JSON.parse(JSON.stringify(manifest)) as Record<string, unknown>;
+  const text = JSON.stringify({ ...parsed, manifestSha256: manifestSha256(parsed) }, null, 1);
   await writeDirAtomic(dir, async (tmp) => {
     await writeFileSynced(join(tmp, ARRAYS), blob);
-    await writeFileSynced(join(tmp, METRICS), metrics);
-    if (data) await writeFileSynced(join(tmp, DATA), data);
-    if (datasetBytes) await writeFileSynced(join(tmp, DATASET), datasetBytes);
-    if (mixBytes) await writeFileSynced(join(tmp, MIX_DATASET), mixBytes);
-    await writeFileSynced(join(tmp, MANIFEST), JSON.stringify(manifest, null, 1));
+    for (const [name, bytes] of contents) await writeFileSynced(join(tmp, name), bytes);
+    await writeFileSynced(join(tmp, MANIFEST), text);
   });
 }
 
-/** Loads a run saved by {@link saveRun}; `train()` continues as if it had never stopped. */
+/**
+ * Loads a run saved by {@link saveRun}; `train()` continues as if it had never
+ * stopped. Every file comes from one saved version of `dir`, even while
+ * another process saves over it, and is checked against the manifest; a
+ * {@link CheckpointError} names each file, array or field that is wrong.
+ */
 export async function loadRun(dir: string): Promise<Run> {
-  await recoverDir(dir);
-  let text: string;
-  try {
-    text = await readFile(join(dir, MANIFEST), "utf8");
-  } catch (error) {
-    throw new Error(`cannot load a run from ${dir}: ${(error as Error).message} (expected a directory written by run.save())`);
-  }
-  let m: Manifest;
-  try {
-    m = JSON.parse(text) as Manifest;
-  } catch (error) {
-    throw new Error(`cannot load a run from ${dir}: ${MANIFEST} is not valid JSON (${(error as Error).message})`);
-  }
-  if (m.format !== FORMAT) throw new Error(`${join(dir, MANIFEST)} is not a Trellis run (format ${JSON.stringify(m.format)})`);
-  if (m.formatVersion > FORMAT_VERSION) {
-    throw new Error(`${dir} was saved by a newer Trellis (run format ${m.formatVersion}, this is ${FORMAT_VERSION}, Trellis ${VERSION}); upgrade Trellis to load it`);
-  }
-  const blob = await readFile(join(dir, ARRAYS));
-  const arrays: Record<string, TypedArray> = {};
-  for (const [name, { dtype, offset, length }] of Object.entries(m.arrays)) {
-    const Ctor = DTYPES[dtype];
-    const bytes = length * Ctor.BYTES_PER_ELEMENT;
-    if (offset + bytes > blob.byteLength) throw new Error(`${join(dir, ARRAYS)} is truncated: array ${name} needs bytes ${offset}..${offset + bytes}, the file has ${blob.byteLength}`);
-    const copy = new Uint8Array(bytes);
-    copy.set(blob.subarray(offset, offset + bytes));
-    arrays[name] = new Ctor(copy.buffer);
-  }
-  const envConfig: EnvConfig = { id: m.env.id, n: m.env.n, seed: m.env.seed, kwargs: m.env.kwargs };
-  let dataset: Dataset | undefined;
-  if (m.dataset) {
-    const where = m.dataset.path ?? join(dir, m.dataset.file ?? DATASET);
+  const { manifest: m, arrays, files } = await readCheckpoint(dir);
+  const manifestPath = join(dir, MANIFEST);
+  const fail = (problems: string[]): never => {
+    throw new CheckpointError(dir, problems);
+  };
+  const table = (name: string): Table => {
     try {
-      dataset = await openDataset(where, { validate: false });
+      return tableFromIPC(files.get(name)!);
     } catch (error) {
-      throw new Error(`cannot load the offline run in ${dir}: its dataset ${where} cannot be read (${(error as Error).message})`, { cause: error });
+      return fail([`${join(dir, name)}: cannot be read as an Arrow table (${error instanceof Error ? error.message : String(error)})`]);
     }
-    if (dataset.numSteps !== m.dataset.rows) throw new Error(`cannot load the offline run in ${dir}: its dataset ${where} now has ${dataset.numSteps} rows, the run trained on ${m.dataset.rows}`);
+  };
+  let metrics: MetricsLog;
+  try {
+    metrics = MetricsLog.fromArrow(table(METRICS));
+  } catch (error) {
+    if (error instanceof CheckpointError) throw error;
+    fail([`${join(dir, METRICS)}: not a metrics table (${error instanceof Error ? error.message : String(error)})`]);
   }
+  const data = m.recording ? table(DATA) : undefined;
+  if (data && data.numRows !== m.recording!.totalRows) fail([`${join(dir, DATA)}: has ${data.numRows} rows, ${MANIFEST} says recording.totalRows ${m.recording!.totalRows}`]);
+  const envConfig: EnvConfig = { id: m.env.id, n: m.env.n, seed: m.env.seed, kwargs: m.env.kwargs };
+  const dataset = m.dataset ? await savedDataset(dir, m.dataset, "dataset", table) : undefined;
   let mix: OfflineMixSpec | undefined;
   if (m.mix) {
-    const where = m.mix.path ?? join(dir, m.mix.file ?? MIX_DATASET);
-    let mixed: Dataset;
+    const mixed = await savedDataset(dir, m.mix, "mix", table);
     try {
-      mixed = await openDataset(where, { validate: false });
+      mix = offlineMix(mixed, m.mix.options ?? { ratio: m.mix.ratio });
     } catch (error) {
-      throw new Error(`cannot load the run in ${dir}: its mixed-in dataset ${where} cannot be read (${(error as Error).message})`, { cause: error });
+      fail([`${manifestPath}: mix: ${error instanceof Error ? error.message : String(error)}`]);
     }
-    if (mixed.numSteps !== m.mix.rows) throw new Error(`cannot load the run in ${dir}: its mixed-in dataset ${where} now has ${mixed.numSteps} rows, the run trained on ${m.mix.rows}`);
-    mix = offlineMix(mixed, m.mix.options ?? { ratio: m.mix.ratio });
   }
-  const run = new Run(envConfig, m.policy, algoFromConfig(m.algo.name, m.algo.config), m.seed, m.runId, m.recording !== undefined, dataset, mix);
-  if (run.recording) {
-    const data = tableFromIPC(await readFile(join(dir, DATA)));
-    run.recording.recorder.restore(m.recording as Parameters<typeof run.recording.recorder.restore>[0], data);
+  let algo;
+  try {
+    algo = algoFromConfig(m.algo.name, m.algo.config);
+    checkRunConfig({ env: envConfig, policy: m.policy, algo, seed: m.seed, id: m.runId, record: m.recording !== undefined, ...(dataset ? { dataset } : {}), ...(mix ? { mix } : {}) });
+  } catch (error) {
+    if (error instanceof RunConfigError) fail(error.problems.map((p) => `${manifestPath}: ${p}`));
+    fail([`${manifestPath}: env, policy and algo do not make a run: ${error instanceof Error ? error.message : String(error)}`]);
   }
-  run.env.loadState(m.envState as never);
+  let run: Run;
+  try {
+    run = new Run(envConfig, m.policy, algo!, m.seed, m.runId, m.recording !== undefined, dataset, mix);
+  } catch (error) {
+    return fail([`${manifestPath}: env, policy and algo do not make a run: ${error instanceof Error ? error.message : String(error)}`]);
+  }
+  // Each saved state goes back into the part it came from; what a part refuses is named by its section of run.json.
+  const restore = (section: string, apply: () => void) => {
+    try {
+      apply();
+    } catch (error) {
+      run.dispose();
+      fail([`${manifestPath}: ${section} does not fit this run (${error instanceof Error ? error.message : String(error)})`]);
+    }
+  };
+  if (run.recording && data) restore("recording", () => run.recording!.recorder.restore(m.recording!, data));
+  restore("envState", () => run.env.loadState(m.envState as never));
   const algoArrays: Record<string, TypedArray> = {};
   for (const [k, v] of Object.entries(arrays)) if (k.startsWith("algo.")) algoArrays[k.slice(5)] = v;
-  run.algo.loadState({ json: m.algoState, arrays: algoArrays });
-  const table = tableFromIPC(await readFile(join(dir, METRICS)));
-  run.restoreRunState(m.run, MetricsLog.fromArrow(table));
+  restore("algoState (with the arrays of arrays.bin)", () => run.algo.loadState({ json: m.algoState, arrays: algoArrays }));
+  restore("run", () => run.restoreRunState(m.run, metrics!));
   return run;
+}
+
+/**
+ * The dataset of an offline or mixed run: the file it was opened from, or
+ * the copy inside the checkpoint. The copy is used from memory (it was in
+ * memory when saved, and its bytes were just verified): a dataset opened by
+ * path would read a later save's file, or none once the directory is
+ * replaced, and saving the loaded run would point into the directory it
+ * replaces.
+ */
+async function savedDataset(dir: string, section: { path?: string; file?: string; rows: number }, name: "dataset" | "mix", table: (file: string) => Table): Promise<Dataset> {
+  const what = name === "dataset" ? "its dataset" : "its mixed-in dataset";
+  let dataset: Dataset;
+  const where = section.path ?? join(dir, section.file!);
+  if (section.path !== undefined) {
+    try {
+      dataset = await openDataset(section.path, { validate: false });
+    } catch (error) {
+      throw new CheckpointError(dir, [`${section.path}: ${what} (${MANIFEST} ${name}.path) cannot be read (${error instanceof Error ? error.message : String(error)})`]);
+    }
+  } else {
+    dataset = datasetFrom(table(section.file!), { validate: false });
+  }
+  if (dataset.numSteps !== section.rows) throw new CheckpointError(dir, [`${where}: ${what} now has ${dataset.numSteps} rows, the run trained on ${section.rows}`]);
+  return dataset;
 }

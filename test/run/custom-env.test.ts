@@ -1,11 +1,13 @@
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
 import { box, discrete, rl, type CustomEnv } from "../../lib/index.js";
+import { Rng } from "../../lib/random/rng.js";
+import { fingerprint, savedFingerprints } from "../helpers/checkpoints.js";
 
 /** A corridor written the way a notebook user would: walk right to reach the goal. */
 class Corridor implements CustomEnv {
@@ -39,22 +41,28 @@ test("a run on an unregistered class explains how to make it saveable", async ()
   await assert.rejects(run.save(join(tmpdir(), "never-written")), /register it with registerEnv\(id, factory\)/);
 });
 
-test("a save killed at any moment (kill -9) leaves the old checkpoint or the new one, never a broken one", async () => {
+test("a save killed at any moment (kill -9), 20 times: the next load gives the old or the new checkpoint whole, and the next save leaves no temporary folders", async () => {
   const dir = await mkdtemp(join(tmpdir(), "trellis-crash-"));
   const target = join(dir, "ckpt");
+  const log = join(dir, "saves.log");
   const script = join(dirname(fileURLToPath(import.meta.url)), "save-loop.js");
+  const rng = Rng.fromSeed(7);
   try {
-    for (let attempt = 0; attempt < 8; attempt++) {
-      const child = spawn(process.execPath, [script, target], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TRELLIS_QUIET: "1" } });
+    for (let attempt = 0; attempt < 20; attempt++) {
+      const child = spawn(process.execPath, [script, target, log], { stdio: ["ignore", "pipe", "inherit"], env: { ...process.env, TRELLIS_QUIET: "1" } });
       // Wait until the child has saved at least once, then kill it at a random moment of its save loop.
       await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()));
-      await new Promise((r) => setTimeout(r, 5 + Math.floor(Math.random() * 60)));
+      await new Promise((r) => setTimeout(r, 5 + rng.int(60)));
       child.kill("SIGKILL");
       await new Promise((r) => child.once("exit", r));
       const loaded = await rl.load(target);
       assert.ok(loaded.step > 0);
-      const stray = (await readdir(dir)).filter((f) => f !== "ckpt");
+      assert.equal(fingerprint(loaded), (await savedFingerprints(log)).get(loaded.step), `kill ${attempt}: the load is one whole save`);
+      const stray = (await readdir(dir)).filter((f) => f !== "ckpt" && f !== "saves.log");
       for (const f of stray) assert.match(f, /^\.ckpt\.(tmp|old)-/, "only temporary siblings can be left over");
+      await loaded.save(target);
+      loaded.dispose();
+      assert.deepEqual((await readdir(dir)).sort(), ["ckpt", "saves.log"], `kill ${attempt}: the next save removed the dead writer's temporary folders ${stray.join(", ")}`);
     }
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -68,11 +76,12 @@ test("a crash between the two renames of a save is recovered on load", async () 
   try {
     const target = join(dir, "ckpt");
     await writeDirAtomic(target, (tmp) => writeFile(join(tmp, "v"), "1"));
-    // Simulate the crash: the old version was moved aside, the new one never arrived.
-    await rename(target, join(dir, ".ckpt.old-123"));
-    assert.equal(await recoverDir(target), true);
+    // Simulate the crash: the old version was moved aside by a writer (a process that has ended since), the new one never arrived.
+    const { pid } = spawnSync(process.execPath, ["-e", ""]);
+    await rename(target, join(dir, `.ckpt.old-${pid}-0-x`));
+    assert.equal(await recoverDir(target), "recovered");
     assert.equal(await readFile(join(target, "v"), "utf8"), "1");
-    assert.equal(await recoverDir(target), false);
+    assert.equal(await recoverDir(target), "present");
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
