@@ -234,6 +234,7 @@ const TRAJ_VARIANTS: Record<string, { what: string; refused?: string }> = {
   "ipc-file": { what: "an uncompressed Arrow IPC file (pyarrow.ipc.new_file)" },
   "ipc-stream": { what: "an uncompressed Arrow IPC stream (pyarrow.ipc.new_stream)" },
   "feather-default": { what: "feather.write_feather with its defaults: an LZ4_FRAME-compressed IPC file", refused: "LZ4_FRAME" },
+  "feather-uncompressed": { what: "feather.write_feather(table, path, compression='uncompressed'), as the refusal of compressed files advises" },
   "ipc-file-lz4": { what: "an IPC file with IpcWriteOptions(compression='lz4')", refused: "LZ4_FRAME" },
   "ipc-file-zstd": { what: "an IPC file with IpcWriteOptions(compression='zstd')", refused: "ZSTD" },
   "ipc-stream-zstd": { what: "an IPC stream with IpcWriteOptions(compression='zstd')", refused: "ZSTD" },
@@ -498,6 +499,12 @@ describe("pyarrow and datasets read what Trellis writes; Trellis reads what pyar
       });
     }
 
+    test("pyarrow's uncompressed IPC files and streams (schema message after the magic, dictionaries, views) show nothing undecodable", () => {
+      for (const variant of ["ipc-file", "ipc-stream", "feather-uncompressed", "view-types", "large-extra", "pythonic", "dictionary-replacement"]) {
+        assert.equal(undecodableIpcCompression(new Uint8Array(readFileSync(at("py", `traj.${variant}`)))), undefined, variant);
+      }
+    });
+
     test("pyarrow's IPC file (schema message after the magic): columns read alone and sampled minibatches equal the table's", async () => {
       const ds = await openDataset(at("py", "traj.ipc-file"));
       for (const name of ["obs", "next_obs", "run_id", "value"]) assert.deepEqual(Array.from(ds.column(name)!, (v) => plain(v, ds.schema.fields.find((f) => f.name === name)!.type)), jsonColumns(traj)[name], `column ${name}`);
@@ -536,6 +543,20 @@ describe("pyarrow and datasets read what Trellis writes; Trellis reads what pyar
       const ds = await rl.dataset.open(path, { validate: false });
       assertSameColumns(jsonColumns(ds.table), jsonColumns(seq), "seq.large-tokens");
     });
+
+    test(
+      "the refusal of LargeList token columns says what to do: cast them to List with pyarrow before writing",
+      { todo: "needs the change in lib/data/dataset.ts assertTrajectorySchema given in this test" },
+      async () => {
+        // In assertTrajectorySchema, after the mistyped part is pushed:
+        //   if (mistyped.some((m) => /^\S+ \((LargeList|LargeUtf8|LargeBinary|Utf8View|BinaryView)\b/.test(m))) parts.push(LARGE_TYPES_HINT);
+        // with LARGE_TYPES_HINT the string below.
+        const hint =
+          "pyarrow's large and view types (large_list, large_string, string_view, …) are not the trajectory schema's: cast those columns before writing, " +
+          "e.g. table.cast(pa.schema([pa.field(f.name, pa.list_(f.type.value_type), f.nullable) if pa.types.is_large_list(f.type) else f for f in table.schema], metadata=table.schema.metadata))";
+        await assert.rejects(rl.dataset.open(at("py", "seq.large-tokens")), (e: Error) => e.message.endsWith(`; ${hint}`));
+      },
+    );
 
     for (const [variant, note] of Object.entries(TRAJ_VARIANTS)) {
       if (!note.refused) continue;

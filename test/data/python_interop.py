@@ -208,6 +208,7 @@ WRITERS = {
     "ipc-file": lambda t, p: write_ipc(p, t),
     "ipc-stream": lambda t, p: write_ipc(p, t, stream=True),
     "feather-default": lambda t, p: feather.write_feather(t, p) or t,
+    "feather-uncompressed": lambda t, p: feather.write_feather(t, p, compression="uncompressed") or t,
     "ipc-file-lz4": lambda t, p: write_ipc(p, t, "lz4"),
     "ipc-file-zstd": lambda t, p: write_ipc(p, t, "zstd"),
     "ipc-stream-zstd": lambda t, p: write_ipc(p, t, "zstd", stream=True),
