@@ -13,6 +13,7 @@ import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Bool, DataType, Field, FixedSizeList, Float32, Int32, Int64, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data } from "apache-arrow";
 import { Dataset } from "../dataset.js";
+import { compressedIpcError, undecodableIpcCompression } from "../ipc-compression.js";
 import { META_ENV_ID } from "../schema.js";
 import { episodesFromEnds, flatFromTable, readNumericColumn, tableFromFlat, type FlatTrajectory, type NumericColumn, type TableMetaOptions } from "./common.js";
 
@@ -72,9 +73,12 @@ export async function readHfTable(dir: string): Promise<Table> {
   const tables: Table[] = [];
   for (const name of names) {
     const path = join(dir, name);
+    const bytes = await readFile(path);
+    const codec = undecodableIpcCompression(bytes);
+    if (codec) throw compressedIpcError(path, codec);
     let t: Table;
     try {
-      t = tableFromIPC(await readFile(path));
+      t = tableFromIPC(bytes);
     } catch (error) {
       throw new Error(`${path}: not a readable Arrow IPC stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }

@@ -21,6 +21,7 @@ import { join } from "node:path";
 import { Bool, DataType, Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data } from "apache-arrow";
 import * as pq from "parquet-wasm";
 import { Dataset } from "../dataset.js";
+import { compressedIpcError, undecodableIpcCompression } from "../ipc-compression.js";
 import { META_ACTION_SPACE, META_ENV_ID, META_OBSERVATION_SPACE } from "../schema.js";
 import { allocFlat, episodeRuns, flatFromTable, readNumericColumn, tableFromFlat, type FlatTrajectory, type NumericColumn, type TableMetaOptions } from "./common.js";
 
@@ -42,6 +43,8 @@ function partitionId(name: string): number | undefined {
 async function readEpisodeFile(path: string): Promise<Table> {
   const buf = await readFile(path);
   const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
+  const codec = path.toLowerCase().endsWith(".parquet") ? undefined : undecodableIpcCompression(bytes);
+  if (codec) throw compressedIpcError(path, codec);
   try {
     if (path.toLowerCase().endsWith(".parquet")) return tableFromIPC(pq.readParquet(bytes).intoIPCStream());
     return tableFromIPC(bytes);
