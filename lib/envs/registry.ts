@@ -5,7 +5,7 @@ import { CartPoleVecEnv } from "./classic/cartpole.js";
 import { MountainCarContinuousVecEnv } from "./classic/mountain-car-continuous.js";
 import { MountainCarVecEnv } from "./classic/mountain-car.js";
 import { PendulumVecEnv } from "./classic/pendulum.js";
-import { vectorize, type EnvSource } from "./custom.js";
+import { vectorize, type CustomEnvClass, type EnvDefinition, type EnvSource } from "./custom.js";
 import { GridWorldVecEnv } from "./gridworld.js";
 import { Env } from "./single-env.js";
 import { didYouMean } from "./suggest.js";
@@ -47,13 +47,62 @@ export interface MakeEnvOptions {
 
 const specs = new Map<string, EnvSpec>();
 
-/** Registers (or, when a notebook cell runs again, replaces) an env id. */
-export function registerEnv(id: string, factory: EnvFactory, info: EnvSpecInfo = {}): EnvSpec {
+/**
+ * Registers (or, when a notebook cell runs again, replaces) an env id. `env`
+ * is what Gymnasium's `register` calls an entry point: a custom env class or
+ * an `EnvDefinition` (made into copies as `vectorize` does), or a factory
+ * `(options) => VecEnv`. Envs made from the id carry it as their `id`, so the
+ * data they record names the id a run can be rebuilt from.
+ */
+export function registerEnv(id: string, factory: EnvFactory, info?: EnvSpecInfo): EnvSpec;
+export function registerEnv(id: string, env: EnvSource, info?: EnvSpecInfo): EnvSpec;
+export function registerEnv(id: string, env: EnvFactory | EnvSource, info: EnvSpecInfo = {}): EnvSpec {
   if (typeof id !== "string" || id.length === 0) throw new TypeError(`registerEnv: id must be a non-empty string, got ${String(id)}`);
-  if (typeof factory !== "function") throw new TypeError(`registerEnv('${id}'): factory must be a function (options) => VecEnv`);
-  const spec: EnvSpec = { ...info, id, factory, description: info.description ?? "" };
+  const spec: EnvSpec = { ...info, id, factory: vecEnvFactory(id, env), description: info.description ?? "" };
   specs.set(id, spec);
   return spec;
+}
+
+/** Whether `fn` is written as a class (`class X {}`): such a function is an env class, not a VecEnv factory. */
+function isClass(fn: Function): boolean {
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+}
+
+function isVecEnv(value: unknown): value is VecEnv {
+  const v = value as Partial<VecEnv> | null;
+  return typeof v === "object" && v !== null && typeof v.numEnvs === "number" && v.obs instanceof Float32Array && typeof v.step === "function" && typeof v.reset === "function";
+}
+
+/** The VecEnv factory of a registration: classes and definitions are vectorized; a factory's product is checked. */
+function vecEnvFactory(id: string, env: EnvFactory | EnvSource): EnvFactory {
+  if (env !== null && typeof env === "object") {
+    const def = env as Partial<EnvDefinition<unknown>>;
+    if (typeof def.reset !== "function" || typeof def.step !== "function") {
+      throw new TypeError(`registerEnv('${id}'): an env definition needs reset() and step() (see defineEnv); got an object with ${Object.keys(env).join(", ") || "no fields"}`);
+    }
+    return (o) => vectorize(env as EnvDefinition<unknown>, o);
+  }
+  if (typeof env !== "function") {
+    throw new TypeError(`registerEnv('${id}'): expected an env class, an env definition or a factory (options) => VecEnv, got ${env === null ? "null" : typeof env}`);
+  }
+  if (isClass(env)) return (o) => vectorize(env as CustomEnvClass, o);
+  const factory = env as EnvFactory;
+  return (o) => {
+    const made: unknown = factory(o);
+    if (isVecEnv(made)) return made;
+    const single = typeof (made as { reset?: unknown } | null)?.reset === "function" && typeof (made as { step?: unknown }).step === "function";
+    throw new TypeError(
+      single
+        ? `registerEnv('${id}'): the factory returned one env, not a VecEnv; register the class itself (registerEnv('${id}', MyEnv)) or a factory (o) => vectorize(MyEnv, o)`
+        : `registerEnv('${id}'): the factory must return a VecEnv, got ${made === null ? "null" : typeof made}`,
+    );
+  };
+}
+
+/** Names `env` by the id it was made from (a factory's VecEnv may call itself after its class). */
+function withId(env: VecEnv, id: string): VecEnv {
+  if (env.id !== id) Object.defineProperty(env, "id", { value: id, enumerable: true, configurable: true });
+  return env;
 }
 
 /** Every registered id, sorted. */
@@ -94,7 +143,7 @@ export function makeVecEnv(env: string | EnvSource, options: MakeEnvOptions = {}
   const spec = envSpec(env);
   const limit = maxEpisodeSteps ?? spec.maxEpisodeSteps;
   if (limit !== undefined) common.maxEpisodeSteps = limit;
-  return spec.factory({ ...kwargs, ...common });
+  return withId(spec.factory({ ...kwargs, ...common }), spec.id);
 }
 
 /** One Gymnasium-style env (`reset()`/`step(action)`), without auto-reset. */

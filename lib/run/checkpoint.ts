@@ -51,7 +51,7 @@ function bytesOf(a: TypedArray): Uint8Array {
  */
 export async function saveRun(run: Run, dir: string): Promise<void> {
   if (typeof run.envConfig.id !== "string") {
-    throw new Error("this run's env is a custom class or definition, which cannot be written to disk; register it with registerEnv(id, factory) and build the run from that id to make it saveable");
+    throw new Error("this run's env is a custom class or definition, which cannot be written to disk; register it (registerEnv('MyEnv-v0', MyEnv), the class or definition itself) and build the run from that id to make it saveable");
   }
   if (run.policySpec.kind !== "mlp") {
     throw new Error("runs whose policy wraps a tfjs model cannot be saved yet: use rl.mlp(...) or save the model with model.save()");

@@ -69,6 +69,6 @@ describe("DQN, SAC and REINFORCE through rl.env(...).algo(...)", () => {
         return true;
       },
     );
-    assert.throws(() => rl.env("Reach1D-test").algo(rl.dqn()).build(), /DQN needs a discrete action space; Reach1D has continuous actions Box\(-1\.\.1, \[1\]\): use rl\.sac\(\)/);
+    assert.throws(() => rl.env("Reach1D-test").algo(rl.dqn()).build(), /DQN needs a discrete action space; Reach1D-test has continuous actions Box\(-1\.\.1, \[1\]\): use rl\.sac\(\)/);
   });
 });

@@ -5,7 +5,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
-import { box, discrete, rl, type CustomEnv } from "../../lib/index.js";
+import { box, defineEnv, discrete, rl, type CustomEnv } from "../../lib/index.js";
+import { META_ENV_ID } from "../../lib/data/schema.js";
 import { Rng } from "../../lib/random/rng.js";
 import { fingerprint, savedFingerprints } from "../helpers/checkpoints.js";
 
@@ -38,7 +39,37 @@ test("a class defined in a cell is vectorized automatically and trained", async 
 
 test("a run on an unregistered class explains how to make it saveable", async () => {
   const run = rl.env(Corridor, { n: 2 }).algo(rl.ppo({ numSteps: 8, minibatches: 2 })).build();
-  await assert.rejects(run.save(join(tmpdir(), "never-written")), /register it with registerEnv\(id, factory\)/);
+  await assert.rejects(run.save(join(tmpdir(), "never-written")), /register it \(registerEnv\('MyEnv-v0', MyEnv\), the class or definition itself\)/);
+});
+
+test("registerEnv takes the class itself: a run from its id records the id, learns offline from its own data, saves and loads", async () => {
+  rl.registerEnv("Corridor-v0", Corridor, { description: "test fixture" });
+  const run = rl.env("Corridor-v0", { n: 4, seed: 2, length: 3 }).algo(rl.ppo({ numSteps: 16, minibatches: 2 })).build();
+  await run.train({ steps: 256 });
+  assert.equal(run.env.id, "Corridor-v0");
+  assert.equal(run.data.schema.metadata.get(META_ENV_ID), "Corridor-v0", "the data names the id, not the class");
+  const offline = rl.offline(rl.dataset.from(run.data)).algo(rl.bc()).build();
+  await offline.train({ updates: 4 });
+  const dir = await mkdtemp(join(tmpdir(), "trellis-registered-class-"));
+  try {
+    await run.save(join(dir, "run"));
+    const back = await rl.load(join(dir, "run"));
+    assert.equal(back.step, run.step);
+    await back.train({ steps: 64 });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test("registerEnv takes an env definition; a factory that returns one env (not a VecEnv) and other values get errors that say what to pass", () => {
+  rl.registerEnv("Coin-v0", defineEnv({ observationSpace: box(0, 1, [1]), actionSpace: discrete(2), reset: () => ({ state: 0, obs: [0] }), step: (_s, a) => ({ state: 0, obs: [0], reward: a === 1 ? 1 : 0, terminated: true }) }));
+  const env = rl.makeVec("Coin-v0", { n: 3 });
+  assert.equal(env.id, "Coin-v0");
+  assert.equal(env.numEnvs, 3);
+  rl.registerEnv("OneCorridor-v0", () => new Corridor() as never);
+  assert.throws(() => rl.makeVec("OneCorridor-v0"), /registerEnv\('OneCorridor-v0'\): the factory returned one env, not a VecEnv; register the class itself \(registerEnv\('OneCorridor-v0', MyEnv\)\) or a factory \(o\) => vectorize\(MyEnv, o\)/);
+  assert.throws(() => rl.registerEnv("Nothing-v0", 42 as never), /expected an env class, an env definition or a factory \(options\) => VecEnv, got number/);
+  assert.throws(() => rl.registerEnv("Half-v0", { observationSpace: box(0, 1, [1]) } as never), /an env definition needs reset\(\) and step\(\)/);
 });
 
 test("a save killed at any moment (kill -9), 20 times: the next load gives the old or the new checkpoint whole, and the next save leaves no temporary folders", async () => {
