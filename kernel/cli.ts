@@ -58,12 +58,16 @@ async function kernelCommand(args: string[]): Promise<number> {
   const [sub, ...more] = args;
   if (sub === "install" || sub === "uninstall") {
     const { values } = parseArgs({ args: more, options: { user: { type: "boolean" }, prefix: { type: "string" } } });
-    if (values.user && values.prefix) {
+    if (values.user && values.prefix !== undefined) {
       console.error("trellis kernel: pass --user or --prefix, not both");
       return 2;
     }
+    if (values.prefix !== undefined && values.prefix.trim() === "") {
+      console.error(`trellis kernel ${sub}: --prefix takes a directory (e.g. a virtualenv's, where Jupyter looks in share/jupyter/kernels), got an empty one`);
+      return 2;
+    }
     const { installKernelspec, uninstallKernelspec } = await import("./kernelspec.js");
-    const location = values.prefix ? { prefix: values.prefix } : { user: true };
+    const location = values.prefix !== undefined ? { prefix: values.prefix } : { user: true };
     if (sub === "install") {
       console.log(`Installed the "TypeScript (Trellis)" kernelspec in ${await installKernelspec(location)}`);
       return 0;

@@ -24,7 +24,9 @@ function userDataDir(): string {
 
 /** The kernels directory for `location`. */
 export function kernelsDir(location: KernelspecLocation = {}): string {
-  return location.prefix ? join(location.prefix, "share", "jupyter", "kernels") : join(userDataDir(), "kernels");
+  if (location.prefix === undefined) return join(userDataDir(), "kernels");
+  if (typeof location.prefix !== "string" || location.prefix.trim() === "") throw new TypeError(`a kernelspec prefix is a directory (e.g. a virtualenv's), got ${JSON.stringify(location.prefix)}`);
+  return join(location.prefix, "share", "jupyter", "kernels");
 }
 
 /** The kernel.json: absolute node and entry paths, message-mode interrupts. */

@@ -48,12 +48,21 @@ export async function runCommand(args: string[]): Promise<number> {
     console.error(`usage: ${RUN_USAGE}`);
     return 2;
   }
+  for (const [flag, value] of [["--out", values.out], ["--html", values.html]] as const) {
+    if (value === "") {
+      console.error(`trellis run: ${flag} takes a file path, got an empty one`);
+      return 2;
+    }
+  }
   const timeoutS = values.timeout !== undefined ? Number(values.timeout) : undefined;
   if (timeoutS !== undefined && !(timeoutS > 0)) {
     console.error(`trellis run: --timeout takes a number of seconds > 0, got ${values.timeout}`);
     return 2;
   }
+  // Every path the user gave is the caller's; cells run in the notebook's folder.
   const input = resolve(path);
+  const out = resolve(values.out ?? input);
+  const html = values.html !== undefined ? resolve(values.html) : undefined;
   const nb = await readNotebook(input);
   const log = (s: string) => process.stderr.write(s);
   const result = await runNotebook(nb, {
@@ -71,12 +80,11 @@ export async function runCommand(args: string[]): Promise<number> {
       log(`      ${e.done.status === "ok" ? "ok" : e.done.timedOut ? "timed out" : "FAILED"} (In[${e.cell.execution_count ?? " "}], ${e.done.seconds.toFixed(2)} s)\n`);
     },
   });
-  const out = resolve(values.out ?? input);
   await writeAtomic(out, notebookJson(result.notebook));
   const f = result.failure;
   const note = f ? `Failed at code cell ${f.codeCell} (In[${f.executionCount}]): ${f.ename}: ${f.evalue}` : `Ran in ${result.seconds.toFixed(1)} s with the Trellis kernel.`;
-  if (values.html) await writeAtomic(resolve(values.html), notebookHtml(result.notebook, { title: basename(input, ".ipynb"), note, ...(f ? { failedIndex: f.index } : {}) }));
-  log(`wrote ${out}${values.html ? ` and ${resolve(values.html)}` : ""}\n`);
+  if (html) await writeAtomic(html, notebookHtml(result.notebook, { title: basename(input, ".ipynb"), note, ...(f ? { failedIndex: f.index } : {}) }));
+  log(`wrote ${out}${html ? ` and ${html}` : ""}\n`);
   if (f) {
     log(`trellis run: ${basename(input)} failed at code cell ${f.codeCell} (In[${f.executionCount}]): ${f.timedOut ? `timed out after ${timeoutS} s` : `${f.ename}: ${f.evalue}`}\n`);
     return 1;

@@ -5,7 +5,7 @@ import { makeMessage, type Header, type Message } from "../protocol/message.js";
 import { sourceText, trellisMetadata, type CodeCell, type Notebook, type Output } from "./notebook.js";
 
 export interface RunNotebookOptions {
-  /** The notebook's directory (imports and relative paths resolve there). */
+  /** The notebook's directory: imports and relative paths resolve there (the process works in it while cells run, as a Jupyter kernel does). */
   readonly dir: string;
   /** Seconds one cell may run before it is interrupted (default: no limit). */
   readonly timeoutS?: number;
@@ -156,6 +156,9 @@ export async function runNotebook(input: Notebook, options: RunNotebookOptions):
   });
   await kernel.start();
   const watchdog = options.timeoutS ? new Watchdog(flag) : undefined;
+  // Relative paths in cells mean what they mean under Jupyter, which starts a notebook's kernel in its folder.
+  const callerDir = process.cwd();
+  process.chdir(options.dir);
   const code = nb.cells.map((c, index) => ({ c, index })).filter((x): x is { c: CodeCell; index: number } => x.c.cell_type === "code");
   let failure: CellFailure | undefined;
   try {
@@ -191,6 +194,7 @@ export async function runNotebook(input: Notebook, options: RunNotebookOptions):
       }
     }
   } finally {
+    process.chdir(callerDir);
     await watchdog?.close();
   }
   return { notebook: nb, failure, seconds: (performance.now() - t0) / 1000 };

@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
+import { existsSync } from "node:fs";
+import { kernelsDir } from "../../kernel/kernelspec.js";
 import { requirePython } from "../helpers/system.js";
 
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "kernel", "cli.js");
@@ -35,5 +37,23 @@ test("trellis kernel install/uninstall writes a kernelspec that `jupyter kernels
     assert.match(trellis("kernel").stderr, /pass the connection file Jupyter wrote/);
   } finally {
     await rm(prefix, { recursive: true, force: true });
+  }
+});
+
+test("an empty --prefix is an error, not a silent install into the user's folder", async () => {
+  const home = await mkdtemp(join(tmpdir(), "trellis-home-"));
+  try {
+    const env = { ...process.env, HOME: home, XDG_DATA_HOME: join(home, "data") };
+    for (const sub of ["install", "uninstall"]) {
+      for (const prefix of ["", "  "]) {
+        const r = spawnSync(process.execPath, [cli, "kernel", sub, "--prefix", prefix], { encoding: "utf8", env });
+        assert.equal(r.status, 2, `${sub} --prefix ${JSON.stringify(prefix)}: ${r.stdout}`);
+        assert.match(r.stderr, new RegExp(`trellis kernel ${sub}: --prefix takes a directory .* got an empty one`));
+      }
+    }
+    assert.throws(() => kernelsDir({ prefix: "" }), /a kernelspec prefix is a directory .* got ""/);
+    assert.equal(existsSync(join(home, "data", "jupyter", "kernels", "trellis")), false, "nothing was written to the user's folder");
+  } finally {
+    await rm(home, { recursive: true, force: true });
   }
 });

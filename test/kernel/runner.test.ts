@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { after, before, test } from "node:test";
@@ -101,4 +102,21 @@ test("bad input: a missing file, a file that is not a notebook, a bad timeout", 
   await writeFile(notNb, JSON.stringify({ nbformat: 3, worksheets: [] }));
   assert.match(run(notNb).stderr, /nbformat 3 is not supported/);
   assert.equal(run(notNb, "--timeout=-2").status, 2);
+});
+
+test("cells run in the notebook's folder, as under Jupyter: relative paths in cells are the notebook's; --out and --html are the caller's", async () => {
+  const nbDir = join(dir, "project", "notebooks");
+  await mkdir(nbDir, { recursive: true });
+  await writeFile(join(nbDir, "data.txt"), "next to the notebook\n");
+  const path = join(nbDir, "paths.ipynb");
+  await writeFile(path, JSON.stringify({ nbformat: 4, nbformat_minor: 4, metadata: {}, cells: [code('import { readFileSync, writeFileSync } from "node:fs";\nwriteFileSync("made-by-cell.txt", "x");\nreadFileSync("data.txt", "utf8").trim() + " | " + process.cwd()', "p1")] }));
+  const caller = join(dir, "elsewhere");
+  await mkdir(caller, { recursive: true });
+  const r = spawnSync(process.execPath, [cli, "run", path, "--out", "out.ipynb", "--html", "report.html"], { encoding: "utf8", cwd: caller, env: { ...process.env, TRELLIS_QUIET: "1" } });
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, new RegExp(`next to the notebook \\| ${nbDir}`));
+  assert.ok(existsSync(join(nbDir, "made-by-cell.txt")), "a relative path written by a cell lands next to the notebook");
+  assert.ok(existsSync(join(caller, "out.ipynb")) && existsSync(join(caller, "report.html")), "--out and --html are relative to the caller");
+  assert.equal(run(path, "--out", "").status, 2);
+  assert.match(run(path, "--html", "").stderr, /--html takes a file path, got an empty one/);
 });
