@@ -3,7 +3,11 @@
 // - ready_s: process start → first kernel_info_reply;
 // - trivial_ms_median: execute a trivial cell (`i + 1`, a different one each time) →
 //   execute_reply and idle status received; repeat_ms_median: the same cell again;
-// - typed_ms_median: a cell that builds a Trellis run (imports, type check included).
+// - typed_ms_median: a cell that builds a Trellis run (imports, type check included);
+// - first_complete_ms: a fresh kernel, its first complete_request (of Trellis code) sent as soon as
+//   kernel_info_reply came → complete_reply;
+// - idle_gap_ms_max / _p95: for every request of the run, its idle status's arrival after its reply's
+//   (clients that drain IOPub after a reply must not find a late idle there).
 // tslab is installed in the benchmark's own folder (.bench-cache/tslab) on first use.
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -52,6 +56,8 @@ class Client {
   readonly iopub = new zmq.Subscriber();
   private readonly pending = new Map<string, (m: Message) => void>();
   private readonly idle = new Map<string, () => void>();
+  /** Milliseconds from each reply's arrival to its idle status's (negative: idle came first). */
+  readonly idleGaps: number[] = [];
   private closed = false;
 
   constructor(readonly conn: Record<string, unknown>) {
@@ -76,14 +82,22 @@ class Client {
   /** Sends a request; resolves when its reply and its idle status have both arrived. */
   async request(type: string, content: Record<string, unknown>, timeoutMs = 60_000): Promise<Message> {
     const msg = makeMessage(type, content, undefined, "bench");
-    const reply = new Promise<Message>((resolve) => this.pending.set(msg.header.msg_id, resolve));
-    const idle = new Promise<void>((resolve) => this.idle.set(msg.header.msg_id, resolve));
+    let replyAt = NaN;
+    let idleAt = NaN;
+    const reply = new Promise<Message>((resolve) => this.pending.set(msg.header.msg_id, (m) => ((replyAt = performance.now()), resolve(m))));
+    const idle = new Promise<void>((resolve) => this.idle.set(msg.header.msg_id, () => ((idleAt = performance.now()), resolve())));
     await this.shell.send(encode(msg, [], this.signer));
-    const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer to ${type} within ${timeoutMs} ms`)), timeoutMs).unref());
-    const [r] = await Promise.race([Promise.all([reply, idle]), timeout]);
-    this.pending.delete(msg.header.msg_id);
-    this.idle.delete(msg.header.msg_id);
-    return r;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer to ${type} within ${timeoutMs} ms`)), timeoutMs)));
+    try {
+      const [r] = await Promise.race([Promise.all([reply, idle]), timeout]);
+      this.idleGaps.push(idleAt - replyAt);
+      return r;
+    } finally {
+      clearTimeout(timer);
+      this.pending.delete(msg.header.msg_id);
+      this.idle.delete(msg.header.msg_id);
+    }
   }
 
   close(): void {
@@ -135,13 +149,30 @@ async function time(client: Client, code: string): Promise<number> {
   return ms;
 }
 
+/** The first completion a user asks for in a Trellis notebook: the fluent entry's members. */
+const FIRST_COMPLETION = 'import { rl } from "trellis";\nrl.';
+
+async function firstCompletion(client: Client): Promise<number> {
+  const t = performance.now();
+  const r = await client.request("complete_request", { code: FIRST_COMPLETION, cursor_pos: FIRST_COMPLETION.length });
+  const ms = performance.now() - t;
+  const matches = r.content.matches as string[] | undefined;
+  if (r.content.status !== "ok" || !matches?.includes("env")) throw new Error(`the first completion did not offer rl.env: ${JSON.stringify(r.content).slice(0, 300)}`);
+  return ms;
+}
+
 const TYPED = (i: number) => `import { rl } from "trellis";\nconst b${i} = rl.env("CartPole-v1", { n: 2, seed: ${i} }).algo(rl.ppo({ numSteps: 8, minibatches: 1 }));\nb${i}.toConfig().env.n`;
 
 async function measure(name: string, command: string[], cwd: string): Promise<Record<string, unknown>> {
   const readies: number[] = [];
+  const firsts: number[] = [];
+  const gaps: number[] = [];
   for (let s = 0; s < starts; s++) {
     const k = await startKernel(command, cwd);
     readies.push(k.readyS);
+    firsts.push(await firstCompletion(k.client));
+    for (let i = 0; i < 5; i++) await k.client.request("complete_request", { code: `Math.${"max".slice(0, i % 3)}`, cursor_pos: 5 + (i % 3) });
+    gaps.push(...k.client.idleGaps);
     k.client.close();
     k.child.kill("SIGKILL");
   }
@@ -155,9 +186,20 @@ async function measure(name: string, command: string[], cwd: string): Promise<Re
   for (let i = 0; i < trivialN; i++) repeat.push(await time(k.client, "1 + 1"));
   const typed: number[] = [];
   for (let i = 1; i <= typedN; i++) typed.push(await time(k.client, TYPED(i)));
+  gaps.push(...k.client.idleGaps);
   k.client.close();
   k.child.kill("SIGKILL");
-  const row = { kernel: name, ready_s: round(median(readies)), ready_s_all: readies.map((r) => round(r)), trivial_ms_median: round(median(trivial), 2), repeat_ms_median: round(median(repeat), 2), typed_ms_median: round(median(typed), 1), trivial_n: trivialN, typed_n: typedN };
+  gaps.sort((a, b) => a - b);
+  const row = {
+    kernel: name,
+    ready_s: round(median(readies)),
+    ready_s_all: readies.map((r) => round(r)),
+    first_complete_ms: round(median(firsts), 1),
+    first_complete_ms_all: firsts.map((f) => round(f, 1)),
+    idle_gap_ms_max: round(gaps.at(-1)!, 2),
+    idle_gap_ms_p95: round(gaps[Math.floor(0.95 * (gaps.length - 1))]!, 2),
+    idle_gaps_n: gaps.length,
+    trivial_ms_median: round(median(trivial), 2), repeat_ms_median: round(median(repeat), 2), typed_ms_median: round(median(typed), 1), trivial_n: trivialN, typed_n: typedN };
   emit(row);
   return row;
 }
@@ -174,7 +216,11 @@ emit({
   ready_s: trellis.ready_s,
   trivial_ms_median: trellis.trivial_ms_median,
   typed_ms_median: trellis.typed_ms_median,
+  first_complete_ms: trellis.first_complete_ms,
+  idle_gap_ms_max: trellis.idle_gap_ms_max,
   tslab_ready_s: tslab?.ready_s ?? null,
+  tslab_first_complete_ms: tslab?.first_complete_ms ?? null,
+  tslab_idle_gap_ms_max: tslab?.idle_gap_ms_max ?? null,
   repeat_ms_median: trellis.repeat_ms_median,
   tslab_trivial_ms_median: tslab?.trivial_ms_median ?? null,
   tslab_repeat_ms_median: tslab?.repeat_ms_median ?? null,
@@ -182,6 +228,7 @@ emit({
   ready_speedup_vs_tslab: ratio("ready_s"),
   trivial_speedup_vs_tslab: ratio("trivial_ms_median"),
   typed_speedup_vs_tslab: ratio("typed_ms_median"),
-  targets: { ready_s: 1.0, trivial_ms_median: 15, typed_ms_median: 300 },
+  first_complete_speedup_vs_tslab: ratio("first_complete_ms"),
+  targets: { ready_s: 1.0, trivial_ms_median: 15, typed_ms_median: "≤ tslab's", first_complete_ms: "≤ 100 and ≤ 2 × tslab's", idle_gap_ms_max: 5 },
 });
 process.exit(0);

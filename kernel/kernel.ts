@@ -58,8 +58,9 @@ function captureStreams(): void {
 
 /**
  * The Jupyter kernel's logic over decoded messages: one handler per
- * message type, busy → … → idle around every request (idle published in
- * `finally`), shell requests strictly in order, control requests at once.
+ * message type, busy → … → idle around every request (idle right after the
+ * reply, or in `finally` for messages without one), shell requests strictly
+ * in order, control requests at once.
  * It knows nothing of sockets: `handle()` takes a message, and everything it
  * sends goes through {@link KernelIO}, so tests and the headless runner drive
  * it in memory.
@@ -86,6 +87,8 @@ export class Kernel {
   /** Each message's arrival number (interrupts apply to requests that arrived before them). */
   private readonly arrivals = new WeakMap<Message, number>();
   private arrivalCount = 0;
+  /** Requests being handled whose idle status has not gone out yet: it follows their reply at once. */
+  private readonly awaitingIdle = new Set<Message>();
 
   constructor(options: KernelOptions) {
     this.options = options;
@@ -224,6 +227,7 @@ export class Kernel {
   private async dispatch(channel: Channel, msg: Message): Promise<void> {
     const type = msg.header.msg_type;
     this.publish("status", { execution_state: "busy" }, msg.header);
+    this.awaitingIdle.add(msg);
     try {
       const handler = Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined;
       const problem = contentProblem(type, msg.content);
@@ -238,7 +242,8 @@ export class Kernel {
         this.reply(channel, msg, type.replace(/_request$/, "_reply"), { status: "error", ename: "KernelError", evalue: String((error as Error)?.message ?? error), traceback: [] });
       }
     } finally {
-      this.publish("status", { execution_state: "idle" }, msg.header);
+      // Messages without a reply (comm messages), and handlers that failed before replying.
+      if (this.awaitingIdle.delete(msg)) this.publish("status", { execution_state: "idle" }, msg.header);
     }
   }
 
@@ -261,8 +266,14 @@ export class Kernel {
     this.io.send("iopub", makeMessage(msgType, content, parent, this.session, options));
   }
 
+  /**
+   * Sends the reply to `request`, then at once its idle status: nothing else
+   * (a warm-up, another request's work) may come between a reply and its idle,
+   * which clients take as the end of the request.
+   */
   private reply(channel: Channel, request: Message, msgType: string, content: Record<string, unknown>, metadata: Record<string, unknown> = {}): void {
     this.io.send(channel, makeMessage(msgType, content, request.header, this.session, { metadata }), request);
+    if (this.awaitingIdle.delete(request)) this.publish("status", { execution_state: "idle" }, request.header);
   }
 
   /** The context a cell (or a comm handler) runs in: its output, displays and input requests go to `request`. */

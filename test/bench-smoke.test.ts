@@ -50,10 +50,11 @@ test("h2o-cartpole reports real returns per variant and the mean log dynamics ra
   for (const field of ["real_return_sim-only_l0.7", "real_return_mix_l0.7", "real_return_h2o_l0.7", "mean_log_ratio_l0.7"]) assert.ok(typeof s[field] === "number", field);
 });
 
-test("kernel-latency reports ready_s, trivial_ms_median and typed_ms_median", () => {
+test("kernel-latency reports ready_s, trivial_ms_median, typed_ms_median, first_complete_ms and idle_gap_ms_max", () => {
   const s = summary("kernel-latency", "--trivial", "3", "--typed", "1", "--starts", "1", "--skip-tslab");
   assert.equal(s.bench, "kernel-latency");
-  for (const field of ["ready_s", "trivial_ms_median", "typed_ms_median", "repeat_ms_median"]) assert.ok(typeof s[field] === "number" && (s[field] as number) > 0, field);
+  for (const field of ["ready_s", "trivial_ms_median", "typed_ms_median", "repeat_ms_median", "first_complete_ms"]) assert.ok(typeof s[field] === "number" && (s[field] as number) > 0, field);
+  assert.ok(typeof s.idle_gap_ms_max === "number", "idle_gap_ms_max");
   assert.equal(s.tslab_ready_s, null);
 });
 

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "./typescript.cjs";
 
 /** One binding a cell imports: `import { a as b } from "m"` → `{ local: "b", module: "m", imported: "a" }`. */
 export interface ImportBinding {

@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "./typescript.cjs";
 
 /** The name of the kernel object every compiled cell reads (installed on globalThis by the executor). */
 export const RUNTIME = "__trellis";

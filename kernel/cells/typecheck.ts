@@ -1,5 +1,5 @@
 import { dirname, join } from "node:path";
-import ts from "typescript";
+import ts from "./typescript.cjs";
 import type { CellDeclarations } from "./declarations.js";
 
 /** A type or syntax error of a cell, in the cell's coordinates (1-based line and column). */

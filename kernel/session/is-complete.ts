@@ -1,4 +1,4 @@
-import ts from "typescript";
+import ts from "../cells/typescript.cjs";
 
 export type Completeness = { status: "complete" } | { status: "incomplete"; indent: string } | { status: "invalid" };
 

@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import ts from "typescript";
+import ts from "../cells/typescript.cjs";
 import { cellDeclarations } from "../cells/declarations.js";
 import { compileCell } from "../cells/transform.js";
 import { CellChecker, type CellDiagnostic } from "../cells/typecheck.js";

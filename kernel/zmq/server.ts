@@ -33,6 +33,7 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
   const early = () => {};
   process.on("SIGINT", early);
   const post = (m: ToWorker) => worker.postMessage(m);
+  /** Set once the kernel has loaded and warmed up; requests before that wait in the backlog. */
   let kernel: Kernel | undefined;
   const backlog: { channel: Channel; message: Message }[] = [];
   /** The socket thread's route of each request the kernel holds (its replies go back by it). */
@@ -64,7 +65,7 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
   });
 
   const { Kernel } = await import("../kernel.js");
-  kernel = new Kernel({
+  const warming = new Kernel({
     dir: options.dir ?? process.cwd(),
     session,
     interruptFlag: flag,
@@ -77,8 +78,16 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
     },
     onShutdown: () => post({ kind: "close" }),
   });
+  // Warm before anything is answered: kernel_info_reply (which the socket thread holds until now) then means ready,
+  // and no request's reply waits on the warm-up, or its idle status behind it.
+  try {
+    await warming.warmUp();
+  } catch (error) {
+    console.error("[trellis kernel] warming up failed:", error);
+  }
+  kernel = warming;
   for (const { channel, message } of backlog.splice(0)) kernel.handle(channel, message, routes.get(message));
-  await kernel.warmUp();
+  post({ kind: "warm" });
   process.off("SIGINT", early);
   await done;
   // The socket thread has closed its sockets; the process exits (terminating a thread that holds a ZeroMQ context can abort it).

@@ -21,8 +21,8 @@ import { endpoint, type ConnectionInfo } from "./connection.js";
 export type ToMain = { kind: "ready" } | { kind: "request"; channel: Channel; message: Message; route: number } | { kind: "closed" } | { kind: "log"; text: string };
 /** After `closed` following a shutdown_request, the main thread has this long to exit by itself before the socket thread ends the process (a cell may block it). */
 const SHUTDOWN_GRACE_MS = 2_000;
-/** `close`: send what is queued, close the sockets, answer `closed` (the kernel shuts down). */
-export type ToWorker = { kind: "send"; channel: Channel; message: Message; route?: number } | { kind: "close" };
+/** `close`: send what is queued, close the sockets, answer `closed` (the kernel shuts down); `warm`: the kernel has loaded (kernel_info may be answered). */
+export type ToWorker = { kind: "send"; channel: Channel; message: Message; route?: number } | { kind: "warm" } | { kind: "close" };
 
 interface WorkerInput {
   connection: ConnectionInfo;
@@ -68,6 +68,16 @@ function send(channel: Channel, message: Message, route?: number): Promise<void>
   return sendFrames(sockets[channel], encode(message, to, signer));
 }
 
+/** kernel_info requests that came before the kernel was warm: answered once it is (the reply means ready). */
+let warm = false;
+const heldInfo: { channel: Channel; message: Message; route: number }[] = [];
+
+function answerInfo(channel: Channel, message: Message, route: number): void {
+  const parent = message.header as Header;
+  void send(channel, makeMessage("kernel_info_reply", input.kernelInfo, parent, input.session), route);
+  void send("iopub", makeMessage("status", { execution_state: "idle" }, parent, input.session));
+}
+
 /** Requests answered on this thread, so they work while a cell blocks the main thread. */
 function answerHere(channel: Channel, message: Message, route: number): boolean {
   const type = message.header.msg_type;
@@ -89,10 +99,11 @@ function answerHere(channel: Channel, message: Message, route: number): boolean 
     Atomics.store(flag, 0, 1);
     process.kill(process.pid, "SIGINT");
     void send(channel, makeMessage("interrupt_reply", { status: "ok" }, parent, input.session), route);
-  } else {
-    void send(channel, makeMessage("kernel_info_reply", input.kernelInfo, parent, input.session), route);
+    void status("idle");
+    return true;
   }
-  void status("idle");
+  if (warm) answerInfo(channel, message, route);
+  else heldInfo.push({ channel, message, route });
   return true;
 }
 
@@ -134,6 +145,10 @@ async function close(): Promise<void> {
 port.on("message", (m: ToWorker) => {
   if (m.kind === "send") void send(m.channel, m.message, m.route);
   else if (m.kind === "close") void close();
+  else if (m.kind === "warm") {
+    warm = true;
+    for (const held of heldInfo.splice(0)) answerInfo(held.channel, held.message, held.route);
+  }
 });
 
 const c = input.connection;
