@@ -90,6 +90,19 @@ export class CellChecker {
   private readonly answers = new Map<string, unknown>();
   private readonly libDir = dirname(ts.getDefaultLibFilePath({}));
   private readonly stableRoots: readonly string[];
+  /**
+   * Module and type-reference resolutions asked by files that do not change
+   * (node_modules, TypeScript's libs, the kernel's package), kept across
+   * programs: each cell that declares something builds a new program, and
+   * resolving the imports of its ~400 declaration files again (package.json
+   * files read and parsed included) was a third of a typed cell's time.
+   * Resolutions from the notebook's own files are made fresh, so a module
+   * created or installed during the session is found.
+   */
+  private readonly stableModules: ts.ModuleResolutionCache;
+  private readonly stableTypeReferences: ts.TypeReferenceDirectiveResolutionCache;
+  /** Their results by containing file, name and mode (the caches above still cost a path normalization per question). */
+  private readonly resolutions = new Map<string, unknown>();
 
   constructor(options: CellCheckerOptions) {
     this.dir = options.dir;
@@ -101,6 +114,9 @@ export class CellChecker {
       ...(options.paths ? { paths: options.paths } : {}),
       ...(options.typeRoots ? { typeRoots: [...options.typeRoots] } : {}),
     };
+    const canonical = (f: string) => (ts.sys.useCaseSensitiveFileNames ? f : f.toLowerCase());
+    this.stableModules = ts.createModuleResolutionCache(this.dir, canonical, this.options);
+    this.stableTypeReferences = ts.createTypeReferenceDirectiveResolutionCache(this.dir, canonical, this.options, this.stableModules.getPackageJsonInfoCache());
     const host: ts.LanguageServiceHost = {
       getCompilationSettings: () => this.options,
       getScriptFileNames: () => [this.globalsPath, ...this.env.map((e) => e.path), this.cellPath],
@@ -122,7 +138,20 @@ export class CellChecker {
       getDirectories: ts.sys.getDirectories,
       realpath: (path) => this.cached("real", path, ts.sys.realpath!),
       useCaseSensitiveFileNames: () => ts.sys.useCaseSensitiveFileNames,
-    };
+      // Its package.json lookups (also asked for every file's module format) are kept with it.
+      getModuleResolutionCache: () => this.stableModules,
+      resolveModuleNameLiterals: (literals, containingFile, redirected, options, containingSourceFile) =>
+        literals.map((literal) => {
+          const mode = ts.getModeForUsageLocation(containingSourceFile, literal, options);
+          return this.resolution(`m\0${containingFile}\0${literal.text}\0${mode}`, containingFile, (cache) => ts.resolveModuleName(literal.text, containingFile, options, host, cache ? this.stableModules : undefined, redirected, mode));
+        }),
+      resolveTypeReferenceDirectiveReferences: (references, containingFile, redirected, options, containingSourceFile) =>
+        references.map((reference) => {
+          const name = typeof reference === "string" ? reference : reference.fileName.toLowerCase();
+          const mode = typeof reference === "string" || !containingSourceFile ? undefined : ts.getModeForFileReference(reference, containingSourceFile.impliedNodeFormat);
+          return this.resolution(`t\0${containingFile}\0${name}\0${mode}`, containingFile, (cache) => ts.resolveTypeReferenceDirective(name, containingFile, options, host, redirected, cache ? this.stableTypeReferences : undefined, mode));
+        }),
+    } as ts.LanguageServiceHost & { getModuleResolutionCache(): ts.ModuleResolutionCache };
     this.service = ts.createLanguageService(host, ts.createDocumentRegistry());
   }
 
@@ -154,13 +183,25 @@ export class CellChecker {
     return path.includes("/node_modules/") || path.startsWith(this.libDir) || this.stableRoots.some((r) => path.startsWith(r));
   }
 
-  /** Answers about node_modules and TypeScript's libs, remembered (module resolution asks the same thousands of times per check). */
+  /** A resolution asked by `containingFile`: remembered for files that do not change, made fresh for the notebook's own. */
+  private resolution<R>(key: string, containingFile: string, resolve: (cache: boolean) => R): R {
+    if (!this.isStable(containingFile)) return resolve(false);
+    let r = this.resolutions.get(key) as R | undefined;
+    if (r === undefined) this.resolutions.set(key, (r = resolve(true)));
+    return r;
+  }
+
+  /**
+   * Answers about node_modules and TypeScript's libs, remembered (module
+   * resolution asks the same thousands of times per check). Only what exists
+   * is remembered: a package installed during the session is found.
+   */
   private cached<T>(kind: string, path: string, ask: (path: string) => T): T {
     if (!this.isStable(path)) return ask(path);
     const key = `${kind}:${path}`;
     if (this.answers.has(key)) return this.answers.get(key) as T;
     const answer = ask(path);
-    this.answers.set(key, answer);
+    if (answer !== false && answer !== undefined) this.answers.set(key, answer);
     return answer;
   }
 
@@ -203,6 +244,10 @@ export class CellChecker {
   commit(source: string, declarations: CellDeclarations): void {
     const names = new Set([...declarations.values, ...declarations.types]);
     if (names.size === 0) return;
+    this.setCell(source, declarations);
+    // The cell's declarations from the program that checked it, before older env files change (which would build another).
+    const dts = this.service.getEmitOutput(this.cellPath, true, true).outputFiles.find((f) => f.name.endsWith(".d.ts"))?.text ?? "";
+    const defaults = this.defaultImportMeanings();
     for (const e of this.env) {
       const kept = e.entries.filter((entry) => !entry.names.some((n) => names.has(n)));
       if (kept.length !== e.entries.length) {
@@ -211,10 +256,8 @@ export class CellChecker {
       }
     }
     for (let i = this.env.length - 1; i >= 0; i--) if (this.env[i]!.entries.length === 0) this.env.splice(i, 1);
-    this.setCell(source, declarations);
-    const dts = this.service.getEmitOutput(this.cellPath, true, true).outputFiles.find((f) => f.name.endsWith(".d.ts"))?.text ?? "";
     const k = this.envCounter++;
-    this.env.push({ path: join(this.dir, `__trellis_env_${k}__.d.ts`), version: 1, ...envFromDeclarations(dts, declarations, `__env${k}_`, this.defaultImportMeanings()) });
+    this.env.push({ path: join(this.dir, `__trellis_env_${k}__.d.ts`), version: 1, ...envFromDeclarations(dts, declarations, `__env${k}_`, defaults) });
   }
 
   /** Whether each default import of the current cell names a value, a type, or both (an alias can only name namespaces). */

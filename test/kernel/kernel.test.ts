@@ -146,6 +146,24 @@ describe("imports", () => {
     assert.equal(resultText(ex), "[ 'cjs', 5, 'esm', 'extra', 'cjs' ]");
   });
 
+  test("a module written or installed during the session is found by the next cell's type check (resolutions of the notebook's own files are not cached)", async () => {
+    const missing = await k.execute('import { later } from "./written-later.js";\nlater');
+    assert.equal(missing.reply.content.ename, "TSError");
+    await writeFile(join(dir, "written-later.js"), "export const later = 7;\n");
+    await writeFile(join(dir, "written-later.d.ts"), "export declare const later: number;\n");
+    const found = await k.execute('import { later } from "./written-later.js";\nconst seven: number = later;\nseven');
+    assert.equal(found.reply.content.status, "ok", JSON.stringify(found.reply.content));
+    assert.equal(resultText(found), "7");
+    const pkg = join(dir, "node_modules", "installed-later");
+    assert.equal((await k.execute('import { v } from "installed-later";')).reply.content.ename, "TSError");
+    await mkdir(pkg, { recursive: true });
+    await writeFile(join(pkg, "package.json"), JSON.stringify({ name: "installed-later", type: "module", main: "index.js", types: "index.d.ts" }));
+    await writeFile(join(pkg, "index.js"), "export const v = 'now here';\n");
+    await writeFile(join(pkg, "index.d.ts"), "export declare const v: string;\n");
+    const installed = await k.execute('import { v } from "installed-later";\nconst s: string = v;\ns');
+    assert.equal(resultText(installed), "'now here'", JSON.stringify(installed.reply.content));
+  });
+
   test("a missing module says where it was looked for", async () => {
     const ex = await k.execute('const m = await import("no-such-package-anywhere" as string);');
     assert.equal(ex.reply.content.ename, "ModuleNotFoundError");
