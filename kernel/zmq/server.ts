@@ -53,7 +53,7 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
     console.error("[trellis kernel] the socket thread failed:", error);
     process.exit(1);
   });
-  await new Promise<void>((resolve, reject) => {
+  const socketsReady = new Promise<void>((resolve, reject) => {
     const onReady = (m: ToMain) => {
       if (m.kind === "ready") {
         worker.off("message", onReady);
@@ -63,28 +63,32 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
     worker.on("message", onReady);
     worker.once("error", reject);
   });
-
-  const { Kernel } = await import("../kernel.js");
-  const warming = new Kernel({
-    dir: options.dir ?? process.cwd(),
-    session,
-    interruptFlag: flag,
-    ...(options.typecheck !== undefined ? { typecheck: options.typecheck } : {}),
-    io: {
-      send: (channel, message, request) => {
-        const route = request && routes.get(request);
-        post({ kind: "send", channel, message, ...(route !== undefined ? { route } : {}) });
+  // The kernel loads and warms up while the socket thread binds: TypeScript, the session, and a typical Trellis
+  // cell's types, before anything is answered — kernel_info_reply (which the socket thread holds until then)
+  // means ready, and no request's reply waits on the warm-up, or its idle status behind it.
+  const warmed = (async () => {
+    const { Kernel } = await import("../kernel.js");
+    const k = new Kernel({
+      dir: options.dir ?? process.cwd(),
+      session,
+      interruptFlag: flag,
+      ...(options.typecheck !== undefined ? { typecheck: options.typecheck } : {}),
+      io: {
+        send: (channel, message, request) => {
+          const route = request && routes.get(request);
+          post({ kind: "send", channel, message, ...(route !== undefined ? { route } : {}) });
+        },
       },
-    },
-    onShutdown: () => post({ kind: "close" }),
-  });
-  // Warm before anything is answered: kernel_info_reply (which the socket thread holds until now) then means ready,
-  // and no request's reply waits on the warm-up, or its idle status behind it.
-  try {
-    await warming.warmUp();
-  } catch (error) {
-    console.error("[trellis kernel] warming up failed:", error);
-  }
+      onShutdown: () => post({ kind: "close" }),
+    });
+    try {
+      await k.warmUp();
+    } catch (error) {
+      console.error("[trellis kernel] warming up failed:", error);
+    }
+    return k;
+  })();
+  const [, warming] = await Promise.all([socketsReady, warmed]);
   kernel = warming;
   for (const { channel, message } of backlog.splice(0)) kernel.handle(channel, message, routes.get(message));
   post({ kind: "warm" });
