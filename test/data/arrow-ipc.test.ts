@@ -156,3 +156,20 @@ test("arrowFileBytes refuses a table whose dictionary is replaced between batche
   const mixed = a.concat(b);
   assert.throws(() => arrowFileBytes(mixed), /dictionary \d+ changes between record batches; the Arrow IPC file format allows only additions/);
 });
+
+test("files pyarrow writes pass the checks and read as apache-arrow reads them (test/fixtures/gen-arrow-pyarrow.py)", async () => {
+  const fixture = (name: string) => new URL(`../../../test/fixtures/arrow/${name}`, import.meta.url);
+  for (const name of ["empty-table.arrow", "no-batches.arrow"]) {
+    const t = parseArrowIPC(new Uint8Array(await readFile(fixture(name))), name);
+    assert.deepEqual([t.numRows, t.schema.fields.map(String)], [0, ["x: Int32"]], name);
+  }
+  for (const name of ["types.arrow", "types.arrows"]) {
+    const bytes = new Uint8Array(await readFile(fixture(name)));
+    const t = parseArrowIPC(bytes, name);
+    assert.equal(t.numRows, 3, name);
+    assert.equal(t.batches.length, 2, name);
+    assert.equal(t.schema.fields.length, 13, name);
+    assert.equal(t.schema.metadata.get("source"), "gen-arrow-pyarrow.py");
+    assert.equal(tableDifference(tableFromIPC(bytes), t), undefined, name);
+  }
+});

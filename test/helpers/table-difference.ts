@@ -7,6 +7,7 @@ function plain(v: unknown): unknown {
   if (typeof v === "number") return Object.is(v, -0) ? "-0" : Number.isNaN(v) ? "NaN" : v;
   if (typeof v === "object" && Symbol.iterator in v) return Array.from(v as Iterable<unknown>, plain);
   if (typeof v === "object" && "toJSON" in v) return plain((v as { toJSON(): unknown }).toJSON());
+  if (typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, plain(x)]));
   return v;
 }
 
