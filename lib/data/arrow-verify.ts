@@ -124,12 +124,23 @@ export type MessageHeaderTable = ({ $type: "Schema" } & SchemaTable) | ({ $type:
 export interface MessageTable { version: number; header: MessageHeaderTable | null; bodyLength: number; custom_metadata: KeyValue[] }
 export interface FooterTable { version: number; schema: SchemaTable | null; dictionaries: Block[]; recordBatches: Block[]; custom_metadata: KeyValue[] }
 
+/** Where in the metadata a check is, rendered only for an error message (building it for every field costs more than the checks). */
+type Path = () => string;
+const at_ = (path: Path, key: string | number): Path => () => {
+  const p = path();
+  return typeof key === "number" ? `${p}[${key}]` : p ? `${p}.${key}` : key;
+};
+const ROOT: Path = () => "";
+
 /** Reads one flatbuffer, checking each thing before it is used; `fail` says where and what. */
 class Verifier {
   private readonly view: DataView;
+  private readonly size: number;
   /** Tables, vector elements and string bytes visited so far, against a budget linear in the size. */
   private work = 0;
   private readonly budget: number;
+  /** Byte ranges of every object read: start, end, where, what. */
+  private readonly claims: [number, number, Path, string][] = [];
   // Not fatal: pyarrow lets metadata values hold any bytes, and apache-arrow decodes them the same lossy way.
   private readonly utf8 = new TextDecoder("utf-8");
 
@@ -138,33 +149,35 @@ class Verifier {
     private readonly what: string,
   ) {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.size = bytes.length;
     // Arrow's C++ reader allows 8 tables per byte; every table, element and string byte counts here.
     this.budget = 8 * bytes.length + 1024;
   }
 
-  fail(path: string, problem: string): never {
-    throw new Error(`${this.what}: ${path || "root"}: ${problem}`);
+  fail(path: Path, problem: string): never {
+    throw new Error(`${this.what}: ${path() || "root"}: ${problem}`);
   }
 
-  private spend(path: string, units: number): void {
+  private spend(path: Path, units: number): void {
     this.work += units;
-    if (this.work > this.budget) this.fail(path, `the metadata refers to the same bytes over and over (more than ${this.budget} reads in ${this.bytes.length} bytes)`);
+    if (this.work > this.budget) this.fail(path, `the metadata refers to the same bytes over and over (more than ${this.budget} reads in ${this.size} bytes)`);
   }
 
   /** Checks [at, at + size) lies in the buffer and `at` is a multiple of `align`. */
-  private check(path: string, at: number, size: number, align: number, what: string): void {
-    if (!(at >= 0 && size >= 0 && at + size <= this.bytes.length)) this.fail(path, `${what} at byte ${at} (${size} bytes) lies outside the ${this.bytes.length}-byte buffer`);
-    if (at % align !== 0) this.fail(path, `${what} at byte ${at} is not aligned to ${align} bytes`);
+  private check(path: Path, at: number, size: number, align: number, what: string): void {
+    if (at >= 0 && size >= 0 && at + size <= this.size && at % align === 0) return;
+    if (at % align === 0) this.fail(path, `${what} at byte ${at} (${size} bytes) lies outside the ${this.size}-byte buffer`);
+    this.fail(path, `${what} at byte ${at} is not aligned to ${align} bytes`);
   }
 
-  private int64(path: string, at: number): number {
-    const lo = this.view.getUint32(at, true);
+  /** A 64-bit integer as a number; NaN beyond ±2^53 (callers say where). */
+  private int64(at: number): number {
     const hi = this.view.getInt32(at + 4, true);
-    if (hi > 0x1fffff || hi < -0x200000) this.fail(path, `64-bit value ${this.view.getBigInt64(at, true)} is out of range`);
-    return hi * 2 ** 32 + lo;
+    if (hi > 0x1fffff || hi < -0x200000) return NaN;
+    return hi * 2 ** 32 + this.view.getUint32(at, true);
   }
 
-  private scalarAt(path: string, type: Scalar, at: number): number {
+  private scalarAt(path: Path, type: Scalar, at: number): number {
     switch (type) {
       case "bool":
       case "uint8":
@@ -175,32 +188,28 @@ class Verifier {
         return this.view.getInt16(at, true);
       case "int32":
         return this.view.getInt32(at, true);
-      case "int64":
-        return this.int64(path, at);
+      case "int64": {
+        const v = this.int64(at);
+        if (Number.isNaN(v)) this.fail(path, `64-bit value ${this.view.getBigInt64(at, true)} is out of range`);
+        return v;
+      }
     }
   }
 
   /** The target of the uoffset at `at` (itself checked to lie inside the buffer). */
-  private follow(path: string, at: number): number {
+  private follow(path: Path, at: number): number {
     this.check(path, at, 4, 4, "offset");
     const target = at + this.view.getUint32(at, true);
-    if (target >= this.bytes.length) this.fail(path, `offset at byte ${at} points to byte ${target}, past the end of the ${this.bytes.length}-byte buffer`);
+    if (target >= this.size) this.fail(path, `offset at byte ${at} points to byte ${target}, past the end of the ${this.size}-byte buffer`);
     return target;
   }
 
   /** The root table. */
   root(name: TableName): Record<string, unknown> {
-    this.claim("", 0, 4, "root offset");
-    const out = this.table("", name, this.follow("", 0), 0);
+    this.claims.push([0, 4, ROOT, "the root offset"]);
+    const out = this.table(ROOT, name, this.follow(ROOT, 0), 0);
     this.checkApart();
     return out;
-  }
-
-  /** Byte ranges of every object read: [start, end, path, what]. */
-  private readonly claims: [number, number, string, string][] = [];
-
-  private claim(path: string, start: number, end: number, what: string): void {
-    this.claims.push([start, end, path, what]);
   }
 
   /**
@@ -213,39 +222,38 @@ class Verifier {
     for (let i = 1; i < sorted.length; i++) {
       const [s0, e0, p0, w0] = sorted[i - 1]!;
       const [s1, e1, p1, w1] = sorted[i]!;
-      if (s1 < e0 && !(s1 === s0 && e1 === e0)) this.fail(p1, `${w1} at bytes ${s1}–${e1} overlaps ${w0} at bytes ${s0}–${e0} (${p0 || "root"})`);
+      if (s1 < e0 && !(s1 === s0 && e1 === e0)) this.fail(p1, `${w1} at bytes ${s1}–${e1} overlaps ${w0} at bytes ${s0}–${e0} (${p0() || "root"})`);
     }
   }
 
-  private table(path: string, name: TableName, at: number, depth: number): Record<string, unknown> {
+  private table(path: Path, name: TableName, at: number, depth: number): Record<string, unknown> {
     if (depth > MAX_DEPTH) this.fail(path, `tables nested more than ${MAX_DEPTH} deep`);
     this.spend(path, 1);
-    this.check(path, at, 4, 4, `${name} table`);
+    this.check(path, at, 4, 4, "a table");
     const vtable = at - this.view.getInt32(at, true);
-    this.check(path, vtable, 4, 2, `vtable of ${name}`);
+    this.check(path, vtable, 4, 2, "a vtable");
     const vtableSize = this.view.getUint16(vtable, true);
     const inlineSize = this.view.getUint16(vtable + 2, true);
     if (vtableSize < 4 || vtableSize % 2 !== 0) this.fail(path, `vtable of ${name} at byte ${vtable} has impossible size ${vtableSize}`);
-    this.check(path, vtable, vtableSize, 2, `vtable of ${name}`);
-    this.claim(path, vtable, vtable + vtableSize, `the vtable of ${name}`);
+    this.check(path, vtable, vtableSize, 2, "a vtable");
     if (inlineSize < 4) this.fail(path, `${name} table at byte ${at} has impossible size ${inlineSize}`);
-    this.check(path, at, inlineSize, 4, `${name} table`);
-    this.claim(path, at, at + inlineSize, `the ${name} table`);
+    this.check(path, at, inlineSize, 4, "a table");
+    this.claims.push([vtable, vtable + vtableSize, path, "a vtable"], [at, at + inlineSize, path, "a table"]);
     /** Byte position of field `id`, or 0 when absent; checked to lie inside the table. */
-    const field = (id: number, size: number, label: string): number => {
+    const field = (id: number, size: number, label: Path): number => {
       const slot = 4 + 2 * id;
       const offset = slot + 2 <= vtableSize ? this.view.getUint16(vtable + slot, true) : 0;
       if (offset === 0) return 0;
       if (offset < 4 || offset + size > inlineSize) this.fail(label, `field at table byte ${offset} (${size} bytes) lies outside its ${inlineSize}-byte ${name} table`);
-      this.check(label, at + offset, size, Math.min(size, 8), `field of ${name}`);
+      this.check(label, at + offset, size, Math.min(size, 8), "a field");
       return at + offset;
     };
     const out: Record<string, unknown> = {};
     let id = 0;
     for (const [key, slot] of TABLES[name]!) {
-      const label = path ? `${path}.${key}` : key;
+      const label = at_(path, key);
       if (slot.kind === "union") {
-        const typeAt = field(id, 1, `${label}_type`);
+        const typeAt = field(id, 1, label);
         const valueAt = field(id + 1, 4, label);
         id += 2;
         const typeId = typeAt ? this.view.getUint8(typeAt) : 0;
@@ -265,7 +273,7 @@ class Verifier {
     return out;
   }
 
-  private value(path: string, slot: Exclude<Slot, { kind: "union" }>, at: number, depth: number): unknown {
+  private value(path: Path, slot: Exclude<Slot, { kind: "union" }>, at: number, depth: number): unknown {
     switch (slot.kind) {
       case "scalar": {
         if (at === 0) return slot.type === "bool" ? slot.default === 1 : slot.default;
@@ -284,7 +292,11 @@ class Verifier {
         for (let i = 0; i < length; i++) {
           const base = start + i * slot.struct.size;
           const item: Record<string, number> = {};
-          for (const [name, type, offset] of slot.struct.members) item[name] = this.scalarAt(`${path}[${i}].${name}`, type, base + offset);
+          for (const [name, type, offset] of slot.struct.members) {
+            const v = type === "int64" ? this.int64(base + offset) : this.view.getInt32(base + offset, true);
+            if (Number.isNaN(v)) this.fail(at_(at_(path, i), name), `64-bit value ${this.view.getBigInt64(base + offset, true)} is out of range`);
+            item[name] = v;
+          }
           out.push(item);
         }
         return out;
@@ -293,31 +305,34 @@ class Verifier {
         if (at === 0) return [];
         const size = SCALAR_SIZE[slot.type];
         const { start, length } = this.vector(path, this.follow(path, at), size, size);
-        return Array.from({ length }, (_, i) => this.scalarAt(`${path}[${i}]`, slot.type, start + i * size));
+        return Array.from({ length }, (_, i) => this.scalarAt(at_(path, i), slot.type, start + i * size));
       }
       case "tables": {
         if (at === 0) return [];
         const { start, length } = this.vector(path, this.follow(path, at), 4, 4);
-        return Array.from({ length }, (_, i) => this.table(`${path}[${i}]`, slot.table, this.follow(`${path}[${i}]`, start + 4 * i), depth + 1));
+        return Array.from({ length }, (_, i) => {
+          const element = at_(path, i);
+          return this.table(element, slot.table, this.follow(element, start + 4 * i), depth + 1);
+        });
       }
     }
   }
 
   /** A vector's elements: where they start and how many, all inside the buffer. */
-  private vector(path: string, at: number, elementSize: number, align: number): { start: number; length: number } {
-    this.check(path, at, 4, 4, "vector length");
+  private vector(path: Path, at: number, elementSize: number, align: number): { start: number; length: number } {
+    this.check(path, at, 4, 4, "a vector's length");
     const length = this.view.getUint32(at, true);
-    if (length * elementSize > this.bytes.length - at - 4) this.fail(path, `vector of ${length} elements of ${elementSize} bytes at byte ${at} runs past the end of the ${this.bytes.length}-byte buffer`);
+    if (length * elementSize > this.size - at - 4) this.fail(path, `vector of ${length} elements of ${elementSize} bytes at byte ${at} runs past the end of the ${this.size}-byte buffer`);
     // An empty vector's elements are not aligned by every builder (pyarrow's empty block lists are not), and nothing reads them.
-    this.check(path, at + 4, length * elementSize, length > 0 ? align : 1, "vector");
+    this.check(path, at + 4, length * elementSize, length > 0 ? align : 1, "a vector");
     this.spend(path, length);
-    this.claim(path, at, at + 4 + length * elementSize + (elementSize === 1 ? 1 : 0), elementSize === 1 ? "a string" : "a vector");
+    this.claims.push([at, at + 4 + length * elementSize + (elementSize === 1 ? 1 : 0), path, elementSize === 1 ? "a string" : "a vector"]);
     return { start: at + 4, length };
   }
 
-  private string(path: string, at: number): string {
+  private string(path: Path, at: number): string {
     const { start, length } = this.vector(path, at, 1, 1);
-    if (start + length >= this.bytes.length || this.bytes[start + length] !== 0) this.fail(path, `string of ${length} bytes at byte ${at} has no terminating zero byte`);
+    if (start + length >= this.size || this.bytes[start + length] !== 0) this.fail(path, `string of ${length} bytes at byte ${at} has no terminating zero byte`);
     return this.utf8.decode(this.bytes.subarray(start, start + length));
   }
 }
