@@ -35,23 +35,25 @@ export interface ParseArrowOptions {
  * The table in Arrow IPC file or stream bytes (zero-copy: its buffers are
  * views of `bytes`), after checking the bytes (arrow-layout.ts) and, in the
  * columns read, null counts against the validity bitmaps and offsets
- * against what they index; throws an Error naming
- * `path` and what is wrong for a truncated or corrupted file.
+ * against what they index; throws an Error naming `path` and what is wrong
+ * for a truncated or corrupted file.
  */
 export function parseArrowIPC(bytes: Uint8Array, path: string, options: ParseArrowOptions = {}): Table {
   const layout = readArrowLayout(bytesSource(bytes), path);
   const kind = layout.format;
   if (kind === "stream" && !layout.ended && !options.openEnded) throw new ArrowFormatError(`${path}: truncated Arrow IPC stream (${bytes.length} bytes; no end-of-stream marker)`);
+  const columns = options.columns ?? layout.schema.fields.map((_, i) => i);
+  // From the bytes, not from apache-arrow's columns: it drops the bitmap of a node whose null count says 0.
+  const nulls = nullCountProblem(bytes, layout, new Set(columns));
+  if (nulls) throw new ArrowFormatError(`${path}: corrupted Arrow IPC ${kind}: ${nulls}`);
   let table: Table;
-  // Checked before apache-arrow reads the bitmaps: it drops the bitmap of a node whose null count says 0.
   try {
     table = tableFromIPC(kind === "stream" ? bytes.subarray(0, layout.end) : bytes);
   } catch (error) {
     throw new ArrowFormatError(`${path}: corrupted Arrow IPC ${kind}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
-  const columns = options.columns ?? table.schema.fields.map((_, i) => i);
-  const problem = nullCountProblem(bytes, layout, new Set(columns)) ?? offsetsProblem(table, columns);
-  if (problem) throw new ArrowFormatError(`${path}: corrupted Arrow IPC ${kind}: ${problem}`);
+  const offsets = offsetsProblem(table, columns);
+  if (offsets) throw new ArrowFormatError(`${path}: corrupted Arrow IPC ${kind}: ${offsets}`);
   return table;
 }
 

@@ -11,7 +11,7 @@ import { openHfDataset, saveHfDataset } from "../../lib/data/interop/hf.js";
 import { writeMinariArrow } from "../../lib/data/interop/minari.js";
 import { arrowFixtureTable } from "../helpers/arrow-fixture.js";
 import { BoundedOpener } from "../helpers/bounded-open.js";
-import { fieldAt, footerStart, root, streamMessages, vectorElement, vectorLength } from "../helpers/flatbuffer-bytes.js";
+import { fieldAt, follow, footerStart, root, streamMessages, vectorElement, vectorLength } from "../helpers/flatbuffer-bytes.js";
 import { tableDifference } from "../helpers/table-difference.js";
 
 let dir: string;
@@ -112,7 +112,7 @@ test("a corrupted vector length in the footer (custom metadata of 926 M entries)
   }
 });
 
-test("batch metadata that apache-arrow reads as different data is refused: a record batch's row count, a column's null count (more, or none), a dictionary's id", async () => {
+test("batch metadata that apache-arrow reads as different data is refused: a record batch's row count, a column's null count (more, or none), a dictionary's bytes or id", async () => {
   const stream = tableToIPC(table, "stream");
   const messages = streamMessages(stream, 0);
   const view = (b: Uint8Array) => new DataView(b.buffer, b.byteOffset, b.byteLength);
@@ -136,6 +136,12 @@ test("batch metadata that apache-arrow reads as different data is refused: a rec
   assert.equal(groupNulls, table.batches[0]!.numRows, "group_id is all nulls in a PPO run");
   await check("no-nulls", (b) => view(b).setBigInt64(vectorElement(b, fieldAt(b, batch.header, 1)!, groupNode, 16) + 8, 0n, true), new RegExp(`says its column group_id has 0 nulls, its validity bitmap has ${groupNulls}`));
   const dictionary = messages.find((m) => m.headerType === 2 && fieldAt(stream, m.header, 0) !== undefined)!;
+  // A dictionary's string bytes cut short: apache-arrow would read its strings clipped.
+  await check("dictionary-data", (b) => {
+    const data = follow(b, fieldAt(b, dictionary.header, 1)!);
+    const length = vectorElement(b, fieldAt(b, data, 2)!, 2, 16) + 8;
+    view(b).setBigInt64(length, 8n, true);
+  }, /column (run_id|source) \(dictionary\) has offsets from 0 to \d+, past the \d+ bytes of its data/);
   await check("dictionary-id", (b) => view(b).setBigInt64(fieldAt(b, dictionary.header, 0)!, 7n, true), /dictionary batch at byte \d+ has id 7, which no column uses/);
 });
 
