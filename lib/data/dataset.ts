@@ -16,7 +16,8 @@
  * - `filter` / `select` / `split` gather the chosen rows into new buffers.
  * - `sampler().next()` copies only the gathered rows (into fresh typed arrays).
  */
-import { open, readFile, readdir, stat } from "node:fs/promises";
+import { closeSync, readSync } from "node:fs";
+import { readdir, stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import {
   DataType,
@@ -35,6 +36,8 @@ import {
 import * as pq from "parquet-wasm";
 import { writeFileAtomic } from "../run/atomic-dir.js";
 import { ArrowFileColumns } from "./arrow-file-columns.js";
+import { arrowFileBytes, parseArrowIPC } from "./arrow-ipc.js";
+import { openRegularFileSync, readRegularFile } from "./regular-file.js";
 import type { Rng } from "../random/rng.js";
 import { datasetWidget } from "../../widgets/server/dataset.js";
 import type { Widget } from "../../widgets/server/widget.js";
@@ -260,27 +263,10 @@ function parseFile(path: string, bytes: Uint8Array): Table {
   };
   if (bytes.length === 0) fail("empty file (not an Arrow IPC or Parquet file)");
   switch (format) {
-    case "arrow-file": {
-      if (bytes.length < 12 || ascii(bytes, bytes.length - 6, 6) !== ARROW_MAGIC) fail(`truncated Arrow IPC file (${bytes.length} bytes; the footer's closing "ARROW1" magic is missing)`);
-      try {
-        return tableFromIPC(bytes);
-      } catch (error) {
-        return fail("corrupted Arrow IPC file", error);
-      }
-    }
-    case "arrow-stream": {
-      let table: Table;
-      try {
-        table = tableFromIPC(bytes);
-      } catch (error) {
-        return fail("corrupted or truncated Arrow IPC stream", error);
-      }
-      // A complete stream ends with the end-of-stream marker (0xFFFFFFFF 0x00000000).
-      const n = bytes.length;
-      const eos = n >= 8 && bytes[n - 8] === 0xff && bytes[n - 7] === 0xff && bytes[n - 6] === 0xff && bytes[n - 5] === 0xff && bytes[n - 4] === 0 && bytes[n - 3] === 0 && bytes[n - 2] === 0 && bytes[n - 1] === 0;
-      if (!eos) fail(`truncated Arrow IPC stream (${n} bytes; no end-of-stream marker)`);
-      return table;
-    }
+    case "arrow-file":
+    case "arrow-stream":
+      // Checked before apache-arrow decodes a byte; errors name the file (arrow-ipc.ts).
+      return parseArrowIPC(bytes, path);
     case "parquet": {
       if (bytes.length < 12 || ascii(bytes, bytes.length - 4, 4) !== PARQUET_MAGIC) fail(`truncated Parquet file (${bytes.length} bytes; the closing "PAR1" magic is missing)`);
       try {
@@ -295,15 +281,17 @@ function parseFile(path: string, bytes: Uint8Array): Table {
 }
 
 async function readTableFile(path: string): Promise<Table> {
-  const buf = await readFile(path);
-  return parseFile(path, new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  return parseFile(path, await readRegularFile(path));
 }
 
 /**
  * Opens a dataset: an Arrow IPC file or stream, a Parquet file (detected by
  * magic bytes), or a directory of such shards (files ending in .arrow,
  * .arrows, .ipc, .feather or .parquet, hidden files skipped), read in sorted
- * name order and concatenated; the shards' schemas must match.
+ * name order and concatenated; the shards' schemas must match. Only regular
+ * files are read: a FIFO, socket or device (or a directory named like a
+ * shard) is refused with an error naming its path, not skipped, as a
+ * dataset silently missing a shard would be different data.
  */
 export async function openDataset(path: string, options: OpenOptions = {}): Promise<Dataset> {
   let table: Table;
@@ -331,7 +319,7 @@ export async function openDataset(path: string, options: OpenOptions = {}): Prom
     }
     table = new Table(first.schema, batches);
   } else {
-    const file = await arrowFileColumns(path);
+    const file = arrowFileColumns(path);
     if (file) {
       if (options.validate ?? true) assertTrajectorySchema(file.schema, path);
       return new Dataset(file, resolve(path));
@@ -343,20 +331,15 @@ export async function openDataset(path: string, options: OpenOptions = {}): Prom
 }
 
 /** The layout of an Arrow IPC file whose columns can be read one by one; undefined for other files. */
-async function arrowFileColumns(path: string): Promise<ArrowFileColumns | undefined> {
-  const handle = await open(path, "r");
+function arrowFileColumns(path: string): ArrowFileColumns | undefined {
+  const fd = openRegularFileSync(path);
   const head = new Uint8Array(8);
   try {
-    await handle.read(head, 0, 8, 0);
+    readSync(fd, head, 0, 8, 0);
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
-  if (detectFormat(head) !== "arrow-file") return undefined;
-  try {
-    return ArrowFileColumns.open(path);
-  } catch (error) {
-    throw new Error(`${path}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-  }
+  return detectFormat(head) === "arrow-file" ? ArrowFileColumns.open(path) : undefined;
 }
 
 /** A dataset over an in-memory table (checked against the trajectory schema unless `validate` is false). */
@@ -870,7 +853,7 @@ export class Dataset {
   async save(path: string, options: SaveOptions = {}): Promise<void> {
     const format = options.format ?? (extname(path).toLowerCase() === ".parquet" ? "parquet" : "arrow");
     let bytes: Uint8Array;
-    if (format === "arrow") bytes = tableToIPC(this.table, "file");
+    if (format === "arrow") bytes = arrowFileBytes(this.table);
     else if (format === "parquet") {
       const wasmTable = pq.Table.fromIPCStream(tableToIPC(this.table, "stream"));
       bytes = pq.writeParquet(wasmTable);

@@ -9,7 +9,8 @@
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { RecordBatchStreamWriter, tableFromIPC, type RecordBatch } from "apache-arrow";
+import { RecordBatchStreamWriter, type RecordBatch } from "apache-arrow";
+import { parseArrowIPC } from "./arrow-ipc.js";
 
 /** Paths (files or owned directories) to delete at process exit. */
 const pendingCleanup = new Set<string>();
@@ -95,8 +96,8 @@ export class SpillFile {
   readBatches(): RecordBatch[] {
     if (!this.writer) throw new Error("SpillFile: disposed");
     if (this.rows === 0) return [];
-    // No end-of-stream marker yet: the reader stops at the end of the bytes.
-    return tableFromIPC(readFileSync(this.path)).batches;
+    // No end-of-stream marker yet: the stream ends with the bytes.
+    return parseArrowIPC(readFileSync(this.path), this.path, { openEnded: true }).batches;
   }
 
   /** Closes and deletes the file (and the owned directory). Idempotent. */

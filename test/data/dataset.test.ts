@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { closeSync, constants, openSync } from "node:fs";
+import { createServer } from "node:net";
 import { mkdir, mkdtemp, readFile, readdir, rm, truncate, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -308,6 +311,47 @@ describe("Dataset errors", () => {
     const empty = join(dir, "empty.arrow");
     await writeFile(empty, "");
     await assert.rejects(openDataset(empty), /empty file/);
+  });
+
+  test("a FIFO, a socket or a directory where a data file or shard should be is refused with its path, without blocking", async () => {
+    const refused = async (path: string, opening: string, kind: RegExp) => {
+      // A FIFO with no writer blocks a plain open for ever: a bound turns that into a failure.
+      const outcome = await Promise.race([
+        openDataset(opening).then(
+          () => "opened",
+          (e: Error) => e,
+        ),
+        new Promise<string>((r) => setTimeout(r, 5_000, "still blocked after 5 s").unref()),
+      ]);
+      assert.ok(outcome instanceof Error, `${path}: ${String(outcome)}`);
+      assert.ok(outcome.message.includes(`${path}: `) && kind.test(outcome.message), outcome.message);
+    };
+    const fifo = join(dir, "x.arrow");
+    const shards = join(dir, "odd-shards");
+    await mkdir(shards, { recursive: true });
+    await datasetFrom(table).save(join(shards, "a.arrow"));
+    execFileSync("mkfifo", [fifo, join(shards, "c.arrow")]);
+    const socketPath = join(dir, "s.arrow");
+    const server = createServer();
+    await new Promise<void>((r) => server.listen(socketPath, r));
+    try {
+      await refused(fifo, fifo, /a FIFO \(named pipe\), not a regular file/);
+      await refused(socketPath, socketPath, /a socket, not a regular file/);
+      await refused(join(shards, "c.arrow"), shards, /a FIFO \(named pipe\), not a regular file/);
+      await rm(join(shards, "c.arrow"));
+      await mkdir(join(shards, "b.arrow"));
+      await refused(join(shards, "b.arrow"), shards, /a directory, not a regular file/);
+    } finally {
+      server.close();
+      // Had an open blocked on a FIFO, a writer's open lets it go, so the test can end.
+      for (const f of [fifo, join(shards, "c.arrow")]) {
+        try {
+          closeSync(openSync(f, constants.O_WRONLY | constants.O_NONBLOCK));
+        } catch {
+          // no reader waiting, or already removed
+        }
+      }
+    }
   });
 
   test("schema mismatch between shards lists missing and mistyped columns", async () => {

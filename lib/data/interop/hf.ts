@@ -11,9 +11,10 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { Bool, DataType, Field, FixedSizeList, Float32, Int32, Int64, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data } from "apache-arrow";
+import { Bool, DataType, Field, FixedSizeList, Float32, Int32, Int64, RecordBatch, Schema, Struct, Table, makeData, tableToIPC, type Data } from "apache-arrow";
+import { parseArrowIPC } from "../arrow-ipc.js";
 import { Dataset } from "../dataset.js";
-import { compressedIpcError, undecodableIpcCompression } from "../ipc-compression.js";
+import { readRegularFile } from "../regular-file.js";
 import { META_ENV_ID } from "../schema.js";
 import { episodesFromEnds, flatFromTable, readNumericColumn, tableFromFlat, type FlatTrajectory, type NumericColumn, type TableMetaOptions } from "./common.js";
 
@@ -73,16 +74,7 @@ export async function readHfTable(dir: string): Promise<Table> {
   const tables: Table[] = [];
   for (const name of names) {
     const path = join(dir, name);
-    const bytes = await readFile(path);
-    const codec = undecodableIpcCompression(bytes);
-    if (codec) throw compressedIpcError(path, codec);
-    let t: Table;
-    try {
-      t = tableFromIPC(bytes);
-    } catch (error) {
-      throw new Error(`${path}: not a readable Arrow IPC stream: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
-    }
-    tables.push(t);
+    tables.push(parseArrowIPC(await readRegularFile(path), path));
   }
   const first = tables[0]!;
   const names0 = first.schema.fields.map((f) => f.name);

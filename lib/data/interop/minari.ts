@@ -20,8 +20,9 @@ import { mkdir, readFile, readdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { Bool, DataType, Field, FixedSizeList, Float32, Int32, RecordBatch, Schema, Struct, Table, makeData, tableFromIPC, tableToIPC, type Data } from "apache-arrow";
 import * as pq from "parquet-wasm";
+import { arrowFileBytes, parseArrowIPC } from "../arrow-ipc.js";
 import { Dataset } from "../dataset.js";
-import { compressedIpcError, undecodableIpcCompression } from "../ipc-compression.js";
+import { readRegularFile } from "../regular-file.js";
 import { META_ACTION_SPACE, META_ENV_ID, META_OBSERVATION_SPACE } from "../schema.js";
 import { allocFlat, episodeRuns, flatFromTable, readNumericColumn, tableFromFlat, type FlatTrajectory, type NumericColumn, type TableMetaOptions } from "./common.js";
 
@@ -41,13 +42,10 @@ function partitionId(name: string): number | undefined {
 }
 
 async function readEpisodeFile(path: string): Promise<Table> {
-  const buf = await readFile(path);
-  const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
-  const codec = path.toLowerCase().endsWith(".parquet") ? undefined : undecodableIpcCompression(bytes);
-  if (codec) throw compressedIpcError(path, codec);
+  const bytes = await readRegularFile(path);
+  if (!path.toLowerCase().endsWith(".parquet")) return parseArrowIPC(bytes, path);
   try {
-    if (path.toLowerCase().endsWith(".parquet")) return tableFromIPC(pq.readParquet(bytes).intoIPCStream());
-    return tableFromIPC(bytes);
+    return tableFromIPC(pq.readParquet(bytes).intoIPCStream());
   } catch (error) {
     throw new Error(`${path}: not a readable Arrow IPC or Parquet file: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
@@ -248,7 +246,7 @@ export async function writeMinariArrow(source: Table | Dataset, dir: string, opt
     await mkdir(episodeDir, { recursive: true });
     const episode = new Table(schema, [new RecordBatch(schema, struct)]);
     if (format === "parquet") await writeFile(join(episodeDir, "part-0.parquet"), pq.writeParquet(pq.Table.fromIPCStream(tableToIPC(episode, "stream"))));
-    else await writeFile(join(episodeDir, "part-0.arrow"), tableToIPC(episode, "file"));
+    else await writeFile(join(episodeDir, "part-0.arrow"), arrowFileBytes(episode));
     await writeFile(join(episodeDir, "metadata.json"), JSON.stringify({ id, total_steps: n }));
     totalSteps += n;
     maxId = Math.max(maxId, id);
