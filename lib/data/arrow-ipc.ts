@@ -18,6 +18,7 @@ import { DataType, MetadataVersion, tableFromIPC, tableToIPC, type Data, type Ta
 import { FileBlock, Footer } from "apache-arrow/ipc/metadata/file";
 import { batchBuffers, type NodeSpec } from "./arrow-buffers.js";
 import { ArrowFormatError, ARROW_MAGIC, bytesSource, readArrowLayout, type ArrowLayout, type RecordBatchBlock } from "./arrow-layout.js";
+import { compressedIpcError, undecodableCompression } from "./ipc-compression.js";
 
 export { ArrowFormatError };
 
@@ -42,6 +43,8 @@ export function parseArrowIPC(bytes: Uint8Array, path: string, options: ParseArr
   const layout = readArrowLayout(bytesSource(bytes), path);
   const kind = layout.format;
   if (kind === "stream" && !layout.ended && !options.openEnded) throw new ArrowFormatError(`${path}: truncated Arrow IPC stream (${bytes.length} bytes; no end-of-stream marker)`);
+  const codec = undecodableCompression(layout);
+  if (codec) throw compressedIpcError(path, codec);
   const columns = options.columns ?? layout.schema.fields.map((_, i) => i);
   // From the bytes, not from apache-arrow's columns: it drops the bitmap of a node whose null count says 0.
   const nulls = nullCountProblem(bytes, layout, new Set(columns));

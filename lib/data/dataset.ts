@@ -211,9 +211,15 @@ export function assertTrajectorySchema(schema: Schema, where: string): void {
     const parts = [];
     if (missing.length) parts.push(`missing columns: ${missing.join(", ")}`);
     if (mistyped.length) parts.push(`mistyped columns: ${mistyped.join(", ")}`);
+    if (mistyped.some((m) => /^\S+ \((LargeList|LargeUtf8|LargeBinary|Utf8View|BinaryView)\b/.test(m))) parts.push(LARGE_TYPES_HINT);
     throw new Error(`${where}: not in the trajectory schema; ${parts.join("; ")}`);
   }
 }
+
+/** What to do about columns pyarrow wrote with its large or view types (the trajectory schema uses List, Utf8, Binary). */
+const LARGE_TYPES_HINT =
+  "pyarrow's large and view types (large_list, large_string, string_view, …) are not the trajectory schema's: cast those columns before writing, " +
+  "e.g. table.cast(pa.schema([pa.field(f.name, pa.list_(f.type.value_type), f.nullable) if pa.types.is_large_list(f.type) else f for f in table.schema], metadata=table.schema.metadata))";
 
 /** Missing and mistyped columns of `other` against `reference` (compared by name and type; extra columns count as missing from the reference). */
 function schemaDiff(reference: Schema, other: Schema): { missing: string[]; extra: string[]; mistyped: string[] } {

@@ -2,55 +2,26 @@
  * Arrow IPC body compression (LZ4_FRAME, ZSTD) that apache-arrow cannot
  * decode: pyarrow's `feather.write_feather` compresses with LZ4 by default,
  * and apache-arrow reads compressed batches only through a codec registered
- * in its `compressionRegistry` (none is). This finds such a file or stream
- * before parsing, from its message headers alone, so the reader can say what
+ * in its `compressionRegistry` (Trellis registers none). `parseArrowIPC`
+ * finds such a file from its verified layout before parsing, and says what
  * is not supported and how to re-save the file, instead of apache-arrow's
  * "Record batch is compressed but codec not found".
  */
-import { CompressionType, Message, compressionRegistry } from "apache-arrow";
-
-/** "ARROW1" padded to 8 bytes: an Arrow IPC file's first bytes (a stream has none). */
-const FILE_PREAMBLE = 8;
+import { CompressionType, compressionRegistry } from "apache-arrow";
+import type { ArrowLayout } from "./arrow-layout.js";
 
 /**
- * The codec ("LZ4_FRAME" or "ZSTD") of the first record or dictionary batch
- * of Arrow IPC `bytes` (a file, by its magic, or a stream) that is compressed
- * with a codec apache-arrow has no decoder for; undefined when there is none.
- * Reads only message headers, stops at the end-of-stream marker, the footer,
- * or the first message it cannot decode (the reader reports that one).
+ * The codec (e.g. "ZSTD") of the first batch of `layout` whose body is
+ * compressed with a codec apache-arrow has no decoder for; undefined when
+ * every batch can be read (none is compressed, or the user registered a
+ * decoder in apache-arrow's `compressionRegistry`).
  */
-export function undecodableIpcCompression(bytes: Uint8Array): string | undefined {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const isFile = bytes.length >= FILE_PREAMBLE && String.fromCharCode(...bytes.subarray(0, 6)) === "ARROW1";
-  let end = bytes.length;
-  if (isFile) {
-    if (bytes.length < FILE_PREAMBLE + 10) return undefined;
-    const footerLength = view.getInt32(bytes.length - 10, true);
-    end = bytes.length - 10 - footerLength;
-    if (footerLength <= 0 || end < FILE_PREAMBLE) return undefined;
-  }
-  let pos = isFile ? FILE_PREAMBLE : 0;
-  while (pos + 8 <= end) {
-    // Encapsulated message: 0xFFFFFFFF, int32 length, flatbuffer, body (before Arrow 0.15: int32 length, flatbuffer, body).
-    const continuation = view.getUint32(pos, true) === 0xffffffff;
-    const length = view.getInt32(continuation ? pos + 4 : pos, true);
-    const start = pos + (continuation ? 8 : 4);
-    if (length <= 0 || start + length > end) return undefined;
-    let compression: { type: CompressionType } | null;
-    let bodyLength: number;
-    try {
-      const message = Message.decode(bytes.subarray(start, start + length));
-      compression = message.isRecordBatch() ? message.header().compression : message.isDictionaryBatch() ? message.header().data.compression : null;
-      bodyLength = message.bodyLength;
-    } catch {
-      return undefined;
-    }
-    if (compression) {
-      const codec = compressionRegistry.get(compression.type);
-      if (typeof codec?.decode !== "function") return CompressionType[compression.type] ?? `codec #${compression.type}`;
-    }
-    if (!Number.isSafeInteger(bodyLength) || bodyLength < 0) return undefined;
-    pos = start + length + bodyLength;
+export function undecodableCompression(layout: ArrowLayout): string | undefined {
+  if (!layout.compressed) return undefined;
+  for (const block of [...layout.dictionaries, ...layout.batches]) {
+    const codec = block.batch.compression?.codec;
+    if (codec === undefined) continue;
+    if (typeof compressionRegistry.get(codec)?.decode !== "function") return CompressionType[codec] ?? `codec #${codec}`;
   }
   return undefined;
 }

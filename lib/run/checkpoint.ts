@@ -1,5 +1,6 @@
 import { join } from "node:path";
-import { tableFromIPC, tableToIPC, type Table } from "apache-arrow";
+import type { Table } from "apache-arrow";
+import { arrowFileBytes, parseArrowIPC } from "../data/arrow-ipc.js";
 import type { AlgoState } from "../algos/algorithm.js";
 import { algoFromConfig } from "../algos/registry.js";
 import { Dataset, datasetFrom, openDataset } from "../data/dataset.js";
@@ -74,10 +75,10 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
   }
   const blob = new Uint8Array(offset);
   for (const [name, a] of Object.entries(arrays)) blob.set(bytesOf(a), index[name]!.offset);
-  const contents = new Map<string, Uint8Array>([[METRICS, tableToIPC(run.metrics, "file")]]);
-  if (run.recording) contents.set(DATA, tableToIPC(run.data, "file"));
-  if (run.dataset && !run.dataset.path) contents.set(DATASET, tableToIPC(run.dataset.table, "file"));
-  if (run.mix && !run.mix.dataset.path) contents.set(MIX_DATASET, tableToIPC(run.mix.dataset.table, "file"));
+  const contents = new Map<string, Uint8Array>([[METRICS, arrowFileBytes(run.metrics)]]);
+  if (run.recording) contents.set(DATA, arrowFileBytes(run.data));
+  if (run.dataset && !run.dataset.path) contents.set(DATASET, arrowFileBytes(run.dataset.table));
+  if (run.mix && !run.mix.dataset.path) contents.set(MIX_DATASET, arrowFileBytes(run.mix.dataset.table));
   const files: NonNullable<Manifest["files"]> = { [ARRAYS]: { bytes: blob.byteLength } };
   for (const [name, bytes] of contents) files[name] = { bytes: bytes.byteLength, sha256: sha256(bytes) };
   const manifest: Manifest = {
@@ -123,9 +124,10 @@ export async function loadRun(dir: string): Promise<Run> {
   };
   const table = (name: string): Table => {
     try {
-      return tableFromIPC(files.get(name)!);
+      return parseArrowIPC(files.get(name)!, join(dir, name));
     } catch (error) {
-      return fail([`${join(dir, name)}: cannot be read as an Arrow table (${error instanceof Error ? error.message : String(error)})`]);
+      // parseArrowIPC's messages start with the file's path and say what is wrong.
+      return fail([error instanceof Error ? error.message : String(error)]);
     }
   };
   let metrics: MetricsLog;
