@@ -92,6 +92,7 @@ class Client {
     try {
       const [r] = await Promise.race([Promise.all([reply, idle]), timeout]);
       this.idleGaps.push(idleAt - replyAt);
+      if (process.env.TRELLIS_BENCH_DEBUG && idleAt - replyAt > 2) console.error(`gap ${(idleAt - replyAt).toFixed(1)} ms after ${type}`);
       return r;
     } finally {
       clearTimeout(timer);

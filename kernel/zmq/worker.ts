@@ -51,8 +51,9 @@ let lastRoute = 0;
 
 /** zeromq sockets take one send at a time: each socket's sends are chained. */
 const sendQueues = new Map<unknown, Promise<void>>();
-function sendFrames(socket: zmq.Router | zmq.Publisher, frames: Buffer[]): Promise<void> {
-  const next = (sendQueues.get(socket) ?? Promise.resolve()).then(() => socket.send(frames)).catch((error: unknown) => log(`send failed: ${(error as Error).message}`));
+function sendFrames(socket: zmq.Router | zmq.Publisher, frames: Buffer[], after?: Promise<void>): Promise<void> {
+  const previous = sendQueues.get(socket) ?? Promise.resolve();
+  const next = (after ? Promise.all([previous, after]) : previous).then(() => socket.send(frames)).catch((error: unknown) => log(`send failed: ${(error as Error).message}`));
   sendQueues.set(socket, next);
   return next;
 }
@@ -65,7 +66,10 @@ function send(channel: Channel, message: Message, route?: number): Promise<void>
   }
   // A reply ends its request's routing needs (input_request travels while the execute request is still open).
   if (route !== undefined && channel !== "stdin" && message.header.msg_type.endsWith("_reply")) identities.delete(route);
-  return sendFrames(sockets[channel], encode(message, to, signer));
+  // A reply leaves after the IOPub messages sent before it (a cell's outputs, each one awaited send): it must not
+  // overtake them, and its idle status, sent right after it, then follows it within a send instead of a backlog.
+  const reply = channel !== "iopub" && channel !== "stdin" && message.header.msg_type.endsWith("_reply");
+  return sendFrames(sockets[channel], encode(message, to, signer), reply ? sendQueues.get(iopub) : undefined);
 }
 
 /** kernel_info requests that came before the kernel was warm: answered once it is (the reply means ready). */
