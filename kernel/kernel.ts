@@ -1,4 +1,6 @@
-import { setDisplay, setInterruptSource } from "../lib/index.js";
+// The library's two hooks, from their own modules: importing lib/index.js would load all of Trellis (~0.5 s) before the kernel is ready.
+import { setDisplay } from "../lib/run/display.js";
+import { setInterruptSource } from "../lib/run/interrupt.js";
 import { kernelInfo } from "./info.js";
 import { makeMessage, type Channel, type Header, type Message, type MimeBundle } from "./protocol/message.js";
 import { contentProblem } from "./protocol/requests.js";

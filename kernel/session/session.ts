@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import ts from "../cells/typescript.cjs";
+import { saveCodeCache } from "../cells/typescript-loader.cjs";
 import { cellDeclarations } from "../cells/declarations.js";
 import { compileCell } from "../cells/transform.js";
 import { CellChecker, type CellDiagnostic } from "../cells/typecheck.js";
@@ -113,6 +114,8 @@ export class Session {
   warmUp(): void {
     const code = 'import { rl } from "trellis";\nrl.env("CartPole-v1").algo(rl.ppo());\n';
     this.checker?.check(code, this.declarationsOf(code));
+    // After the current request's answer (a kernel's warm-up precedes its kernel_info_reply).
+    setImmediate(saveCodeCache);
   }
 
   /** Completions at `cursor` (code-unit offset) as the next cell would see them. */
