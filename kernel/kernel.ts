@@ -112,7 +112,8 @@ export class Kernel {
         // Answered at once; an interrupt that comes while the kernel loads still stops the request it follows.
         const arrival = this.arrivalOf(m);
         if (this.exec) this.exec.executor.interrupt(arrival);
-        else void this.start().then((s) => s.executor.interrupt(arrival));
+        // A failed load is reported by the request that waits for it.
+        else void this.start().then((s) => s.executor.interrupt(arrival), () => {});
         this.reply(ch, m, "interrupt_reply", { status: "ok" });
       },
     };
@@ -181,7 +182,8 @@ export class Kernel {
   handle(channel: Channel, msg: Message, arrival?: number): void {
     this.arrivals.set(msg, arrival ?? ++this.arrivalCount);
     const type = msg.header.msg_type;
-    const problem = contentProblem(type, msg.content);
+    // Requests are checked where they are answered (dispatch), the rest here: they have no reply to carry an error.
+    const problem = type.endsWith("_request") ? undefined : contentProblem(type, msg.content);
     if (channel === "stdin") {
       const pending = type === "input_reply" ? this.inputs.get(String(msg.parent_header.msg_id)) : undefined;
       if (pending && problem) pending.reject(new Error(`the frontend's answer to input() is malformed (${problem})`));
@@ -189,8 +191,8 @@ export class Kernel {
       else console.error(`[trellis kernel] ignored ${type} on stdin (no input() waits for it)`);
       return;
     }
-    if (problem && !type.endsWith("_request")) {
-      // comm_open/comm_msg/comm_close have no reply to carry the error: logged, and dropped.
+    if (problem) {
+      // comm_open/comm_msg/comm_close: logged, and dropped.
       console.error(`[trellis kernel] ignored a malformed message on ${channel}: ${problem}`);
       return;
     }
@@ -232,7 +234,7 @@ export class Kernel {
     this.awaitingIdle.add(msg);
     try {
       const handler = Object.hasOwn(this.handlers, type) ? this.handlers[type] : undefined;
-      const problem = contentProblem(type, msg.content);
+      const problem = type.endsWith("_request") ? contentProblem(type, msg.content) : undefined;
       if (problem) this.invalidRequest(channel, msg, problem);
       else if (handler) await handler(channel, msg);
       else if (type.endsWith("_request")) {

@@ -26,6 +26,7 @@ if (files.length === 0) {
 const result = spawnSync(process.execPath, ["--test", "--test-reporter=spec", ...files], {
   stdio: "inherit",
   cwd: root,
-  env: { ...process.env, TRELLIS_QUIET: "1" },
+  // Kernels started by the tests keep TypeScript's code cache here, not in the user's ~/.cache.
+  env: { TRELLIS_CACHE_DIR: join(root, "test-output", "cache"), ...process.env, TRELLIS_QUIET: "1" },
 });
 process.exit(result.status ?? 1);

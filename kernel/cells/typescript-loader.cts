@@ -4,7 +4,8 @@
 // a V8 code cache kept in the user's cache folder (Node 20 has no built-in
 // compile cache): compiling typescript.js costs ~150 ms of a ~1.7 s start,
 // reading its cached code ~20 ms. The cache is written after the kernel's
-// warm-up, so it also holds the functions the warm-up compiled. Any problem
+// warm-up, so it also holds the functions the warm-up compiled. Its folder:
+// $TRELLIS_CACHE_DIR, else $XDG_CACHE_HOME/trellis, else ~/.cache/trellis. Any problem
 // with the cache (missing, stale, rejected by V8, unwritable) only means the
 // plain compile.
 import fs = require("node:fs");
@@ -24,9 +25,9 @@ interface Loaded {
   readonly saveCodeCache: () => void;
 }
 
-function cacheFile(file: string, source: string): string | undefined {
+/** Where the code cache of this TypeScript, Node and platform lives: `$TRELLIS_CACHE_DIR`, else `$XDG_CACHE_HOME/trellis`, else `~/.cache/trellis`. */
+function cacheFile(source: string): string {
   const base = process.env.TRELLIS_CACHE_DIR || path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "trellis");
-  if (!base) return undefined;
   const version = (JSON.parse(fs.readFileSync(require.resolve("typescript/package.json"), "utf8")) as { version?: string }).version ?? "unknown";
   const key = [version, process.version, process.arch, source.length].join("-").replace(/[^\w.-]/g, "_");
   return path.join(base, `typescript-${key}.v8-code-cache`);
@@ -38,8 +39,8 @@ function load(): Loaded {
   let cachePath: string | undefined;
   let cached: Buffer | undefined;
   try {
-    cachePath = cacheFile(file, source);
-    if (cachePath) cached = fs.readFileSync(cachePath);
+    cachePath = cacheFile(source);
+    cached = fs.readFileSync(cachePath);
   } catch {
     cached = undefined;
   }
@@ -58,13 +59,14 @@ function load(): Loaded {
     state: !cached ? "none" : script.cachedDataRejected ? "rejected" : "used",
     saveCodeCache: () => {
       if (!stale || !cachePath) return;
+      const tmp = `${cachePath}.tmp-${process.pid}`;
       try {
         fs.mkdirSync(path.dirname(cachePath), { recursive: true, mode: 0o700 });
-        const tmp = `${cachePath}.tmp-${process.pid}`;
         fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         fs.renameSync(tmp, cachePath);
       } catch {
         // A read-only home or a full disk: the next start compiles again.
+        fs.rmSync(tmp, { force: true });
       }
     },
   };

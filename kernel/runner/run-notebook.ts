@@ -156,12 +156,12 @@ export async function runNotebook(input: Notebook, options: RunNotebookOptions):
   });
   await kernel.start();
   const watchdog = options.timeoutS ? new Watchdog(flag) : undefined;
-  // Relative paths in cells mean what they mean under Jupyter, which starts a notebook's kernel in its folder.
-  const callerDir = process.cwd();
-  process.chdir(options.dir);
   const code = nb.cells.map((c, index) => ({ c, index })).filter((x): x is { c: CodeCell; index: number } => x.c.cell_type === "code");
   let failure: CellFailure | undefined;
+  // Relative paths in cells mean what they mean under Jupyter, which starts a notebook's kernel in its folder.
+  const callerDir = process.cwd();
   try {
+    process.chdir(options.dir);
     for (const [i, { c: cell, index }] of code.entries()) {
       cell.outputs = [];
       cell.execution_count = null;

@@ -107,7 +107,10 @@ export class Executor {
    */
   beginRequest(arrival: number): void {
     this.requestArrival = arrival;
-    if (Atomics.load(this.flag, 0) !== 0 && Atomics.load(this.flag, 1) < arrival) Atomics.store(this.flag, 0, 0);
+    if (Atomics.load(this.flag, 0) === 0 || Atomics.load(this.flag, 1) >= arrival) return;
+    Atomics.store(this.flag, 0, 0);
+    // The socket thread may have raised it again meanwhile, for this request: keep that one.
+    if (Atomics.load(this.flag, 1) >= arrival) Atomics.store(this.flag, 0, 1);
   }
 
   /** Runs a compiled cell in `context` (whose signal it aborts on interrupt); resolves to the cell's value. */

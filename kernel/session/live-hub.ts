@@ -39,7 +39,11 @@ export class LiveHub {
     let set = this.subscribers.get(widget);
     if (!set) this.subscribers.set(widget, (set = new Set()));
     set.add(subscriber);
-    return () => set.delete(subscriber);
+    return () => {
+      set.delete(subscriber);
+      // A widget nobody watches is forgotten (ids come from clients: kept ones would only pile up).
+      if (set.size === 0 && this.subscribers.get(widget) === set) this.subscribers.delete(widget);
+    };
   }
 
   /** A message from a view: a subscription is also passed to the widget's control handler. */

@@ -64,8 +64,8 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
     worker.once("error", reject);
   });
   // The kernel loads and warms up while the socket thread binds: TypeScript, the session, and a typical Trellis
-  // cell's types, before anything is answered — kernel_info_reply (which the socket thread holds until then)
-  // means ready, and no request's reply waits on the warm-up, or its idle status behind it.
+  // cell's types, before anything is answered: kernel_info_reply (which the socket thread holds until then)
+  // means ready, and requests that came earlier wait in the backlog until then (none runs beside the warm-up).
   const warmed = (async () => {
     const { Kernel } = await import("../kernel.js");
     const k = new Kernel({

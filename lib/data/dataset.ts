@@ -36,6 +36,7 @@ import {
 import * as pq from "parquet-wasm";
 import { writeFileAtomic } from "../run/atomic-dir.js";
 import { ArrowFileColumns } from "./arrow-file-columns.js";
+import { ARROW_MAGIC } from "./arrow-layout.js";
 import { arrowFileBytes, parseArrowIPC } from "./arrow-ipc.js";
 import { openRegularFileSync, readRegularFile } from "./regular-file.js";
 import type { Rng } from "../random/rng.js";
@@ -242,7 +243,6 @@ function sameType(a: DataType, b: DataType): boolean {
 // ---------------------------------------------------------------------------
 // Reading
 
-const ARROW_MAGIC = "ARROW1";
 const PARQUET_MAGIC = "PAR1";
 const SHARD_EXTENSIONS = new Set([".arrow", ".arrows", ".ipc", ".feather", ".parquet"]);
 

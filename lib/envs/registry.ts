@@ -63,9 +63,14 @@ export function registerEnv(id: string, env: EnvFactory | EnvSource, info: EnvSp
   return spec;
 }
 
-/** Whether `fn` is written as a class (`class X {}`): such a function is an env class, not a VecEnv factory. */
-function isClass(fn: Function): boolean {
-  return /^class[\s{]/.test(Function.prototype.toString.call(fn));
+/**
+ * Whether `fn` is an env class, not a VecEnv factory: written as a class
+ * (`class X {}`), or an old-style constructor whose prototype has reset() and
+ * step() (`function X() {}; X.prototype.step = …`).
+ */
+function isEnvClass(fn: Function): boolean {
+  const proto = fn.prototype as { reset?: unknown; step?: unknown } | undefined;
+  return /^class[\s{]/.test(Function.prototype.toString.call(fn)) || (typeof proto?.reset === "function" && typeof proto.step === "function");
 }
 
 function isVecEnv(value: unknown): value is VecEnv {
@@ -85,7 +90,7 @@ function vecEnvFactory(id: string, env: EnvFactory | EnvSource): EnvFactory {
   if (typeof env !== "function") {
     throw new TypeError(`registerEnv('${id}'): expected an env class, an env definition or a factory (options) => VecEnv, got ${env === null ? "null" : typeof env}`);
   }
-  if (isClass(env)) return (o) => vectorize(env as CustomEnvClass, o);
+  if (isEnvClass(env)) return (o) => vectorize(env as CustomEnvClass, o);
   const factory = env as EnvFactory;
   return (o) => {
     const made: unknown = factory(o);

@@ -49,7 +49,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-function code(error: unknown): string | undefined {
+export function code(error: unknown): string | undefined {
   return (error as NodeJS.ErrnoException).code;
 }
 
@@ -197,6 +197,11 @@ async function fsyncPath(path: string): Promise<void> {
  * taken, and a reader would see the version it was replacing).
  */
 export type DirState = "present" | "recovered" | "saving" | "missing";
+
+/** The previous versions (`.name.old-*`) a writer left beside `dir`, which a load waits for while their writer may be alive. */
+export async function previousVersions(dir: string): Promise<string[]> {
+  return (await siblingsOf(dir)).filter((s) => s.kind === "old").map((s) => s.path);
+}
 
 export async function recoverDir(dir: string): Promise<DirState> {
   // A few rounds: a concurrent save or recovery can change the picture while we look.

@@ -236,7 +236,7 @@ export function manifestProblems(m: unknown): string[] {
       if (!name.startsWith("algo.")) problems.push(`${path}: unknown array (the arrays of a run are named algo.*)`);
       if (!checkRecord(problems, path, entry)) continue;
       const before = problems.length;
-      if (typeof entry.dtype !== "string" || !(entry.dtype in DTYPES)) problems.push(`${path}.dtype: expected one of ${Object.keys(DTYPES).join(", ")}, got ${shown(entry.dtype)}`);
+      if (typeof entry.dtype !== "string" || !Object.hasOwn(DTYPES, entry.dtype)) problems.push(`${path}.dtype: expected one of ${Object.keys(DTYPES).join(", ")}, got ${shown(entry.dtype)}`);
       checkNumber(problems, `${path}.offset`, entry.offset, { integer: true, min: 0 });
       if (Number.isSafeInteger(entry.offset) && (entry.offset as number) % 8 !== 0) problems.push(`${path}.offset: expected a multiple of 8 (arrays are 8-byte aligned), got ${entry.offset}`);
       checkNumber(problems, `${path}.length`, entry.length, { integer: true, min: 0, max: 2 ** 31 });

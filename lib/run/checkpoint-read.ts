@@ -1,7 +1,8 @@
 import { open, readFile, stat, type FileHandle } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { recoverDir } from "./atomic-dir.js";
+import { code, previousVersions, recoverDir } from "./atomic-dir.js";
+import { ARROW_MAGIC } from "../data/arrow-layout.js";
 import { CheckpointError } from "./checkpoint-error.js";
 import { ARRAYS, DTYPES, MANIFEST, arrayBytes, checkpointFiles, manifestProblems, manifestSha256, sha256, type Manifest, type TypedArray } from "./checkpoint-manifest.js";
 
@@ -21,9 +22,6 @@ const backoffMs = (retry: number) => Math.min(250, 5 * 2 ** (retry - 1));
 type Attempt = { readonly kind: "ok"; readonly content: CheckpointContent } | { readonly kind: "replaced" } | { readonly kind: "problems"; readonly problems: string[] };
 const REPLACED: Attempt = { kind: "replaced" };
 
-function code(error: unknown): string | undefined {
-  return (error as NodeJS.ErrnoException).code;
-}
 
 function message(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -91,7 +89,10 @@ export async function readCheckpoint(dir: string): Promise<CheckpointContent> {
     lastWait = `the files did not match their manifest (${r.problems[0]})`;
   }
   const seconds = ((performance.now() - t0) / 1000).toFixed(1);
-  throw new CheckpointError(dir, [`${dir}: no whole checkpoint could be read in ${MAX_READ_ATTEMPTS} attempts over ${seconds} s: ${lastWait}; try again, or load a copy`]);
+  // A writer whose liveness cannot be told (another machine or container) keeps its previous version beside the directory.
+  const left = (await identity(dir)) ? [] : await previousVersions(dir);
+  const hint = left.length ? `; if no save is running, move its previous version back by hand: mv ${left[0]} ${dir}` : "; try again, or load a copy";
+  throw new CheckpointError(dir, [`${dir}: no whole checkpoint could be read in ${MAX_READ_ATTEMPTS} attempts over ${seconds} s: ${lastWait}${hint}`]);
 }
 
 async function readOnce(dir: string): Promise<Attempt> {
@@ -160,11 +161,10 @@ function parseManifest(dir: string, text: string): Manifest {
   return m;
 }
 
-const ARROW_MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
 
 /** Why `bytes` cannot be a whole Arrow IPC file (which starts and ends with "ARROW1"), or undefined. */
 function arrowFramingProblem(bytes: Uint8Array): string | undefined {
-  const at = (offset: number) => ARROW_MAGIC.every((b, i) => bytes[offset + i] === b);
+  const at = (offset: number) => [...ARROW_MAGIC].every((c, i) => bytes[offset + i] === c.charCodeAt(0));
   if (bytes.length < 12 || !at(0)) return `not an Arrow IPC file (it should start with "ARROW1"; it has ${bytes.length} bytes)`;
   if (!at(bytes.length - 6)) return `not a whole Arrow IPC file (it should end with "ARROW1"): it is truncated`;
   return undefined;

@@ -55,11 +55,17 @@ async function attack(url: string, bytes: Buffer[]): Promise<RawWebSocket> {
   return ws;
 }
 
-/** A well-behaved view: subscribes to `widget` and resolves with the first push it receives. */
+/** A well-behaved view: subscribes to `widget` and resolves with the first push it receives (rejects after 20 s without one). */
 async function goodView(url: string, widget: string): Promise<{ ws: WebSocket; first: Promise<unknown> }> {
   const ws = new WebSocket(url, { origin: "http://localhost:8888" });
   await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
-  const first = new Promise((resolve) => ws.once("message", (raw) => resolve(JSON.parse(String(raw)))));
+  const first = new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error("the view got no push within 20 s")), 20_000);
+    ws.once("message", (raw) => {
+      clearTimeout(timer);
+      resolve(JSON.parse(String(raw)));
+    });
+  });
   ws.send(JSON.stringify({ type: "subscribe", widget }));
   return { ws, first };
 }
@@ -145,4 +151,15 @@ test("a training cell completes while a token holder throws every bad frame at i
   assert.ok(await view.first, "the well-behaved view got its pushes");
   view.ws.close();
   assert.equal(resultText(await k.execute("`${r.stopped} ${run.step}`")), "'steps 60000'");
+});
+
+test("a widget nobody watches any more is forgotten: ids sent by clients do not pile up in the hub", () => {
+  const hub = new LiveHub();
+  const leave = Array.from({ length: 1000 }, (_, i) => hub.subscribe(`random-${i}`, { send: () => {} }));
+  const stay = hub.subscribe("kept", { send: () => {} });
+  for (const l of leave) l();
+  const watched = (hub as unknown as { subscribers: Map<string, unknown> }).subscribers;
+  assert.deepEqual([...watched.keys()], ["kept"]);
+  stay();
+  assert.equal(watched.size, 0);
 });

@@ -142,6 +142,14 @@ test("hand-edited manifests: every wrong field is named with its path in run.jso
     ["unaligned offset", (m) => (m.arrays["algo.adamM"].offset += 4), /arrays\["algo\.adamM"\]\.offset: expected a multiple of 8 \(arrays are 8-byte aligned\), got \d+/],
     ["non-integer length", (m) => (m.arrays["algo.params"].length = 2.5), /arrays\["algo\.params"\]\.length: expected an integer ≥ 0 ≤ \d+, got 2\.5/],
     ["unknown dtype", (m) => (m.arrays["algo.params"].dtype = "float16"), /arrays\["algo\.params"\]\.dtype: expected one of float32, int32, uint8, float64, got "float16"/],
+    ...["toString", "constructor", "__proto__", "hasOwnProperty"].map((name): [string, (m: Json) => void, RegExp] => [
+      `a dtype named like a prototype member (${name}), re-signed`,
+      (m) => {
+        m.arrays["algo.params"].dtype = name;
+        m.manifestSha256 = manifestSha256(m);
+      },
+      new RegExp(`arrays\\["algo\\.params"\\]\\.dtype: expected one of float32, int32, uint8, float64, got "${name}"`),
+    ]),
     ["overlapping arrays", (m) => (m.arrays["algo.adamM"].offset = m.arrays["algo.params"].offset + 8), /arrays\["algo\.adamM"\]: bytes \d+\.\.\d+ overlap arrays\["algo\.params"\]/],
     ["array past the end", (m) => (m.arrays["algo.params"].length = 10 ** 7), /arrays\["algo\.params"\]: needs bytes 0\.\.40000000 of arrays\.bin, but files\["arrays\.bin"\]\.bytes is \d+/],
     ["missing section", (m) => delete m.env, /env: expected an object, got nothing \(it is missing\)/],

@@ -66,6 +66,13 @@ test("registerEnv takes an env definition; a factory that returns one env (not a
   const env = rl.makeVec("Coin-v0", { n: 3 });
   assert.equal(env.id, "Coin-v0");
   assert.equal(env.numEnvs, 3);
+  // An old-style constructor (prototype methods) is a class too.
+  function OldCoin(this: { t: number }) {
+    this.t = 0;
+  }
+  Object.assign(OldCoin.prototype, { observationSpace: box(0, 1, [1]), actionSpace: discrete(2), reset: () => [0], step: () => ({ obs: [0], reward: 1, terminated: true }) });
+  rl.registerEnv("OldCoin-v0", OldCoin as never);
+  assert.equal(rl.makeVec("OldCoin-v0", { n: 2 }).numEnvs, 2);
   rl.registerEnv("OneCorridor-v0", () => new Corridor() as never);
   assert.throws(() => rl.makeVec("OneCorridor-v0"), /registerEnv\('OneCorridor-v0'\): the factory returned one env, not a VecEnv; register the class itself \(registerEnv\('OneCorridor-v0', MyEnv\)\) or a factory \(o\) => vectorize\(MyEnv, o\)/);
   assert.throws(() => rl.registerEnv("Nothing-v0", 42 as never), /expected an env class, an env definition or a factory \(options\) => VecEnv, got number/);

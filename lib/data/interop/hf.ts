@@ -61,6 +61,9 @@ async function shardNames(dir: string): Promise<string[]> {
     const state = JSON.parse(await readFile(statePath, "utf8")) as { _data_files?: Array<{ filename?: unknown }> };
     const files = state._data_files;
     if (!Array.isArray(files) || files.some((f) => typeof f?.filename !== "string")) throw new Error(`${statePath}: _data_files must be a list of { filename }`);
+    // Shards lie in the directory itself: a name that leads elsewhere is not followed.
+    const outside = files.find((f) => /[\\/]|^\.\.?$/.test(f.filename as string));
+    if (outside) throw new Error(`${statePath}: _data_files names ${JSON.stringify(outside.filename)}, which is not a file of ${dir} (shards are plain file names)`);
     if (files.length) return files.map((f) => f.filename as string);
   }
   const names = (await readdir(dir)).filter((n) => /^data-\d+-of-\d+\.arrow$/.test(n)).sort();
