@@ -184,15 +184,12 @@ export class CellChecker {
   }
 
   /** A resolution asked by `containingFile`: remembered for files that do not change, made fresh for the notebook's own. */
-  private resolution<R extends ts.ResolvedModuleWithFailedLookupLocations | ts.ResolvedTypeReferenceDirectiveWithFailedLookupLocations>(key: string, containingFile: string, resolve: (cache: boolean) => R): R {
+  private resolution<R>(key: string, containingFile: string, resolve: (cache: boolean) => R): R {
     if (!this.isStable(containingFile)) return resolve(false);
-    const known = this.resolutions.get(key) as R | undefined;
-    if (known) return known;
-    const r = resolve(true);
-    const found = "resolvedModule" in r ? r.resolvedModule : r.resolvedTypeReferenceDirective;
-    // Only what was found is kept: a package installed during the session is looked for again (fresh, past TS's cache).
-    if (!found) return resolve(false);
-    this.resolutions.set(key, r);
+    // Unresolved answers are kept too: most are Node's ambient modules ("stream", "node:url"), which @types/node
+    // declares without a file; a package's own declarations do not start importing a package installed later.
+    let r = this.resolutions.get(key) as R | undefined;
+    if (r === undefined) this.resolutions.set(key, (r = resolve(true)));
     return r;
   }
 

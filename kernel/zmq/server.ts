@@ -32,7 +32,14 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
   // Until the kernel's own handler is installed, SIGINT (a Jupyter interrupt) must not end the process.
   const early = () => {};
   process.on("SIGINT", early);
-  const post = (m: ToWorker) => worker.postMessage(m);
+  // What the kernel sends in one turn (a reply and its idle status, a cell's outputs) reaches the socket thread
+  // as one message, handled in one task: nothing on that thread comes between them either.
+  const outbox: ToWorker[] = [];
+  const flush = () => worker.postMessage(outbox.length === 1 ? outbox.pop()! : { kind: "batch", messages: outbox.splice(0) } satisfies ToWorker);
+  const post = (m: ToWorker) => {
+    outbox.push(m);
+    if (outbox.length === 1) queueMicrotask(flush);
+  };
   /** Set once the kernel has loaded and warmed up; requests before that wait in the backlog. */
   let kernel: Kernel | undefined;
   const backlog: { channel: Channel; message: Message }[] = [];

@@ -22,7 +22,7 @@ export type ToMain = { kind: "ready" } | { kind: "request"; channel: Channel; me
 /** After `closed` following a shutdown_request, the main thread has this long to exit by itself before the socket thread ends the process (a cell may block it). */
 const SHUTDOWN_GRACE_MS = 2_000;
 /** `close`: send what is queued, close the sockets, answer `closed` (the kernel shuts down); `warm`: the kernel has loaded (kernel_info may be answered). */
-export type ToWorker = { kind: "send"; channel: Channel; message: Message; route?: number } | { kind: "warm" } | { kind: "close" };
+export type ToWorker = { kind: "send"; channel: Channel; message: Message; route?: number } | { kind: "warm" } | { kind: "close" } | { kind: "batch"; messages: ToWorker[] };
 
 interface WorkerInput {
   connection: ConnectionInfo;
@@ -146,14 +146,17 @@ async function close(): Promise<void> {
   port.postMessage({ kind: "closed" } satisfies ToMain);
 }
 
-port.on("message", (m: ToWorker) => {
-  if (m.kind === "send") void send(m.channel, m.message, m.route);
+function receive(m: ToWorker): void {
+  if (m.kind === "batch") for (const each of m.messages) receive(each);
+  else if (m.kind === "send") void send(m.channel, m.message, m.route);
   else if (m.kind === "close") void close();
   else if (m.kind === "warm") {
     warm = true;
     for (const held of heldInfo.splice(0)) answerInfo(held.channel, held.message, held.route);
   }
-});
+}
+
+port.on("message", receive);
 
 const c = input.connection;
 for (const s of [shell, control, stdin, iopub]) s.linger = 1000;
