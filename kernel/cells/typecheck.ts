@@ -1,6 +1,7 @@
 import { dirname, join } from "node:path";
 import ts from "./typescript.cjs";
 import type { CellDeclarations } from "./declarations.js";
+import { CellEnv } from "./env.js";
 
 /** A type or syntax error of a cell, in the cell's coordinates (1-based line and column). */
 export interface CellDiagnostic {
@@ -33,21 +34,6 @@ const KERNEL_GLOBALS = `declare global {
 export {};
 `;
 
-/** One declaration of an earlier cell in the global scope of the cells after it. */
-interface GlobalEntry {
-  readonly names: readonly string[];
-  readonly text: string;
-}
-
-/** What one executed cell left for the cells after it: a d.ts module whose `declare global` block holds its names. */
-interface EnvFile {
-  readonly path: string;
-  /** Module-level imports its declarations refer to. */
-  readonly imports: readonly string[];
-  entries: GlobalEntry[];
-  version: number;
-}
-
 const COMPILER_OPTIONS: ts.CompilerOptions = {
   target: ts.ScriptTarget.ES2022,
   module: ts.ModuleKind.ESNext,
@@ -71,10 +57,11 @@ const COMPILER_OPTIONS: ts.CompilerOptions = {
  * Type checks notebook cells with TypeScript's language service, cell after
  * cell. Each cell is a module file in the notebook's directory; what earlier
  * cells declared reaches it as globals: when a cell has run, its declaration
- * emit (`.d.ts`) becomes an "env" file whose `declare global` block holds its
- * names (imports as `export import x = ns.x` aliases, which keep every meaning
- * and type parameter). A name declared again drops out of older env files, so
- * a later `let x = "a"` replaces an earlier `let x = 1` without a conflict.
+ * emit (`.d.ts`) goes into an env slot whose `declare global` block holds its
+ * names (imports as `export import x = __modules.m0.x` aliases, which keep
+ * every meaning and type parameter; see env.ts). A name declared again drops
+ * out of older slots, so a later `let x = "a"` replaces an earlier
+ * `let x = 1` without a conflict.
  */
 export class CellChecker {
   private readonly dir: string;
@@ -83,8 +70,7 @@ export class CellChecker {
   private readonly globalsPath: string;
   private cellText = "";
   private cellVersion = 0;
-  private readonly env: EnvFile[] = [];
-  private envCounter = 0;
+  private readonly env: CellEnv;
   private readonly service: ts.LanguageService;
   private readonly files = new Map<string, { version: string; snapshot: ts.IScriptSnapshot }>();
   private readonly answers = new Map<string, unknown>();
@@ -109,6 +95,7 @@ export class CellChecker {
     this.stableRoots = options.stableRoots ?? [];
     this.cellPath = join(options.dir, "__trellis_cell__.ts");
     this.globalsPath = join(options.dir, "__trellis_globals__.d.ts");
+    this.env = new CellEnv(options.dir);
     this.options = {
       ...COMPILER_OPTIONS,
       ...(options.paths ? { paths: options.paths } : {}),
@@ -119,11 +106,12 @@ export class CellChecker {
     this.stableTypeReferences = ts.createTypeReferenceDirectiveResolutionCache(this.dir, canonical, this.options, this.stableModules.getPackageJsonInfoCache());
     const host: ts.LanguageServiceHost = {
       getCompilationSettings: () => this.options,
-      getScriptFileNames: () => [this.globalsPath, ...this.env.map((e) => e.path), this.cellPath],
+      getScriptFileNames: () => [this.globalsPath, ...this.env.paths(), this.cellPath],
       getScriptVersion: (path) => {
         if (path === this.cellPath) return String(this.cellVersion);
-        const env = this.env.find((e) => e.path === path);
-        return env ? String(env.version) : (this.realFile(path)?.version ?? "0");
+        if (path === this.env.modulesPath) return String(this.env.modulesVersion);
+        const slot = this.env.slot(path);
+        return slot ? String(slot.version) : (this.realFile(path)?.version ?? "0");
       },
       getScriptSnapshot: (path) => {
         const text = this.virtualText(path);
@@ -210,8 +198,7 @@ export class CellChecker {
   private virtualText(path: string): string | undefined {
     if (path === this.cellPath) return this.cellText;
     if (path === this.globalsPath) return KERNEL_GLOBALS;
-    const env = this.env.find((e) => e.path === path);
-    return env ? renderEnv(env) : undefined;
+    return this.env.text(path);
   }
 
   private setCell(source: string, declarations?: CellDeclarations): void {
@@ -250,16 +237,8 @@ export class CellChecker {
     // The cell's declarations from the program that checked it, before older env files change (which would build another).
     const dts = this.service.getEmitOutput(this.cellPath, true, true).outputFiles.find((f) => f.name.endsWith(".d.ts"))?.text ?? "";
     const defaults = this.defaultImportMeanings();
-    for (const e of this.env) {
-      const kept = e.entries.filter((entry) => !entry.names.some((n) => names.has(n)));
-      if (kept.length !== e.entries.length) {
-        e.entries = kept;
-        e.version++;
-      }
-    }
-    for (let i = this.env.length - 1; i >= 0; i--) if (this.env[i]!.entries.length === 0) this.env.splice(i, 1);
-    const k = this.envCounter++;
-    this.env.push({ path: join(this.dir, `__trellis_env_${k}__.d.ts`), version: 1, ...envFromDeclarations(dts, declarations, `__env${k}_`, defaults) });
+    this.env.forget(names);
+    this.env.add(dts, declarations, defaults);
   }
 
   /** Whether each default import of the current cell names a value, a type, or both (an alias can only name namespaces). */
@@ -304,77 +283,4 @@ export class CellChecker {
     const tags = (info.tags ?? []).map((t) => `@${t.name} ${ts.displayPartsToString(t.text)}`.trim());
     return [signature, docs, ...tags].filter(Boolean).join("\n\n");
   }
-}
-
-function renderEnv(env: EnvFile): string {
-  return [...env.imports, "declare global {", ...env.entries.map((e) => e.text), "}", "export {};", ""].join("\n");
-}
-
-const printer = ts.createPrinter({ removeComments: false });
-
-/** Turns one cell's declaration emit into an env file: imports kept, declarations moved into `declare global`. */
-function envFromDeclarations(dts: string, declarations: CellDeclarations, prefix: string, defaults: Map<string, { value: boolean; type: boolean }>): { imports: string[]; entries: GlobalEntry[] } {
-  const file = ts.createSourceFile("env.d.ts", dts, ts.ScriptTarget.ES2022, true, ts.ScriptKind.TS);
-  const imports: string[] = [];
-  const entries: GlobalEntry[] = [];
-  const imported = new Set(declarations.imports.map((i) => i.local));
-  for (const statement of file.statements) {
-    if (ts.isImportDeclaration(statement) || ts.isImportEqualsDeclaration(statement)) {
-      imports.push(statement.getText(file));
-    } else if (ts.isExportDeclaration(statement) || ts.isExportAssignment(statement)) {
-      continue;
-    } else if (ts.isVariableStatement(statement)) {
-      for (const d of statement.declarationList.declarations) {
-        const names = bindingNamesOf(d.name);
-        if (names.some((n) => imported.has(n))) continue;
-        const keyword = statement.declarationList.flags & ts.NodeFlags.Const ? "const" : statement.declarationList.flags & ts.NodeFlags.Let ? "let" : "var";
-        entries.push({ names, text: `${keyword} ${d.getText(file)};` });
-      }
-    } else {
-      const name = (statement as ts.DeclarationStatement).name;
-      if (!name || !ts.isIdentifier(name) || imported.has(name.text)) continue;
-      entries.push({ names: [name.text], text: printer.printNode(ts.EmitHint.Unspecified, withoutDeclare(statement), file) });
-    }
-  }
-  // Imports of the cell: an alias keeps the value, the type and the namespace meaning of what it names.
-  const modules = new Map<string, string>();
-  for (const i of declarations.imports) {
-    let ns = modules.get(i.module);
-    if (!ns) {
-      ns = `${prefix}${modules.size}`;
-      modules.set(i.module, ns);
-      imports.push(`import * as ${ns} from ${JSON.stringify(i.module)};`);
-    }
-    if (i.imported === "default") {
-      // `default` cannot be named in an alias: bind it at module level and declare its value and type meanings.
-      const binding = `${ns}_default_${i.local}`;
-      imports.push(`import ${binding} from ${JSON.stringify(i.module)};`);
-      const meaning = defaults.get(i.local) ?? { value: true, type: false };
-      const parts = [meaning.value ? `const ${i.local}: typeof ${binding};` : "", meaning.type ? `type ${i.local} = ${binding};` : ""].filter(Boolean);
-      entries.push({ names: [i.local], text: parts.join(" ") });
-      continue;
-    }
-    const target = i.imported === "*" ? ns : `${ns}.${i.imported}`;
-    entries.push({ names: [i.local], text: `export import ${i.local} = ${target};` });
-  }
-  return { imports, entries };
-}
-
-function bindingNamesOf(name: ts.BindingName): string[] {
-  if (ts.isIdentifier(name)) return [name.text];
-  return name.elements.flatMap((e) => (ts.isOmittedExpression(e) ? [] : bindingNamesOf(e.name)));
-}
-
-/** The statement without `declare` and `export` modifiers (an ambient context already). */
-function withoutDeclare(statement: ts.Statement): ts.Statement {
-  if (!ts.canHaveModifiers(statement)) return statement;
-  const modifiers = ts.getModifiers(statement)?.filter((m) => m.kind !== ts.SyntaxKind.DeclareKeyword && m.kind !== ts.SyntaxKind.ExportKeyword && m.kind !== ts.SyntaxKind.DefaultKeyword);
-  const f = ts.factory;
-  if (ts.isFunctionDeclaration(statement)) return f.updateFunctionDeclaration(statement, modifiers, statement.asteriskToken, statement.name, statement.typeParameters, statement.parameters, statement.type, statement.body);
-  if (ts.isClassDeclaration(statement)) return f.updateClassDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.heritageClauses, statement.members);
-  if (ts.isInterfaceDeclaration(statement)) return f.updateInterfaceDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.heritageClauses, statement.members);
-  if (ts.isTypeAliasDeclaration(statement)) return f.updateTypeAliasDeclaration(statement, modifiers, statement.name, statement.typeParameters, statement.type);
-  if (ts.isEnumDeclaration(statement)) return f.updateEnumDeclaration(statement, modifiers, statement.name, statement.members);
-  if (ts.isModuleDeclaration(statement)) return f.updateModuleDeclaration(statement, modifiers, statement.name, statement.body);
-  return statement;
 }

@@ -65,8 +65,12 @@ function load(): Loaded {
         fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600 });
         fs.renameSync(tmp, cachePath);
       } catch {
-        // A read-only home or a full disk: the next start compiles again.
-        fs.rmSync(tmp, { force: true });
+        // A read-only home, a full disk, a cache "folder" that is a file: the next start compiles again.
+        try {
+          fs.rmSync(tmp, { force: true });
+        } catch {
+          // Nothing was written.
+        }
       }
     },
   };
