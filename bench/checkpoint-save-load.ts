@@ -9,33 +9,18 @@ import { createHash } from "node:crypto";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { TrajectoryRecorder } from "../lib/data/recorder.js";
-import { makeVecEnv } from "../lib/envs/registry.js";
 import { rl } from "../lib/index.js";
-import { Rng } from "../lib/random/rng.js";
+import { randomCartPoleRecording } from "./random-cartpole.js";
 import { emit, median, round } from "./stats.js";
 
 const N = 1000;
 const STEPS = 1000; // 1 M rows
-const FLUSH_EVERY = 64;
 const RUNS = 5;
 
 const dir = await mkdtemp(join(tmpdir(), "trellis-ckpt-bench-"));
 try {
   const run = rl.env("CartPole-v1", { n: N, seed: 1 }).policy(rl.mlp([64, 64])).algo(rl.ppo({ numSteps: 16 })).build();
-  const env = makeVecEnv("CartPole-v1", { n: N, seed: 1 });
-  const rng = Rng.fromSeed(2);
-  const recorder = TrajectoryRecorder.forEnv(env, { initialCapacity: N * FLUSH_EVERY });
-  const actions = new Int32Array(N);
-  const logp = new Float32Array(N).fill(Math.log(0.5));
-  env.reset();
-  for (let s = 0; s < STEPS; s++) {
-    const obs = Float32Array.from(env.obs);
-    for (let i = 0; i < N; i++) actions[i] = rng.int(2);
-    env.step(actions);
-    recorder.record({ obs, actions, rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, logp, policyVersion: 0 });
-    if ((s + 1) % FLUSH_EVERY === 0) recorder.flush();
-  }
+  const recorder = randomCartPoleRecording(N, STEPS);
   run.recording!.recorder.restore(recorder.saveCounters(), recorder.toTable());
   const target = join(dir, "ckpt");
   await run.save(target);

@@ -13,33 +13,19 @@ import { join } from "node:path";
 import { readFile } from "node:fs/promises";
 import { tableFromIPC } from "apache-arrow";
 import { datasetFrom, openDataset } from "../lib/data/dataset.js";
-import { TrajectoryRecorder } from "../lib/data/recorder.js";
-import { makeVecEnv } from "../lib/envs/registry.js";
 import { Rng } from "../lib/random/rng.js";
+import { randomCartPoleRecording } from "./random-cartpole.js";
 import { emit, median, round } from "./stats.js";
 
 const N = 1000;
 const STEPS = 1000; // 1 M rows
-const FLUSH_EVERY = 64;
 const BATCHES = 100;
 const BATCH_SIZE = 256;
 const RUNS = 3;
 
 const dir = await mkdtemp(join(tmpdir(), "trellis-dataset-read-"));
 try {
-  const env = makeVecEnv("CartPole-v1", { n: N, seed: 1 });
-  const rng = Rng.fromSeed(2);
-  const recorder = TrajectoryRecorder.forEnv(env, { initialCapacity: N * FLUSH_EVERY });
-  const actions = new Int32Array(N);
-  const logp = new Float32Array(N).fill(Math.log(0.5));
-  env.reset();
-  for (let s = 0; s < STEPS; s++) {
-    const obs = Float32Array.from(env.obs);
-    for (let i = 0; i < N; i++) actions[i] = rng.int(2);
-    env.step(actions);
-    recorder.record({ obs, actions, rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, logp, policyVersion: 0 });
-    if ((s + 1) % FLUSH_EVERY === 0) recorder.flush();
-  }
+  const recorder = randomCartPoleRecording(N, STEPS);
   const path = join(dir, "cartpole-1m.arrow");
   await datasetFrom(recorder.toTable()).save(path);
   const bytes = (await stat(path)).size;
