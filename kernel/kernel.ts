@@ -120,6 +120,11 @@ export class Kernel {
     comms.attach({ publish: (type, content, parent, metadata, buffers) => this.publish(type, content, parent, { metadata, buffers }) });
   }
 
+  /** The socket thread raised the interrupt flag (see `Executor.interruptRaised`). */
+  interruptRaised(): void {
+    this.exec?.executor.interruptRaised();
+  }
+
   /** Loads TypeScript and the execution state (the first request waits for it); call early to warm up. */
   start(): Promise<Session> {
     this.loading ??= (async () => {

@@ -100,6 +100,14 @@ export class Executor {
   }
 
   /**
+   * Another thread raised the flag: the running cell stops at once if the
+   * interrupt is for it (an awaiting cell reads no flag; a loop guard would).
+   */
+  interruptRaised(): void {
+    if (Atomics.load(this.flag, 0) === 1 && Atomics.load(this.flag, 1) > this.requestArrival) this.running?.controller.abort(new Interrupted());
+  }
+
+  /**
    * The request that arrived as number `arrival` is being answered now. An
    * interrupt that arrived before it was meant for earlier work (or for none)
    * and is dropped; one that arrived after it (while it waited in the queue or

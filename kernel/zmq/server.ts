@@ -53,7 +53,8 @@ export async function serve(connectionFile: string, options: ServeOptions = {}):
       routes.set(m.message, m.route);
       if (kernel) kernel.handle(m.channel, m.message, m.route);
       else backlog.push({ channel: m.channel, message: m.message });
-    } else if (m.kind === "log") console.error(`[trellis kernel] ${m.text}`);
+    } else if (m.kind === "interrupt") kernel?.interruptRaised();
+    else if (m.kind === "log") console.error(`[trellis kernel] ${m.text}`);
     else if (m.kind === "closed") shutdown?.();
   });
   worker.on("error", (error) => {

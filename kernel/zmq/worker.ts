@@ -18,7 +18,15 @@ import { endpoint, type ConnectionInfo } from "./connection.js";
  * KernelManager's interrupts repeat its client's), and a reply must still reach
  * the socket and peer its request came from.
  */
-export type ToMain = { kind: "ready" } | { kind: "request"; channel: Channel; message: Message; route: number } | { kind: "closed" } | { kind: "log"; text: string };
+export type ToMain = { kind: "ready" } | { kind: "request"; channel: Channel; message: Message; route: number } | { kind: "interrupt" } | { kind: "closed" } | { kind: "log"; text: string };
+/**
+ * How long an interrupt waits for the main thread to stop the cell by itself
+ * (a loop guard reads the flag, an awaiting cell is aborted by the
+ * `interrupt` message) before SIGINT breaks synchronous code that checks
+ * nothing. A SIGINT that comes after the cell ended would be kept by Node and
+ * break the next cell's script, so it is sent only when needed.
+ */
+const SIGINT_AFTER_MS = 100;
 /** After `closed` following a shutdown_request, the main thread has this long to exit by itself before the socket thread ends the process (a cell may block it). */
 const SHUTDOWN_GRACE_MS = 2_000;
 /** `close`: send what is queued, close the sockets, answer `closed` (the kernel shuts down); `warm`: the kernel has loaded (kernel_info may be answered). */
@@ -98,10 +106,13 @@ function answerHere(channel: Channel, message: Message, route: number): boolean 
     return true;
   }
   if (type === "interrupt_request") {
-    // The flag stops loops in cell code; SIGINT breaks synchronous code (vm breakOnSigint) and reaches the main thread's handler otherwise.
+    // The flag stops loops in cell code; the message aborts an awaiting cell; SIGINT breaks synchronous code (vm breakOnSigint).
     Atomics.store(flag, 1, route);
     Atomics.store(flag, 0, 1);
-    process.kill(process.pid, "SIGINT");
+    port.postMessage({ kind: "interrupt" } satisfies ToMain);
+    setTimeout(() => {
+      if (Atomics.load(flag, 0) === 1 && Atomics.load(flag, 1) === route) process.kill(process.pid, "SIGINT");
+    }, SIGINT_AFTER_MS).unref();
     void send(channel, makeMessage("interrupt_reply", { status: "ok" }, parent, input.session), route);
     void status("idle");
     return true;
