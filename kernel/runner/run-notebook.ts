@@ -46,29 +46,48 @@ export interface RunNotebookResult {
   readonly seconds: number;
 }
 
-/** Interrupts a cell that runs too long: a thread that raises the kernel's interrupt flag and sends SIGINT (the main thread may be stuck in the cell). */
+/**
+ * Interrupts a cell that runs too long, from a thread of its own (the main
+ * thread may be stuck in the cell): it raises the kernel's interrupt flag
+ * (loop guards), tells the main thread (`onFire`: an awaiting cell is
+ * aborted), and sends SIGINT only if the cell has not stopped 100 ms later
+ * (synchronous code that checks nothing): a SIGINT that arrives after the
+ * cell ended would break the next cell's script.
+ */
 class Watchdog {
   private readonly worker: Worker;
 
-  constructor(flag: Int32Array) {
+  private armed = 0;
+
+  /** `onFire` is called on the main thread when the limit of the cell armed last passes (not for an earlier one's late message). */
+  constructor(flag: Int32Array, onFire: () => void) {
     this.worker = new Worker(
       `const { parentPort, workerData } = require("node:worker_threads");
        const flag = new Int32Array(workerData.sab);
        let timer;
        parentPort.on("message", (m) => {
          clearTimeout(timer);
-         if (m.arm) timer = setTimeout(() => { Atomics.store(flag, 0, 1); process.kill(process.pid, "SIGINT"); }, m.arm);
+         if (!m.arm) return;
+         timer = setTimeout(() => {
+           Atomics.store(flag, 0, 1);
+           parentPort.postMessage(m.id);
+           timer = setTimeout(() => { if (Atomics.load(flag, 0) === 1) process.kill(process.pid, "SIGINT"); }, 100);
+         }, m.arm);
        });`,
       { eval: true, workerData: { sab: flag.buffer } },
     );
+    this.worker.on("message", (id: number) => {
+      if (id === this.armed) onFire();
+    });
     this.worker.unref();
   }
 
   arm(ms: number): void {
-    this.worker.postMessage({ arm: ms });
+    this.worker.postMessage({ arm: ms, id: ++this.armed });
   }
 
   disarm(): void {
+    this.armed++;
     this.worker.postMessage({ arm: 0 });
   }
 
@@ -155,11 +174,13 @@ export async function runNotebook(input: Notebook, options: RunNotebookOptions):
     },
   });
   await kernel.start();
-  const watchdog = options.timeoutS ? new Watchdog(flag) : undefined;
+  const watchdog = options.timeoutS ? new Watchdog(flag, () => kernel.sessionState?.executor.interrupt()) : undefined;
   const code = nb.cells.map((c, index) => ({ c, index })).filter((x): x is { c: CodeCell; index: number } => x.c.cell_type === "code");
   let failure: CellFailure | undefined;
   // Relative paths in cells mean what they mean under Jupyter, which starts a notebook's kernel in its folder.
   const callerDir = process.cwd();
+  // A cell may await what keeps nothing alive (an unref'd timer): the run must wait for it, not end the process.
+  const keepAlive = setInterval(() => {}, 1 << 30);
   try {
     process.chdir(options.dir);
     for (const [i, { c: cell, index }] of code.entries()) {
@@ -194,6 +215,7 @@ export async function runNotebook(input: Notebook, options: RunNotebookOptions):
       }
     }
   } finally {
+    clearInterval(keepAlive);
     process.chdir(callerDir);
     await watchdog?.close();
   }

@@ -96,6 +96,22 @@ test("--timeout interrupts a cell that runs too long", async () => {
   assert.match(nb.cells[0].outputs[0].evalue, /ran longer than the 1 s timeout/);
 });
 
+test("--timeout stops a guarded loop, an awaiting cell and code that checks nothing; with --allow-errors the cells after each run untouched", async () => {
+  const path = await notebook("slow-kinds.ipynb", [
+    code("let m = 0;\nwhile (true) { m++; }", "g"),
+    code("await new Promise((r) => setTimeout(r, 5));\n'after the loop'", "a1"),
+    code("await new Promise((r) => setTimeout(r, 60_000).unref());", "w"),
+    code("await new Promise((r) => setTimeout(r, 5));\n'after the await'", "a2"),
+    code('eval("while (true) {}")', "e"),
+    code("await new Promise((r) => setTimeout(r, 5));\n'after the eval'", "a3"),
+  ]);
+  const r = run(path, "--timeout", "1", "--allow-errors");
+  assert.match(r.stderr, /failed at code cell 1 \(In\[1\]\): timed out after 1 s/i, r.stderr);
+  const cells = JSON.parse(await readFile(path, "utf8")).cells;
+  for (const i of [0, 2, 4]) assert.match(cells[i].outputs[0].evalue, /ran longer than the 1 s timeout/, `cell ${i}`);
+  assert.deepEqual([1, 3, 5].map((i) => cells[i].outputs[0]?.data?.["text/plain"]?.join?.("") ?? JSON.stringify(cells[i].outputs)), ["'after the loop'", "'after the await'", "'after the eval'"]);
+});
+
 test("bad input: a missing file, a file that is not a notebook, a bad timeout", async () => {
   assert.match(run(join(dir, "nope.ipynb")).stderr, /nope\.ipynb: not a readable notebook/);
   const notNb = join(dir, "x.ipynb");
