@@ -1,8 +1,6 @@
-import { a2c } from "./algos/a2c.js";
-import { ppo } from "./algos/ppo.js";
+import { a2c, adv, agg, collect, div, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
 import { dqn } from "./algos/dqn.js";
 import { sac } from "./algos/sac.js";
-import { reinforce } from "./algos/reinforce.js";
 import { bc } from "./algos/bc.js";
 import { cql } from "./algos/cql.js";
 import { iql } from "./algos/iql.js";
@@ -46,11 +44,35 @@ export const rl = {
   envs: knownEnvIds,
   mlp: (hidden?: readonly number[], options?: MlpOptions) => mlp(hidden, options),
   model,
+  /**
+   * The policy-gradient engine with its plainest filling, to be changed slot by slot:
+   * `rl.pg().advantage(rl.adv.gae()).loss(rl.loss.clipped(), rl.loss.value()).divergence(rl.div.kl())`.
+   */
+  pg,
+  /** PPO (CleanRL's ppo.py) as a preset of the engine: `rl.ppo({ lr }).divergence(rl.div.kl({ coef: 0.05 }))`. */
   ppo,
+  /** A2C as a preset of the engine. */
   a2c,
   dqn,
   sac,
+  /** REINFORCE with a learned baseline as a preset of the engine. */
   reinforce,
+  /** Advantage estimators for the engine's `advantage` slot. */
+  adv,
+  /** Loss terms for the engine's `loss` list. */
+  loss,
+  /** Divergences to the reference policy (`divergence` slot). */
+  div,
+  /** Reference policies (`reference` slot). */
+  ref,
+  /** Aggregations of per-step terms (`aggregation` slot). */
+  agg,
+  /** How on-policy batches are gathered (`collect` slot). */
+  collect,
+  /** Optimizers (`optimizer` slot). */
+  optim,
+  /** Learning-rate schedules (`schedule` slot). */
+  schedule,
   /** Behavior cloning from the dataset of `rl.offline(dataset)`: one Adam step on one minibatch per update. */
   bc,
   /** Conservative Q-learning (CQL(H)) from the dataset of `rl.offline(dataset)`: over double DQN for discrete actions, over soft actor-critic for continuous ones. */

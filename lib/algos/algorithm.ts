@@ -3,6 +3,7 @@ import type { OfflineMixSpec } from "./mix.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { PolicySpec } from "../policy/spec.js";
 import type { Rng } from "../random/rng.js";
+import type { Problem } from "../config/problem.js";
 
 /** One named number of an update's metrics (losses, KL, clip fraction, …). */
 export type UpdateMetrics = Record<string, number>;
@@ -76,6 +77,9 @@ export interface AlgoSpec<C = unknown> {
   readonly offline?: boolean;
   /** For an offline method: the metric its training view plots against updates (there are no episode returns). */
   readonly progressMetric?: { readonly key: string; readonly label: string };
-  check(env: VecEnv, policy: PolicySpec, dataset?: Dataset): string[];
+  /** Every problem with this env, policy (and dataset): as data, or as `path: message` lines (older algorithms). */
+  check(env: VecEnv, policy: PolicySpec, dataset?: Dataset): readonly (Problem | string)[];
+  /** Rows of one minibatch on `numEnvs` env copies, when the algorithm has minibatches (offline data mixed in takes a share). */
+  minibatchRows?(numEnvs: number): number | undefined;
   create(ctx: AlgoContext): AlgoInstance;
 }

@@ -148,18 +148,17 @@ const TRANSITION_COLUMNS = ["obs", "action", "reward", "terminated", "next_obs"]
 export const mixRows = (ratio: number, batchSize: number): number => Math.round(ratio * batchSize);
 
 /** Why `spec` cannot be mixed into `algo`'s minibatches of `batchSize` rows on `env` (empty when it can). */
-export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, batchSize: number | undefined): string[] {
+export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, batchSize: number | undefined, pg = POLICY_GRADIENT.includes(algo)): string[] {
   const p: string[] = [];
-  if (!MIXABLE_ALGOS.includes(algo)) p.push(`mix: ${algo} does not take offline data yet (mixing supports ${MIXABLE_ALGOS.join(", ")})`);
+  if (!pg && !MIXABLE_ALGOS.includes(algo)) p.push(`mix: ${algo} does not take offline data yet (mixing supports ${MIXABLE_ALGOS.join(", ")})`);
   const { ratio, dataset } = spec;
   if (typeof ratio !== "number" || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) p.push(`mix.ratio: expected a fraction of each minibatch in [0, 1], got ${String(ratio)}`);
-  const pg = POLICY_GRADIENT.includes(algo);
   const imitation = pg ? imitationOf(spec) : spec.imitation;
   if (imitation) checkImitation(p, imitation);
   if (spec.critic) checkCritic(p, spec.critic);
   if (spec.dynamicsGap) checkDynamicsGap(p, spec.dynamicsGap);
-  if (!pg && imitation) p.push(`mix.imitation: ${algo} learns from the mixed rows' TD errors; the imitation term is for policy-gradient runs (ppo, a2c)`);
-  if (!pg && spec.critic) p.push(`mix.critic: ${algo} already fits its critic on the mixed rows; the offline critic term is for policy-gradient runs (ppo, a2c)`);
+  if (!pg && imitation) p.push(`mix.imitation: ${algo} learns from the mixed rows' TD errors; the imitation term is for policy-gradient runs (ppo, a2c, reinforce, pg)`);
+  if (!pg && spec.critic) p.push(`mix.critic: ${algo} already fits its critic on the mixed rows; the offline critic term is for policy-gradient runs (ppo, a2c, reinforce, pg)`);
   if (spec.dynamicsGap && algo !== "dqn") p.push(`mix.dynamicsGap: the dynamics-gap weights (H2O) are implemented for dqn; ${algo} cannot use them yet`);
   if (pg && !imitation && !spec.critic) p.push("mix: the imitation and critic terms are both off, so the dataset would never be used; turn one on (rl.data.offline(dataset, { imitation: true }) or { critic: true })");
   if (!(dataset instanceof Dataset)) {

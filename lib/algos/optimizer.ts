@@ -9,9 +9,11 @@ export class GroupAdam {
     this.states = groups.map((g) => ({ m: new Float32Array(g.params.length), v: new Float32Array(g.params.length), t: 0 }));
   }
 
-  step(options: AdamOptions): void {
+  /** One Adam step of every group (or of the groups `only` accepts; the others keep their moments and step count). */
+  step(options: AdamOptions, only?: (group: ParamGroup) => boolean): void {
     for (let i = 0; i < this.groups.length; i++) {
       const g = this.groups[i]!;
+      if (only && !only(g)) continue;
       adamStep(g.params, g.grads, this.states[i]!, options);
       g.paramsChanged();
     }

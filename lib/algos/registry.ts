@@ -1,21 +1,26 @@
 import type { AlgoSpec } from "./algorithm.js";
-import { a2c } from "./a2c.js";
-import { ppo } from "./ppo.js";
+import { a2c, pg, ppo, reinforce, PgSpec, pgConfigFromJSON } from "../pg/index.js";
 import { dqn } from "./dqn.js";
 import { sac } from "./sac.js";
-import { reinforce } from "./reinforce.js";
 import { bc } from "./bc.js";
 import { cql } from "./cql.js";
 import { iql } from "./iql.js";
 
 type AlgoFactory = (config: any) => AlgoSpec;
 
+/** A preset's factory that also rebuilds an engine configuration saved by a checkpoint (`{ engine: 1, ... }`), changed or not. */
+const engineOr =
+  (preset: (options: any) => AlgoSpec): AlgoFactory =>
+  (config) =>
+    config && typeof config === "object" && (config as { engine?: unknown }).engine === 1 ? new PgSpec(pgConfigFromJSON(config)) : preset(config);
+
 const factories = new Map<string, AlgoFactory>([
-  ["ppo", ppo],
-  ["a2c", a2c],
+  ["ppo", engineOr(ppo)],
+  ["a2c", engineOr(a2c)],
+  ["pg", engineOr(() => pg())],
   ["dqn", dqn],
   ["sac", sac],
-  ["reinforce", reinforce],
+  ["reinforce", engineOr(reinforce)],
   ["bc", bc],
   ["cql", cql],
   ["iql", iql],

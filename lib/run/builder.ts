@@ -7,6 +7,7 @@ import { META_ENV_ID } from "../data/schema.js";
 import { mlp, type PolicySpec } from "../policy/spec.js";
 import { mixProblems, type OfflineMixSpec } from "../algos/mix.js";
 import { Run, type EnvConfig } from "./run.js";
+import { problem, problemFromText, problemText, type Problem } from "../config/problem.js";
 
 /** Everything a builder has collected: plain data, inspectable with `toConfig()`. */
 export interface RunBuilderConfig {
@@ -23,8 +24,9 @@ export interface RunBuilderConfig {
   readonly mix?: OfflineMixSpec;
 }
 
-/** Rows of one minibatch of `algo` (`batchSize`, or a PPO-style rollout cut into `minibatches`), when its config says. */
+/** Rows of one minibatch of `algo` (its own answer, or its config's `batchSize`), when it says. */
 function minibatchRows(algo: AlgoSpec, numEnvs: number): number | undefined {
+  if (algo.minibatchRows) return algo.minibatchRows(numEnvs);
   const c = algo.config as { batchSize?: unknown; numSteps?: unknown; minibatches?: unknown } | undefined;
   if (typeof c?.batchSize === "number") return c.batchSize;
   if (typeof c?.numSteps === "number" && typeof c.minibatches === "number" && c.minibatches > 0) return Math.floor((c.numSteps * numEnvs) / c.minibatches);
@@ -53,11 +55,25 @@ export interface EnvOptions {
   [kwarg: string]: unknown;
 }
 
-/** Thrown by `build()` with every problem found, each with its path. */
+/** Thrown by `build()` with every problem found, each as data (`{ path, code, expected, got, message }`). */
 export class RunConfigError extends Error {
-  constructor(readonly problems: readonly string[]) {
-    super(`cannot build the run; ${problems.length} problem${problems.length > 1 ? "s" : ""}:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+  readonly problems: readonly Problem[];
+
+  constructor(problems: readonly (Problem | string)[]) {
+    const list = problems.map((p) => (typeof p === "string" ? problemFromText(p) : p));
+    super(`cannot build the run; ${list.length} problem${list.length > 1 ? "s" : ""}:\n${list.map((p) => `  - ${problemText(p)}`).join("\n")}`);
     this.name = "RunConfigError";
+    this.problems = list;
+  }
+
+  /** The problems as `path: message` lines. */
+  get lines(): string[] {
+    return this.problems.map(problemText);
+  }
+
+  /** The problems' codes (what tests and tools compare). */
+  get codes(): string[] {
+    return this.problems.map((p) => `${p.path} ${p.code}`);
   }
 }
 
@@ -146,21 +162,25 @@ export class RunBuilder<HasAlgo extends boolean = false> {
  */
 export function checkRunConfig(cfg: RunBuilderConfig): void {
   const { env, policy, algo, seed, dataset, mix } = cfg;
-  const problems: string[] = [];
-  if (!algo) problems.push("algo: no algorithm chosen; add .algo(rl.ppo()) before .build()");
-  if (!Number.isInteger(env.n) || env.n < 1) problems.push(`env.n: expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`);
-  if (!Number.isInteger(seed) || seed < -2147483648 || seed >= 4294967296) problems.push(`env.seed: expected a 32-bit integer (−2^31 ≤ seed < 2^32), got ${String(seed)}`);
+  const problems: (Problem | string)[] = [];
+  if (!algo) problems.push(problem("algo", "missing", "no algorithm chosen; add .algo(rl.ppo()) before .build()"));
+  if (!Number.isInteger(env.n) || env.n < 1) problems.push(problem("env.n", Number.isInteger(env.n) ? "out-of-range" : "not-an-integer", `expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`, { expected: "an integer ≥ 1", got: env.n }));
+  if (!Number.isInteger(seed) || seed < -2147483648 || seed >= 4294967296) problems.push(problem("env.seed", Number.isInteger(seed) ? "out-of-range" : "not-an-integer", `expected a 32-bit integer (−2^31 ≤ seed < 2^32), got ${String(seed)}`, { expected: "a 32-bit integer", got: seed }));
   if (problems.length) throw new RunConfigError(problems);
   // A probe copy tells the algorithm the spaces (and surfaces unknown ids and bad kwargs early).
   const probe = makeVecEnv(env.id, { ...env.kwargs, n: env.n, seed });
-  if (dataset && !algo!.offline) problems.push(`algo: ${algo!.name} learns by stepping the env; a run built with rl.offline(dataset) needs an offline algorithm such as rl.bc()`);
+  if (dataset && !algo!.offline) problems.push(problem("algo", "unsupported", `${algo!.name} learns by stepping the env; a run built with rl.offline(dataset) needs an offline algorithm such as rl.bc()`));
   problems.push(...algo!.check(probe, policy, dataset));
   if (mix) {
-    if (dataset) problems.push("mix: an offline run (rl.offline(dataset)) already trains from its dataset; .mix() is for online runs (rl.env(...))");
-    if (typeof mix !== "object" || mix.kind !== "offline-mix") problems.push("mix: expected rl.data.offline(dataset, { ratio })");
+    if (dataset) problems.push(problem("mix", "unsupported", "an offline run (rl.offline(dataset)) already trains from its dataset; .mix() is for online runs (rl.env(...))"));
+    if (typeof mix !== "object" || mix.kind !== "offline-mix") problems.push(problem("mix", "wrong-type", "expected rl.data.offline(dataset, { ratio })"));
     else {
-      problems.push(...mixProblems(mix, algo!.name, probe, minibatchRows(algo!, probe.numEnvs)));
+      const pg = (algo!.config as { engine?: unknown } | undefined)?.engine === 1;
+      problems.push(...mixProblems(mix, algo!.name, probe, minibatchRows(algo!, probe.numEnvs), pg));
     }
+  } else if ((algo!.config as { engine?: unknown; loss?: { kind: string }[] } | undefined)?.engine === 1) {
+    const dataTerm = (algo!.config as { loss: { kind: string }[] }).loss.findIndex((t) => t.kind === "imitation" || t.kind === "offlineCritic");
+    if (dataTerm >= 0) problems.push(problem(`algo.loss[${dataTerm}]`, "missing", "this term learns from offline data: give the run a dataset with .mix(rl.data.offline(dataset))"));
   }
   if (problems.length) throw new RunConfigError(problems);
 }

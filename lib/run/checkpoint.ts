@@ -155,7 +155,7 @@ export async function loadRun(dir: string): Promise<Run> {
     algo = algoFromConfig(m.algo.name, m.algo.config);
     checkRunConfig({ env: envConfig, policy: m.policy, algo, seed: m.seed, id: m.runId, record: m.recording !== undefined, ...(dataset ? { dataset } : {}), ...(mix ? { mix } : {}) });
   } catch (error) {
-    if (error instanceof RunConfigError) fail(error.problems.map((p) => `${manifestPath}: ${p}`));
+    if (error instanceof RunConfigError) fail(error.lines.map((p) => `${manifestPath}: ${p}`));
     fail([`${manifestPath}: env, policy and algo do not make a run: ${error instanceof Error ? error.message : String(error)}`]);
   }
   let run: Run;

@@ -63,7 +63,7 @@ describe("DQN, SAC and REINFORCE through rl.env(...).algo(...)", () => {
       () => rl.env("CartPole-v1").algo(rl.sac({ tau: 0 })).build(),
       (e: unknown) => {
         assert.ok(e instanceof RunConfigError);
-        const text = e.problems.join("\n");
+        const text = e.lines.join("\n");
         assert.match(text, /algo\.tau: expected a number > 0 ≤ 1, got 0/);
         assert.match(text, /SAC needs a continuous \(box\) action space; CartPole-v1 has discrete actions Discrete\(2\): use rl\.dqn\(\)/);
         return true;

@@ -41,10 +41,10 @@ test("continuous CQL: save/load mid-training continues bit-identically; config e
   whole.dispose();
   assert.throws(
     () => rl.offline(ds).algo(rl.cql({ sampledActions: 0, policyLr: -1 })).build(),
-    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.startsWith("algo.sampledActions")) && e.problems.some((p) => p.startsWith("algo.policyLr")),
+    (e: unknown) => e instanceof RunConfigError && e.lines.some((p) => p.startsWith("algo.sampledActions")) && e.lines.some((p) => p.startsWith("algo.policyLr")),
   );
   assert.throws(
     () => rl.offline(ds).policy(rl.mlp([8], { head: "gaussian" })).algo(rl.cql()).build(),
-    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.startsWith("policy.head")),
+    (e: unknown) => e instanceof RunConfigError && e.lines.some((p) => p.startsWith("policy.head")),
   );
 });

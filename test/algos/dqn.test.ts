@@ -1,3 +1,5 @@
+import { problemText, type Problem } from "../../lib/config/problem.js";
+const texts = (ps: readonly (Problem | string)[]): string[] => ps.map((p) => (typeof p === "string" ? p : problemText(p)));
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { dqn, DQN_DEFAULTS, DqnInstance } from "../../lib/algos/dqn.js";
@@ -75,17 +77,17 @@ describe("DQN", () => {
 
   test("check reports every invalid hyperparameter with its path", () => {
     const env = cartPole(1)(0);
-    const problems = dqn({ lr: -1, batchSize: 0.5, epsilon: { start: 2 }, loss: "l1" as never, maxGradNorm: 0, tau: 0, trainFrequency: 0 }).check(env, relu([8]));
+    const problems = texts(dqn({ lr: -1, batchSize: 0.5, epsilon: { start: 2 }, loss: "l1" as never, maxGradNorm: 0, tau: 0, trainFrequency: 0 }).check(env, relu([8])));
     for (const path of ["algo.lr", "algo.batchSize", "algo.epsilon.start", "algo.loss", "algo.maxGradNorm", "algo.tau", "algo.trainFrequency"]) {
       assert.ok(problems.some((p) => p.startsWith(`${path}:`)), `no problem reported for ${path}: ${problems.join(" | ")}`);
     }
-    assert.deepEqual(dqn().check(env, relu([8])), []);
-    assert.ok(dqn().check(env, mlp([8], { shared: true })).some((p) => p.startsWith("policy.shared:")));
+    assert.deepEqual(texts(dqn().check(env, relu([8]))), []);
+    assert.ok(texts(dqn().check(env, mlp([8], { shared: true }))).some((p) => p.startsWith("policy.shared:")));
   });
 
   test("on continuous actions: a clear error that points to rl.sac()", () => {
     const env = reach1D(1)(0);
-    const problems = dqn().check(env, relu([8]));
+    const problems = texts(dqn().check(env, relu([8])));
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^algo: DQN needs a discrete action space; .* use rl\.sac\(\)/);
     assert.throws(() => dqn().create({ env, policy: relu([8]), rng: Rng.fromSeed(0) }), /DQN needs a discrete action space/);

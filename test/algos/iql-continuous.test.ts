@@ -43,7 +43,7 @@ test("continuous IQL: greedy actions stay in the box; save/load mid-training con
   whole.dispose();
   assert.throws(
     () => rl.offline(ds).policy(rl.mlp([8], { head: "tanh-gaussian" })).algo(rl.iql({ beta: -1 })).build(),
-    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.startsWith("policy.head: iql needs head")) && e.problems.some((p) => p.startsWith("algo.beta")),
+    (e: unknown) => e instanceof RunConfigError && e.lines.some((p) => p.startsWith("policy.head: iql needs head")) && e.lines.some((p) => p.startsWith("algo.beta")),
   );
   assert.throws(() => rl.offline(ds, { env: "MountainCarContinuous-v0" }).algo(rl.iql()).build(), /dataset\.obs/);
 });

@@ -126,29 +126,30 @@ test("mixed DQN and SAC: save/load mid-training continues identically", async ()
   }
 });
 
-test("mix errors: unsupported algorithm, ratio outside [0, 1], mismatched shapes", async () => {
+test("mix errors: ratio outside [0, 1], mismatched shapes; every engine method mixes (REINFORCE too)", async () => {
   const ds = await expertDataset();
-  assert.throws(
-    () => rl.env("CartPole-v1").algo(rl.reinforce()).mix(rl.data.offline(ds)).build(),
-    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.includes("reinforce does not take offline data yet (mixing supports dqn, sac, ppo, a2c)")),
-  );
+  const mixed = rl.env("CartPole-v1", { n: 2 }).record(false).algo(rl.reinforce({ batchSteps: 200 })).mix(rl.data.offline(ds, { imitation: { successReturn: 1e9 } })).build();
+  await mixed.train({ updates: 1 });
+  assert.equal(mixed.metricsLog.last()?.imitationGate, 1, "REINFORCE on the engine takes the gated imitation term");
+  assert.ok(Number.isFinite(mixed.metricsLog.last()?.imitationNll));
+  mixed.dispose();
   for (const ratio of [-0.1, 1.5, Number.NaN]) {
     assert.throws(
       () => rl.env("CartPole-v1").algo(rl.dqn()).mix(rl.data.offline(ds, { ratio })).build(),
-      (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.startsWith("mix.ratio: expected a fraction of each minibatch in [0, 1]")),
+      (e: unknown) => e instanceof RunConfigError && e.lines.some((p) => p.startsWith("mix.ratio: expected a fraction of each minibatch in [0, 1]")),
     );
   }
   assert.throws(
     () => rl.env("Acrobot-v1").algo(rl.dqn()).mix(rl.data.offline(ds)).build(),
-    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => /mix\.dataset\.obs: the dataset \(recorded on CartPole-v1\) has observations of 4 floats, but env Acrobot-v1 observes 6/.test(p)),
+    (e: unknown) => e instanceof RunConfigError && e.lines.some((p) => /mix\.dataset\.obs: the dataset \(recorded on CartPole-v1\) has observations of 4 floats, but env Acrobot-v1 observes 6/.test(p)),
   );
   assert.throws(
     () => rl.env("Pendulum-v1").algo(rl.sac()).mix(rl.data.offline(ds)).build(),
-    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.startsWith("mix.dataset.")),
+    (e: unknown) => e instanceof RunConfigError && e.lines.some((p) => p.startsWith("mix.dataset.")),
   );
   assert.throws(
     () => rl.offline(ds).algo(rl.cql()).mix(rl.data.offline(ds)).build(),
-    (e: unknown) => e instanceof RunConfigError && e.problems.some((p) => p.includes(".mix() is for online runs")),
+    (e: unknown) => e instanceof RunConfigError && e.lines.some((p) => p.includes(".mix() is for online runs")),
   );
   assert.throws(() => rl.data.offline({} as Dataset), TypeError);
 });

@@ -1,3 +1,5 @@
+import { problemText, type Problem } from "../../lib/config/problem.js";
+const texts = (ps: readonly (Problem | string)[]): string[] => ps.map((p) => (typeof p === "string" ? p : problemText(p)));
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 import { TrainingDivergedError } from "../../lib/algos/errors.js";
@@ -86,17 +88,17 @@ describe("SAC", () => {
 
   test("check reports every invalid hyperparameter with its path", () => {
     const env = reach1D(1)(0);
-    const problems = sac({ tau: 2, batchSize: 0, policyFrequency: 1.5, qLr: -1, logStd: { min: 3, max: 2 }, targetEntropy: NaN, autotune: "yes" as never }).check(env, relu([8]));
+    const problems = texts(sac({ tau: 2, batchSize: 0, policyFrequency: 1.5, qLr: -1, logStd: { min: 3, max: 2 }, targetEntropy: NaN, autotune: "yes" as never }).check(env, relu([8])));
     for (const path of ["algo.tau", "algo.batchSize", "algo.policyFrequency", "algo.qLr", "algo.logStd", "algo.targetEntropy", "algo.autotune"]) {
       assert.ok(problems.some((p) => p.startsWith(`${path}:`)), `no problem reported for ${path}: ${problems.join(" | ")}`);
     }
-    assert.deepEqual(sac().check(env, relu([8])), []);
-    assert.ok(sac().check(env, mlp([8], { head: "gaussian" })).some((p) => p.startsWith("policy.head:")));
+    assert.deepEqual(texts(sac().check(env, relu([8]))), []);
+    assert.ok(texts(sac().check(env, mlp([8], { head: "gaussian" }))).some((p) => p.startsWith("policy.head:")));
   });
 
   test("on discrete actions: a clear error that points to rl.dqn()", () => {
     const env = cartPole(1)(0);
-    const problems = sac().check(env, relu([8]));
+    const problems = texts(sac().check(env, relu([8])));
     assert.equal(problems.length, 1);
     assert.match(problems[0]!, /^algo: SAC needs a continuous \(box\) action space; CartPole-v1 has discrete actions Discrete\(2\): use rl\.dqn\(\)/);
     assert.throws(() => sac().create({ env, policy: relu([8]), rng: Rng.fromSeed(0) }), /SAC needs a continuous/);
@@ -111,6 +113,6 @@ describe("SAC", () => {
       step: () => ({ state: 0, obs: [0], reward: 0, terminated: true }),
     });
     const env: VecEnv = vectorize(Unbounded, { n: 1, rng: Rng.fromSeed(0) });
-    assert.ok(sac().check(env, relu([8])).some((p) => /finite bounds/.test(p)));
+    assert.ok(texts(sac().check(env, relu([8]))).some((p) => /finite bounds/.test(p)));
   });
 });

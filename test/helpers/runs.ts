@@ -30,7 +30,7 @@ export function buildProblems(build: () => unknown): readonly string[] {
   try {
     build();
   } catch (e) {
-    if (e instanceof RunConfigError) return e.problems;
+    if (e instanceof RunConfigError) return e.lines;
     throw e;
   }
   assert.fail("build() did not throw");

@@ -195,10 +195,10 @@ test("a valid-looking edit of run.json (a changed learning rate) fails the manif
 test("an algorithm config the algorithm refuses is reported as run.json's problem", async () => {
   // Edit and re-sign the manifest: the config itself is what is wrong.
   const dir = await edited((m) => {
-    m.algo.config.numSteps = -1;
+    m.algo.config.collect.config.numSteps = -1;
     m.manifestSha256 = manifestSha256(m);
   });
-  assert.match(await loadError(dir), /run\.json: algo\.numSteps: expected an integer ≥ 1, got -1/);
+  assert.match(await loadError(dir), /run\.json: algo\.collect\.numSteps: expected an integer ≥ 1, got -1/);
 });
 
 test("NaN in a weight: a save refuses it, and a checkpoint holding one (checksums matching) is refused by name", async () => {

@@ -24,7 +24,7 @@ test("build() reports every problem with its path", () => {
     () => builder.build(),
     (e: unknown) => {
       assert.ok(e instanceof RunConfigError);
-      const text = e.problems.join("\n");
+      const text = e.lines.join("\n");
       assert.match(text, /algo\.lr: expected a number > 0, got -1/);
       assert.match(text, /algo\.clip: expected a number > 0, got 0/);
       assert.match(text, /rollout size 384 .* 5 minibatches/);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { EpisodeStore } from "../../lib/algos/reinforce-episodes.js";
+import { EpisodeStore } from "../../lib/pg/collect/episode-store.js";
 
 describe("EpisodeStore", () => {
   // Two copies, 1-D observations, γ = 0.5.

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { reinforce } from "../../lib/algos/reinforce.js";
+import { reinforce } from "../../lib/pg/index.js";
 import { mlp } from "../../lib/policy/spec.js";
 import { Rng } from "../../lib/random/rng.js";
-import { assertResumesIdentically, greedyReturn, trainFor } from "./algo-helpers.js";
-import { cartPole, reach1D } from "./fixtures.js";
+import { assertResumesIdentically, greedyReturn, trainFor } from "../algos/algo-helpers.js";
+import { cartPole, reach1D } from "../algos/fixtures.js";
 
 describe("REINFORCE with a learned baseline", () => {
   test("learns CartPole-v1 in 100k env steps (4 copies)", () => {
@@ -72,12 +72,13 @@ describe("REINFORCE with a learned baseline", () => {
     assert.ok(later > first + 1, `return ${first.toFixed(2)} → ${later.toFixed(2)}`);
   });
 
-  test("check reports every invalid hyperparameter with its path", () => {
+  test("check reports every invalid hyperparameter with its path and code", () => {
     const env = cartPole(1)(0);
-    const problems = reinforce({ lr: 0, gamma: 1.5, batchSteps: 0, valueIters: 0, maxGradNorm: -1, truncation: "cut" as never }).check(env, mlp([8]));
-    for (const path of ["algo.lr", "algo.gamma", "algo.batchSteps", "algo.valueIters", "algo.maxGradNorm", "algo.truncation"]) {
-      assert.ok(problems.some((p) => p.startsWith(`${path}:`)), `no problem reported for ${path}: ${problems.join(" | ")}`);
-    }
+    const problems = reinforce({ lr: 0, gamma: 1.5, batchSteps: 0, valueIters: 0.5, maxGradNorm: -1, truncation: "cut" as never }).check(env, mlp([8]));
+    assert.deepEqual(
+      problems.map((p) => `${p.path} ${p.code}`),
+      ["algo.lr out-of-range", "algo.gamma out-of-range", "algo.batchSteps out-of-range", "algo.maxGradNorm out-of-range", "algo.valueIters not-an-integer", "algo.truncation not-one-of"],
+    );
     assert.deepEqual(reinforce().check(env, mlp([8])), []);
   });
 

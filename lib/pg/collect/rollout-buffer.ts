@@ -14,6 +14,10 @@ export class RolloutBuffer {
   readonly values: Float32Array;
   readonly advantages: Float32Array;
   readonly returns: Float32Array;
+  /** log π_ref(a|s) of each row (filled when the run has a reference policy). */
+  readonly refLogp: Float32Array;
+  /** The episode segment of each row: rows of one env copy between two episode starts share one id. */
+  readonly segments: Int32Array;
   /** Next row to fill, 0 ≤ t < numSteps. */
   t = 0;
 
@@ -33,6 +37,22 @@ export class RolloutBuffer {
     this.values = new Float32Array(this.size);
     this.advantages = new Float32Array(this.size);
     this.returns = new Float32Array(this.size);
+    this.refLogp = new Float32Array(this.size);
+    this.segments = new Int32Array(this.size);
+  }
+
+  /** Numbers the episode segments of the rollout (see {@link segments}) from `dones`. */
+  markSegments(): Int32Array {
+    const n = this.numEnvs;
+    for (let e = 0; e < n; e++) {
+      let id = e * (this.numSteps + 1);
+      for (let t = 0; t < this.numSteps; t++) {
+        const i = t * n + e;
+        if (t > 0 && this.dones[i]) id++;
+        this.segments[i] = id;
+      }
+    }
+    return this.segments;
   }
 
   get full(): boolean {
@@ -40,7 +60,7 @@ export class RolloutBuffer {
   }
 
   /** Copies rows `idx[from..to)` of obs/actions and the per-row arrays into minibatch buffers. */
-  gather(idx: Int32Array, from: number, to: number, mb: Minibatch): void {
+  gather(idx: Int32Array, from: number, to: number, mb: Minibatch, extras = false): void {
     const o = this.obsSize;
     const a = this.actionSize;
     for (let k = from; k < to; k++) {
@@ -53,6 +73,10 @@ export class RolloutBuffer {
       mb.values[r] = this.values[i]!;
       mb.advantages[r] = this.advantages[i]!;
       mb.returns[r] = this.returns[i]!;
+      if (extras) {
+        mb.refLogp[r] = this.refLogp[i]!;
+        mb.segments[r] = this.segments[i]!;
+      }
     }
   }
 
@@ -70,8 +94,8 @@ export class Minibatch {
   readonly values: Float32Array;
   readonly advantages: Float32Array;
   readonly returns: Float32Array;
-  readonly dLogp: Float32Array;
-  readonly dValue: Float32Array;
+  readonly refLogp: Float32Array;
+  readonly segments: Int32Array;
 
   constructor(readonly size: number, obsSize: number, actionSize: number, discrete: boolean) {
     this.obs = new Float32Array(size * obsSize);
@@ -80,7 +104,7 @@ export class Minibatch {
     this.values = new Float32Array(size);
     this.advantages = new Float32Array(size);
     this.returns = new Float32Array(size);
-    this.dLogp = new Float32Array(size);
-    this.dValue = new Float32Array(size);
+    this.refLogp = new Float32Array(size);
+    this.segments = new Int32Array(size);
   }
 }

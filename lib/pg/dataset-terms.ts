@@ -3,8 +3,8 @@ import { ahpoGate, imitationLoss, successRate } from "../losses/imitation.js";
 import { clippedImportanceWeights, offlineValueTdLoss } from "../losses/offline-value.js";
 import type { ActorCritic } from "../policy/actor-critic.js";
 import type { Rng } from "../random/rng.js";
-import type { UpdateMetrics } from "./algorithm.js";
-import { demonstratorReturn, imitationOf, mixRows, type ImitationConfig, type OfflineCriticConfig, type OfflineMixSpec } from "./mix.js";
+import type { UpdateMetrics } from "../algos/algorithm.js";
+import { demonstratorReturn, imitationOf, mixRows, type ImitationConfig, type OfflineCriticConfig, type OfflineMixSpec } from "../algos/mix.js";
 
 /** What one minibatch's offline terms added to the loss (their gradients are already in the policy's grads). */
 export interface HybridMinibatchTerms {

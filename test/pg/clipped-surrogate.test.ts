@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { clippedSurrogate, valueLoss } from "../../lib/losses/clipped-surrogate.js";
+import { clippedSurrogate } from "../../lib/pg/loss/clipped-surrogate.js";
+import { valueLoss } from "../../lib/pg/loss/value.js";
 
 const near = (a: number, b: number, tol = 1e-6) => assert.ok(Math.abs(a - b) <= tol, `${a} vs ${b}`);
 
@@ -10,7 +11,7 @@ test("clipped surrogate, its gradient and diagnostics on a hand-sized batch", ()
   // i1: max(−0.5, −0.8) = −0.5 (unclipped: ∂/∂log π = −A r / B = −0.5/3)
   // i2: max(2.2, 2.2) = 2.2 (inside the range: ∂ = −A r / B = 2.2/3)
   const dLogp = new Float32Array(3);
-  const r = clippedSurrogate(Float32Array.of(Math.log(1.5), Math.log(0.5), Math.log(1.1)), new Float32Array(3), Float32Array.of(1, 1, -2), 0.2, dLogp);
+  const r = clippedSurrogate(Float32Array.of(Math.log(1.5), Math.log(0.5), Math.log(1.1)), new Float32Array(3), Float32Array.of(1, 1, -2), { low: 0.2, high: 0.2, dual: null }, { divisor: 3, weights: null }, dLogp);
   near(r.loss, (-1.2 - 0.5 + 2.2) / 3);
   near(dLogp[0]!, 0);
   near(dLogp[1]!, -0.5 / 3);

@@ -1,4 +1,4 @@
-import { discountedReturns } from "../credit/gae.js";
+import { discountedReturns } from "../../credit/gae.js";
 
 type Arr = Float32Array | Int32Array;
 
@@ -10,7 +10,7 @@ function grown<T extends Arr>(a: T, need: number): T {
 }
 
 /**
- * Per-copy episode buffers for Monte-Carlo methods (REINFORCE): each env copy
+ * Per-copy episode buffers for the engine's episodes collector (REINFORCE): each env copy
  * appends (s, a, r) to its open episode; when the episode ends, its discounted
  * returns G_t = r_t + γ G_{t+1} (with G_T = `bootstrap` after the last step:
  * 0 for a terminal state, an estimate V(s_T) for a time-limit truncation) are
@@ -23,11 +23,16 @@ export class EpisodeStore {
   obs = new Float32Array(0);
   actions: Arr;
   returns = new Float32Array(0);
+  /** log π(a|s) and V(s) of the acting policy, per finished row. */
+  logp = new Float32Array(0);
+  values = new Float32Array(0);
+  /** Index of each finished row's episode in the pool (0, 1, …). */
+  segments = new Int32Array(0);
   /** Rows in the finished pool. */
   rows = 0;
   /** Episodes in the finished pool. */
   episodes = 0;
-  private open: { obs: Float32Array; actions: Arr; rewards: Float32Array; length: number }[];
+  private open: { obs: Float32Array; actions: Arr; rewards: Float32Array; logp: Float32Array; values: Float32Array; length: number }[];
   private zeros = new Float32Array(0);
   private readonly one = new Float32Array(1);
   private readonly zero1 = new Float32Array(1);
@@ -40,7 +45,7 @@ export class EpisodeStore {
   ) {
     const makeActions = (n: number): Arr => (discrete ? new Int32Array(n) : new Float32Array(n * actionSize));
     this.actions = makeActions(0);
-    this.open = Array.from({ length: numEnvs }, () => ({ obs: new Float32Array(0), actions: makeActions(0), rewards: new Float32Array(0), length: 0 }));
+    this.open = Array.from({ length: numEnvs }, () => ({ obs: new Float32Array(0), actions: makeActions(0), rewards: new Float32Array(0), logp: new Float32Array(0), values: new Float32Array(0), length: 0 }));
   }
 
   /** Steps in copy `e`'s open episode. */
@@ -48,8 +53,8 @@ export class EpisodeStore {
     return this.open[e]!.length;
   }
 
-  /** Appends the observation and action of one step of copy `e` (the reward follows with {@link reward}). */
-  push(e: number, obs: Float32Array, actions: Int32Array | Float32Array): void {
+  /** Appends the observation and action (and the acting policy's log π and V) of one step of copy `e` (the reward follows with {@link reward}). */
+  push(e: number, obs: Float32Array, actions: Int32Array | Float32Array, logp?: Float32Array, values?: Float32Array): void {
     const ep = this.open[e]!;
     const o = this.obsSize;
     const a = this.discrete ? 1 : this.actionSize;
@@ -57,6 +62,10 @@ export class EpisodeStore {
     ep.obs = grown(ep.obs, (t + 1) * o);
     ep.actions = grown(ep.actions, (t + 1) * a);
     ep.rewards = grown(ep.rewards, t + 1);
+    ep.logp = grown(ep.logp, t + 1);
+    ep.values = grown(ep.values, t + 1);
+    ep.logp[t] = logp ? logp[e]! : 0;
+    ep.values[t] = values ? values[e]! : 0;
     ep.obs.set(obs.subarray(e * o, e * o + o), t * o);
     if (a === 1) ep.actions[t] = actions[e]!;
     else ep.actions.set(actions.subarray(e * a, e * a + a), t * a);
@@ -80,6 +89,12 @@ export class EpisodeStore {
     this.obs = grown(this.obs, (r0 + len) * o);
     this.actions = grown(this.actions, (r0 + len) * a);
     this.returns = grown(this.returns, r0 + len);
+    this.logp = grown(this.logp, r0 + len);
+    this.values = grown(this.values, r0 + len);
+    this.segments = grown(this.segments, r0 + len);
+    this.logp.set(ep.logp.subarray(0, len), r0);
+    this.values.set(ep.values.subarray(0, len), r0);
+    this.segments.fill(this.episodes, r0, r0 + len);
     if (this.zeros.length < len) this.zeros = new Float32Array(Math.max(len, this.zeros.length * 2));
     this.one[0] = bootstrap;
     discountedReturns(
@@ -93,7 +108,6 @@ export class EpisodeStore {
     ep.length = 0;
   }
 
-  /** Empties the finished pool (open episodes stay). */
   /**
    * Forgets the steps of every open episode. Called at each update: those
    * steps were sampled by the previous policy, so using them later would be
@@ -104,6 +118,7 @@ export class EpisodeStore {
     for (const ep of this.open) ep.length = 0;
   }
 
+  /** Empties the finished pool (open episodes stay). */
   clear(): void {
     this.rows = 0;
     this.episodes = 0;
@@ -117,11 +132,16 @@ export class EpisodeStore {
       obs: this.obs.slice(0, this.rows * o),
       actions: this.actions.slice(0, this.rows * a),
       returns: this.returns.slice(0, this.rows),
+      logp: this.logp.slice(0, this.rows),
+      values: this.values.slice(0, this.rows),
+      segments: this.segments.slice(0, this.rows),
     };
     this.open.forEach((ep, e) => {
       arrays[`open${e}.obs`] = ep.obs.slice(0, ep.length * o);
       arrays[`open${e}.actions`] = ep.actions.slice(0, ep.length * a);
       arrays[`open${e}.rewards`] = ep.rewards.slice(0, ep.length);
+      arrays[`open${e}.logp`] = ep.logp.slice(0, ep.length);
+      arrays[`open${e}.values`] = ep.values.slice(0, ep.length);
     });
     return { json: { rows: this.rows, episodes: this.episodes, open: this.open.map((ep) => ep.length) }, arrays };
   }
@@ -140,6 +160,12 @@ export class EpisodeStore {
     this.obs.set(arr.obs!);
     this.actions.set(arr.actions!);
     this.returns.set(arr.returns!);
+    this.logp = grown(this.logp, s.rows);
+    this.values = grown(this.values, s.rows);
+    this.segments = grown(this.segments, s.rows);
+    this.logp.set(arr.logp!);
+    this.values.set(arr.values!);
+    this.segments.set(arr.segments!);
     this.rows = s.rows;
     this.episodes = s.episodes;
     this.open.forEach((ep, e) => {
@@ -150,6 +176,10 @@ export class EpisodeStore {
       ep.obs.set(arr[`open${e}.obs`]!);
       ep.actions.set(arr[`open${e}.actions`]!);
       ep.rewards.set(arr[`open${e}.rewards`]!);
+      ep.logp = grown(ep.logp, len);
+      ep.values = grown(ep.values, len);
+      ep.logp.set(arr[`open${e}.logp`]!);
+      ep.values.set(arr[`open${e}.values`]!);
       ep.length = len;
     });
   }
