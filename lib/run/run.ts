@@ -45,6 +45,28 @@ export interface TrainOptions {
   display?: Display;
 }
 
+/**
+ * What a {@link Run} is made of: env, policy, algorithm, seed, and how it
+ * records and what data it trains from. `rl.env(...).policy(...).algo(...).build()`
+ * collects it (a `RunBuilderConfig` with its algorithm chosen); `rl.load()`
+ * reads it back from a checkpoint.
+ */
+export interface RunConfig {
+  readonly env: EnvConfig;
+  readonly policy: PolicySpec;
+  readonly algo: AlgoSpec;
+  /** Seed of the whole run: env resets, weight init, sampling, shuffles. */
+  readonly seed: number;
+  /** The run's name (in metrics, widgets and checkpoints); default `run-<n>`. */
+  readonly id?: string | undefined;
+  /** Record every training step into `run.data` (Arrow); options bound the recording's memory (see `RecordingOptions`). */
+  readonly record: boolean | RecordingOptions;
+  /** The dataset an offline algorithm trains from (`rl.offline(dataset)`); the env then serves evaluation only. */
+  readonly dataset?: Dataset | undefined;
+  /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
+  readonly mix?: OfflineMixSpec | undefined;
+}
+
 /** What one train() call did. */
 export interface TrainResult {
   readonly steps: number;
@@ -127,19 +149,27 @@ export class Run {
   /** The recording wrapper around the training env (when recording). */
   readonly recording: RecordingVecEnv | undefined;
 
-  constructor(
-    readonly envConfig: EnvConfig,
-    readonly policySpec: PolicySpec,
-    readonly algoSpec: AlgoSpec,
-    readonly seed: number,
-    id?: string,
-    /** Record every training step into `run.data` (Arrow); options bound the recording's memory (see `RecordingOptions`). */
-    readonly record: boolean | RecordingOptions = true,
-    /** The dataset an offline algorithm trains from (`rl.offline(dataset)`); the env then serves evaluation only. */
-    readonly dataset?: Dataset,
-    /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
-    readonly mix?: OfflineMixSpec,
-  ) {
+  /** How the env is made (`rl.env(id, { n, seed, ...kwargs })`). */
+  readonly envConfig: EnvConfig;
+  readonly policySpec: PolicySpec;
+  readonly algoSpec: AlgoSpec;
+  readonly seed: number;
+  /** Record every training step into `run.data` (Arrow); options bound the recording's memory (see `RecordingOptions`). */
+  readonly record: boolean | RecordingOptions;
+  /** The dataset an offline algorithm trains from (`rl.offline(dataset)`); the env then serves evaluation only. */
+  readonly dataset?: Dataset;
+  /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
+  readonly mix?: OfflineMixSpec;
+
+  constructor(config: RunConfig) {
+    const { env: envConfig, policy: policySpec, algo: algoSpec, seed, id, record, dataset, mix } = config;
+    this.envConfig = envConfig;
+    this.policySpec = policySpec;
+    this.algoSpec = algoSpec;
+    this.seed = seed;
+    this.record = record;
+    this.dataset = dataset;
+    this.mix = mix;
     this.id = id ?? `run-${++runCounter}`;
     const master = Rng.fromSeed(seed);
     const envRng = master.split();
