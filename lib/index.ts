@@ -1,5 +1,5 @@
 export { rl } from "./rl.js";
-export { Run, type TrainOptions, type TrainResult, type EvaluateOptions, type EvaluateResult, type EnvConfig } from "./run/run.js";
+export { Run, type RunConfig, type TrainOptions, type TrainResult, type EvaluateOptions, type EvaluateResult, type EnvConfig } from "./run/run.js";
 export { RunBuilder, RunConfigError, type EnvOptions, type OfflineOptions } from "./run/builder.js";
 export { CheckpointError } from "./run/checkpoint-error.js";
 export { setDisplay, currentDisplay, ConsoleDisplay, formatProgress, type Display, type TrainCurve, type TrainProgress } from "./run/display.js";

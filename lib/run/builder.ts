@@ -6,22 +6,18 @@ import { Dataset } from "../data/dataset.js";
 import { META_ENV_ID } from "../data/schema.js";
 import { mlp, type PolicySpec } from "../policy/spec.js";
 import { mixProblems, type OfflineMixSpec } from "../algos/mix.js";
-import { Run, type EnvConfig } from "./run.js";
+import { Run, type RunConfig } from "./run.js";
 import { problem, problemFromText, problemText, type Problem } from "../config/problem.js";
 
-/** Everything a builder has collected: plain data, inspectable with `toConfig()`. */
-export interface RunBuilderConfig {
-  readonly env: EnvConfig;
-  readonly policy: PolicySpec;
+/**
+ * Everything a builder has collected: plain data, inspectable with
+ * `toConfig()`. Once an algorithm is chosen, it is the {@link RunConfig}
+ * that `build()` makes the run from (`record` defaults to true).
+ */
+export interface RunBuilderConfig extends Omit<RunConfig, "algo" | "id"> {
+  /** Undefined until `.algo(...)`. */
   readonly algo: AlgoSpec | undefined;
-  readonly seed: number;
   readonly id: string | undefined;
-  /** Record every training transition into `run.data` (default true); options bound its memory. */
-  readonly record: boolean | RecordingOptions;
-  /** The dataset of an offline run (`rl.offline(dataset)`). */
-  readonly dataset?: Dataset;
-  /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
-  readonly mix?: OfflineMixSpec;
 }
 
 /** Rows of one minibatch of `algo` (its own answer, or its config's `batchSize`), when it says. */
@@ -150,8 +146,9 @@ export class RunBuilder<HasAlgo extends boolean = false> {
   /** Checks everything, reports every problem at once, and builds the run. */
   build(this: RunBuilder<true>): Run {
     checkRunConfig(this.cfg);
-    const { env, policy, algo, seed, id, record, dataset, mix } = this.cfg;
-    return new Run(env, policy, algo!, seed, id, dataset ? false : record, dataset, mix);
+    const { algo, record, dataset } = this.cfg;
+    // An offline run's env only evaluates: nothing to record.
+    return new Run({ ...this.cfg, algo: algo!, record: dataset ? false : record });
   }
 }
 

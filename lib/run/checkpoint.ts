@@ -160,7 +160,7 @@ export async function loadRun(dir: string): Promise<Run> {
   }
   let run: Run;
   try {
-    run = new Run(envConfig, m.policy, algo!, m.seed, m.runId, m.recording !== undefined, dataset, mix);
+    run = new Run({ env: envConfig, policy: m.policy, algo: algo!, seed: m.seed, id: m.runId, record: m.recording !== undefined, dataset, mix });
   } catch (error) {
     return fail([`${manifestPath}: env, policy and algo do not make a run: ${error instanceof Error ? error.message : String(error)}`]);
   }

@@ -10,14 +10,19 @@ import { initBackend } from "../../native/index.js";
 import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js";
 import type { Dataset } from "../data/dataset.js";
 import type { OfflineMixSpec } from "../algos/mix.js";
-import { currentDisplay, RETURN_CURVE, type Display, type TrainCurve, type TrainProgress } from "./display.js";
+import { currentDisplay, type Display } from "./display.js";
 import { currentInterrupt, InterruptedError } from "./interrupt.js";
 import { EpisodeTracker } from "./episode-tracker.js";
 import { MetricsLog, type MetricsRow } from "./metrics-log.js";
-import { curveWidget, finitePoints, type CurveOptions } from "../../widgets/server/curve.js";
+import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import { Episodes, type CreditOptions, type EpisodeSelection } from "./episodes.js";
 import { recordRollouts, type RolloutOptions } from "./rollouts.js";
+import { checkTrainOptions, type TrainOptions } from "./train-options.js";
+import { AbortSources, StopConditions, type StopReason } from "./stop-conditions.js";
+import { trainCurve, TrainProgressReporter } from "./train-progress.js";
+
+export type { TrainOptions } from "./train-options.js";
 
 /** How the run's env is made: `rl.env(id, { n, seed, ...kwargs })`. */
 export interface EnvConfig {
@@ -27,22 +32,26 @@ export interface EnvConfig {
   readonly kwargs: Readonly<Record<string, unknown>>;
 }
 
-/** Options of {@link Run.train}. Give at least one of `steps`, `updates`, `until`. */
-export interface TrainOptions {
-  /** Env steps (summed over copies) to take in this call. */
-  steps?: number;
-  /** Updates to perform in this call. */
-  updates?: number;
-  /** Stop after the first update whose metrics row satisfies this. */
-  until?: (row: MetricsRow) => boolean;
-  /** Stops training at the next step boundary; the run stays consistent and train() can be called again. */
-  signal?: AbortSignal;
-  /** Evaluate (greedy) every this many env steps; fills `evalReturn`. */
-  evalEvery?: number;
-  /** Episodes per evaluation (default 10). */
-  evalEpisodes?: number;
-  /** Where progress goes (default: the installed display, or a console line). */
-  display?: Display;
+/**
+ * What a {@link Run} is made of: env, policy, algorithm, seed, and how it
+ * records and what data it trains from. `rl.env(...).policy(...).algo(...).build()`
+ * collects it (a `RunBuilderConfig` with its algorithm chosen); `rl.load()`
+ * reads it back from a checkpoint.
+ */
+export interface RunConfig {
+  readonly env: EnvConfig;
+  readonly policy: PolicySpec;
+  readonly algo: AlgoSpec;
+  /** Seed of the whole run: env resets, weight init, sampling, shuffles. */
+  readonly seed: number;
+  /** The run's name (in metrics, widgets and checkpoints); default `run-<n>`. */
+  readonly id?: string | undefined;
+  /** Record every training step into `run.data` (Arrow); options bound the recording's memory (see `RecordingOptions`). */
+  readonly record: boolean | RecordingOptions;
+  /** The dataset an offline algorithm trains from (`rl.offline(dataset)`); the env then serves evaluation only. */
+  readonly dataset?: Dataset | undefined;
+  /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
+  readonly mix?: OfflineMixSpec | undefined;
 }
 
 /** What one train() call did. */
@@ -78,21 +87,12 @@ export interface EvaluateResult {
 }
 
 const YIELD_EVERY_MS = 20;
-const PROGRESS_EVERY_MS = 250;
 
 let runCounter = 0;
 
-/** The row `until` sees when train() does not evaluate: reading `evalReturn` then explains how to get it instead of never stopping. */
-function guardEvalReturn(row: MetricsRow): MetricsRow {
-  if (row.evalReturn !== undefined) return row;
-  return new Proxy(row, {
-    get(target, key, receiver) {
-      if (key === "evalReturn") {
-        throw new Error("train({ until }) reads m.evalReturn, which is only set when train() evaluates: pass { evalEvery: 10_000 } (env steps between greedy evaluations), or use m.meanReturn (last 100 training episodes)");
-      }
-      return Reflect.get(target, key, receiver);
-    },
-  });
+/** Lets timers, I/O and abort signals run (kernel messages, widget updates) before the loop goes on. */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise<void>((resolve) => setImmediate(resolve));
 }
 
 /**
@@ -127,19 +127,27 @@ export class Run {
   /** The recording wrapper around the training env (when recording). */
   readonly recording: RecordingVecEnv | undefined;
 
-  constructor(
-    readonly envConfig: EnvConfig,
-    readonly policySpec: PolicySpec,
-    readonly algoSpec: AlgoSpec,
-    readonly seed: number,
-    id?: string,
-    /** Record every training step into `run.data` (Arrow); options bound the recording's memory (see `RecordingOptions`). */
-    readonly record: boolean | RecordingOptions = true,
-    /** The dataset an offline algorithm trains from (`rl.offline(dataset)`); the env then serves evaluation only. */
-    readonly dataset?: Dataset,
-    /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
-    readonly mix?: OfflineMixSpec,
-  ) {
+  /** How the env is made (`rl.env(id, { n, seed, ...kwargs })`). */
+  readonly envConfig: EnvConfig;
+  readonly policySpec: PolicySpec;
+  readonly algoSpec: AlgoSpec;
+  readonly seed: number;
+  /** Record every training step into `run.data` (Arrow); options bound the recording's memory (see `RecordingOptions`). */
+  readonly record: boolean | RecordingOptions;
+  /** The dataset an offline algorithm trains from (`rl.offline(dataset)`); the env then serves evaluation only. */
+  readonly dataset?: Dataset;
+  /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
+  readonly mix?: OfflineMixSpec;
+
+  constructor(config: RunConfig) {
+    const { env: envConfig, policy: policySpec, algo: algoSpec, seed, id, record, dataset, mix } = config;
+    this.envConfig = envConfig;
+    this.policySpec = policySpec;
+    this.algoSpec = algoSpec;
+    this.seed = seed;
+    this.record = record;
+    this.dataset = dataset;
+    this.mix = mix;
     this.id = id ?? `run-${++runCounter}`;
     const master = Rng.fromSeed(seed);
     const envRng = master.split();
@@ -251,33 +259,16 @@ export class Run {
 
   /** Trains until `steps`/`updates` more are done, `until` holds, or `signal` aborts. */
   async train(options: TrainOptions = {}): Promise<TrainResult> {
-    const { steps, updates, until, signal, evalEvery, evalEpisodes = 10 } = options;
-    if (steps === undefined && updates === undefined && until === undefined) {
-      throw new TypeError("train() needs a budget: { steps }, { updates } or { until: (m) => ... }, e.g. run.train({ steps: 50_000 })");
-    }
-    for (const [name, v] of [["steps", steps], ["updates", updates], ["evalEvery", evalEvery], ["evalEpisodes", evalEpisodes]] as const) {
-      if (v !== undefined && (!Number.isInteger(v) || v < 1)) throw new RangeError(`train({ ${name} }): expected a positive integer, got ${String(v)}`);
-    }
-    if (steps !== undefined && this.dataset) throw new TypeError(`train({ steps }): ${this.algo.name} trains from a dataset and takes no env steps; use train({ updates: 1_000 }) or { until }`);
-    if (until !== undefined && typeof until !== "function") throw new TypeError("train({ until }): expected a function of the metrics row, e.g. (m) => m.meanReturn >= 475");
+    const checked = checkTrainOptions(options, this.dataset ? this.algo.name : undefined);
     // A notebook kernel's interrupt for the cell calling train(): stops at the next env step, then throws.
-    const interrupt = currentInterrupt();
+    const aborts = new AbortSources(checked.signal, currentInterrupt(), () => this.stopRequested);
     const previous = this.active;
     if (previous) {
       // A call that was stopped winds down at its next env step (it may be waiting for its turn of the event loop): wait for it.
       if (!previous.stopping()) throw new Error("this run is already training (another train() call has not finished); await it or abort it first");
       await previous.done;
     }
-    let finished!: () => void;
-    this.stopRequested = false;
-    const active = { stopping: () => signal?.aborted === true || interrupt?.aborted === true || this.stopRequested, done: new Promise<void>((resolve) => (finished = resolve)) };
-    this.active = active;
-    this.training = true;
-    const release = () => {
-      this.training = false;
-      if (this.active === active) this.active = undefined;
-      finished();
-    };
+    const release = this.claimTraining(aborts);
     try {
       // A tfjs model runs on the fastest backend present (small MLPs use the fused kernels and need none).
       if (this.policySpec.kind === "model") await initBackend();
@@ -286,118 +277,123 @@ export class Run {
       throw error;
     }
     const display = options.display ?? currentDisplay();
-    let interrupted = false;
     const algo = this.algo;
-    const startStep = algo.envSteps;
-    const startUpdates = algo.updates;
-    const targetStep = steps !== undefined ? startStep + steps : undefined;
-    const targetUpdates = updates !== undefined ? startUpdates + updates : undefined;
+    const start = { step: algo.envSteps, updates: algo.updates };
+    const stops = new StopConditions(checked, start, aborts);
     const t0 = performance.now();
     const baseSeconds = this.trainSeconds;
-    let lastYield = t0;
-    let lastProgress = t0;
-    let stopped: TrainResult["stopped"] | undefined;
-    const metric = this.algoSpec.offline ? this.algoSpec.progressMetric : undefined;
-    const curve: TrainCurve = metric ? { ...metric, x: "update" } : RETURN_CURVE;
-    const progress = (final?: TrainProgress["stopped"]) => {
-      const elapsedS = (performance.now() - t0) / 1000;
-      const callSteps = algo.envSteps - startStep;
-      const sps = elapsedS > 0 ? callSteps / elapsedS : 0;
-      const p: TrainProgress = {
-        runId: this.id,
-        label: this.label,
-        step: algo.envSteps,
-        targetStep,
-        ...(targetUpdates !== undefined ? { targetUpdates } : {}),
-        callSteps,
-        updates: algo.updates,
-        elapsedS,
-        sps,
-        etaS: targetStep !== undefined && sps > 0 ? (targetStep - algo.envSteps) / sps : targetUpdates !== undefined && algo.updates > startUpdates ? ((targetUpdates - algo.updates) * elapsedS) / (algo.updates - startUpdates) : undefined,
-        lastReturn: this.episodeStats.lastReturn(),
-        meanReturn: this.episodeStats.meanReturn(),
-        stop: () => this.stop(),
-        curve,
-        history: () => finitePoints(this.log.column(curve.x), this.log.column(curve.key), this.log.column("wallTime")),
-        ...(final ? { stopped: final } : {}),
-      };
-      display.progress(p);
+    /** Brings the run's training time up to now. */
+    const clock = () => {
+      this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
     };
+    let lastYield = t0;
+    let stopped: StopReason;
+    const progress = new TrainProgressReporter(this, display, start, stops, trainCurve(this.algoSpec), t0);
     // A first report at once: a notebook shows its training view before the first update.
-    progress();
+    progress.report();
     try {
       for (;;) {
-        if (signal?.aborted || this.stopRequested) {
-          stopped = "aborted";
+        const abort = stops.beforeStep();
+        if (abort) {
+          stopped = abort;
           break;
         }
-        if (interrupt?.aborted) {
-          stopped = "aborted";
-          interrupted = true;
-          break;
-        }
-        const before = algo.envSteps;
-        let m: UpdateMetrics | null;
-        try {
-          m = algo.step();
-        } finally {
-          // The env step happened even when the update after it failed.
-          if (algo.envSteps !== before) this.episodeStats.record(this.env, algo.envSteps);
-        }
-        if (targetUpdates !== undefined && algo.updates >= targetUpdates && (m || algo.flushMetrics)) {
+        const m = this.stepAlgo();
+        if (stops.updatesReached(algo.updates) && (m || algo.flushMetrics)) {
           // Methods that report every few updates hand over what they have gathered since their last row.
           const row = m ?? algo.flushMetrics?.() ?? null;
-          this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
-          if (row) {
-            // (Appended first: `display.metricsRow?.(…, this.appendRow(row))` would skip the append for displays without the hook.)
-            const appended = this.appendRow(row);
-            display.metricsRow?.(this.id, appended);
-          }
+          clock();
+          if (row) this.logRow(row, display);
           stopped = "updates";
           break;
         }
-        if (m && algo.envSteps - this.lastRowStep >= (algo.logEvery ?? 0)) {
-          this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
-          if (evalEvery !== undefined && algo.envSteps - this.lastEvalStep >= evalEvery) {
-            this.lastEvalStep = algo.envSteps;
-            this.lastEvalReturn = (await this.evaluate({ episodes: evalEpisodes })).meanReturn;
-          }
-          const row = this.appendRow(m);
-          display.metricsRow?.(this.id, row);
-          if (until?.(evalEvery === undefined ? guardEvalReturn(row) : row)) {
+        if (m && this.rowDue()) {
+          clock();
+          if (this.evalDue(checked.evalEvery)) await this.evaluateForRow(checked.evalEpisodes);
+          const row = this.logRow(m, display);
+          if (stops.untilHolds(row)) {
             stopped = "until";
             break;
           }
         }
-        if (targetStep !== undefined && algo.envSteps >= targetStep) {
+        if (stops.stepsReached(algo.envSteps)) {
           stopped = "steps";
           break;
         }
-        const now = performance.now();
-        if (now - lastYield >= YIELD_EVERY_MS) {
-          // Let timers, I/O and abort signals run (kernel messages, widget updates).
-          await new Promise<void>((resolve) => setImmediate(resolve));
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          await yieldToEventLoop();
           lastYield = performance.now();
-          if (lastYield - lastProgress >= PROGRESS_EVERY_MS) {
-            lastProgress = lastYield;
-            progress();
-          }
+          progress.tick(lastYield);
         }
       }
     } catch (error) {
-      progress("error");
+      progress.report("error");
       throw error;
     } finally {
-      this.trainSeconds = baseSeconds + (performance.now() - t0) / 1000;
+      clock();
       release();
     }
-    progress(stopped);
-    if (interrupted) {
-      throw new InterruptedError(`train() was interrupted after ${algo.envSteps - startStep} env steps (${algo.updates - startUpdates} updates) of this call; the run is consistent at step ${algo.envSteps}: call train() again to continue`);
+    progress.report(stopped === "interrupted" ? "aborted" : stopped);
+    if (stopped === "interrupted") {
+      throw new InterruptedError(`train() was interrupted after ${algo.envSteps - start.step} env steps (${algo.updates - start.updates} updates) of this call; the run is consistent at step ${algo.envSteps}: call train() again to continue`);
     }
     const seconds = (performance.now() - t0) / 1000;
-    const callSteps = algo.envSteps - startStep;
-    return { steps: callSteps, updates: algo.updates - startUpdates, seconds, sps: seconds > 0 ? callSteps / seconds : 0, stopped, last: this.log.last() };
+    const callSteps = algo.envSteps - start.step;
+    return { steps: callSteps, updates: algo.updates - start.updates, seconds, sps: seconds > 0 ? callSteps / seconds : 0, stopped, last: this.log.last() };
+  }
+
+  /**
+   * Makes the train() call that `aborts` stop the one in progress (after the
+   * previous one has ended) and returns the function that ends it: the run
+   * is no longer training, and a call waiting for this one may start.
+   */
+  private claimTraining(aborts: AbortSources): () => void {
+    let finished!: () => void;
+    this.stopRequested = false;
+    const active = { stopping: () => aborts.requested(), done: new Promise<void>((resolve) => (finished = resolve)) };
+    this.active = active;
+    this.training = true;
+    return () => {
+      this.training = false;
+      if (this.active === active) this.active = undefined;
+      finished();
+    };
+  }
+
+  /** One step of the algorithm: an env step (summed over copies), and an update when one is due; its metrics then, or null. */
+  private stepAlgo(): UpdateMetrics | null {
+    const algo = this.algo;
+    const before = algo.envSteps;
+    try {
+      return algo.step();
+    } finally {
+      // The env step happened even when the update after it failed.
+      if (algo.envSteps !== before) this.episodeStats.record(this.env, algo.envSteps);
+    }
+  }
+
+  /** Whether an update's metrics make a row now: the algorithm's `logEvery` env steps have passed since the last row. */
+  private rowDue(): boolean {
+    return this.algo.envSteps - this.lastRowStep >= (this.algo.logEvery ?? 0);
+  }
+
+  /** Whether a train() call evaluating every `evalEvery` env steps (none when undefined) evaluates for the row it logs now. */
+  private evalDue(evalEvery: number | undefined): boolean {
+    return evalEvery !== undefined && this.algo.envSteps - this.lastEvalStep >= evalEvery;
+  }
+
+  /** Evaluates the greedy policy on `episodes` episodes; their mean return goes into the next row's `evalReturn`. */
+  private async evaluateForRow(episodes: number): Promise<void> {
+    this.lastEvalStep = this.algo.envSteps;
+    this.lastEvalReturn = (await this.evaluate({ episodes })).meanReturn;
+  }
+
+  /** Appends a metrics row for `m` and shows it on `display`. */
+  private logRow(m: Record<string, number>, display: Display): MetricsRow {
+    // (Appended first: `display.metricsRow?.(…, this.appendRow(row))` would skip the append for displays without the hook.)
+    const row = this.appendRow(m);
+    display.metricsRow?.(this.id, row);
+    return row;
   }
 
   private appendRow(m: Record<string, number>): MetricsRow {
@@ -474,7 +470,7 @@ export class Run {
         }
       }
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
-        await new Promise<void>((resolve) => setImmediate(resolve));
+        await yieldToEventLoop();
         lastYield = performance.now();
       }
     }

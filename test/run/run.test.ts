@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { flattenParams } from "../../lib/algos/optimizer.js";
-import { rl, RunConfigError, TrainingDivergedError, type Run } from "../../lib/index.js";
+import { rl, Run, RunConfigError, TrainingDivergedError } from "../../lib/index.js";
 import { timeless } from "../helpers/runs.js";
 
 const params = (run: Run) => flattenParams((run.algo as unknown as { policy: { groups: Parameters<typeof flattenParams>[0] } }).policy.groups);
@@ -182,4 +182,23 @@ test("run.data records every training transition in the trajectory schema, and s
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+});
+
+test("new Run(config) takes what a builder collected: the same run as build()", async () => {
+  const builder = small(7);
+  const built = builder.build();
+  const cfg = builder.toConfig();
+  const made = new Run({ ...cfg, algo: cfg.algo! });
+  assert.equal(made.envConfig, cfg.env);
+  assert.equal(made.policySpec, cfg.policy);
+  assert.equal(made.algoSpec, cfg.algo);
+  assert.deepEqual([made.seed, made.record, made.dataset, made.mix], [cfg.seed, true, undefined, undefined]);
+  await built.train({ steps: 256 });
+  await made.train({ steps: 256 });
+  assert.deepEqual(params(made), params(built));
+  assert.deepEqual(timeless(made), timeless(built));
+  const named = new Run({ ...cfg, algo: cfg.algo!, id: "mine", record: false });
+  assert.equal(named.id, "mine");
+  assert.equal(named.recording, undefined);
+  assert.throws(() => named.data, /does not record/);
 });

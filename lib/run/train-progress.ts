@@ -1,0 +1,84 @@
+import type { AlgoSpec } from "../algos/algorithm.js";
+import { finitePoints } from "../../widgets/server/curve.js";
+import { RETURN_CURVE, type Display, type TrainCurve, type TrainProgress } from "./display.js";
+import type { MetricsLog } from "./metrics-log.js";
+
+/** Least time between two progress reports of a train() call (besides its first and last). */
+export const PROGRESS_EVERY_MS = 250;
+
+/** What the progress reports of a train() call read of its run (a {@link Run}). */
+export interface ProgressSource {
+  readonly id: string;
+  readonly label: string;
+  readonly algo: { readonly envSteps: number; readonly updates: number };
+  readonly episodeStats: { lastReturn(): number | undefined; meanReturn(): number | undefined };
+  readonly metricsLog: Pick<MetricsLog, "column">;
+  stop(): boolean;
+}
+
+/** What a run's training view plots: an offline algorithm's progress metric against updates, else the episode return against env steps. */
+export function trainCurve(algo: AlgoSpec): TrainCurve {
+  const metric = algo.offline ? algo.progressMetric : undefined;
+  return metric ? { ...metric, x: "update" } : RETURN_CURVE;
+}
+
+/**
+ * Builds the {@link TrainProgress} of one train() call and hands it to the
+ * display: once at the start (a notebook shows its training view before the
+ * first update), at most every {@link PROGRESS_EVERY_MS} while training
+ * ({@link tick}), and once at the end with the reason it stopped.
+ */
+export class TrainProgressReporter {
+  private lastReport: number;
+
+  constructor(
+    private readonly run: ProgressSource,
+    private readonly display: Display,
+    /** The run's env steps and updates when the call started. */
+    private readonly start: { readonly step: number; readonly updates: number },
+    /** Where the call stops, when its budget says (see `StopConditions`). */
+    private readonly targets: { readonly targetStep: number | undefined; readonly targetUpdates: number | undefined },
+    private readonly curve: TrainCurve,
+    /** `performance.now()` when the call started. */
+    private readonly t0: number,
+  ) {
+    this.lastReport = t0;
+  }
+
+  /** Reports now; `final` (on the last report) says why training stopped. */
+  report(final?: TrainProgress["stopped"]): void {
+    const { run, start, curve } = this;
+    const { targetStep, targetUpdates } = this.targets;
+    const algo = run.algo;
+    const elapsedS = (performance.now() - this.t0) / 1000;
+    const callSteps = algo.envSteps - start.step;
+    const sps = elapsedS > 0 ? callSteps / elapsedS : 0;
+    const p: TrainProgress = {
+      runId: run.id,
+      label: run.label,
+      step: algo.envSteps,
+      targetStep,
+      ...(targetUpdates !== undefined ? { targetUpdates } : {}),
+      callSteps,
+      updates: algo.updates,
+      elapsedS,
+      sps,
+      etaS: targetStep !== undefined && sps > 0 ? (targetStep - algo.envSteps) / sps : targetUpdates !== undefined && algo.updates > start.updates ? ((targetUpdates - algo.updates) * elapsedS) / (algo.updates - start.updates) : undefined,
+      lastReturn: run.episodeStats.lastReturn(),
+      meanReturn: run.episodeStats.meanReturn(),
+      stop: () => run.stop(),
+      curve,
+      history: () => finitePoints(run.metricsLog.column(curve.x), run.metricsLog.column(curve.key), run.metricsLog.column("wallTime")),
+      ...(final ? { stopped: final } : {}),
+    };
+    this.display.progress(p);
+  }
+
+  /** Called at `now` (after the loop yielded): reports when the last periodic report is {@link PROGRESS_EVERY_MS} old. */
+  tick(now: number): void {
+    if (now - this.lastReport >= PROGRESS_EVERY_MS) {
+      this.lastReport = now;
+      this.report();
+    }
+  }
+}
