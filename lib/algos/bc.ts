@@ -1,4 +1,5 @@
-import type { Dataset, Sampler } from "../data/dataset.js";
+import type { Dataset } from "../data/dataset.js";
+import type { Sampler } from "../data/sampler.js";
 import { argmaxRows, categoricalBackward, categoricalStats } from "../dist/categorical.js";
 import { gaussianBackward, gaussianStats } from "../dist/gaussian.js";
 import type { VecEnv } from "../envs/vec-env.js";

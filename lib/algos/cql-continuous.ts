@@ -1,4 +1,4 @@
-import type { Sampler } from "../data/dataset.js";
+import type { Sampler } from "../data/sampler.js";
 import { LOG_STD_MAX, LOG_STD_MIN } from "../dist/tanh-gaussian.js";
 import type { BoxSpace } from "../envs/space.js";
 import { sampledLogsumexp } from "../losses/offline-q.js";

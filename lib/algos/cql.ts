@@ -1,4 +1,5 @@
-import type { Dataset, Sampler } from "../data/dataset.js";
+import type { Dataset } from "../data/dataset.js";
+import type { Sampler } from "../data/sampler.js";
 import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
 import { describeSpace } from "../envs/space.js";
 import type { VecEnv } from "../envs/vec-env.js";

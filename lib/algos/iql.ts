@@ -1,5 +1,6 @@
 import { categoricalBackward, categoricalStats, type CategoricalStats } from "../dist/categorical.js";
-import type { Dataset, Sampler } from "../data/dataset.js";
+import type { Dataset } from "../data/dataset.js";
+import type { Sampler } from "../data/sampler.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import { awrWeights, expectileLoss } from "../losses/offline-q.js";
 import { qRegressionLoss } from "../losses/td.js";

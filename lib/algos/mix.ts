@@ -1,4 +1,5 @@
-import { Dataset, type Sampler } from "../data/dataset.js";
+import { Dataset } from "../data/dataset.js";
+import type { Sampler } from "../data/sampler.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Rng } from "../random/rng.js";
 import { datasetProblems } from "./dataset-checks.js";

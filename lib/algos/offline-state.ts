@@ -1,4 +1,4 @@
-import type { Sampler } from "../data/dataset.js";
+import type { Sampler } from "../data/sampler.js";
 import type { Network } from "../nn/network.js";
 import type { ParamGroup } from "../policy/param-set.js";
 import type { Rng } from "../random/rng.js";

@@ -1,4 +1,5 @@
-import type { Dataset, Sampler } from "../data/dataset.js";
+import type { Dataset } from "../data/dataset.js";
+import type { Sampler } from "../data/sampler.js";
 import { ahpoGate, imitationLoss, successRate } from "../losses/imitation.js";
 import { clippedImportanceWeights, offlineValueTdLoss } from "../losses/offline-value.js";
 import type { ActorCritic } from "../policy/actor-critic.js";

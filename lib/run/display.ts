@@ -1,4 +1,5 @@
 import { progressLine } from "../../widgets/shared/progress-line.js";
+import { RETURN_CURVE, type TrainCurve } from "../../widgets/shared/train-curve.js";
 
 /** What a training loop reports about itself, a few times a second and once at the end. */
 export interface TrainProgress {
@@ -28,15 +29,8 @@ export interface TrainProgress {
   readonly history?: () => { step: number[]; y: number[]; wallTime: number[] };
 }
 
-/** The metric (a metrics-row key) a training view plots, against env steps ("step") or updates ("update"). */
-export interface TrainCurve {
-  readonly key: string;
-  readonly label: string;
-  readonly x: "step" | "update";
-}
-
-/** What an online run's training view plots: episode return against env steps. */
-export const RETURN_CURVE: TrainCurve = Object.freeze({ key: "episodicReturn", label: "episode return", x: "step" });
+// TrainCurve and RETURN_CURVE live in widgets/shared (the training view needs the value too); re-exported here, where the library's display types are.
+export { RETURN_CURVE, type TrainCurve };
 
 /**
  * Where progress goes. The kernel installs a rich implementation (widgets);

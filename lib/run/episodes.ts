@@ -3,7 +3,7 @@ import { episodeReturns } from "../credit/returns.js";
 import { episodeAdvantages, tdErrors } from "../credit/td.js";
 import { episodeLayout, idColumn } from "../credit/episodes.js";
 import { categoricalKl, weightedK3 } from "../credit/reference-kl.js";
-import { columnNumbers } from "../data/column-numbers.js";
+import { columnNumbers } from "../../widgets/server/column-numbers.js";
 import { Dataset } from "../data/dataset.js";
 import { describeSpace, sameSpaces } from "../envs/space.js";
 import { fmtInt } from "../../widgets/shared/format.js";

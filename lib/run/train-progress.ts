@@ -1,6 +1,7 @@
 import type { AlgoSpec } from "../algos/algorithm.js";
 import { finitePoints } from "../../widgets/server/curve.js";
-import { RETURN_CURVE, type Display, type TrainCurve, type TrainProgress } from "./display.js";
+import type { Display, TrainProgress } from "./display.js";
+import { RETURN_CURVE, type TrainCurve } from "../../widgets/shared/train-curve.js";
 import type { MetricsLog } from "./metrics-log.js";
 
 /** Least time between two progress reports of a train() call (besides its first and last). */

@@ -5,7 +5,7 @@ import { rl } from "../../lib/index.js";
 import { sequenceCredit } from "../../lib/credit/sequences.js";
 import { sequenceTable } from "../../lib/data/sequence-table.js";
 import { syntheticRows } from "../helpers/sequences.js";
-import { trajectorySchemaProblems } from "../../lib/data/dataset.js";
+import { trajectorySchemaProblems } from "../../lib/data/trajectory-schema-checks.js";
 
 test("sequenceTable: the trajectory schema with List<int32> tokens and List<f32> token_logp / token_adv; bad rows are named", () => {
   const table = sequenceTable(syntheticRows());

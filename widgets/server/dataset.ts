@@ -2,7 +2,7 @@ import { DataType, type Table } from "apache-arrow";
 import type { DatasetColumn, DatasetData, Histogram } from "../shared/types.js";
 import { escapeXml } from "../shared/xml.js";
 import { fmtInt } from "../shared/format.js";
-import { columnNumbers } from "../../lib/data/column-numbers.js";
+import { columnNumbers } from "./column-numbers.js";
 import { Widget } from "./widget.js";
 
 /** Rows the browser can page through (the rest is summarized by the histograms). */

@@ -1,4 +1,5 @@
-import { RETURN_CURVE, type TrainCurve, type TrainProgress } from "../../lib/run/display.js";
+import type { TrainProgress } from "../../lib/run/display.js";
+import { RETURN_CURVE, type TrainCurve } from "../shared/train-curve.js";
 import type { LiveEndpoints, ProgressData, TrainingData } from "../shared/types.js";
 import { progressLine } from "../shared/progress-line.js";
 import { downsampleSeries, MAX_POINTS } from "./curve.js";

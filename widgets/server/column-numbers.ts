@@ -1,3 +1,8 @@
+// Arrow columns as numbers, for the dataset browser's histograms and for
+// lib's episode views (lib/run/episodes.ts). It lives on the widgets side
+// because widgets/ may import only types from lib/, and in server/ rather
+// than shared/ because it needs apache-arrow, which the browser bundle
+// does not carry (docs/architecture.md).
 import { DataType, type Vector } from "apache-arrow";
 
 /**

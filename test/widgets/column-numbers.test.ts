@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Bool, FixedSizeList, Field, Float32, Int64, makeData, makeVector, vectorFromArray } from "apache-arrow";
-import { columnNumbers } from "../../lib/data/column-numbers.js";
+import { columnNumbers } from "../../widgets/server/column-numbers.js";
 
 const same = (a: ArrayLike<number>, b: number[]) => assert.deepEqual(Array.from(a, (x) => (Number.isNaN(x) ? "NaN" : x)), b.map((x) => (Number.isNaN(x) ? "NaN" : x)));
 
