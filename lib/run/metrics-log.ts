@@ -29,6 +29,7 @@ export const METRIC_DOCS: Readonly<Record<string, string>> = {
   oldApproxKl: "KL(π_old‖π) estimated with k1 = mean(−log r) on the last minibatch",
   clipfrac: "fraction of samples with |r − 1| > ε, averaged over the update's minibatches",
   explainedVariance: "1 − Var[R − V] / Var[R] over the rollout",
+  kl: "estimated KL(π ‖ π_ref) of the last minibatch (divergence in the loss), or of the update's rollout (in the reward)",
   gradNorm: "global gradient norm before clipping (last minibatch)",
   tdLoss: "DQN regression loss of Q(s, a) to the TD targets (last gradient step)",
   qLoss: "SAC critic loss, (loss of Q1 + loss of Q2) / 2 as CleanRL logs it (last gradient step); CQL and IQL: the TD loss, averaged over the row's updates",
