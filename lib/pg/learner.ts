@@ -13,6 +13,7 @@ import type { Collector } from "./collect/collector.js";
 import { Minibatch } from "./collect/rollout-buffer.js";
 import { componentType, createComponent, type MetricDecl } from "./component.js";
 import { HybridPgTerms } from "./dataset-terms.js";
+import { engineStateFromLegacy } from "./legacy-state.js";
 import type { DivergenceRuntime } from "./divergence/kl.js";
 import type { AdamSettings } from "./optimizer.js";
 import type { ReferenceRuntime } from "./reference/policy-copy.js";
@@ -359,7 +360,8 @@ export class PgLearner implements AlgoInstance {
     };
   }
 
-  loadState(state: AlgoState): void {
+  loadState(saved: AlgoState): void {
+    const state = engineStateFromLegacy(saved, this.policy.groups, this.env.numEnvs) ?? saved;
     const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number[]; collector: unknown; hybrid?: unknown };
     const a = state.arrays;
     unflattenParams(this.policy.groups, a.params as Float32Array);
