@@ -9,8 +9,8 @@
 // variant and the mean estimated log dynamics ratio of simulated transitions.
 import { parseArgs } from "node:util";
 import { rl, Rng, type Dataset, type Run } from "../lib/index.js";
-import type { DqnInstance } from "../lib/algos/dqn.js";
-import { ReplayBatch } from "../lib/algos/replay-buffer.js";
+import type { DqnInstance } from "../lib/algos/off-policy/dqn.js";
+import { ReplayBatch } from "../lib/algos/off-policy/replay-buffer.js";
 import { emit, median, round } from "./stats.js";
 
 const { values } = parseArgs({

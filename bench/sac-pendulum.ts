@@ -4,7 +4,7 @@
 // BENCH_STEPS (default 20000), BENCH_HIDDEN ("64,64"; CleanRL: "256,256"),
 // BENCH_BATCH (128; CleanRL: 256), BENCH_LEARNING_STARTS (1000; CleanRL: 5000),
 // BENCH_SEED (1), BENCH_EVAL_EVERY (2000).
-import { sac } from "../lib/algos/sac.js";
+import { sac } from "../lib/algos/off-policy/sac.js";
 import { makeVecEnv } from "../lib/envs/registry.js";
 import type { VecEnv } from "../lib/envs/vec-env.js";
 import type { AlgoInstance } from "../lib/algos/algorithm.js";

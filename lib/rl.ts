@@ -1,9 +1,9 @@
 import { a2c, adv, agg, collect, div, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
-import { dqn } from "./algos/dqn.js";
-import { sac } from "./algos/sac.js";
-import { bc } from "./algos/bc.js";
-import { cql } from "./algos/cql.js";
-import { iql } from "./algos/iql.js";
+import { dqn } from "./algos/off-policy/dqn.js";
+import { sac } from "./algos/off-policy/sac.js";
+import { bc } from "./algos/offline/bc.js";
+import { cql } from "./algos/offline/cql.js";
+import { iql } from "./algos/offline/iql.js";
 import type { EnvSource } from "./envs/custom.js";
 import { knownEnvIds, makeEnv, makeVecEnv, registerEnv } from "./envs/registry.js";
 import { deviceReport, initBackend } from "../native/index.js";

@@ -2,8 +2,8 @@ import { Dataset } from "../data/dataset.js";
 import type { Sampler } from "../data/sampler.js";
 import type { VecEnv } from "../envs/vec-env.js";
 import type { Rng } from "../random/rng.js";
-import { datasetProblems } from "./dataset-checks.js";
-import type { ReplayBatch } from "./replay-buffer.js";
+import { datasetProblems } from "./offline/dataset-checks.js";
+import type { ReplayBatch } from "./off-policy/replay-buffer.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**

@@ -1,10 +1,10 @@
 import type { AlgoSpec } from "./algorithm.js";
 import { a2c, pg, ppo, reinforce, PgSpec, pgConfigFromJSON } from "../pg/index.js";
-import { dqn } from "./dqn.js";
-import { sac } from "./sac.js";
-import { bc } from "./bc.js";
-import { cql } from "./cql.js";
-import { iql } from "./iql.js";
+import { dqn } from "./off-policy/dqn.js";
+import { sac } from "./off-policy/sac.js";
+import { bc } from "./offline/bc.js";
+import { cql } from "./offline/cql.js";
+import { iql } from "./offline/iql.js";
 
 type AlgoFactory = (config: any) => AlgoSpec;
 

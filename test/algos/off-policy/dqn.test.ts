@@ -1,13 +1,13 @@
-import { problemText, type Problem } from "../../lib/config/problem.js";
+import { problemText, type Problem } from "../../../lib/config/problem.js";
 const texts = (ps: readonly (Problem | string)[]): string[] => ps.map((p) => (typeof p === "string" ? p : problemText(p)));
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { dqn, DQN_DEFAULTS, DqnInstance } from "../../lib/algos/dqn.js";
-import { TrainingDivergedError } from "../../lib/algos/errors.js";
-import { mlp } from "../../lib/policy/spec.js";
-import { Rng } from "../../lib/random/rng.js";
-import { assertResumesIdentically, greedyReturn, trainFor } from "./algo-helpers.js";
-import { cartPole, reach1D } from "./fixtures.js";
+import { dqn, DQN_DEFAULTS, DqnInstance } from "../../../lib/algos/off-policy/dqn.js";
+import { TrainingDivergedError } from "../../../lib/algos/errors.js";
+import { mlp } from "../../../lib/policy/spec.js";
+import { Rng } from "../../../lib/random/rng.js";
+import { assertResumesIdentically, greedyReturn, trainFor } from "../algo-helpers.js";
+import { cartPole, reach1D } from "../fixtures.js";
 
 const relu = (hidden: number[]) => mlp(hidden, { activation: "relu" });
 

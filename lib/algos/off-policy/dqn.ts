@@ -1,21 +1,21 @@
-import type { VecEnv } from "../envs/vec-env.js";
-import { describeSpace } from "../envs/space.js";
-import { qRegressionLoss, tdTargets, type QLossKind } from "../losses/td.js";
-import { makeMlp } from "../nn/mlp.js";
-import type { Network } from "../nn/network.js";
-import { netGroup } from "../policy/actor-critic.js";
-import { clipGlobalGradNorm, globalGradNorm, gradsFinite, zeroGrads, type ParamGroup } from "../policy/param-set.js";
-import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
-import type { Rng } from "../random/rng.js";
-import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
-import { TrainingDivergedError } from "./errors.js";
+import type { VecEnv } from "../../envs/vec-env.js";
+import { describeSpace } from "../../envs/space.js";
+import { qRegressionLoss, tdTargets, type QLossKind } from "../../losses/td.js";
+import { makeMlp } from "../../nn/mlp.js";
+import type { Network } from "../../nn/network.js";
+import { netGroup } from "../../policy/actor-critic.js";
+import { clipGlobalGradNorm, globalGradNorm, gradsFinite, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
+import { checkPolicySpec, type PolicySpec } from "../../policy/spec.js";
+import type { Rng } from "../../random/rng.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "../algorithm.js";
+import { TrainingDivergedError } from "../errors.js";
 import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork } from "./off-policy.js";
-import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
+import { flattenParams, GroupAdam, unflattenParams } from "../optimizer.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
-import { MixSource } from "./mix.js";
+import { MixSource } from "../mix.js";
 import { DynamicsGap } from "./dynamics-gap.js";
-import { linearSchedule } from "./schedule.js";
-import { checkKnownKeys, checkNumber } from "./validate.js";
+import { linearSchedule } from "../schedule.js";
+import { checkKnownKeys, checkNumber } from "../validate.js";
 
 /**
  * DQN (Mnih et al. 2015) with the double-Q target of van Hasselt et al. 2016

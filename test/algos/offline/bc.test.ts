@@ -4,9 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { RecordBatch, Schema, Table } from "apache-arrow";
-import { flattenParams } from "../../lib/algos/optimizer.js";
-import { rl, RunConfigError, type Dataset, type Run } from "../../lib/index.js";
-import { ppoCartPoleData, timeless } from "../helpers/runs.js";
+import { flattenParams } from "../../../lib/algos/optimizer.js";
+import { rl, RunConfigError, type Dataset, type Run } from "../../../lib/index.js";
+import { ppoCartPoleData, timeless } from "../../helpers/runs.js";
 
 const params = (run: Run) => flattenParams((run.algo as unknown as { groups: Parameters<typeof flattenParams>[0] }).groups);
 

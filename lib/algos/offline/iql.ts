@@ -1,25 +1,25 @@
-import { categoricalBackward, categoricalStats, type CategoricalStats } from "../dist/categorical.js";
-import type { Dataset } from "../data/dataset.js";
-import type { Sampler } from "../data/sampler.js";
-import type { VecEnv } from "../envs/vec-env.js";
-import { awrWeights, expectileLoss } from "../losses/offline-q.js";
-import { qRegressionLoss } from "../losses/td.js";
-import { makeMlp } from "../nn/mlp.js";
-import type { Network } from "../nn/network.js";
-import { netGroup } from "../policy/actor-critic.js";
-import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../policy/param-set.js";
-import type { PolicySpec } from "../policy/spec.js";
-import type { Rng } from "../random/rng.js";
-import { MetricsWindow } from "./metrics-window.js";
-import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
+import { categoricalBackward, categoricalStats, type CategoricalStats } from "../../dist/categorical.js";
+import type { Dataset } from "../../data/dataset.js";
+import type { Sampler } from "../../data/sampler.js";
+import type { VecEnv } from "../../envs/vec-env.js";
+import { awrWeights, expectileLoss } from "../../losses/offline-q.js";
+import { qRegressionLoss } from "../../losses/td.js";
+import { makeMlp } from "../../nn/mlp.js";
+import type { Network } from "../../nn/network.js";
+import { netGroup } from "../../policy/actor-critic.js";
+import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
+import type { PolicySpec } from "../../policy/spec.js";
+import type { Rng } from "../../random/rng.js";
+import { MetricsWindow } from "../metrics-window.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "../algorithm.js";
 import { argmaxInto, offlineQProblems } from "./cql.js";
 import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
-import { TrainingDivergedError } from "./errors.js";
+import { TrainingDivergedError } from "../errors.js";
 import { ContinuousIqlInstance } from "./iql-continuous.js";
-import { updateTargetNetwork } from "./off-policy.js";
-import { GroupAdam } from "./optimizer.js";
+import { updateTargetNetwork } from "../off-policy/off-policy.js";
+import { GroupAdam } from "../optimizer.js";
 import { loadOfflineState, saveOfflineState, type OfflineLearnerParts } from "./offline-state.js";
-import { checkKnownKeys, checkNumber } from "./validate.js";
+import { checkKnownKeys, checkNumber } from "../validate.js";
 
 /**
  * Implicit Q-learning (Kostrikov et al. 2021), never querying Q at actions

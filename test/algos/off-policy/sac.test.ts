@@ -1,16 +1,16 @@
-import { problemText, type Problem } from "../../lib/config/problem.js";
+import { problemText, type Problem } from "../../../lib/config/problem.js";
 const texts = (ps: readonly (Problem | string)[]): string[] => ps.map((p) => (typeof p === "string" ? p : problemText(p)));
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { TrainingDivergedError } from "../../lib/algos/errors.js";
-import { sac, SacInstance } from "../../lib/algos/sac.js";
-import { defineEnv, vectorize } from "../../lib/envs/custom.js";
-import { box } from "../../lib/envs/space.js";
-import type { VecEnv } from "../../lib/envs/vec-env.js";
-import { mlp } from "../../lib/policy/spec.js";
-import { Rng } from "../../lib/random/rng.js";
-import { assertResumesIdentically, greedyReturn, trainFor } from "./algo-helpers.js";
-import { cartPole, reach1D } from "./fixtures.js";
+import { TrainingDivergedError } from "../../../lib/algos/errors.js";
+import { sac, SacInstance } from "../../../lib/algos/off-policy/sac.js";
+import { defineEnv, vectorize } from "../../../lib/envs/custom.js";
+import { box } from "../../../lib/envs/space.js";
+import type { VecEnv } from "../../../lib/envs/vec-env.js";
+import { mlp } from "../../../lib/policy/spec.js";
+import { Rng } from "../../../lib/random/rng.js";
+import { assertResumesIdentically, greedyReturn, trainFor } from "../algo-helpers.js";
+import { cartPole, reach1D } from "../fixtures.js";
 
 const relu = (hidden: number[]) => mlp(hidden, { activation: "relu" });
 
@@ -54,7 +54,7 @@ describe("SAC", () => {
   });
 
   test("learns Pendulum-v1 in 8k env steps (greedy return from ~−1200 to > −400)", async () => {
-    const { makeVecEnv } = await import("../../lib/envs/registry.js");
+    const { makeVecEnv } = await import("../../../lib/envs/registry.js");
     const makeEnv = (n: number) => (seed: number) => makeVecEnv("Pendulum-v1", { n, seed });
     const env: VecEnv = makeEnv(1)(1);
     env.reset();

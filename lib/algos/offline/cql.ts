@@ -1,25 +1,25 @@
-import type { Dataset } from "../data/dataset.js";
-import type { Sampler } from "../data/sampler.js";
+import type { Dataset } from "../../data/dataset.js";
+import type { Sampler } from "../../data/sampler.js";
 import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
-import { describeSpace } from "../envs/space.js";
-import type { VecEnv } from "../envs/vec-env.js";
-import { cqlPenalty } from "../losses/offline-q.js";
-import { qRegressionLoss, tdTargets, type QLossKind } from "../losses/td.js";
-import { makeMlp } from "../nn/mlp.js";
-import type { Network } from "../nn/network.js";
-import { netGroup } from "../policy/actor-critic.js";
-import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../policy/param-set.js";
-import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
-import type { Rng } from "../random/rng.js";
-import { MetricsWindow } from "./metrics-window.js";
-import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
+import { describeSpace } from "../../envs/space.js";
+import type { VecEnv } from "../../envs/vec-env.js";
+import { cqlPenalty } from "../../losses/offline-q.js";
+import { qRegressionLoss, tdTargets, type QLossKind } from "../../losses/td.js";
+import { makeMlp } from "../../nn/mlp.js";
+import type { Network } from "../../nn/network.js";
+import { netGroup } from "../../policy/actor-critic.js";
+import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
+import { checkPolicySpec, type PolicySpec } from "../../policy/spec.js";
+import type { Rng } from "../../random/rng.js";
+import { MetricsWindow } from "../metrics-window.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "../algorithm.js";
 import { datasetProblems } from "./dataset-checks.js";
-import { TrainingDivergedError } from "./errors.js";
-import { checkOffPolicyPolicy, updateTargetNetwork } from "./off-policy.js";
+import { TrainingDivergedError } from "../errors.js";
+import { checkOffPolicyPolicy, updateTargetNetwork } from "../off-policy/off-policy.js";
 import { ContinuousCqlInstance } from "./cql-continuous.js";
-import { sacActionSpaceProblem } from "./sac.js";
-import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
-import { checkKnownKeys, checkNumber } from "./validate.js";
+import { sacActionSpaceProblem } from "../off-policy/sac.js";
+import { flattenParams, GroupAdam, unflattenParams } from "../optimizer.js";
+import { checkKnownKeys, checkNumber } from "../validate.js";
 
 /**
  * Conservative Q-learning, CQL(H) of Kumar et al. 2020: TD regression on

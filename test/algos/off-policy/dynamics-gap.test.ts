@@ -3,10 +3,10 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { rl, Rng, type AlgoInstance, type Dataset, type Run } from "../../lib/index.js";
-import type { DqnInstance } from "../../lib/algos/dqn.js";
-import { ReplayBatch } from "../../lib/algos/replay-buffer.js";
-import { buildProblems, ppoCartPoleData } from "../helpers/runs.js";
+import { rl, Rng, type AlgoInstance, type Dataset, type Run } from "../../../lib/index.js";
+import type { DqnInstance } from "../../../lib/algos/off-policy/dqn.js";
+import { ReplayBatch } from "../../../lib/algos/off-policy/replay-buffer.js";
+import { buildProblems, ppoCartPoleData } from "../../helpers/runs.js";
 
 let real: Promise<Dataset> | undefined;
 /** 10k transitions of the "real" CartPole-v1 (pole half-length 0.5) from a PPO policy averaging ≥ 150. */

@@ -1,10 +1,10 @@
-import type { Sampler } from "../data/sampler.js";
-import type { Network } from "../nn/network.js";
-import type { ParamGroup } from "../policy/param-set.js";
-import type { Rng } from "../random/rng.js";
-import type { AlgoState } from "./algorithm.js";
-import type { MetricsWindow } from "./metrics-window.js";
-import { flattenParams, unflattenParams, type GroupAdam } from "./optimizer.js";
+import type { Sampler } from "../../data/sampler.js";
+import type { Network } from "../../nn/network.js";
+import type { ParamGroup } from "../../policy/param-set.js";
+import type { Rng } from "../../random/rng.js";
+import type { AlgoState } from "../algorithm.js";
+import type { MetricsWindow } from "../metrics-window.js";
+import { flattenParams, unflattenParams, type GroupAdam } from "../optimizer.js";
 
 /** What an offline learner with one Adam per part (IQL's Q, V and policy) checkpoints. */
 export interface OfflineLearnerParts {

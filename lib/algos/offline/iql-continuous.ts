@@ -1,24 +1,24 @@
-import type { Sampler } from "../data/sampler.js";
-import { actionScaling, LOG_STD_MAX, LOG_STD_MIN } from "../dist/tanh-gaussian.js";
-import type { BoxSpace } from "../envs/space.js";
-import { boxedGaussianAwr } from "../losses/awr-gaussian.js";
-import { awrWeights, expectileLoss } from "../losses/offline-q.js";
-import { twinQLoss } from "../losses/sac.js";
-import { makeMlp } from "../nn/mlp.js";
-import type { Network } from "../nn/network.js";
-import { netGroup } from "../policy/actor-critic.js";
-import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../policy/param-set.js";
-import type { MlpPolicySpec } from "../policy/spec.js";
-import type { Rng } from "../random/rng.js";
-import type { AlgoContext, AlgoInstance, AlgoState, UpdateMetrics } from "./algorithm.js";
+import type { Sampler } from "../../data/sampler.js";
+import { actionScaling, LOG_STD_MAX, LOG_STD_MIN } from "../../dist/tanh-gaussian.js";
+import type { BoxSpace } from "../../envs/space.js";
+import { boxedGaussianAwr } from "../../losses/awr-gaussian.js";
+import { awrWeights, expectileLoss } from "../../losses/offline-q.js";
+import { twinQLoss } from "../../losses/sac.js";
+import { makeMlp } from "../../nn/mlp.js";
+import type { Network } from "../../nn/network.js";
+import { netGroup } from "../../policy/actor-critic.js";
+import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
+import type { MlpPolicySpec } from "../../policy/spec.js";
+import type { Rng } from "../../random/rng.js";
+import type { AlgoContext, AlgoInstance, AlgoState, UpdateMetrics } from "../algorithm.js";
 import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
-import { TrainingDivergedError } from "./errors.js";
+import { TrainingDivergedError } from "../errors.js";
 import type { IqlConfig } from "./iql.js";
-import { MetricsWindow } from "./metrics-window.js";
-import { updateTargetNetwork } from "./off-policy.js";
-import { GroupAdam } from "./optimizer.js";
+import { MetricsWindow } from "../metrics-window.js";
+import { updateTargetNetwork } from "../off-policy/off-policy.js";
+import { GroupAdam } from "../optimizer.js";
 import { loadOfflineState, saveOfflineState, type OfflineLearnerParts } from "./offline-state.js";
-import { concatRows } from "./soft-actor-critic.js";
+import { concatRows } from "../off-policy/soft-actor-critic.js";
 
 /**
  * IQL for continuous actions (a box with finite bounds), as in the paper's

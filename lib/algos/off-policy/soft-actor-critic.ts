@@ -1,14 +1,14 @@
-import { actionScaling, actorOutputBackward, splitActorOutput, tanhGaussianBackward, tanhGaussianMode, tanhGaussianSample } from "../dist/tanh-gaussian.js";
-import type { BoxSpace } from "../envs/space.js";
-import { alphaLoss, sacActorLoss, softQTargets, twinQLoss } from "../losses/sac.js";
-import { makeMlp } from "../nn/mlp.js";
-import type { Network } from "../nn/network.js";
-import { netGroup } from "../policy/actor-critic.js";
-import { gradsFinite, vectorGroup, zeroGrads, type ParamGroup } from "../policy/param-set.js";
-import type { MlpPolicySpec } from "../policy/spec.js";
-import type { Rng } from "../random/rng.js";
+import { actionScaling, actorOutputBackward, splitActorOutput, tanhGaussianBackward, tanhGaussianMode, tanhGaussianSample } from "../../dist/tanh-gaussian.js";
+import type { BoxSpace } from "../../envs/space.js";
+import { alphaLoss, sacActorLoss, softQTargets, twinQLoss } from "../../losses/sac.js";
+import { makeMlp } from "../../nn/mlp.js";
+import type { Network } from "../../nn/network.js";
+import { netGroup } from "../../policy/actor-critic.js";
+import { gradsFinite, vectorGroup, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
+import type { MlpPolicySpec } from "../../policy/spec.js";
+import type { Rng } from "../../random/rng.js";
 import { updateTargetNetwork } from "./off-policy.js";
-import { GroupAdam } from "./optimizer.js";
+import { GroupAdam } from "../optimizer.js";
 
 /** The hyperparameters the soft actor-critic core reads (a subset of `SacConfig`). */
 export interface SoftActorCriticConfig {

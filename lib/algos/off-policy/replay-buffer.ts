@@ -1,4 +1,4 @@
-import type { Rng } from "../random/rng.js";
+import type { Rng } from "../../random/rng.js";
 
 /** A sampled minibatch of transitions (reusable buffers owned by the caller). */
 export class ReplayBatch {

@@ -1,15 +1,15 @@
-import { LOG_STD_MAX, LOG_STD_MIN } from "../dist/tanh-gaussian.js";
-import { describeSpace, type BoxSpace } from "../envs/space.js";
-import type { VecEnv } from "../envs/vec-env.js";
-import { checkPolicySpec, type MlpPolicySpec, type PolicySpec } from "../policy/spec.js";
-import type { Rng } from "../random/rng.js";
-import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
-import { TrainingDivergedError } from "./errors.js";
+import { LOG_STD_MAX, LOG_STD_MIN } from "../../dist/tanh-gaussian.js";
+import { describeSpace, type BoxSpace } from "../../envs/space.js";
+import type { VecEnv } from "../../envs/vec-env.js";
+import { checkPolicySpec, type MlpPolicySpec, type PolicySpec } from "../../policy/spec.js";
+import type { Rng } from "../../random/rng.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "../algorithm.js";
+import { TrainingDivergedError } from "../errors.js";
 import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot } from "./off-policy.js";
 import { SacScratch, SoftActorCritic } from "./soft-actor-critic.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
-import { MixSource } from "./mix.js";
-import { checkKnownKeys, checkNumber } from "./validate.js";
+import { MixSource } from "../mix.js";
+import { checkKnownKeys, checkNumber } from "../validate.js";
 
 /**
  * Soft actor-critic for continuous actions (Haarnoja et al. 2018, with the

@@ -1,13 +1,13 @@
-import type { Dataset } from "../data/dataset.js";
-import { balancedBce, dynamicsRatioWeights } from "../losses/dynamics-ratio.js";
-import { makeMlp } from "../nn/mlp.js";
-import type { Network } from "../nn/network.js";
-import { netGroup } from "../policy/actor-critic.js";
-import { zeroGrads } from "../policy/param-set.js";
-import type { Rng } from "../random/rng.js";
-import type { UpdateMetrics } from "./algorithm.js";
-import type { DynamicsGapConfig } from "./mix.js";
-import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
+import type { Dataset } from "../../data/dataset.js";
+import { balancedBce, dynamicsRatioWeights } from "../../losses/dynamics-ratio.js";
+import { makeMlp } from "../../nn/mlp.js";
+import type { Network } from "../../nn/network.js";
+import { netGroup } from "../../policy/actor-critic.js";
+import { zeroGrads } from "../../policy/param-set.js";
+import type { Rng } from "../../random/rng.js";
+import type { UpdateMetrics } from "../algorithm.js";
+import type { DynamicsGapConfig } from "../mix.js";
+import { flattenParams, GroupAdam, unflattenParams } from "../optimizer.js";
 import type { ReplayBatch } from "./replay-buffer.js";
 
 /** Per-dimension mean and standard deviation (std floored so a constant dimension stays finite). */

@@ -1,20 +1,20 @@
-import type { Dataset } from "../data/dataset.js";
-import type { Sampler } from "../data/sampler.js";
-import { argmaxRows, categoricalBackward, categoricalStats } from "../dist/categorical.js";
-import { gaussianBackward, gaussianStats } from "../dist/gaussian.js";
-import type { VecEnv } from "../envs/vec-env.js";
-import { makeMlp } from "../nn/mlp.js";
-import type { Network } from "../nn/network.js";
-import { actorCriticProblems, netGroup } from "../policy/actor-critic.js";
-import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../policy/param-set.js";
-import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
-import type { Rng } from "../random/rng.js";
-import { MetricsWindow } from "./metrics-window.js";
+import type { Dataset } from "../../data/dataset.js";
+import type { Sampler } from "../../data/sampler.js";
+import { argmaxRows, categoricalBackward, categoricalStats } from "../../dist/categorical.js";
+import { gaussianBackward, gaussianStats } from "../../dist/gaussian.js";
+import type { VecEnv } from "../../envs/vec-env.js";
+import { makeMlp } from "../../nn/mlp.js";
+import type { Network } from "../../nn/network.js";
+import { actorCriticProblems, netGroup } from "../../policy/actor-critic.js";
+import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
+import { checkPolicySpec, type PolicySpec } from "../../policy/spec.js";
+import type { Rng } from "../../random/rng.js";
+import { MetricsWindow } from "../metrics-window.js";
 import { datasetProblems } from "./dataset-checks.js";
-import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "./algorithm.js";
-import { TrainingDivergedError } from "./errors.js";
-import { flattenParams, GroupAdam, unflattenParams } from "./optimizer.js";
-import { checkKnownKeys, checkNumber } from "./validate.js";
+import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "../algorithm.js";
+import { TrainingDivergedError } from "../errors.js";
+import { flattenParams, GroupAdam, unflattenParams } from "../optimizer.js";
+import { checkKnownKeys, checkNumber } from "../validate.js";
 
 /**
  * Behavior cloning: maximum likelihood of a dataset's actions under the

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { ReplayBatch, ReplayBuffer } from "../../lib/algos/replay-buffer.js";
-import { Rng } from "../../lib/random/rng.js";
+import { ReplayBatch, ReplayBuffer } from "../../../lib/algos/off-policy/replay-buffer.js";
+import { Rng } from "../../../lib/random/rng.js";
 
 /** Adds `n` transitions whose fields encode their index t: obs [t, −t], next obs [t + 1, −t − 1], action t % 3, reward 10t, terminated t % 2. */
 function fill(buf: ReplayBuffer, from: number, n: number): void {

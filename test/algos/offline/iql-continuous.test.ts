@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { rl, RunConfigError, type AlgoInstance, type AlgoSpec, type Dataset } from "../../lib/index.js";
-import { pendulumSacData } from "./fixtures.js";
-import { assertOfflineRunResumes } from "./algo-helpers.js";
+import { rl, RunConfigError, type AlgoInstance, type AlgoSpec, type Dataset } from "../../../lib/index.js";
+import { pendulumSacData } from "../fixtures.js";
+import { assertOfflineRunResumes } from "../algo-helpers.js";
 
 const offlineRun = (ds: Dataset, algo: AlgoSpec<unknown>, seed: number) => rl.offline(ds, { seed }).policy(rl.mlp([32, 32], { activation: "relu" })).algo(algo).build();
 

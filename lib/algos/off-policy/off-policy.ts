@@ -1,8 +1,8 @@
-import type { VecEnv } from "../envs/vec-env.js";
-import type { Network } from "../nn/network.js";
-import type { ParamGroup } from "../policy/param-set.js";
-import type { PolicySpec } from "../policy/spec.js";
-import type { GroupAdam } from "./optimizer.js";
+import type { VecEnv } from "../../envs/vec-env.js";
+import type { Network } from "../../nn/network.js";
+import type { ParamGroup } from "../../policy/param-set.js";
+import type { PolicySpec } from "../../policy/spec.js";
+import type { GroupAdam } from "../optimizer.js";
 
 /**
  * Small parts shared by the off-policy algorithms (DQN, SAC): target-network

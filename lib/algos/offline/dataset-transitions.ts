@@ -1,4 +1,4 @@
-import type { Minibatch } from "../data/sampler.js";
+import type { Minibatch } from "../../data/sampler.js";
 
 /** A sampled minibatch of transitions as the Q-learning losses take them (int32 actions when discrete, float32 rows when continuous). */
 export interface Transitions<A extends Int32Array | Float32Array = Int32Array> {

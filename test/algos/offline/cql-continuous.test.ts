@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { rl, RunConfigError, type CqlOptions, type Dataset } from "../../lib/index.js";
-import { pendulumSacData } from "./fixtures.js";
-import { assertOfflineRunResumes } from "./algo-helpers.js";
+import { rl, RunConfigError, type CqlOptions, type Dataset } from "../../../lib/index.js";
+import { pendulumSacData } from "../fixtures.js";
+import { assertOfflineRunResumes } from "../algo-helpers.js";
 
 /** The last 3000 transitions of the SAC run: a narrow, fairly good behavior (mean episode return ≈ −420). */
 const pendulumData = async (): Promise<Dataset> => {

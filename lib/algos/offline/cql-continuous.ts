@@ -1,16 +1,16 @@
-import type { Sampler } from "../data/sampler.js";
-import { LOG_STD_MAX, LOG_STD_MIN } from "../dist/tanh-gaussian.js";
-import type { BoxSpace } from "../envs/space.js";
-import { sampledLogsumexp } from "../losses/offline-q.js";
-import type { MlpPolicySpec } from "../policy/spec.js";
-import type { Rng } from "../random/rng.js";
-import type { AlgoContext, AlgoInstance, AlgoState, UpdateMetrics } from "./algorithm.js";
+import type { Sampler } from "../../data/sampler.js";
+import { LOG_STD_MAX, LOG_STD_MIN } from "../../dist/tanh-gaussian.js";
+import type { BoxSpace } from "../../envs/space.js";
+import { sampledLogsumexp } from "../../losses/offline-q.js";
+import type { MlpPolicySpec } from "../../policy/spec.js";
+import type { Rng } from "../../random/rng.js";
+import type { AlgoContext, AlgoInstance, AlgoState, UpdateMetrics } from "../algorithm.js";
 import type { CqlConfig } from "./cql.js";
 import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
-import { TrainingDivergedError } from "./errors.js";
-import { MetricsWindow } from "./metrics-window.js";
-import { UpdateSnapshot } from "./off-policy.js";
-import { SacScratch, SoftActorCritic } from "./soft-actor-critic.js";
+import { TrainingDivergedError } from "../errors.js";
+import { MetricsWindow } from "../metrics-window.js";
+import { UpdateSnapshot } from "../off-policy/off-policy.js";
+import { SacScratch, SoftActorCritic } from "../off-policy/soft-actor-critic.js";
 
 /**
  * CQL(H) for continuous actions (see `cql.ts`): soft actor-critic trained on

@@ -1,7 +1,7 @@
 import { DataType } from "apache-arrow";
-import type { Dataset } from "../data/dataset.js";
-import { META_ENV_ID } from "../data/schema.js";
-import type { VecEnv } from "../envs/vec-env.js";
+import type { Dataset } from "../../data/dataset.js";
+import { META_ENV_ID } from "../../data/schema.js";
+import type { VecEnv } from "../../envs/vec-env.js";
 
 /** What {@link datasetProblems} checks and how it words its messages. */
 export interface DatasetCheckOptions {

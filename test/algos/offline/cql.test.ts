@@ -3,9 +3,9 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
-import { flattenParams } from "../../lib/algos/optimizer.js";
-import { rl, RunConfigError, type Dataset, type Run } from "../../lib/index.js";
-import { ppoCartPoleData, timeless } from "../helpers/runs.js";
+import { flattenParams } from "../../../lib/algos/optimizer.js";
+import { rl, RunConfigError, type Dataset, type Run } from "../../../lib/index.js";
+import { ppoCartPoleData, timeless } from "../../helpers/runs.js";
 
 const params = (run: Run) => flattenParams((run.algo as unknown as { groups: Parameters<typeof flattenParams>[0] }).groups);
 const targetParams = (run: Run) => (run.algo as unknown as { target: { params: Float32Array } }).target.params.slice();
