@@ -1,3 +1,4 @@
+import { problemLine, type Problem } from "../config/problem.js";
 import { Dataset } from "../data/dataset.js";
 import type { Sampler } from "../data/sampler.js";
 import type { VecEnv } from "../envs/vec-env.js";
@@ -149,40 +150,40 @@ const TRANSITION_COLUMNS = ["obs", "action", "reward", "terminated", "next_obs"]
 export const mixRows = (ratio: number, batchSize: number): number => Math.round(ratio * batchSize);
 
 /** Why `spec` cannot be mixed into `algo`'s minibatches of `batchSize` rows on `env` (empty when it can). */
-export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, batchSize: number | undefined, pg = POLICY_GRADIENT.includes(algo)): string[] {
-  const p: string[] = [];
-  if (!pg && !MIXABLE_ALGOS.includes(algo)) p.push(`mix: ${algo} does not take offline data yet (mixing supports ${MIXABLE_ALGOS.join(", ")})`);
+export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, batchSize: number | undefined, pg = POLICY_GRADIENT.includes(algo)): Problem[] {
+  const p: Problem[] = [];
+  if (!pg && !MIXABLE_ALGOS.includes(algo)) p.push(problemLine("unsupported", `mix: ${algo} does not take offline data yet (mixing supports ${MIXABLE_ALGOS.join(", ")})`));
   const { ratio, dataset } = spec;
-  if (typeof ratio !== "number" || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) p.push(`mix.ratio: expected a fraction of each minibatch in [0, 1], got ${String(ratio)}`);
+  if (typeof ratio !== "number" || !Number.isFinite(ratio) || ratio < 0 || ratio > 1) p.push(problemLine("out-of-range", `mix.ratio: expected a fraction of each minibatch in [0, 1], got ${String(ratio)}`));
   const imitation = pg ? imitationOf(spec) : spec.imitation;
   if (imitation) checkImitation(p, imitation);
   if (spec.critic) checkCritic(p, spec.critic);
   if (spec.dynamicsGap) checkDynamicsGap(p, spec.dynamicsGap);
-  if (!pg && imitation) p.push(`mix.imitation: ${algo} learns from the mixed rows' TD errors; the imitation term is for policy-gradient runs (ppo, a2c, reinforce, pg)`);
-  if (!pg && spec.critic) p.push(`mix.critic: ${algo} already fits its critic on the mixed rows; the offline critic term is for policy-gradient runs (ppo, a2c, reinforce, pg)`);
-  if (spec.dynamicsGap && algo !== "dqn") p.push(`mix.dynamicsGap: the dynamics-gap weights (H2O) are implemented for dqn; ${algo} cannot use them yet`);
-  if (pg && !imitation && !spec.critic) p.push("mix: the imitation and critic terms are both off, so the dataset would never be used; turn one on (rl.data.offline(dataset, { imitation: true }) or { critic: true })");
+  if (!pg && imitation) p.push(problemLine("unsupported", `mix.imitation: ${algo} learns from the mixed rows' TD errors; the imitation term is for policy-gradient runs (ppo, a2c, reinforce, pg)`));
+  if (!pg && spec.critic) p.push(problemLine("unsupported", `mix.critic: ${algo} already fits its critic on the mixed rows; the offline critic term is for policy-gradient runs (ppo, a2c, reinforce, pg)`));
+  if (spec.dynamicsGap && algo !== "dqn") p.push(problemLine("unsupported", `mix.dynamicsGap: the dynamics-gap weights (H2O) are implemented for dqn; ${algo} cannot use them yet`));
+  if (pg && !imitation && !spec.critic) p.push(problemLine("incompatible", "mix: the imitation and critic terms are both off, so the dataset would never be used; turn one on (rl.data.offline(dataset, { imitation: true }) or { critic: true })"));
   if (!(dataset instanceof Dataset)) {
-    p.push("mix.dataset: expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
+    p.push(problemLine("wrong-type", "mix.dataset: expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)"));
     return p;
   }
   const transitions = !pg || !!spec.critic;
   p.push(...datasetProblems(dataset, env, { algo, prefix: "mix.", transitions }));
   if (batchSize !== undefined && Number.isFinite(ratio)) {
     const rows = mixRows(ratio, batchSize);
-    if (rows > dataset.numSteps) p.push(`mix: ${rows} dataset rows per minibatch (ratio ${ratio} × batchSize ${batchSize}) exceed the dataset's ${dataset.numSteps} rows`);
-    if (pg && rows === 0 && (imitation || spec.critic)) p.push(`mix.ratio: ${ratio} × the minibatch's ${batchSize} rows rounds to 0 dataset rows; raise the ratio`);
+    if (rows > dataset.numSteps) p.push(problemLine("unsupported", `mix: ${rows} dataset rows per minibatch (ratio ${ratio} × batchSize ${batchSize}) exceed the dataset's ${dataset.numSteps} rows`));
+    if (pg && rows === 0 && (imitation || spec.critic)) p.push(problemLine("incompatible", `mix.ratio: ${ratio} × the minibatch's ${batchSize} rows rounds to 0 dataset rows; raise the ratio`));
     if (spec.dynamicsGap && (rows === 0 || rows === batchSize)) {
-      p.push(`mix.dynamicsGap: the classifiers need both dataset (real) and replay (simulated) rows in each minibatch, but ratio ${ratio} × batchSize ${batchSize} gives ${rows} dataset rows`);
+      p.push(problemLine("incompatible", `mix.dynamicsGap: the classifiers need both dataset (real) and replay (simulated) rows in each minibatch, but ratio ${ratio} × batchSize ${batchSize} gives ${rows} dataset rows`));
     }
   }
   if (imitation && imitation.successReturn === null && dataset instanceof Dataset && dataset.schema.fields.some((f) => f.name === "episode_id") && demonstratorReturn(dataset) === null) {
-    p.push("mix.imitation.successReturn: the dataset has no complete episode to take the demonstrator's return from; pass the return that counts as a success");
+    p.push(problemLine("unsupported", "mix.imitation.successReturn: the dataset has no complete episode to take the demonstrator's return from; pass the return that counts as a success"));
   }
   return p;
 }
 
-function checkImitation(p: string[], c: ImitationConfig): void {
+function checkImitation(p: Problem[], c: ImitationConfig): void {
   checkKnownKeys(p, "mix.imitation", c, IMITATION_DEFAULTS);
   checkNumber(p, "mix.imitation.coef", c.coef, { min: 0 });
   checkNumber(p, "mix.imitation.threshold", c.threshold, { min: 0, max: 1 });
@@ -191,22 +192,22 @@ function checkImitation(p: string[], c: ImitationConfig): void {
   if (c.successReturn !== null) checkNumber(p, "mix.imitation.successReturn", c.successReturn);
 }
 
-function checkCritic(p: string[], c: OfflineCriticConfig): void {
+function checkCritic(p: Problem[], c: OfflineCriticConfig): void {
   checkKnownKeys(p, "mix.critic", c, OFFLINE_CRITIC_DEFAULTS);
   checkNumber(p, "mix.critic.coef", c.coef, { min: 0 });
   checkNumber(p, "mix.critic.rhoMax", c.rhoMax, { min: 0, exclusiveMin: true });
 }
 
-function checkDynamicsGap(p: string[], c: DynamicsGapConfig): void {
+function checkDynamicsGap(p: Problem[], c: DynamicsGapConfig): void {
   checkKnownKeys(p, "mix.dynamicsGap", c, DYNAMICS_GAP_DEFAULTS);
   if (!Array.isArray(c.hidden) || c.hidden.length === 0 || !c.hidden.every((h) => Number.isInteger(h) && h >= 1)) {
-    p.push(`mix.dynamicsGap.hidden: expected a non-empty list of layer widths (integers ≥ 1), got ${JSON.stringify(c.hidden)}`);
+    p.push(problemLine("wrong-type", `mix.dynamicsGap.hidden: expected a non-empty list of layer widths (integers ≥ 1), got ${JSON.stringify(c.hidden)}`));
   }
   checkNumber(p, "mix.dynamicsGap.lr", c.lr, { min: 0, exclusiveMin: true });
   checkNumber(p, "mix.dynamicsGap.noise", c.noise, { min: 0 });
   checkNumber(p, "mix.dynamicsGap.clipMin", c.clipMin, { min: 0 });
   checkNumber(p, "mix.dynamicsGap.clipMax", c.clipMax, { min: 0, exclusiveMin: true });
-  if (typeof c.clipMin === "number" && typeof c.clipMax === "number" && c.clipMin > c.clipMax) p.push(`mix.dynamicsGap: clipMin ${c.clipMin} exceeds clipMax ${c.clipMax}`);
+  if (typeof c.clipMin === "number" && typeof c.clipMax === "number" && c.clipMin > c.clipMax) p.push(problemLine("incompatible", `mix.dynamicsGap: clipMin ${c.clipMin} exceeds clipMax ${c.clipMax}`));
   checkNumber(p, "mix.dynamicsGap.warmup", c.warmup, { min: 0, integer: true });
 }
 

@@ -66,3 +66,8 @@ export function problemFromText(text: string, code: ProblemCode = "unsupported")
   const at = text.indexOf(": ");
   return at > 0 && !text.slice(0, at).includes(" ") ? problem(text.slice(0, at), code, text.slice(at + 2)) : problem("", code, text);
 }
+
+/** A problem written as one `path: message` line, with its code (the form the older checks are written in). */
+export function problemLine(code: ProblemCode, text: string): Problem {
+  return problemFromText(text, code);
+}

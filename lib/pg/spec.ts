@@ -3,7 +3,7 @@ import type { VecEnv } from "../envs/vec-env.js";
 import { actorCriticProblems } from "../policy/actor-critic.js";
 import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
 import type { AlgoContext, AlgoSpec } from "../algos/algorithm.js";
-import { describeValue, problem, problemFromText, type Problem } from "../config/problem.js";
+import { describeValue, problem, type Problem } from "../config/problem.js";
 import type { ConfigSchema, Fields } from "../config/fields.js";
 import { componentFromJSON, componentProblems, componentType, type Component, type Slot } from "./component.js";
 import { ENGINE_SETTINGS, type EngineSettings, type PgConfig } from "./config.js";
@@ -107,7 +107,7 @@ export class PgSpec implements AlgoSpec<PgConfig> {
     const optionProblems = this.options ? presetProblems(this.options) : [];
     p.push(...optionProblems);
     p.push(...pgConfigProblems(this.config, env, this.options ? "preset" : "engine"));
-    for (const text of [...checkPolicySpec(policy), ...actorCriticProblems(policy, env.obsSize, env.actionSpace)]) p.push(problemFromText(text, "unsupported"));
+    p.push(...checkPolicySpec(policy), ...actorCriticProblems(policy, env.obsSize, env.actionSpace));
     return p;
   }
 

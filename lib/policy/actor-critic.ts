@@ -1,3 +1,4 @@
+import { problemLine, problemText, type Problem } from "../config/problem.js";
 import { categoricalBackward, categoricalStats, sampleCategorical, argmaxRows, type CategoricalStats } from "../dist/categorical.js";
 import { gaussianBackward, gaussianStats, sampleGaussian, type GaussianStats } from "../dist/gaussian.js";
 import type { Space } from "../envs/space.js";
@@ -47,7 +48,7 @@ export class ActorCritic {
     this.discrete = actionSpace.kind === "discrete";
     this.actionDim = actionSpace.kind === "discrete" ? actionSpace.n : actionSpace.shape.reduce((a, b) => a * b, 1);
     const problems = actorCriticProblems(spec, obsSize, actionSpace);
-    if (problems.length) throw new Error(problems.join("; "));
+    if (problems.length) throw new Error(problems.map(problemText).join("; "));
     this.headWidth = this.actionDim;
     const mlpSpec = spec.kind === "mlp" ? spec : spec.critic;
     const shared = spec.kind === "mlp" && spec.shared;
@@ -200,17 +201,17 @@ function scaleValueColumn(net: Network, lastIn: number, out: number, factor: num
 }
 
 /** Why `spec` cannot act in an env with these spaces (empty when it can), each with its path. */
-export function actorCriticProblems(spec: PolicySpec, obsSize: number, actionSpace: Space): string[] {
+export function actorCriticProblems(spec: PolicySpec, obsSize: number, actionSpace: Space): Problem[] {
   const discrete = actionSpace.kind === "discrete";
   const actionDim = actionSpace.kind === "discrete" ? actionSpace.n : actionSpace.shape.reduce((a, b) => a * b, 1);
   const head = spec.head === "auto" ? (discrete ? "categorical" : "gaussian") : spec.head;
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   if (head === "categorical" && !discrete) {
-    problems.push(`policy.head: "categorical" needs a discrete action space; this env's actions are continuous: use "gaussian" or "auto"`);
+    problems.push(problemLine("unsupported", `policy.head: "categorical" needs a discrete action space; this env's actions are continuous: use "gaussian" or "auto"`));
   } else if (head !== "categorical" && discrete) {
-    problems.push(`policy.head: "${head}" needs a continuous (box) action space; this env has discrete actions: use "categorical" or "auto"`);
+    problems.push(problemLine("unsupported", `policy.head: "${head}" needs a continuous (box) action space; this env has discrete actions: use "categorical" or "auto"`));
   } else if (head === "tanh-gaussian") {
-    problems.push(`policy.head: "tanh-gaussian" is for SAC; policy-gradient methods use "gaussian" (actions are clipped by the env)`);
+    problems.push(problemLine("unsupported", `policy.head: "tanh-gaussian" is for SAC; policy-gradient methods use "gaussian" (actions are clipped by the env)`));
   }
   if (spec.kind === "model") {
     const model = spec.model as { inputs?: { shape: (number | null)[] }[]; outputs?: { shape: (number | null)[] }[] };
@@ -218,7 +219,7 @@ export function actorCriticProblems(spec: PolicySpec, obsSize: number, actionSpa
     const outSize = model.outputs?.length === 1 ? model.outputs[0]!.shape[1] : undefined;
     if (inSize !== obsSize || outSize !== actionDim) {
       problems.push(
-        `policy.model: the policy model maps ${inSize ?? "?"} → ${outSize ?? "?"} values, but this env needs ${obsSize} observations → ${actionDim} ${discrete ? "logits" : "action means"}`,
+        problemLine("unsupported", `policy.model: the policy model maps ${inSize ?? "?"} → ${outSize ?? "?"} values, but this env needs ${obsSize} observations → ${actionDim} ${discrete ? "logits" : "action means"}`),
       );
     }
   }

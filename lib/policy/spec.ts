@@ -1,3 +1,4 @@
+import { problemLine, type Problem } from "../config/problem.js";
 import type { Activation } from "../nn/network.js";
 
 /** Which distribution turns the actor's outputs into actions. `auto`: categorical for discrete actions, Gaussian for boxes. */
@@ -54,18 +55,18 @@ export function mlp(hidden: readonly number[] = [64, 64], options: MlpOptions = 
 }
 
 /** Problems with a policy spec, each with its path (empty when valid). */
-export function checkPolicySpec(spec: PolicySpec, path = "policy"): string[] {
-  const problems: string[] = [];
+export function checkPolicySpec(spec: PolicySpec, path = "policy"): Problem[] {
+  const problems: Problem[] = [];
   const hidden = spec.kind === "mlp" ? spec.hidden : spec.critic.hidden;
   if (!Array.isArray(hidden) || hidden.some((h) => !Number.isInteger(h) || h < 1)) {
-    problems.push(`${path}.hidden: expected positive integer widths, got ${JSON.stringify(hidden)}`);
+    problems.push(problemLine("wrong-type", `${path}.hidden: expected positive integer widths, got ${JSON.stringify(hidden)}`));
   }
   if (spec.kind === "mlp" && !["tanh", "relu", "linear"].includes(spec.activation)) {
-    problems.push(`${path}.activation: expected "tanh", "relu" or "linear", got ${JSON.stringify(spec.activation)}`);
+    problems.push(problemLine("not-one-of", `${path}.activation: expected "tanh", "relu" or "linear", got ${JSON.stringify(spec.activation)}`));
   }
   if (!["auto", "categorical", "gaussian", "tanh-gaussian"].includes(spec.head)) {
-    problems.push(`${path}.head: expected "auto", "categorical", "gaussian" or "tanh-gaussian", got ${JSON.stringify(spec.head)}`);
+    problems.push(problemLine("not-one-of", `${path}.head: expected "auto", "categorical", "gaussian" or "tanh-gaussian", got ${JSON.stringify(spec.head)}`));
   }
-  if (!Number.isFinite(spec.logStdInit)) problems.push(`${path}.logStdInit: expected a finite number, got ${spec.logStdInit}`);
+  if (!Number.isFinite(spec.logStdInit)) problems.push(problemLine("not-a-number", `${path}.logStdInit: expected a finite number, got ${spec.logStdInit}`));
   return problems;
 }

@@ -1,7 +1,19 @@
 import { createHash } from "node:crypto";
-import { checkBoolean, checkNumber } from "../algos/validate.js";
+import * as validate from "../algos/validate.js";
+import { problemText, type Problem } from "../config/problem.js";
 import type { OfflineMixOptions } from "../algos/mix.js";
 import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
+
+// A manifest's problems are lines of a CheckpointError: the shared checks, as text.
+const asText =
+  <A extends unknown[]>(check: (problems: Problem[], ...args: A) => void) =>
+  (problems: string[], ...args: A): void => {
+    const found: Problem[] = [];
+    check(found, ...args);
+    problems.push(...found.map(problemText));
+  };
+const checkNumber = asText(validate.checkNumber);
+const checkBoolean = asText(validate.checkBoolean);
 
 export const FORMAT = "trellis-run";
 /**
@@ -178,7 +190,7 @@ export function manifestProblems(m: unknown): string[] {
   if (checkRecord(problems, "policy", m.policy)) {
     if (m.policy.kind !== "mlp") problems.push(`policy.kind: expected "mlp" (the only policy a checkpoint holds), got ${shown(m.policy.kind)}`);
     else {
-      problems.push(...checkPolicySpec(m.policy as unknown as PolicySpec));
+      problems.push(...checkPolicySpec(m.policy as unknown as PolicySpec).map(problemText));
       checkBoolean(problems, "policy.shared", m.policy.shared);
     }
   }

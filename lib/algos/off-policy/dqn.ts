@@ -1,3 +1,4 @@
+import { problemLine, problemText, type Problem } from "../../config/problem.js";
 import type { VecEnv } from "../../envs/vec-env.js";
 import { describeSpace } from "../../envs/space.js";
 import { qRegressionLoss, tdTargets, type QLossKind } from "../../losses/td.js";
@@ -97,8 +98,8 @@ export function dqnConfig(options: DqnOptions = {}): DqnConfig {
 }
 
 /** Every problem with a DQN config, each with its path. */
-export function checkDqnConfig(c: DqnConfig, path = "algo"): string[] {
-  const p: string[] = [];
+export function checkDqnConfig(c: DqnConfig, path = "algo"): Problem[] {
+  const p: Problem[] = [];
   checkKnownKeys(p, path, c, DQN_DEFAULTS);
   checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.totalSteps`, c.totalSteps, { min: 1, integer: true });
@@ -113,8 +114,8 @@ export function checkDqnConfig(c: DqnConfig, path = "algo"): string[] {
   checkNumber(p, `${path}.epsilon.fraction`, c.epsilon.fraction, { min: 0, max: 1 });
   checkNumber(p, `${path}.learningStarts`, c.learningStarts, { min: 0, integer: true });
   checkNumber(p, `${path}.trainFrequency`, c.trainFrequency, { min: 1, integer: true });
-  if (typeof c.doubleQ !== "boolean") p.push(`${path}.doubleQ: expected true or false, got ${JSON.stringify(c.doubleQ)}`);
-  if (c.loss !== "mse" && c.loss !== "huber") p.push(`${path}.loss: expected "mse" or "huber", got ${JSON.stringify(c.loss)}`);
+  if (typeof c.doubleQ !== "boolean") p.push(problemLine("not-a-boolean", `${path}.doubleQ: expected true or false, got ${JSON.stringify(c.doubleQ)}`));
+  if (c.loss !== "mse" && c.loss !== "huber") p.push(problemLine("not-one-of", `${path}.loss: expected "mse" or "huber", got ${JSON.stringify(c.loss)}`));
   checkNumber(p, `${path}.huberDelta`, c.huberDelta, { min: 0, exclusiveMin: true });
   if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
@@ -136,7 +137,7 @@ export function dqn(options: DqnOptions = {}): AlgoSpec<DqnConfig> {
     check(env: VecEnv, policy: PolicySpec) {
       const p = checkDqnConfig(config);
       const space = dqnActionSpaceProblem(env);
-      if (space) p.push(space);
+      if (space) p.push(problemLine("unsupported", space));
       p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, "DQN", "its Q-network", ["auto"]));
       return p;
     },
@@ -179,8 +180,9 @@ export class DqnInstance implements AlgoInstance {
     ctx: AlgoContext,
   ) {
     const env = ctx.env;
-    const problems = [dqnActionSpaceProblem(env), ...checkOffPolicyPolicy(ctx.policy, "DQN", "its Q-network", ["auto"])].filter((x): x is string => !!x);
-    if (problems.length) throw new Error(problems.join("; "));
+    const space = dqnActionSpaceProblem(env);
+    const problems = [...(space ? [problemLine("unsupported", space)] : []), ...checkOffPolicyPolicy(ctx.policy, "DQN", "its Q-network", ["auto"])];
+    if (problems.length) throw new Error(problems.map(problemText).join("; "));
     const spec = ctx.policy as Extract<PolicySpec, { kind: "mlp" }>;
     this.env = env;
     this.rng = ctx.rng;

@@ -1,3 +1,4 @@
+import { problemLine, type Problem } from "../../config/problem.js";
 import type { VecEnv } from "../../envs/vec-env.js";
 import type { Network } from "../../nn/network.js";
 import type { ParamGroup } from "../../policy/param-set.js";
@@ -44,14 +45,14 @@ export function realNextObs(env: VecEnv, out: Float32Array): Float32Array {
  * Problems with using `policy` as the architecture of an off-policy
  * algorithm's networks (`what` names them, e.g. "the Q-network").
  */
-export function checkOffPolicyPolicy(policy: PolicySpec, algo: string, what: string, heads: readonly string[]): string[] {
-  const p: string[] = [];
+export function checkOffPolicyPolicy(policy: PolicySpec, algo: string, what: string, heads: readonly string[]): Problem[] {
+  const p: Problem[] = [];
   if (policy.kind !== "mlp") {
-    p.push(`policy: ${algo} builds ${what} from rl.mlp([...]) widths; a tfjs model policy is not supported for ${algo} yet`);
+    p.push(problemLine("unsupported", `policy: ${algo} builds ${what} from rl.mlp([...]) widths; a tfjs model policy is not supported for ${algo} yet`));
     return p;
   }
-  if (policy.shared) p.push(`policy.shared: ${algo} trains separate networks (${what}); remove shared: true`);
-  if (!heads.includes(policy.head)) p.push(`policy.head: ${algo} needs head ${heads.map((h) => JSON.stringify(h)).join(" or ")}, got ${JSON.stringify(policy.head)}`);
+  if (policy.shared) p.push(problemLine("unsupported", `policy.shared: ${algo} trains separate networks (${what}); remove shared: true`));
+  if (!heads.includes(policy.head)) p.push(problemLine("unsupported", `policy.head: ${algo} needs head ${heads.map((h) => JSON.stringify(h)).join(" or ")}, got ${JSON.stringify(policy.head)}`));
   return p;
 }
 

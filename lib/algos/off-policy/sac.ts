@@ -1,3 +1,4 @@
+import { problemLine, problemText, type Problem } from "../../config/problem.js";
 import { LOG_STD_MAX, LOG_STD_MIN } from "../../dist/tanh-gaussian.js";
 import { describeSpace, type BoxSpace } from "../../envs/space.js";
 import type { VecEnv } from "../../envs/vec-env.js";
@@ -90,8 +91,8 @@ export function sacConfig(options: SacOptions = {}): SacConfig {
 }
 
 /** Every problem with a SAC config, each with its path. */
-export function checkSacConfig(c: SacConfig, path = "algo"): string[] {
-  const p: string[] = [];
+export function checkSacConfig(c: SacConfig, path = "algo"): Problem[] {
+  const p: Problem[] = [];
   checkKnownKeys(p, path, c, SAC_DEFAULTS);
   checkNumber(p, `${path}.bufferSize`, c.bufferSize, { min: 1, integer: true });
   checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
@@ -104,12 +105,12 @@ export function checkSacConfig(c: SacConfig, path = "algo"): string[] {
   checkNumber(p, `${path}.policyFrequency`, c.policyFrequency, { min: 1, integer: true });
   checkNumber(p, `${path}.targetNetworkFrequency`, c.targetNetworkFrequency, { min: 1, integer: true });
   checkNumber(p, `${path}.alpha`, c.alpha, { min: 0 });
-  if (typeof c.autotune !== "boolean") p.push(`${path}.autotune: expected true or false, got ${JSON.stringify(c.autotune)}`);
+  if (typeof c.autotune !== "boolean") p.push(problemLine("not-a-boolean", `${path}.autotune: expected true or false, got ${JSON.stringify(c.autotune)}`));
   if (c.targetEntropy !== "auto") checkNumber(p, `${path}.targetEntropy`, c.targetEntropy);
   checkNumber(p, `${path}.logStd.min`, c.logStd.min);
   checkNumber(p, `${path}.logStd.max`, c.logStd.max);
   if (Number.isFinite(c.logStd.min) && Number.isFinite(c.logStd.max) && !(c.logStd.min < c.logStd.max)) {
-    p.push(`${path}.logStd: expected min < max, got min ${c.logStd.min}, max ${c.logStd.max}`);
+    p.push(problemLine("incompatible", `${path}.logStd: expected min < max, got min ${c.logStd.min}, max ${c.logStd.max}`));
   }
   checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
   return p;
@@ -138,7 +139,7 @@ export function sac(options: SacOptions = {}): AlgoSpec<SacConfig> {
     check(env: VecEnv, policy: PolicySpec) {
       const p = checkSacConfig(config);
       const space = sacActionSpaceProblem(env);
-      if (space) p.push(space);
+      if (space) p.push(problemLine("unsupported", space));
       p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, "SAC", "an actor and two critics", ["auto", "tanh-gaussian"]));
       return p;
     },
@@ -177,8 +178,9 @@ export class SacInstance implements AlgoInstance {
     ctx: AlgoContext,
   ) {
     const env = ctx.env;
-    const problems = [sacActionSpaceProblem(env), ...checkOffPolicyPolicy(ctx.policy, "SAC", "an actor and two critics", ["auto", "tanh-gaussian"])].filter((x): x is string => !!x);
-    if (problems.length) throw new Error(problems.join("; "));
+    const space = sacActionSpaceProblem(env);
+    const problems = [...(space ? [problemLine("unsupported", space)] : []), ...checkOffPolicyPolicy(ctx.policy, "SAC", "an actor and two critics", ["auto", "tanh-gaussian"])];
+    if (problems.length) throw new Error(problems.map(problemText).join("; "));
     this.env = env;
     this.rng = ctx.rng;
     const o = env.obsSize;

@@ -1,3 +1,4 @@
+import { problemLine, type Problem } from "../../config/problem.js";
 import type { Dataset } from "../../data/dataset.js";
 import type { Sampler } from "../../data/sampler.js";
 import { argmaxRows, categoricalBackward, categoricalStats } from "../../dist/categorical.js";
@@ -53,8 +54,8 @@ export const BC_DEFAULTS: BcConfig = Object.freeze({
 export type BcOptions = Partial<BcConfig>;
 
 /** Every problem with a BC config, each with its path. */
-export function checkBcConfig(c: BcConfig, path = "algo"): string[] {
-  const p: string[] = [];
+export function checkBcConfig(c: BcConfig, path = "algo"): Problem[] {
+  const p: Problem[] = [];
   checkKnownKeys(p, path, c, BC_DEFAULTS);
   checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
@@ -77,15 +78,15 @@ export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
     progressMetric: { key: "bcLoss", label: "BC loss (−log π of the dataset actions)" },
     check(env: VecEnv, policy: PolicySpec, dataset?: Dataset) {
       const p = checkBcConfig(config);
-      if (policy.kind !== "mlp") p.push("policy: bc trains an rl.mlp(...) policy; tfjs models are not supported yet");
+      if (policy.kind !== "mlp") p.push(problemLine("unsupported", "policy: bc trains an rl.mlp(...) policy; tfjs models are not supported yet"));
       else p.push(...checkPolicySpec(policy), ...actorCriticProblems(policy, env.obsSize, env.actionSpace));
       if (!dataset) {
-        p.push("algo: bc needs a dataset: build with rl.offline(dataset)");
+        p.push(problemLine("missing", "algo: bc needs a dataset: build with rl.offline(dataset)"));
         return p;
       }
       p.push(...datasetProblems(dataset, env, { algo: "bc" }));
       if (Number.isInteger(config.batchSize) && config.batchSize > dataset.numSteps) {
-        p.push(`algo.batchSize: ${config.batchSize} exceeds the dataset's ${dataset.numSteps} rows`);
+        p.push(problemLine("incompatible", `algo.batchSize: ${config.batchSize} exceeds the dataset's ${dataset.numSteps} rows`));
       }
       return p;
     },

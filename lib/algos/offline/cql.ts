@@ -1,3 +1,4 @@
+import { problemLine, problemText, type Problem } from "../../config/problem.js";
 import type { Dataset } from "../../data/dataset.js";
 import type { Sampler } from "../../data/sampler.js";
 import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
@@ -87,8 +88,8 @@ export const CQL_DEFAULTS: CqlConfig = Object.freeze({
 export type CqlOptions = Partial<CqlConfig>;
 
 /** Every problem with a CQL config, each with its path. */
-export function checkCqlConfig(c: CqlConfig, path = "algo"): string[] {
-  const p: string[] = [];
+export function checkCqlConfig(c: CqlConfig, path = "algo"): Problem[] {
+  const p: Problem[] = [];
   checkKnownKeys(p, path, c, CQL_DEFAULTS);
   checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.policyLr`, c.policyLr, { min: 0, exclusiveMin: true });
@@ -98,8 +99,8 @@ export function checkCqlConfig(c: CqlConfig, path = "algo"): string[] {
   checkNumber(p, `${path}.alpha`, c.alpha, { min: 0 });
   checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
   checkNumber(p, `${path}.targetNetworkFrequency`, c.targetNetworkFrequency, { min: 1, integer: true });
-  if (typeof c.doubleQ !== "boolean") p.push(`${path}.doubleQ: expected true or false, got ${JSON.stringify(c.doubleQ)}`);
-  if (c.loss !== "mse" && c.loss !== "huber") p.push(`${path}.loss: expected "mse" or "huber", got ${JSON.stringify(c.loss)}`);
+  if (typeof c.doubleQ !== "boolean") p.push(problemLine("not-a-boolean", `${path}.doubleQ: expected true or false, got ${JSON.stringify(c.doubleQ)}`));
+  if (c.loss !== "mse" && c.loss !== "huber") p.push(problemLine("not-one-of", `${path}.loss: expected "mse" or "huber", got ${JSON.stringify(c.loss)}`));
   checkNumber(p, `${path}.huberDelta`, c.huberDelta, { min: 0, exclusiveMin: true });
   if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
@@ -112,22 +113,22 @@ export function checkCqlConfig(c: CqlConfig, path = "algo"): string[] {
  * dataset of transitions, and discrete actions or, with `boxHeads` (the policy
  * heads the method's continuous variant accepts), a box with finite bounds.
  */
-export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, batchSize: number, dataset: Dataset | undefined, what: string, boxHeads?: readonly string[]): string[] {
-  const p: string[] = [];
+export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, batchSize: number, dataset: Dataset | undefined, what: string, boxHeads?: readonly string[]): Problem[] {
+  const p: Problem[] = [];
   if (env.actionSpace.kind !== "discrete") {
-    if (!boxHeads) p.push(`algo: ${algo} here is for discrete actions; ${env.id} has continuous actions ${describeSpace(env.actionSpace)}: use rl.cql(), rl.iql() or rl.bc() on this dataset, or train online with rl.sac()`);
+    if (!boxHeads) p.push(problemLine("unsupported", `algo: ${algo} here is for discrete actions; ${env.id} has continuous actions ${describeSpace(env.actionSpace)}: use rl.cql(), rl.iql() or rl.bc() on this dataset, or train online with rl.sac()`));
     else {
       const box = sacActionSpaceProblem(env);
-      if (box) p.push(box.replace("SAC", algo));
+      if (box) p.push(problemLine("unsupported", box.replace("SAC", algo)));
     }
   }
   p.push(...checkPolicySpec(policy), ...checkOffPolicyPolicy(policy, algo, what, boxHeads && env.actionSpace.kind === "box" ? ["auto", ...boxHeads] : ["auto"]));
   if (!dataset) {
-    p.push(`algo: ${algo} needs a dataset: build with rl.offline(dataset)`);
+    p.push(problemLine("missing", `algo: ${algo} needs a dataset: build with rl.offline(dataset)`));
     return p;
   }
   p.push(...datasetProblems(dataset, env, { algo, transitions: true }));
-  if (Number.isInteger(batchSize) && batchSize > dataset.numSteps) p.push(`algo.batchSize: ${batchSize} exceeds the dataset's ${dataset.numSteps} rows`);
+  if (Number.isInteger(batchSize) && batchSize > dataset.numSteps) p.push(problemLine("incompatible", `algo.batchSize: ${batchSize} exceeds the dataset's ${dataset.numSteps} rows`));
   return p;
 }
 
@@ -183,7 +184,7 @@ export class CqlInstance implements AlgoInstance {
     const { env, policy } = ctx;
     if (!ctx.dataset) throw new Error("cql needs a dataset: build with rl.offline(dataset)");
     const problems = offlineQProblems("cql", env, policy, config.batchSize, ctx.dataset, "its Q-network");
-    if (problems.length) throw new Error(problems.join("; "));
+    if (problems.length) throw new Error(problems.map(problemText).join("; "));
     const spec = policy as Extract<PolicySpec, { kind: "mlp" }>;
     this.rng = ctx.rng;
     this.obsSize = env.obsSize;

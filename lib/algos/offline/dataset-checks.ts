@@ -1,3 +1,4 @@
+import { problemLine, type Problem } from "../../config/problem.js";
 import { DataType } from "apache-arrow";
 import type { Dataset } from "../../data/dataset.js";
 import { META_ENV_ID } from "../../data/schema.js";
@@ -18,25 +19,25 @@ export interface DatasetCheckOptions {
  * observation and action columns must fit the env's spaces (discrete actions
  * in range) and, for TD methods, the transition columns must be there.
  */
-export function datasetProblems(dataset: Dataset, env: VecEnv, options: DatasetCheckOptions): string[] {
+export function datasetProblems(dataset: Dataset, env: VecEnv, options: DatasetCheckOptions): Problem[] {
   const { algo, prefix = "", transitions = false } = options;
-  const p: string[] = [];
+  const p: Problem[] = [];
   const schema = dataset.schema;
   const datasetEnv = schema.metadata.get(META_ENV_ID);
   const from = datasetEnv ? ` (recorded on ${datasetEnv})` : "";
   const obs = schema.fields.find((f) => f.name === "obs");
   const action = schema.fields.find((f) => f.name === "action");
-  if (!obs) p.push(`dataset: no obs column; ${algo} needs the observations (FixedSizeList<f32>[${env.obsSize}])`);
+  if (!obs) p.push(problemLine("missing", `dataset: no obs column; ${algo} needs the observations (FixedSizeList<f32>[${env.obsSize}])`));
   else if (!DataType.isFixedSizeList(obs.type) || !DataType.isFloat(obs.type.children[0]!.type)) {
-    p.push(`dataset.obs: expected FixedSizeList<f32>[${env.obsSize}], got ${String(obs.type)}`);
+    p.push(problemLine("unsupported", `dataset.obs: expected FixedSizeList<f32>[${env.obsSize}], got ${String(obs.type)}`));
   } else if (obs.type.listSize !== env.obsSize) {
-    p.push(`dataset.obs: the dataset${from} has observations of ${obs.type.listSize} floats, but env ${env.id} observes ${env.obsSize}: pass the dataset's env with rl.offline(dataset, { env })`);
+    p.push(problemLine("unsupported", `dataset.obs: the dataset${from} has observations of ${obs.type.listSize} floats, but env ${env.id} observes ${env.obsSize}: pass the dataset's env with rl.offline(dataset, { env })`));
   }
   const space = env.actionSpace;
-  if (!action) p.push(`dataset: no action column; ${algo} clones the actions taken, so the dataset must record them (trajectory schema column "action")`);
+  if (!action) p.push(problemLine("missing", `dataset: no action column; ${algo} clones the actions taken, so the dataset must record them (trajectory schema column "action")`));
   else if (space.kind === "discrete") {
     if (!DataType.isInt(action.type) || action.type.bitWidth !== 32) {
-      p.push(`dataset.action: env ${env.id} has ${space.n} discrete actions (int32), but the dataset${from} has actions of type ${String(action.type)}`);
+      p.push(problemLine("unsupported", `dataset.action: env ${env.id} has ${space.n} discrete actions (int32), but the dataset${from} has actions of type ${String(action.type)}`));
     } else {
       let bad = 0;
       let example = 0;
@@ -50,17 +51,17 @@ export function datasetProblems(dataset: Dataset, env: VecEnv, options: DatasetC
           }
         }
       }
-      if (bad) p.push(`dataset.action: ${bad} actions lie outside env ${env.id}'s 0..${space.n - 1} (e.g. ${example})`);
+      if (bad) p.push(problemLine("unsupported", `dataset.action: ${bad} actions lie outside env ${env.id}'s 0..${space.n - 1} (e.g. ${example})`));
     }
   } else if (!DataType.isFixedSizeList(action.type) || !DataType.isFloat(action.type.children[0]!.type)) {
-    p.push(`dataset.action: env ${env.id} has continuous actions (FixedSizeList<f32>[${env.actionSize}]), but the dataset${from} has actions of type ${String(action.type)}`);
+    p.push(problemLine("unsupported", `dataset.action: env ${env.id} has continuous actions (FixedSizeList<f32>[${env.actionSize}]), but the dataset${from} has actions of type ${String(action.type)}`));
   } else if (action.type.listSize !== env.actionSize) {
-    p.push(`dataset.action: the dataset${from} has actions of ${action.type.listSize} floats, but env ${env.id} takes ${env.actionSize}`);
+    p.push(problemLine("unsupported", `dataset.action: the dataset${from} has actions of ${action.type.listSize} floats, but env ${env.id} takes ${env.actionSize}`));
   }
   if (transitions) {
     for (const name of ["reward", "terminated", "next_obs"]) {
-      if (!schema.fields.some((f) => f.name === name)) p.push(`dataset: no ${name} column; ${algo} learns from transitions (obs, action, reward, terminated, next_obs)`);
+      if (!schema.fields.some((f) => f.name === name)) p.push(problemLine("missing", `dataset: no ${name} column; ${algo} learns from transitions (obs, action, reward, terminated, next_obs)`));
     }
   }
-  return prefix ? p.map((s) => prefix + s) : p;
+  return prefix ? p.map((x) => ({ ...x, path: prefix + x.path })) : p;
 }

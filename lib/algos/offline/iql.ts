@@ -1,3 +1,4 @@
+import { problemLine, problemText, type Problem } from "../../config/problem.js";
 import { categoricalBackward, categoricalStats, type CategoricalStats } from "../../dist/categorical.js";
 import type { Dataset } from "../../data/dataset.js";
 import type { Sampler } from "../../data/sampler.js";
@@ -73,14 +74,14 @@ export const IQL_DEFAULTS: IqlConfig = Object.freeze({
 
 export type IqlOptions = Partial<IqlConfig>;
 
-export function checkIqlConfig(c: IqlConfig, path = "algo"): string[] {
-  const p: string[] = [];
+export function checkIqlConfig(c: IqlConfig, path = "algo"): Problem[] {
+  const p: Problem[] = [];
   checkKnownKeys(p, path, c, IQL_DEFAULTS);
   checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
   checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
   checkNumber(p, `${path}.expectile`, c.expectile, { min: 0, max: 1, exclusiveMin: true });
-  if (c.expectile >= 1) p.push(`${path}.expectile: expected a number < 1, got ${c.expectile}`);
+  if (c.expectile >= 1) p.push(problemLine("out-of-range", `${path}.expectile: expected a number < 1, got ${c.expectile}`));
   checkNumber(p, `${path}.beta`, c.beta, { min: 0 });
   checkNumber(p, `${path}.maxWeight`, c.maxWeight, { min: 0, exclusiveMin: true });
   checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
@@ -142,7 +143,7 @@ export class IqlInstance implements AlgoInstance {
     const { env, policy } = ctx;
     if (!ctx.dataset) throw new Error("iql needs a dataset: build with rl.offline(dataset)");
     const problems = offlineQProblems("iql", env, policy, config.batchSize, ctx.dataset, "its Q-, value and policy networks");
-    if (problems.length) throw new Error(problems.join("; "));
+    if (problems.length) throw new Error(problems.map(problemText).join("; "));
     const spec = policy as Extract<PolicySpec, { kind: "mlp" }>;
     this.rng = ctx.rng;
     this.obsSize = env.obsSize;
