@@ -130,26 +130,27 @@ export class PgLearner implements AlgoInstance {
     this.hybrid = hybrid;
   }
 
-  /** The penalty of a divergence placed in the reward: coef · k(log π_old(a|s), log π_ref(a|s)) per env copy. */
+  /** The penalty of a divergence placed in the reward: coef · k(log π_old(a|s), log π_ref(a|s)) per env copy; its mean KL since the last update is a metric (and part of checkpoints). */
   private rewardPenalty(div: DivergenceRuntime, ref: ReferenceRuntime) {
     const refLogp = new Float32Array(this.env.numEnvs);
-    let sum = 0;
-    let count = 0;
-    this.rewardKl = () => {
-      const mean = count ? sum / count / div.coef : 0;
-      sum = 0;
-      count = 0;
-      return mean;
-    };
     return (obs: Float32Array, actions: Int32Array | Float32Array, behaviorLogp: Float32Array, out: Float32Array) => {
       ref.logp(obs, actions, this.env.numEnvs, refLogp);
       div.penalty(behaviorLogp, refLogp, out);
-      for (let e = 0; e < out.length; e++) sum += out[e]!;
-      count += out.length;
+      for (let e = 0; e < out.length; e++) this.rewardKl.sum += out[e]!;
+      this.rewardKl.count += out.length;
     };
   }
 
-  private rewardKl: (() => number) | undefined;
+  /** Penalties a divergence in the reward subtracted since the last update (sum and count). */
+  private rewardKl = { sum: 0, count: 0 };
+
+  /** The mean KL of the rewards' penalties since the last update (the metric `kl`), and a fresh start. */
+  private takeRewardKl(): Record<string, number> {
+    if (this.divergence?.placement !== "reward") return {};
+    const { sum, count } = this.rewardKl;
+    this.rewardKl = { sum: 0, count: 0 };
+    return { kl: count && this.divergence.coef > 0 ? sum / count / this.divergence.coef : 0 };
+  }
 
   step(): UpdateMetrics | null {
     if (this.collector.full) return this.update(); // an update that failed earlier is retried first
@@ -266,7 +267,7 @@ export class PgLearner implements AlgoInstance {
       ...prepared,
       ...sums.result(),
       gradNorm,
-      ...(this.rewardKl ? { kl: this.rewardKl() } : {}),
+      ...this.takeRewardKl(),
       ...collector.metrics(),
       ...hybrid?.metrics(),
     };
@@ -347,6 +348,7 @@ export class PgLearner implements AlgoInstance {
         rng: this.rng.state(),
         adamT: this.optimizer.states.map((st) => st.t),
         collector: collected.json,
+        ...(this.divergence?.placement === "reward" ? { rewardKl: { ...this.rewardKl } } : {}),
         ...(hybrid ? { hybrid: hybrid.json } : {}),
       },
       arrays: {
@@ -362,7 +364,7 @@ export class PgLearner implements AlgoInstance {
 
   loadState(saved: AlgoState): void {
     const state = engineStateFromLegacy(saved, this.policy.groups, this.env.numEnvs) ?? saved;
-    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number[]; collector: unknown; hybrid?: unknown };
+    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number[]; collector: unknown; rewardKl?: { sum: number; count: number }; hybrid?: unknown };
     const a = state.arrays;
     unflattenParams(this.policy.groups, a.params as Float32Array);
     this.optimizer.load({ t: 0, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
@@ -372,6 +374,7 @@ export class PgLearner implements AlgoInstance {
     this.envSteps = json.envSteps;
     this.updates = json.updates;
     this.rng.restore(json.rng);
+    if (json.rewardKl) this.rewardKl = { ...json.rewardKl };
     if (this.hybrid) {
       const arrays = Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith("hybrid.")).map(([k, v]) => [k.slice(7), v]));
       this.hybrid.loadState(json.hybrid, arrays);
