@@ -111,7 +111,6 @@ export class PgLearner implements AlgoInstance {
     for (const c of [config.advantage, ...config.loss, ...(config.divergence ? [config.divergence] : [])]) {
       for (const [k, d] of Object.entries(componentType(c.slot, c.kind)?.metrics ?? {})) this.metricOver[k] = d.over;
     }
-    this.metricOver.clipfrac ??= "mean";
     const penalty = this.divergence?.placement === "reward" ? this.rewardPenalty(this.divergence, this.reference!) : undefined;
     let hybrid: HybridPgTerms | undefined;
     this.collector = createComponent<Collector, unknown>(config.collect, {
@@ -123,7 +122,7 @@ export class PgLearner implements AlgoInstance {
       observe: ctx.mix ? (r: Float32Array, te: Uint8Array, tr: Uint8Array) => hybrid?.observe(r, te, tr) : undefined,
       penalty,
     });
-    this.batchRows = config.collect.kind === "rollout" ? (config.collect.config as { numSteps: number }).numSteps * env.numEnvs : (config.collect.config as { batchSteps: number }).batchSteps;
+    this.batchRows = this.collector.nominalRows;
     const mbRows = Math.max(1, Math.ceil(this.batchRows / s.minibatches));
     this.mb = new Minibatch(mbRows, env.obsSize, env.actionSize, env.actionSpace.kind === "discrete");
     hybrid = mix ? new HybridPgTerms(mix, mbRows, env.numEnvs, ctx.rng) : undefined;

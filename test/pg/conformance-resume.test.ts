@@ -61,6 +61,11 @@ const VARIANTS: Record<string, Variant> = {
   "optimizer:adam": { spec: () => base().optimizer(rl.optim.adam({ lr: 1e-3, eps: 1e-8 })) },
   "schedule:constant": { spec: () => base().schedule(rl.schedule.constant()) },
   "schedule:linear": { spec: () => base().schedule(rl.schedule.linear({ totalSteps: 400 })) },
+  // The presets as they come.
+  "preset:ppo": { spec: () => rl.ppo({ numSteps: 16 }) },
+  "preset:a2c": { spec: () => rl.a2c() },
+  "preset:reinforce": { spec: () => rl.reinforce({ batchSteps: 24 }) },
+  "preset:pg": { spec: () => rl.pg().collect(rl.collect.rollout({ numSteps: 16 })) },
 };
 
 async function resumes(make: () => Promise<Run>): Promise<void> {
@@ -88,7 +93,7 @@ async function resumes(make: () => Promise<Run>): Promise<void> {
 
 describe("every engine component resumes bit for bit after save and load", () => {
   test("each registered component type has a variant here", () => {
-    const missing = componentTypes().map((t) => `${t.slot}:${t.kind}`).filter((k) => !(k in VARIANTS));
+    const missing = [...componentTypes().map((t) => `${t.slot}:${t.kind}`), "preset:ppo", "preset:a2c", "preset:reinforce", "preset:pg"].filter((k) => !(k in VARIANTS));
     assert.deepEqual(missing, []);
   });
   for (const [name, v] of Object.entries(VARIANTS)) {

@@ -37,6 +37,8 @@ export interface BatchArrays {
  */
 export interface Collector {
   readonly kind: string;
+  /** Rows of a batch as configured (an episodes batch may hold more: episodes are not cut). */
+  readonly nominalRows: number;
   /** Whether a batch is ready for an update. */
   readonly full: boolean;
   /** The acting policy's outputs of the last step (recorded trajectories read them). */

@@ -32,6 +32,10 @@ class EpisodesCollector implements Collector {
     return this.store.rows >= this.batchSteps;
   }
 
+  get nominalRows(): number {
+    return this.batchSteps;
+  }
+
   step(): void {
     const { env, policy, rng, gamma, truncation } = this.ctx;
     const { store, act } = this;

@@ -34,6 +34,10 @@ class RolloutCollector implements Collector {
     return this.buffer.full;
   }
 
+  get nominalRows(): number {
+    return this.buffer.size;
+  }
+
   step(): void {
     const { env, policy, rng, gamma } = this.ctx;
     const { buffer: buf, act } = this;
