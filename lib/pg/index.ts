@@ -44,3 +44,5 @@ export { klEstimate, klEstimates, klPenalty, type KlEstimator } from "./divergen
 export { baselineAdvantages } from "./advantage/monte-carlo.js";
 export { segmentMeanWeights } from "./aggregation.js";
 export { linearAnneal } from "./schedule.js";
+export { num, numOrNull, int, bool, oneOf, str, schema, ConfigSchema, type Field, type FieldCheck } from "../config/fields.js";
+export { problem, problemText, type Problem, type ProblemCode } from "../config/problem.js";
