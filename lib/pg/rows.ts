@@ -105,3 +105,9 @@ export interface LossTerm {
 export function rowWeight(a: Aggregate, i: number): number {
   return a.weights === null ? 1 / a.divisor : a.weights[i]!;
 }
+
+/** target[i] += coef · source[i] for the first n rows (coef 1 adds exactly). */
+export function addScaled(target: Float32Array, source: Float32Array, coef: number, n: number): void {
+  if (coef === 1) for (let i = 0; i < n; i++) target[i] = target[i]! + source[i]!;
+  else for (let i = 0; i < n; i++) target[i] = target[i]! + coef * source[i]!;
+}

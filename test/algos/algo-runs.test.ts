@@ -1,36 +1,12 @@
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, test } from "node:test";
-import { rl, RunConfigError, type Run } from "../../lib/index.js";
+import { rl, RunConfigError } from "../../lib/index.js";
 import { vectorize } from "../../lib/envs/custom.js";
 import { Reach1D } from "./fixtures.js";
-import { timeless } from "../helpers/runs.js";
+import { saveLoadContinues } from "../helpers/runs.js";
 
 rl.registerEnv("Reach1D-test", (o) => vectorize(Reach1D, o), { maxEpisodeSteps: 20, description: "test fixture: 1-D reaching" });
 
-
-/** Trains, saves to disk, loads, trains both on: metrics and algorithm state must match bit for bit. */
-async function saveLoadContinues(make: () => Run, first: number, second: number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "trellis-algo-"));
-  try {
-    const a = make();
-    await a.train({ steps: first });
-    await a.save(join(dir, "run"));
-    const b = await rl.load(join(dir, "run"));
-    assert.equal(b.algo.name, a.algo.name);
-    await a.train({ steps: second });
-    await b.train({ steps: second });
-    assert.ok(a.metricsLog.length > 0);
-    assert.deepEqual(timeless(b), timeless(a));
-    const sa = a.algo.saveState();
-    const sb = b.algo.saveState();
-    for (const k of Object.keys(sa.arrays)) assert.deepEqual(sb.arrays[k], sa.arrays[k], `array ${k}`);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
 
 describe("DQN, SAC and REINFORCE through rl.env(...).algo(...)", () => {
   test("rl.dqn: build, train, save to disk, load, continue identically", async () => {

@@ -1,5 +1,8 @@
 // Shared helpers for tests that train runs.
 import assert from "node:assert/strict";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { Table } from "apache-arrow";
 import { rl, RunConfigError, type Run } from "../../lib/index.js";
 
@@ -25,13 +28,47 @@ export async function ppoCartPoleData(meanReturn: number, maxSteps: number): Pro
   return data;
 }
 
-/** The problems `build()` reports (fails the test when it builds without a RunConfigError). */
-export function buildProblems(build: () => unknown): readonly string[] {
+/** The RunConfigError `build()` throws (fails the test when it builds without one). */
+export function buildError(build: () => unknown): RunConfigError {
   try {
     build();
   } catch (e) {
-    if (e instanceof RunConfigError) return e.lines;
+    if (e instanceof RunConfigError) return e;
     throw e;
   }
   assert.fail("build() did not throw");
+}
+
+/** The problems `build()` reports, as `path: message` lines (fails the test when it builds without a RunConfigError). */
+export function buildProblems(build: () => unknown): readonly string[] {
+  return buildError(build).lines;
+}
+
+/**
+ * Trains `first` env steps, saves to disk, loads (the configuration rebuilt
+ * from the checkpoint), trains both `second` more: every metric but wall
+ * time, every array and the JSON of the algorithm's state must match bit for bit.
+ */
+export async function saveLoadContinues(make: () => Run | Promise<Run>, first: number, second: number, options: { minUpdates?: number } = {}): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), "trellis-resume-"));
+  try {
+    const a = await make();
+    await a.train({ steps: first });
+    await a.save(join(dir, "run"));
+    const b = await rl.load(join(dir, "run"));
+    assert.equal(b.algo.name, a.algo.name);
+    await a.train({ steps: second });
+    await b.train({ steps: second });
+    assert.ok(a.algo.updates >= (options.minUpdates ?? 1), `updates ${a.algo.updates}`);
+    assert.deepEqual(timeless(b), timeless(a));
+    const sa = a.algo.saveState();
+    const sb = b.algo.saveState();
+    assert.deepEqual(Object.keys(sb.arrays).sort(), Object.keys(sa.arrays).sort());
+    for (const k of Object.keys(sa.arrays)) assert.deepEqual(sb.arrays[k], sa.arrays[k], `array ${k}`);
+    assert.deepEqual(sb.json, sa.json);
+    a.dispose();
+    b.dispose();
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
 }

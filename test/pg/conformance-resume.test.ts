@@ -2,13 +2,10 @@
 // from its JSON), train both on — every metric and every array of the state must match bit for bit.
 // A component added without a variant here fails the coverage test below.
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, test } from "node:test";
-import { rl, type AlgoInstance, type Dataset, type PgSpec, type Run } from "../../lib/index.js";
+import { rl, type Dataset, type PgSpec } from "../../lib/index.js";
 import { componentTypes } from "../../lib/pg/index.js";
-import { timeless } from "../helpers/runs.js";
+import { saveLoadContinues } from "../helpers/runs.js";
 
 const base = () => rl.ppo({ numSteps: 16, minibatches: 2, epochs: 2 });
 
@@ -68,29 +65,6 @@ const VARIANTS: Record<string, Variant> = {
   "preset:pg": { spec: () => rl.pg().collect(rl.collect.rollout({ numSteps: 16 })) },
 };
 
-async function resumes(make: () => Promise<Run>): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "trellis-resume-"));
-  try {
-    const a = await make();
-    await a.train({ steps: 70 });
-    await a.save(join(dir, "run"));
-    const b = await rl.load(join(dir, "run"));
-    await a.train({ steps: 90 });
-    await b.train({ steps: 90 });
-    assert.ok(a.algo.updates >= 4, `updates ${a.algo.updates}`);
-    assert.deepEqual(timeless(b), timeless(a));
-    const sa = (a.algo as AlgoInstance).saveState();
-    const sb = (b.algo as AlgoInstance).saveState();
-    assert.deepEqual(Object.keys(sb.arrays).sort(), Object.keys(sa.arrays).sort());
-    for (const k of Object.keys(sa.arrays)) assert.deepEqual(sb.arrays[k], sa.arrays[k], `array ${k}`);
-    assert.deepEqual(sb.json, sa.json);
-    a.dispose();
-    b.dispose();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
 describe("every engine component resumes bit for bit after save and load", () => {
   test("each registered component type has a variant here", () => {
     const missing = [...componentTypes().map((t) => `${t.slot}:${t.kind}`), "preset:ppo", "preset:a2c", "preset:reinforce", "preset:pg"].filter((k) => !(k in VARIANTS));
@@ -100,10 +74,15 @@ describe("every engine component resumes bit for bit after save and load", () =>
     test(name, async () => {
       const spec = await v.spec();
       const ds = v.mix ? await dataset() : undefined;
-      await resumes(async () => {
-        const builder = rl.env("CartPole-v1", { n: 2, seed: 3 }).record(false).policy(rl.mlp([8])).algo(spec);
-        return (ds ? builder.mix(rl.data.offline(ds, { ratio: 0.5 })) : builder).build();
-      });
+      await saveLoadContinues(
+        () => {
+          const builder = rl.env("CartPole-v1", { n: 2, seed: 3 }).record(false).policy(rl.mlp([8])).algo(spec);
+          return (ds ? builder.mix(rl.data.offline(ds, { ratio: 0.5 })) : builder).build();
+        },
+        70,
+        90,
+        { minUpdates: 4 },
+      );
     });
   }
 });

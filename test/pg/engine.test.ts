@@ -2,51 +2,15 @@
 // on real runs, save/load of composed specs mid-training, build() problems as
 // data, and describe().
 import assert from "node:assert/strict";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { describe, test } from "node:test";
-import { rl, RunConfigError, type Run } from "../../lib/index.js";
+import { rl, type Run } from "../../lib/index.js";
 import { componentType, type PgSpec } from "../../lib/pg/index.js";
-import { timeless } from "../helpers/runs.js";
+import { buildError, saveLoadContinues } from "../helpers/runs.js";
 
 const cartPole = (spec: PgSpec) => rl.env("CartPole-v1", { n: 4, seed: 1 }).record(false).policy(rl.mlp([32, 32])).algo(spec).build();
 const small = (spec: PgSpec, hidden = [16]) => rl.env("CartPole-v1", { n: 2, seed: 3 }).record(false).policy(rl.mlp(hidden)).algo(spec).build();
 const params = (run: Run) => run.algo.saveState().arrays.params as Float32Array;
 const column = (run: Run, name: string) => Array.from(run.metricsLog.column(name));
-
-async function saveLoadContinues(make: () => Run, first: number, second: number): Promise<void> {
-  const dir = await mkdtemp(join(tmpdir(), "trellis-pg-engine-"));
-  try {
-    const a = make();
-    await a.train({ steps: first });
-    await a.save(join(dir, "run"));
-    const b = await rl.load(join(dir, "run"));
-    assert.equal(b.algo.name, a.algo.name);
-    await a.train({ steps: second });
-    await b.train({ steps: second });
-    assert.ok(a.metricsLog.length > 1);
-    assert.deepEqual(timeless(b), timeless(a));
-    const sa = a.algo.saveState();
-    const sb = b.algo.saveState();
-    assert.deepEqual(Object.keys(sb.arrays).sort(), Object.keys(sa.arrays).sort());
-    for (const k of Object.keys(sa.arrays)) assert.deepEqual(sb.arrays[k], sa.arrays[k], `array ${k}`);
-    a.dispose();
-    b.dispose();
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
-
-function buildError(build: () => unknown): RunConfigError {
-  try {
-    build();
-  } catch (e) {
-    if (e instanceof RunConfigError) return e;
-    throw e;
-  }
-  assert.fail("build() did not throw");
-}
 
 describe("composing a divergence and a reference", () => {
   test("ppo + kl(k3, 0.05) on CartPole: kl is reported every update, finite and ≥ 0; with coef 0 the run ends with plain PPO's parameters bit for bit", async () => {

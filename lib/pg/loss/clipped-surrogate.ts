@@ -1,7 +1,7 @@
 import { num, numOrNull } from "../../config/fields.js";
 import { problem } from "../../config/problem.js";
 import { defineComponent } from "../component.js";
-import type { Aggregate, LossTerm, OutputGrads, TermRows } from "../rows.js";
+import { addScaled, type Aggregate, type LossTerm, type OutputGrads, type TermRows } from "../rows.js";
 
 /** Clip settings of the surrogate: ε below and above 1, and the dual-clip bound c (null: none). */
 export interface SurrogateClip {
@@ -98,9 +98,7 @@ export const clipped = defineComponent({
         if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
         const d = scratch.subarray(0, rows.size);
         const s = clippedSurrogate(rows.logp, rows.oldLogp, rows.advantages, clip, aggregate, d);
-        const g = grads.dLogp;
-        if (c.coef === 1) for (let i = 0; i < rows.size; i++) g[i] = g[i]! + d[i]!;
-        else for (let i = 0; i < rows.size; i++) g[i] = g[i]! + c.coef * d[i]!;
+        addScaled(grads.dLogp, d, c.coef, rows.size);
         return { value: c.coef * s.loss, metrics: { policyLoss: s.loss, approxKl: s.approxKl, oldApproxKl: s.oldApproxKl, clipfrac: s.clipfrac } };
       },
     };

@@ -1,6 +1,6 @@
 import { num } from "../../config/fields.js";
 import { defineComponent } from "../component.js";
-import type { Aggregate, LossTerm, OutputGrads, TermRows } from "../rows.js";
+import { addScaled, type Aggregate, type LossTerm, type OutputGrads, type TermRows } from "../rows.js";
 
 /**
  * The vanilla policy-gradient loss (Williams 1992) with fixed advantages Â:
@@ -37,9 +37,7 @@ export const policyGradient = defineComponent({
         if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
         const d = scratch.subarray(0, rows.size);
         const loss = policyGradientLoss(rows.logp, rows.advantages, aggregate, d);
-        const g = grads.dLogp;
-        if (c.coef === 1) for (let i = 0; i < rows.size; i++) g[i] = g[i]! + d[i]!;
-        else for (let i = 0; i < rows.size; i++) g[i] = g[i]! + c.coef * d[i]!;
+        addScaled(grads.dLogp, d, c.coef, rows.size);
         return { value: c.coef * loss, metrics: { policyLoss: loss } };
       },
     };
