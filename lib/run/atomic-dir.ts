@@ -205,6 +205,7 @@ export async function previousVersions(dir: string): Promise<string[]> {
 
 export async function recoverDir(dir: string): Promise<DirState> {
   // A few rounds: a concurrent save or recovery can change the picture while we look.
+  let sawNothing = false;
   for (let round = 0; round < 5; round++) {
     if (await exists(dir)) return "present";
     const siblings = await siblingsOf(dir);
@@ -212,7 +213,13 @@ export async function recoverDir(dir: string): Promise<DirState> {
     for (const s of siblings) alive.set(s, await writerAlive(s.writer));
     if (siblings.some((s) => s.kind === "old" && alive.get(s))) return "saving";
     const dead = siblings.filter((s) => s.kind === "old" && !alive.get(s));
-    if (dead.length === 0) return siblings.some((s) => s.kind === "tmp" && alive.get(s)) ? "saving" : "missing";
+    if (dead.length === 0) {
+      if (siblings.some((s) => s.kind === "tmp" && alive.get(s))) return "saving";
+      // A save can finish both renames and delete its old copy between the exists() above and the listing: look once more.
+      if (sawNothing) return "missing";
+      sawNothing = true;
+      continue;
+    }
     let newest: Sibling | undefined;
     let newestTime = -Infinity;
     for (const s of dead) {
