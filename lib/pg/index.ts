@@ -13,12 +13,15 @@ import { imitation } from "./loss/imitation.js";
 import { offlineCritic } from "./loss/offline-critic.js";
 import { policyGradient } from "./loss/policy-gradient.js";
 import { value } from "./loss/value.js";
+import { opmd } from "./loss/opmd.js";
+import { rec } from "./loss/rec.js";
+import { gspo } from "./loss/gspo.js";
 import { adam } from "./optimizer.js";
 import { ema, initial, run, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 
 export const adv = { gae, monteCarlo, tdLambda };
-export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic };
+export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo };
 export const div = { kl };
 export const ref = { initial, run, synced, ema };
 export const agg = { mean, sequenceMean, constant: constantAggregation };
@@ -40,6 +43,9 @@ export { clippedSurrogate, type SurrogateClip } from "./loss/clipped-surrogate.j
 export { policyGradientLoss } from "./loss/policy-gradient.js";
 export { valueLoss } from "./loss/value.js";
 export { entropyBonus } from "./loss/entropy.js";
+export { opmdLoss } from "./loss/opmd.js";
+export { recKeeps, recLoss, type RecVariant, type RecBounds } from "./loss/rec.js";
+export { gspoLoss } from "./loss/gspo.js";
 export { klEstimate, klEstimates, klPenalty, type KlEstimator } from "./divergence/kl.js";
 export { baselineAdvantages } from "./advantage/monte-carlo.js";
 export { segmentMeanWeights } from "./aggregation.js";

@@ -205,7 +205,7 @@ export class PgLearner implements AlgoInstance {
     const batch = collector.batch();
     const size = batch.size;
     if (this.divergence?.term) this.referenceLogp(batch.obs, batch.actions, size, batch.refLogp);
-    if (config.aggregation.kind === "sequenceMean") collector.markSegments();
+    if (config.aggregation.kind === "sequenceMean" || this.terms.some((t) => t.segments)) collector.markSegments();
     const snapshot = this.saveState();
     const hybrid = this.hybrid;
     hybrid?.beginUpdate();
@@ -235,6 +235,7 @@ export class PgLearner implements AlgoInstance {
           advantages,
           returns,
           refLogp: mb.refLogp.subarray(0, m),
+          segments: mb.segments.subarray(0, m),
         };
         const aggregate = this.aggregation(m, mb.segments);
         this.grads.reset(m);

@@ -21,6 +21,8 @@ export interface TermRows {
   readonly returns: Float32Array;
   /** log π_ref(a|s) when the run has a reference policy. */
   readonly refLogp?: Float32Array;
+  /** The episode or sequence of each row (equal ids: one segment), for terms that read whole sequences. */
+  readonly segments?: Int32Array;
 }
 
 /**
@@ -97,6 +99,8 @@ export interface TermResult {
 export interface LossTerm {
   /** Network outputs it reads (the conformance suite checks the gradient of each by finite differences). */
   readonly reads: readonly ("logp" | "entropy" | "values")[];
+  /** Whether it reads `rows.segments` (sequence-level terms such as GSPO). */
+  readonly segments?: boolean;
   /** Adds its gradients into `grads` and returns its value and metrics. */
   compute(rows: TermRows, aggregate: Aggregate, grads: OutputGrads): TermResult;
 }

@@ -26,10 +26,13 @@ const VARIANTS: Readonly<Record<string, readonly Record<string, unknown>[]>> = {
   pg: [{}, { coef: 0.3 }],
   value: [{}, { clip: 0.2 }, { clip: 0.2, coef: 2 }],
   entropy: [{}, { coef: 0.5 }],
+  opmd: [{}, { tau: 0.5, coef: 2 }],
+  rec: [{}, { variant: "oneSideIS" }, { variant: "twoSideIS" }, { variant: "ringNoIS" }],
+  gspo: [{}, { clipLow: 0.2, clipHigh: 0.28 }],
 };
 
 /** Ratios r = π/π_old where some variant's surrogate has a kink (clip bounds, dual-clip cap). */
-const RATIO_KINKS = [0.8, 0.9, 1.1, 1.2, 1.28, 3];
+const RATIO_KINKS = [0.4, 0.8, 0.9, 1.1, 1.2, 1.28, 3];
 const VALUE_CLIP = 0.2;
 const SIZE = 16;
 const SEGMENTS = Int32Array.of(0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 3, 4, 4, 5, 5);
@@ -43,7 +46,7 @@ const SEGMENTS = Int32Array.of(0, 0, 0, 1, 1, 2, 2, 2, 2, 2, 2, 3, 4, 4, 5, 5);
 function randomRows(seed: number): TermRows {
   const rng = Rng.fromSeed(seed);
   const f = () => new Float32Array(SIZE);
-  const rows = { size: SIZE, logp: f(), entropy: f(), values: f(), oldLogp: f(), oldValues: f(), advantages: f(), returns: f(), refLogp: f() };
+  const rows = { size: SIZE, logp: f(), entropy: f(), values: f(), oldLogp: f(), oldValues: f(), advantages: f(), returns: f(), refLogp: f(), segments: SEGMENTS };
   for (let i = 0; i < SIZE; i++) {
     for (;;) {
       // Fixed rows first: a negative advantage far beyond the dual clip, ratios inside and above the asymmetric clip-high bound.
