@@ -1,5 +1,6 @@
 import { ConfigSchema, type ConfigOf, type Fields } from "../config/fields.js";
 import { problem, type Problem } from "../config/problem.js";
+import { documentMetric } from "../run/metrics-log.js";
 
 /** The engine's slots; each holds components of one kind (`loss` holds a list). */
 export type Slot = "collect" | "advantage" | "loss" | "divergence" | "reference" | "aggregation" | "optimizer" | "schedule";
@@ -75,6 +76,8 @@ export function defineComponent<S extends Slot, F extends Fields, R, X>(
   });
   Object.defineProperty(type, "name", { value: info.kind });
   registry.set(key(info.slot, info.kind), type as never);
+  // A component's metrics are documented where it declares them.
+  for (const [name, m] of Object.entries(info.metrics ?? {})) documentMetric(name, m.doc);
   return type as ComponentType<S, F, R, X>;
 }
 

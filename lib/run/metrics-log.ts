@@ -30,9 +30,6 @@ export const METRIC_DOCS: Readonly<Record<string, string>> = {
   clipfrac: "fraction of samples with |r − 1| > ε, averaged over the update's minibatches",
   explainedVariance: "1 − Var[R − V] / Var[R] over the rollout",
   kl: "estimated KL(π ‖ π_ref) of the last minibatch (divergence in the loss), or of the update's rollout (in the reward)",
-  logRatioSq: "OPMD: mean (log π − log π_old)² of the last minibatch",
-  recMaskedFrac: "REC: fraction of rows masked by the trust region, averaged over the update's minibatches",
-  seqClipfrac: "GSPO: fraction of sequences whose ratio was clipped, averaged over the update's minibatches",
   gradNorm: "global gradient norm before clipping (last minibatch)",
   tdLoss: "DQN regression loss of Q(s, a) to the TD targets (last gradient step)",
   qLoss: "SAC critic loss, (loss of Q1 + loss of Q2) / 2 as CleanRL logs it (last gradient step); CQL and IQL: the TD loss, averaged over the row's updates",
@@ -65,6 +62,14 @@ export const METRIC_DOCS: Readonly<Record<string, string>> = {
   dynamicsWeight: "H2O: mean weight clip(P_real(s′|s,a) / P_sim(s′|s,a)) of the last minibatch's simulated rows (applied to their TD errors from the warm-up on)",
   dynamicsLogRatio: "H2O: mean estimated log P_real(s′|s,a) − log P_sim(s′|s,a) of the last minibatch's simulated rows, before clipping",
 };
+
+/**
+ * Adds a metric to the vocabulary (components declare theirs: `defineComponent({ metrics })`).
+ * A name already defined keeps its first doc, so a shared name (policyLoss) means one thing.
+ */
+export function documentMetric(name: string, doc: string): void {
+  if (!(name in METRIC_DOCS)) (METRIC_DOCS as Record<string, string>)[name] = doc;
+}
 
 /** Append-only columnar store of metrics rows; `toArrow()` copies into an Arrow table. */
 export class MetricsLog {
