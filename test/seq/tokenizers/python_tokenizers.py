@@ -1,7 +1,8 @@
 # The Python side of test/seq/tokenizers/hf-interop.test.ts: trains small
 # tokenizers with Hugging Face `tokenizers` (the Rust library), saves each as
-# tokenizer.json in OUT_DIR, and writes OUT_DIR/expected.json with the ids it
-# encodes the sample texts to and the texts it decodes them back to.
+# NAME.json in OUT_DIR (bpe.json, wordpiece.json), and writes
+# OUT_DIR/expected.json: its version, and per tokenizer its vocabulary size, the
+# ids it encodes the sample texts to and the texts it decodes them back to.
 #
 #   python python_tokenizers.py OUT_DIR TEXTS_JSON
 #
@@ -9,6 +10,7 @@
 import json
 import sys
 
+import tokenizers
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 
 CORPUS = [
@@ -79,7 +81,7 @@ def main():
             })
         expected[name] = {"vocabSize": tok.get_vocab_size(with_added_tokens=True), "rows": rows}
     with open(f"{out_dir}/expected.json", "w", encoding="utf-8") as f:
-        json.dump(expected, f, ensure_ascii=False)
+        json.dump({"version": tokenizers.__version__, "tokenizers": expected}, f, ensure_ascii=False)
 
 
 if __name__ == "__main__":
