@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Makes .venv/ (git-ignored) with the Python readers the interop tests check
-# Trellis's files against: pyarrow 25 and Hugging Face datasets 5. Idempotent:
+# Makes .venv/ (git-ignored) with the Python libraries the interop tests check
+# Trellis against: pyarrow 25 and Hugging Face datasets 5 (its files) and
+# Hugging Face tokenizers 0.23 (its tokenizer.json loader). Idempotent:
 # returns at once when .venv/ holds them (a stamp file is written last, so a
 # half-made venv is made again). The first install takes ~15 s from a local
 # wheel index, longer from the network. No root needed; Debian's python3 needs
@@ -8,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv
-REQUIREMENTS=("pyarrow==25.*" "datasets==5.*")
+REQUIREMENTS=("pyarrow==25.*" "datasets==5.*" "tokenizers==0.23.*")
 STAMP="$VENV/.trellis-requirements"
 want="${REQUIREMENTS[*]}"
 ready() { [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; }
@@ -38,6 +39,6 @@ if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --retries 0 -
   echo "[trellis] python-env: pip could not install ${REQUIREMENTS[*]} into $VENV (see pip's message above)" >&2
   exit 1
 fi
-"$VENV/bin/python" -c "import pyarrow, datasets" >&2
+"$VENV/bin/python" -c "import pyarrow, datasets, tokenizers" >&2
 printf '%s' "$want" >"$STAMP"
 echo "[trellis] python-env: $VENV ready in $(( $(date +%s) - start )) s" >&2
