@@ -8,7 +8,7 @@
  * Exact for any level (BigInt arithmetic).
  */
 import type { Rng } from "../../random/rng.js";
-import { checkLevel, exactVerdict, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
+import { checkCompletion, checkLevel, exactVerdict, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
 import { randomNumber } from "./random-text.js";
 
 /** A natural number in decimal with no leading zero (`"0"` itself allowed). */
@@ -28,6 +28,7 @@ function binaryTask(id: string, symbol: string, apply: (a: bigint, b: bigint) =>
       return { id: itemId(id, level, prompt), prompt, answer, solution: answer, level };
     },
     verify(completion: string, item: TaskItem): Verdict {
+      checkCompletion(completion);
       return exactVerdict(NATURAL.test(completion), completion, item.answer);
     },
   };

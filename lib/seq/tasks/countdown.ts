@@ -25,7 +25,7 @@
  * operations under the task's rule: a tiny model almost never solves these.
  */
 import type { Rng } from "../../random/rng.js";
-import { checkLevel, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
+import { checkCompletion, checkLevel, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
 import { countdownReachable } from "./countdown-solver.js";
 
 export interface CountdownOptions {
@@ -68,6 +68,7 @@ function apply(a: number, op: string, b: number): number | undefined {
 
 /** Judges a Countdown completion against `numbers` and `target` (see the module doc). */
 export function verifyCountdown(completion: string, numbers: readonly number[], target: number, reuse = true): Verdict {
+  checkCompletion(completion);
   const parts = completion.length === 0 ? [] : completion.split(",");
   const unused = [...numbers];
   const made: number[] = [];

@@ -10,7 +10,7 @@
  * other completion has format false.
  */
 import type { Rng } from "../../random/rng.js";
-import { checkLevel, exactVerdict, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
+import { checkCompletion, checkLevel, exactVerdict, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
 import { randomString } from "./random-text.js";
 import { NATURAL } from "./arithmetic.js";
 
@@ -29,6 +29,7 @@ export const countChar: Task = {
     return { id: itemId(countChar.id, level, prompt), prompt, answer, solution: answer, level };
   },
   verify(completion: string, item: TaskItem): Verdict {
+    checkCompletion(completion);
     return exactVerdict(NATURAL.test(completion), completion, item.answer);
   },
 };
@@ -45,6 +46,7 @@ export const parity: Task = {
     return { id: itemId(parity.id, level, prompt), prompt, answer, solution: answer, level };
   },
   verify(completion: string, item: TaskItem): Verdict {
+    checkCompletion(completion);
     return exactVerdict(completion === "0" || completion === "1", completion, item.answer);
   },
 };

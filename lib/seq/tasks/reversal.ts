@@ -4,7 +4,7 @@
  * (`"edcba"`); any character other than a–z (spaces included) has format false.
  */
 import type { Rng } from "../../random/rng.js";
-import { checkLevel, exactVerdict, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
+import { checkCompletion, checkLevel, exactVerdict, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
 import { LOWERCASE, onlyFrom, randomString } from "./random-text.js";
 
 export const reversal: Task = {
@@ -19,6 +19,7 @@ export const reversal: Task = {
     return { id: itemId(reversal.id, level, prompt), prompt, answer, solution: answer, level };
   },
   verify(completion: string, item: TaskItem): Verdict {
+    checkCompletion(completion);
     return exactVerdict(onlyFrom(completion, LOWERCASE), completion, item.answer);
   },
 };

@@ -11,7 +11,7 @@
  * `enumerate(level)` lists them, so `taskSplit` splits the rows exactly.
  */
 import type { Rng } from "../../random/rng.js";
-import { checkLevel, describe, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
+import { checkCompletion, checkLevel, describe, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
 
 /** One row of a table task. */
 export interface TaskRow {
@@ -81,6 +81,7 @@ export function rowsTask(rows: ArrayLike<unknown>, where: (i: number) => string,
       return copy(list[rng.int(list.length)]!);
     },
     verify(completion: string, item: TaskItem): Verdict {
+      checkCompletion(completion);
       const text = completion.trim();
       const format = text.length > 0;
       const correct = format && text === item.answer.trim();

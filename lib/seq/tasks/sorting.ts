@@ -6,7 +6,7 @@
  * character outside the alphabet (spaces, commas) has format false.
  */
 import type { Rng } from "../../random/rng.js";
-import { checkLevel, exactVerdict, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
+import { checkCompletion, checkLevel, exactVerdict, itemId, type Task, type TaskItem, type Verdict } from "./task.js";
 import { DIGITS, LOWERCASE, onlyFrom, randomString } from "./random-text.js";
 
 function sortingTask(id: string, alphabet: string, what: string, example: string): Task {
@@ -22,6 +22,7 @@ function sortingTask(id: string, alphabet: string, what: string, example: string
       return { id: itemId(id, level, prompt), prompt, answer, solution: answer, level };
     },
     verify(completion: string, item: TaskItem): Verdict {
+      checkCompletion(completion);
       return exactVerdict(onlyFrom(completion, alphabet), completion, item.answer);
     },
   };

@@ -84,6 +84,12 @@ export function describe(value: unknown): string {
 
 /** The verdict of a task with one answer: correct when `format` holds and the completion equals `answer`. */
 export function exactVerdict(format: boolean, completion: string, answer: string): Verdict {
+  checkCompletion(completion);
   const correct = format && completion === answer;
   return { correct, format, reward: correct ? 1 : 0 };
+}
+
+/** Throws unless the completion is a string (the decoded text a verifier judges). */
+export function checkCompletion(completion: unknown): asserts completion is string {
+  if (typeof completion !== "string") throw new TypeError(`verify: the completion must be a string (decoded text), got ${describe(completion)}`);
 }

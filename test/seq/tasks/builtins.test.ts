@@ -101,6 +101,13 @@ test("counting: count of a letter and parity of 1s", () => {
   assert.equal(y.answer, String(bits.split("").filter((b) => b === "1").length % 2));
 });
 
+test("a completion that is not a string is refused by every verifier", () => {
+  for (const t of tasks.all) {
+    const x = t.generate(Rng.fromSeed(0), t.levels[0]!);
+    assert.throws(() => t.verify(85 as unknown as string, x), /the completion must be a string \(decoded text\), got 85/, t.id);
+  }
+});
+
 test("every built-in has an id, a description and ascending levels", () => {
   const ids = new Set<string>();
   for (const t of tasks.all) {
