@@ -47,3 +47,23 @@ export { sequenceCreditWidget, type SequenceViewOptions } from "../widgets/serve
 export { withCreditColumns } from "./credit/columns.js";
 export { episodeLayout } from "./credit/episodes.js";
 export { fromD4rl, toD4rl, openHfDataset, saveHfDataset, readMinariArrow, writeMinariArrow } from "./data/interop/index.js";
+// Sequence tasks, tokenizers and their evaluation (the sequence policies come next).
+export {
+  tasks,
+  taskSplit,
+  rewards,
+  defineTask,
+  taskFromRows,
+  taskFromJsonl,
+  taskFromTable,
+  openTaskTable,
+  type Task,
+  type TaskItem,
+  type Verdict,
+  type RewardTerm,
+  type RewardFunction,
+} from "./seq/tasks/index.js";
+export { correctness as correctnessReward, format as formatReward, stepAccuracy as stepAccuracyReward } from "./seq/tasks/rewards.js";
+export { charTokenizer, charTokenizerFor, loadTokenizer, type Tokenizer } from "./seq/tokenizers/index.js";
+export { passAtK, majorityAtK } from "./seq/eval/pass-at-k.js";
+export { rlooAdvantages, asymreAdvantages, reinforcePlusPlusAdvantages } from "./credit/group-baselines.js";

@@ -15,6 +15,9 @@ import type { Run } from "./run/run.js";
 import { offlineMix } from "./algos/mix.js";
 import { compare } from "./run/compare.js";
 import { sequenceTable, type SequenceRow } from "./data/sequence-table.js";
+import { defineTask, openTaskTable, rewards, taskFromJsonl, taskFromRows, taskFromTable, tasks, taskSplit } from "./seq/tasks/index.js";
+import { correctness, format, stepAccuracy } from "./seq/tasks/rewards.js";
+import { charTokenizer, charTokenizerFor, loadTokenizer } from "./seq/tokenizers/index.js";
 
 /**
  * A tfjs `LayersModel` as the actor (outputs logits or action means); the
@@ -105,6 +108,16 @@ export const rl = {
    * mean ± std bands: `rl.compare({ plain: [p1, p2, p3], hybrid: [h1, h2, h3] })`.
    */
   compare,
+  /**
+   * Verifiable sequence tasks (prompt → completion, judged by a verifier): the built-ins
+   * (`rl.tasks.addition`, `.multiplication`, `.reversal`, `.sortDigits`, `.sortLetters`, `.countChar`,
+   * `.parity`, `.countdown`, `.countdownHard`), seeded splits (`rl.tasks.split(task, { seed, level, train, test })`),
+   * weighted rewards (`rl.tasks.rewards(task, [{ fn: rl.tasks.correctness, weight: 1 }])`) and custom tasks
+   * (`rl.tasks.define`, `.fromRows`, `.fromJsonl`, `.fromTable`, `await rl.tasks.open(path)`).
+   */
+  tasks: { ...tasks, split: taskSplit, rewards, correctness, format, stepAccuracy, define: defineTask, fromRows: taskFromRows, fromJsonl: taskFromJsonl, fromTable: taskFromTable, open: openTaskTable },
+  /** Tokenizers: `rl.tokenizer.char(alphabet)`, `rl.tokenizer.for(texts)`, and `rl.tokenizer.load(path)` of a Hugging Face tokenizer.json (BPE, WordPiece). */
+  tokenizer: { char: charTokenizer, for: charTokenizerFor, load: loadTokenizer },
   /** Which TensorFlow.js backend runs, and why each faster one was skipped. */
   device: async () => {
     await initBackend();

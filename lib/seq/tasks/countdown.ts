@@ -9,8 +9,8 @@
  * Rules (checked per step): the arithmetic is exact (subtraction never
  * below 0, division without remainder, no division by 0); each given number
  * is used at most once; a result of an earlier step may be used in later
- * steps — any number of times by default, or once (classic Countdown) with
- * `countdownTask({ reuse: false })`. A step that breaks a rule is judged
+ * steps once, as in the TV game (the default), or any number of times with
+ * `countdownTask({ reuse: true })`. A step that breaks a rule is judged
  * false but its result still counts for the steps after it, so each step is
  * judged on its own (`Verdict.steps`, one per written step; a malformed step
  * is false too). `correct`: well formed, every step true, and the last
@@ -29,7 +29,7 @@ import { checkCompletion, checkLevel, itemId, type Task, type TaskItem, type Ver
 import { countdownReachable } from "./countdown-solver.js";
 
 export interface CountdownOptions {
-  /** Results of earlier steps can be operands any number of times (default true); false: once, as in the TV game. */
+  /** Results of earlier steps can be operands any number of times (true), or once, as in the TV game (false, the default). */
   reuse?: boolean;
   /** Five numbers and targets that need at least 4 operations (default false). */
   hard?: boolean;
@@ -67,7 +67,7 @@ function apply(a: number, op: string, b: number): number | undefined {
 }
 
 /** Judges a Countdown completion against `numbers` and `target` (see the module doc). */
-export function verifyCountdown(completion: string, numbers: readonly number[], target: number, reuse = true): Verdict {
+export function verifyCountdown(completion: string, numbers: readonly number[], target: number, reuse = false): Verdict {
   checkCompletion(completion);
   const parts = completion.length === 0 ? [] : completion.split(",");
   const unused = [...numbers];
@@ -115,9 +115,9 @@ function drawNumbers(rng: Rng, count: number): number[] {
 
 /** A Countdown task (see the module doc); `countdown` and `countdownHard` are the two default ones. */
 export function countdownTask(options: CountdownOptions = {}): Task {
-  const reuse = options.reuse ?? true;
+  const reuse = options.reuse ?? false;
   const hard = options.hard ?? false;
-  const id = (hard ? "countdown-hard" : "countdown") + (reuse ? "" : "-classic");
+  const id = (hard ? "countdown-hard" : "countdown") + (reuse ? "-reuse" : "");
   const task: Task = {
     id,
     description: hard

@@ -15,12 +15,12 @@ test("countdown: 25*4=100,100-3=97 reaches 97 from 25,4,3,7", () => {
 test("countdown: a given number used twice flags that step", () => {
   const v = tasks.countdown.verify("25*4=100,100-25=75", { ...item97, prompt: "reach 75 from 25,4,3,7:", answer: "75" });
   assert.deepEqual(v, { correct: false, format: true, reward: 0, steps: [true, false] });
-  // 3 given once: 3+3 is not allowed, but an intermediate result can be used again.
+  // 3 given once: 3+3 is not allowed; by default (the TV game's rule) a result is consumed too.
   assert.deepEqual(verifyCountdown("3+3=6", [3, 4], 6).steps, [false]);
-  assert.deepEqual(verifyCountdown("3+4=7,7+7=14", [3, 4], 14), { correct: true, format: true, reward: 1, steps: [true, true] });
-  // Classic rule: results are consumed.
-  assert.deepEqual(verifyCountdown("3+4=7,7+7=14", [3, 4], 14, false).steps, [true, false]);
-  assert.deepEqual(tasks.countdownTask({ reuse: false }).verify("25*4=100,100-3=97", item97).steps, [true, true]);
+  assert.deepEqual(verifyCountdown("3+4=7,7+7=14", [3, 4], 14).steps, [true, false]);
+  // With reuse, an intermediate result can be used again.
+  assert.deepEqual(verifyCountdown("3+4=7,7+7=14", [3, 4], 14, true), { correct: true, format: true, reward: 1, steps: [true, true] });
+  assert.deepEqual(tasks.countdownTask({ reuse: true }).verify("25*4=100,100-3=97", item97).steps, [true, true]);
   // A number that is not given at all.
   assert.deepEqual(tasks.countdown.verify("25*5=125,125-28=97", item97).steps, [false, false]);
 });
@@ -76,7 +76,7 @@ test("countdown generator: items solvable by their own solution, targets needing
   }
 });
 
-test("countdown hard: 5 numbers, targets 100–999 no 3 operations reach (results reusable)", () => {
+test("countdown hard: 5 numbers, targets 100–999 no 3 operations reach", () => {
   const rng = Rng.fromSeed(12);
   for (let k = 0; k < 4; k++) {
     const x = tasks.countdownHard.generate(rng, 5);
@@ -84,7 +84,7 @@ test("countdown hard: 5 numbers, targets 100–999 no 3 operations reach (result
     assert.equal(numbers.length, 5);
     assert.ok(target >= 100 && target <= 999);
     assert.equal(x.steps!.length, 4);
-    assert.equal(solveCountdown(numbers, target, { maxOps: 3 }), null);
+    assert.equal(solveCountdown(numbers, target, { maxOps: 3, reuse: false }), null);
     assert.equal(tasks.countdownHard.verify(x.solution, x).correct, true);
   }
   assert.deepEqual(tasks.countdownHard.levels, [5]);
