@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Makes .venv/ (git-ignored) with the Python readers the interop tests check
-# Trellis's files against: pyarrow 25 and Hugging Face datasets 5. Idempotent:
+# Trellis's files against: pyarrow 25 and Hugging Face datasets 5, and for the
+# transformer policy's checkpoints torch 2.13 (the CPU wheel), transformers 5
+# and safetensors. Idempotent:
 # returns at once when .venv/ holds them (a stamp file is written last, so a
 # half-made venv is made again). The first install takes ~15 s from a local
 # wheel index, longer from the network. No root needed; Debian's python3 needs
@@ -8,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 VENV=.venv
-REQUIREMENTS=("pyarrow==25.*" "datasets==5.*")
+REQUIREMENTS=("pyarrow==25.*" "datasets==5.*" "torch==2.13.*" "transformers==5.*" "safetensors")
 STAMP="$VENV/.trellis-requirements"
 want="${REQUIREMENTS[*]}"
 ready() { [ -x "$VENV/bin/python" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; }
@@ -38,6 +40,6 @@ if ! "$VENV/bin/python" -m pip install --disable-pip-version-check --retries 0 -
   echo "[trellis] python-env: pip could not install ${REQUIREMENTS[*]} into $VENV (see pip's message above)" >&2
   exit 1
 fi
-"$VENV/bin/python" -c "import pyarrow, datasets" >&2
+"$VENV/bin/python" -c "import pyarrow, datasets, torch, transformers, safetensors" >&2
 printf '%s' "$want" >"$STAMP"
 echo "[trellis] python-env: $VENV ready in $(( $(date +%s) - start )) s" >&2

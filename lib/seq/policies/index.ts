@@ -7,3 +7,5 @@ export { Transformer } from "./transformer.js";
 export { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
 export { entropyOf, logSoftmax, tokenLogProbs, tokenLogProbsBackward, type TokenLogProbs } from "./logprobs.js";
 export { sample, truncatedWeights, type Completion, type SampleOptions } from "./sample.js";
+export { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from "./safetensors.js";
+export { configFromGpt2Json, fromGpt2Files, gpt2ConfigJson, loadGpt2, saveGpt2, toGpt2Files, type Gpt2Files } from "./hf-gpt2.js";
