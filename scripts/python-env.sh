@@ -4,7 +4,7 @@
 # transformer policy's checkpoints torch 2.13 (the CPU wheel), transformers 5
 # and safetensors. Idempotent:
 # returns at once when .venv/ holds them (a stamp file is written last, so a
-# half-made venv is made again). The first install takes ~15 s from a local
+# half-made venv is made again). The first install takes ~60 s (torch) from a local
 # wheel index, longer from the network. No root needed; Debian's python3 needs
 # its python3-venv package (scripts/install-system-deps.sh installs it).
 set -euo pipefail
@@ -29,7 +29,7 @@ exec 9>"$VENV.lock"
 flock 9
 if ready; then exit 0; fi
 start=$(date +%s)
-echo "[trellis] python-env: making $VENV with ${REQUIREMENTS[*]} (about 15 s from a local wheel index)…" >&2
+echo "[trellis] python-env: making $VENV with ${REQUIREMENTS[*]} (about 60 s from a local wheel index, torch included)…" >&2
 rm -rf "$VENV"
 if ! "$PY" -m venv "$VENV" >&2; then
   echo "[trellis] python-env: '$PY -m venv' failed; on Debian/Ubuntu install python3-venv (scripts/install-system-deps.sh does)" >&2
