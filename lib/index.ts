@@ -67,3 +67,19 @@ export { correctness as correctnessReward, format as formatReward, stepAccuracy 
 export { charTokenizer, charTokenizerFor, loadTokenizer, type Tokenizer } from "./seq/tokenizers/index.js";
 export { passAtK, majorityAtK } from "./seq/eval/pass-at-k.js";
 export { rlooAdvantages, asymreAdvantages, reinforcePlusPlusAdvantages } from "./credit/group-baselines.js";
+export {
+  Transformer,
+  transformerConfig,
+  DEFAULT_TRANSFORMER_CONFIG,
+  sample,
+  tokenLogProbs,
+  tokenLogProbsBackward,
+  loadGpt2,
+  saveGpt2,
+  readSafetensors,
+  writeSafetensors,
+  SafetensorsError,
+  type TransformerConfig,
+  type Completion,
+  type SampleOptions,
+} from "./seq/policies/index.js";

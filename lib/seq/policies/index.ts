@@ -1,0 +1,11 @@
+// Transformer policies for sequence RL: a GPT-2-style decoder with manual
+// backward, per-token log-probs, KV-cache sampling and Hugging Face GPT-2
+// checkpoints (safetensors).
+export { DEFAULT_TRANSFORMER_CONFIG, transformerConfig, validateTransformerConfig, type PositionEncoding, type TransformerConfig } from "./config.js";
+export { initTransformerParams, paramLayout, type ParamLayout, type TensorSlot, type TransformerInitOptions } from "./layout.js";
+export { Transformer } from "./transformer.js";
+export { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
+export { entropyOf, logSoftmax, tokenLogProbs, tokenLogProbsBackward, type TokenLogProbs } from "./logprobs.js";
+export { sample, truncatedWeights, type Completion, type SampleOptions } from "./sample.js";
+export { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from "./safetensors.js";
+export { configFromGpt2Json, fromGpt2Files, gpt2ConfigJson, loadGpt2, saveGpt2, toGpt2Files, type Gpt2Files } from "./hf-gpt2.js";

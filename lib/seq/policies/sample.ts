@@ -1,0 +1,115 @@
+import type { Rng } from "../../random/rng.js";
+import { decodeStep, newKvCache } from "./kv-cache.js";
+import { entropyOf, logSoftmax } from "./logprobs.js";
+import type { Transformer } from "./transformer.js";
+
+export interface SampleOptions {
+  /** The most tokens to add to each prompt. */
+  maxNewTokens: number;
+  /** Logits are divided by it before the softmax. Default 1. */
+  temperature?: number;
+  /** Keep only the k most probable tokens (0 or undefined: all). */
+  topK?: number;
+  /** Nucleus: keep the fewest most probable tokens whose mass reaches topP (1 or undefined: all). */
+  topP?: number;
+  /** Generation of a row ends after it emits this token (included in its completion). */
+  stopToken?: number;
+  /** Take the most probable token (lowest id on ties) instead of drawing; uses no randomness. */
+  greedy?: boolean;
+  /** The only source of randomness (required unless greedy). */
+  rng?: Rng;
+}
+
+export interface Completion {
+  /** The new tokens (the prompt excluded). */
+  tokens: Int32Array;
+  /**
+   * Per new token, log π_τ(token | prefix) with π_τ = softmax(logits / temperature):
+   * the temperature-scaled policy, before any top-k/top-p truncation (so it
+   * matches {@link tokenLogProbs} with the same temperature, what an RL ratio needs).
+   */
+  logprobs: Float64Array;
+  /** Per new token, the entropy of π_τ(· | prefix) (same distribution as `logprobs`). */
+  entropies: Float64Array;
+  /** "stop": emitted stopToken; "length": maxNewTokens reached or the context is full. */
+  finish: "stop" | "length";
+}
+
+/**
+ * Continues each prompt with a KV cache ({@link decodeStep}): draws each new
+ * token from softmax(logits/temperature) restricted to the top-k and then the
+ * top-p nucleus (renormalized), or takes the argmax when greedy. Rows stop at
+ * stopToken, after maxNewTokens, or when the context is full. Prompts are run
+ * one after the other, so a row's draws do not depend on other rows' lengths
+ * beyond the shared rng stream.
+ */
+export function sample(model: Transformer, prompts: readonly Int32Array[], options: SampleOptions): Completion[] {
+  const { maxNewTokens, temperature = 1, topK = 0, topP = 1, stopToken, greedy = false, rng } = options;
+  const V = model.config.vocabSize;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`sample: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`sample: temperature must be a positive finite number, got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`sample: topK must be an integer ≥ 0 (0: off), got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new RangeError(`sample: topP must be in (0, 1], got ${topP}`);
+  if (stopToken !== undefined && !(Number.isInteger(stopToken) && stopToken >= 0 && stopToken < V)) throw new RangeError(`sample: stopToken ${stopToken} is outside the vocabulary [0, ${V})`);
+  if (!greedy && rng === undefined) throw new TypeError("sample: pass an rng (or greedy: true)");
+  const lp = new Float64Array(V);
+  const weights = new Float64Array(V);
+  const order = new Int32Array(V);
+  return prompts.map((prompt, row) => {
+    if (prompt.length === 0) throw new RangeError(`sample: prompt ${row} is empty`);
+    if (prompt.length > model.config.context) throw new RangeError(`sample: prompt ${row} has ${prompt.length} tokens, more than the context of ${model.config.context}`);
+    const cache = newKvCache(model);
+    let logits: Float64Array = new Float64Array(0);
+    for (const tok of prompt) logits = decodeStep(model, cache, tok);
+    const tokens: number[] = [];
+    const logprobs: number[] = [];
+    const entropies: number[] = [];
+    let finish: Completion["finish"] = "length";
+    for (let step = 0; step < maxNewTokens; step++) {
+      logSoftmax(logits, 0, V, temperature, lp);
+      let next: number;
+      if (greedy) {
+        next = 0;
+        for (let v = 1; v < V; v++) if (logits[v]! > logits[next]!) next = v;
+      } else {
+        truncatedWeights(lp, V, topK, topP, weights, order);
+        next = rng!.categorical(weights);
+      }
+      tokens.push(next);
+      logprobs.push(lp[next]!);
+      entropies.push(entropyOf(lp, V));
+      if (next === stopToken) {
+        finish = "stop";
+        break;
+      }
+      if (step === maxNewTokens - 1 || cache.length >= model.config.context) break;
+      logits = decodeStep(model, cache, next);
+    }
+    return { tokens: Int32Array.from(tokens), logprobs: Float64Array.from(logprobs), entropies: Float64Array.from(entropies), finish };
+  });
+}
+
+/**
+ * Unnormalized sampling weights: exp(lp) on the top-k tokens (by probability,
+ * lowest id first on ties), then on the smallest prefix of those whose mass
+ * reaches topP of the whole distribution; 0 elsewhere. Always keeps ≥ 1 token.
+ */
+export function truncatedWeights(lp: Float64Array, V: number, topK: number, topP: number, out: Float64Array, order: Int32Array): void {
+  for (let v = 0; v < V; v++) out[v] = Math.exp(lp[v]!);
+  if ((topK === 0 || topK >= V) && topP >= 1) return;
+  for (let v = 0; v < V; v++) order[v] = v;
+  order.sort((a, b) => lp[b]! - lp[a]! || a - b);
+  const k = topK === 0 ? V : Math.min(topK, V);
+  let keep = k;
+  if (topP < 1) {
+    let mass = 0;
+    for (let i = 0; i < k; i++) {
+      mass += out[order[i]!]!;
+      if (mass >= topP) {
+        keep = i + 1;
+        break;
+      }
+    }
+  }
+  for (let i = keep; i < V; i++) out[order[i]!] = 0;
+}
