@@ -9,3 +9,4 @@ export { entropyOf, logSoftmax, tokenLogProbs, tokenLogProbsBackward, type Token
 export { sample, truncatedWeights, type Completion, type SampleOptions } from "./sample.js";
 export { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from "./safetensors.js";
 export { configFromGpt2Json, fromGpt2Files, gpt2ConfigJson, loadGpt2, saveGpt2, toGpt2Files, type Gpt2Files } from "./hf-gpt2.js";
+export { sftBatch, sftLoss, SftTrainer, type SftBatch } from "./sft.js";
