@@ -3,7 +3,7 @@ import { describeValue, problem, type Problem } from "./problem.js";
 
 /** How a field's value is checked. */
 export type FieldCheck =
-  | { readonly type: "number"; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean; readonly integer?: boolean; readonly nullable?: boolean }
+  | { readonly type: "number"; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean; readonly integer?: boolean; readonly nullable?: boolean; readonly or?: readonly string[] }
   | { readonly type: "boolean" }
   | { readonly type: "enum"; readonly values: readonly (string | number)[] }
   | { readonly type: "string" };
@@ -28,6 +28,12 @@ export function num(value: number, doc: string, bounds: Bounds = {}): Field<numb
 export function numOrNull(value: number | null, doc: string, bounds: Bounds = {}): Field<number | null> {
   const { unit, ...b } = bounds;
   return { default: value, doc, ...(unit ? { unit } : {}), check: { type: "number", nullable: true, ...b } };
+}
+
+/** A number field that may also be one of a few words (`targetEntropy: number | "auto"`). */
+export function numOr<W extends string>(value: number | W, words: readonly W[], doc: string, bounds: Bounds = {}): Field<number | W> {
+  const { unit, ...b } = bounds;
+  return { default: value, doc, ...(unit ? { unit } : {}), check: { type: "number", or: words, ...b } };
 }
 
 /** An integer field. */
@@ -59,7 +65,7 @@ export function constraintText(check: FieldCheck): string {
       return `one of ${check.values.map((v) => JSON.stringify(v)).join(", ")}`;
     case "number": {
       const parts = [check.integer ? "an integer" : "a number", check.min !== undefined ? (check.exclusiveMin ? `> ${check.min}` : `≥ ${check.min}`) : "", check.max !== undefined ? `≤ ${check.max}` : ""];
-      return parts.filter(Boolean).join(" ") + (check.nullable ? ", or null (off)" : "");
+      return parts.filter(Boolean).join(" ") + (check.nullable ? ", or null (off)" : "") + (check.or?.length ? `, or ${check.or.map((w) => JSON.stringify(w)).join(", ")}` : "");
     }
   }
 }
@@ -76,6 +82,7 @@ export function fieldProblem(path: string, value: unknown, check: FieldCheck): P
       return check.values.includes(value as string) ? null : problem(path, "not-one-of", `expected ${expected}, got ${describeValue(value)}`, { expected, got: value });
     case "number": {
       if (value === null && check.nullable) return null;
+      if (typeof value === "string" && check.or?.includes(value)) return null;
       if (typeof value !== "number" || !Number.isFinite(value)) return problem(path, "not-a-number", `expected ${expected}, got ${describeValue(value)}`, { expected, got: value });
       if (check.integer && !Number.isInteger(value)) return problem(path, "not-an-integer", `expected ${expected}, got ${value}`, { expected, got: value });
       const { min, max, exclusiveMin } = check;
@@ -139,4 +146,23 @@ export class ConfigSchema<F extends Fields> {
 
 export function schema<F extends Fields>(fields: F): ConfigSchema<F> {
   return new ConfigSchema(fields);
+}
+
+/**
+ * Problems of a configuration whose fields are `schema`'s plus nested option
+ * objects, each with its own schema (`gae: { gamma, lambda }`, `epsilon: { start, end, fraction }`).
+ */
+export function nestedProblems(config: unknown, path: string, main: ConfigSchema<Fields>, nested: Readonly<Record<string, ConfigSchema<Fields>>>): Problem[] {
+  if (config === null || typeof config !== "object") return main.problems(config, path);
+  const values = config as Record<string, unknown>;
+  const flat: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(values)) if (!(k in nested)) flat[k] = v;
+  const p = main.problems(flat, path);
+  for (const [k, sub] of Object.entries(nested)) {
+    const v = values[k];
+    const shape = `{ ${Object.keys(sub.fields).join(", ")} }`;
+    if (typeof v !== "object" || v === null) p.push(problem(`${path}.${k}`, "wrong-type", `expected ${shape}, got ${describeValue(v)}`, { expected: shape, got: v }));
+    else p.push(...sub.problems(v, `${path}.${k}`));
+  }
+  return p;
 }

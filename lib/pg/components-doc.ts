@@ -2,6 +2,11 @@ import { componentTypes, SLOT_NAMESPACE, type Slot } from "./component.js";
 import { ENGINE_SETTINGS } from "./config.js";
 import { PPO_OPTIONS, GAE_OPTIONS } from "./presets/ppo.js";
 import { REINFORCE_OPTIONS } from "./presets/reinforce.js";
+import { DQN_EPSILON_OPTIONS, DQN_OPTIONS } from "../algos/off-policy/dqn.js";
+import { SAC_LOG_STD_OPTIONS, SAC_OPTIONS } from "../algos/off-policy/sac.js";
+import { BC_OPTIONS } from "../algos/offline/bc.js";
+import { CQL_OPTIONS } from "../algos/offline/cql.js";
+import { IQL_OPTIONS } from "../algos/offline/iql.js";
 
 const ORDER: readonly Slot[] = ["collect", "advantage", "loss", "divergence", "reference", "aggregation", "optimizer", "schedule"];
 
@@ -25,6 +30,10 @@ export function componentsReference(): string {
   out.push("### Engine settings (`.set({...})`)", "", ENGINE_SETTINGS.table(), "");
   out.push("### `rl.ppo({...})` and `rl.a2c({...})` options", "", PPO_OPTIONS.table(), "", "`gae: { ... }`:", "", GAE_OPTIONS.table(), "");
   out.push("### `rl.reinforce({...})` options", "", REINFORCE_OPTIONS.table(), "");
+  out.push("### The other algorithms' options (not engine methods; declared the same way)", "");
+  out.push("`rl.dqn({...})`:", "", DQN_OPTIONS.table(), "", "`epsilon: { ... }`:", "", DQN_EPSILON_OPTIONS.table(), "");
+  out.push("`rl.sac({...})`:", "", SAC_OPTIONS.table(), "", "`logStd: { ... }`:", "", SAC_LOG_STD_OPTIONS.table(), "");
+  out.push("`rl.bc({...})`:", "", BC_OPTIONS.table(), "", "`rl.cql({...})`:", "", CQL_OPTIONS.table(), "", "`rl.iql({...})`:", "", IQL_OPTIONS.table(), "");
   return out.join("\n");
 }
 

@@ -3,8 +3,8 @@ import type { VecEnv } from "../envs/vec-env.js";
 import { actorCriticProblems } from "../policy/actor-critic.js";
 import { checkPolicySpec, type PolicySpec } from "../policy/spec.js";
 import type { AlgoContext, AlgoSpec } from "../algos/algorithm.js";
-import { describeValue, problem, type Problem } from "../config/problem.js";
-import type { ConfigSchema, Fields } from "../config/fields.js";
+import { problem, type Problem } from "../config/problem.js";
+import { nestedProblems, type ConfigSchema, type Fields } from "../config/fields.js";
 import { componentFromJSON, componentProblems, componentType, type Component, type Slot } from "./component.js";
 import { ENGINE_SETTINGS, type EngineSettings, type PgConfig } from "./config.js";
 import { PgLearner } from "./learner.js";
@@ -156,16 +156,7 @@ export class PgSpec implements AlgoSpec<PgConfig> {
 }
 
 function presetProblems(o: PresetOptions): Problem[] {
-  const p: Problem[] = [];
-  const flat: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(o.values)) if (!o.nested?.[k]) flat[k] = v;
-  p.push(...o.schema.problems(flat, "algo").filter((x) => !(x.code === "unknown-option" && o.nested?.[x.path.slice(5)])));
-  for (const [k, s] of Object.entries(o.nested ?? {})) {
-    const v = o.values[k];
-    if (typeof v !== "object" || v === null) p.push(problem(`algo.${k}`, "wrong-type", `expected { ${Object.keys(s.fields).join(", ")} }, got ${describeValue(v)}`, { expected: `{ ${Object.keys(s.fields).join(", ")} }`, got: v }));
-    else p.push(...s.problems(v, `algo.${k}`));
-  }
-  return p;
+  return nestedProblems(o.values, "algo", o.schema, o.nested ?? {});
 }
 
 /** Problems of an engine configuration on `env` (`from`: "preset" skips the component checks its options already made). */

@@ -16,7 +16,7 @@ import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
 import { MixSource } from "../mix.js";
 import { DynamicsGap } from "./dynamics-gap.js";
 import { linearSchedule } from "../schedule.js";
-import { checkKnownKeys, checkNumber } from "../validate.js";
+import { bool, int, nestedProblems, num, numOrNull, oneOf, schema, type ConfigOf } from "../../config/fields.js";
 
 /**
  * DQN (Mnih et al. 2015) with the double-Q target of van Hasselt et al. 2016
@@ -36,59 +36,35 @@ import { checkKnownKeys, checkNumber } from "../validate.js";
  * gradient step (so n = 1 reproduces CleanRL's loop exactly). Each copy
  * draws its own ε-greedy coin.
  */
-export interface DqnConfig {
-  /** Adam learning rate. */
-  lr: number;
-  /** Env steps (all copies) of the intended run; ε decays over `epsilon.fraction` of it (CleanRL's total_timesteps). */
-  totalSteps: number;
-  /** Replay capacity in transitions. */
-  bufferSize: number;
-  /** Discount γ. */
-  gamma: number;
-  /** Target-network Polyak rate: θ' ← τθ + (1 − τ)θ' (1: hard copy). */
-  tau: number;
-  /** Env steps between target-network updates. */
-  targetNetworkFrequency: number;
-  /** Transitions per gradient step. */
-  batchSize: number;
-  /** ε-greedy schedule: ε goes linearly from `start` to `end` over `fraction × totalSteps` env steps, then stays at `end`. */
-  epsilon: { start: number; end: number; fraction: number };
-  /** Env steps of pure collection before the first gradient step. */
-  learningStarts: number;
-  /** Env steps between gradient steps. */
-  trainFrequency: number;
-  /** Double Q-learning target: the online network picks argmax_a Q(s', a), the target network evaluates it. */
-  doubleQ: boolean;
-  /** TD regression loss: "mse" (CleanRL) or "huber" (SB3; smooth L1 with δ = `huberDelta`). */
-  loss: QLossKind;
-  /** δ of the Huber loss (TD-error units). */
-  huberDelta: number;
-  /** Global gradient-norm clip (null: none, as CleanRL's dqn.py; SB3 uses 10). */
-  maxGradNorm: number | null;
-  /** Adam ε (torch's default). */
-  adamEps: number;
-  /** Fewest env steps between two metrics rows (a row per gradient step would flood the log). */
-  logEvery: number;
-}
+/** DQN's options, each declared once (default, doc, constraint); CleanRL's defaults. */
+export const DQN_OPTIONS = schema({
+  lr: num(2.5e-4, "Adam learning rate", { min: 0, exclusiveMin: true }),
+  totalSteps: int(500_000, "env steps (all copies) of the intended run; ε decays over epsilon.fraction of it (CleanRL's total_timesteps)", { min: 1, unit: "env steps" }),
+  bufferSize: int(10_000, "replay capacity", { min: 1, unit: "transitions" }),
+  gamma: num(0.99, "discount γ", { min: 0, max: 1 }),
+  tau: num(1.0, "target-network Polyak rate: θ′ ← τθ + (1 − τ)θ′ (1: hard copy)", { min: 0, max: 1, exclusiveMin: true }),
+  targetNetworkFrequency: int(500, "env steps between target-network updates", { min: 1, unit: "env steps" }),
+  batchSize: int(128, "transitions per gradient step", { min: 1, unit: "transitions" }),
+  learningStarts: int(10_000, "env steps of pure collection before the first gradient step", { min: 0, unit: "env steps" }),
+  trainFrequency: int(10, "env steps between gradient steps", { min: 1, unit: "env steps" }),
+  doubleQ: bool(true, "double Q-learning target: the online network picks argmax_a Q(s′, a), the target network evaluates it"),
+  loss: oneOf<QLossKind>("mse", ["mse", "huber"], "TD regression loss: \"mse\" (CleanRL) or \"huber\" (SB3; smooth L1 with δ = huberDelta)"),
+  huberDelta: num(1, "δ of the Huber loss", { min: 0, exclusiveMin: true, unit: "TD-error units" }),
+  maxGradNorm: numOrNull(null, "global gradient-norm clip (null: none, as CleanRL's dqn.py; SB3 uses 10)", { min: 0, exclusiveMin: true }),
+  adamEps: num(1e-8, "Adam ε (torch's default)", { min: 0, exclusiveMin: true }),
+  logEvery: int(500, "fewest env steps between two metrics rows (a row per gradient step would flood the log)", { min: 0, unit: "env steps" }),
+});
 
-export const DQN_DEFAULTS: DqnConfig = {
-  lr: 2.5e-4,
-  totalSteps: 500_000,
-  bufferSize: 10_000,
-  gamma: 0.99,
-  tau: 1.0,
-  targetNetworkFrequency: 500,
-  batchSize: 128,
-  epsilon: { start: 1, end: 0.05, fraction: 0.5 },
-  learningStarts: 10_000,
-  trainFrequency: 10,
-  doubleQ: true,
-  loss: "mse",
-  huberDelta: 1,
-  maxGradNorm: null,
-  adamEps: 1e-8,
-  logEvery: 500,
-};
+/** `epsilon: { start, end, fraction }`: ε goes linearly from start to end over fraction × totalSteps env steps, then stays at end. */
+export const DQN_EPSILON_OPTIONS = schema({
+  start: num(1, "ε at step 0", { min: 0, max: 1 }),
+  end: num(0.05, "ε after the decay", { min: 0, max: 1 }),
+  fraction: num(0.5, "fraction of totalSteps over which ε decays", { min: 0, max: 1 }),
+});
+
+export type DqnConfig = ConfigOf<typeof DQN_OPTIONS.fields> & { readonly epsilon: ConfigOf<typeof DQN_EPSILON_OPTIONS.fields> };
+
+export const DQN_DEFAULTS: DqnConfig = Object.freeze({ ...DQN_OPTIONS.defaults, epsilon: DQN_EPSILON_OPTIONS.defaults });
 
 export type DqnOptions = Partial<Omit<DqnConfig, "epsilon">> & { epsilon?: Partial<DqnConfig["epsilon"]> };
 
@@ -99,27 +75,7 @@ export function dqnConfig(options: DqnOptions = {}): DqnConfig {
 
 /** Every problem with a DQN config, each with its path. */
 export function checkDqnConfig(c: DqnConfig, path = "algo"): Problem[] {
-  const p: Problem[] = [];
-  checkKnownKeys(p, path, c, DQN_DEFAULTS);
-  checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.totalSteps`, c.totalSteps, { min: 1, integer: true });
-  checkNumber(p, `${path}.bufferSize`, c.bufferSize, { min: 1, integer: true });
-  checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
-  checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
-  checkNumber(p, `${path}.targetNetworkFrequency`, c.targetNetworkFrequency, { min: 1, integer: true });
-  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
-  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 0, integer: true });
-  checkNumber(p, `${path}.epsilon.start`, c.epsilon.start, { min: 0, max: 1 });
-  checkNumber(p, `${path}.epsilon.end`, c.epsilon.end, { min: 0, max: 1 });
-  checkNumber(p, `${path}.epsilon.fraction`, c.epsilon.fraction, { min: 0, max: 1 });
-  checkNumber(p, `${path}.learningStarts`, c.learningStarts, { min: 0, integer: true });
-  checkNumber(p, `${path}.trainFrequency`, c.trainFrequency, { min: 1, integer: true });
-  if (typeof c.doubleQ !== "boolean") p.push(problemLine("not-a-boolean", `${path}.doubleQ: expected true or false, got ${JSON.stringify(c.doubleQ)}`));
-  if (c.loss !== "mse" && c.loss !== "huber") p.push(problemLine("not-one-of", `${path}.loss: expected "mse" or "huber", got ${JSON.stringify(c.loss)}`));
-  checkNumber(p, `${path}.huberDelta`, c.huberDelta, { min: 0, exclusiveMin: true });
-  if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
-  return p;
+  return nestedProblems(c, path, DQN_OPTIONS, { epsilon: DQN_EPSILON_OPTIONS });
 }
 
 /** The error for DQN on an env whose actions are not discrete. */

@@ -10,7 +10,7 @@ import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot } from "./off-policy.
 import { SacScratch, SoftActorCritic } from "./soft-actor-critic.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
 import { MixSource } from "../mix.js";
-import { checkKnownKeys, checkNumber } from "../validate.js";
+import { bool, int, nestedProblems, num, numOr, schema, type ConfigOf } from "../../config/fields.js";
 
 /**
  * Soft actor-critic for continuous actions (Haarnoja et al. 2018, with the
@@ -32,56 +32,33 @@ import { checkKnownKeys, checkNumber } from "../validate.js";
  * `envSteps … envSteps + n − 1` and each index k > learningStarts makes one
  * gradient step (n = 1 reproduces CleanRL's loop).
  */
-export interface SacConfig {
-  /** Replay capacity in transitions. */
-  bufferSize: number;
-  /** Discount γ. */
-  gamma: number;
-  /** Target-network Polyak rate θ' ← τθ + (1 − τ)θ'. */
-  tau: number;
-  /** Transitions per gradient step. */
-  batchSize: number;
-  /** Env steps of uniformly random actions before learning. */
-  learningStarts: number;
-  /** Adam learning rate of the actor. */
-  policyLr: number;
-  /** Adam learning rate of the critics (and of log α). */
-  qLr: number;
-  /** Critic steps between actor updates; each time the actor takes this many steps (TD3-style delay, CleanRL). */
-  policyFrequency: number;
-  /** Critic steps between target-network updates. */
-  targetNetworkFrequency: number;
-  /** Entropy temperature α when `autotune` is off (units of reward per nat). */
-  alpha: number;
-  /** Tune α automatically toward `targetEntropy` (starting from α = 1, log α = 0). */
-  autotune: boolean;
-  /** Target entropy in nats; "auto": −|A| (the number of action dimensions). */
-  targetEntropy: number | "auto";
-  /** Bounds of the actor's log σ (CleanRL's LOG_STD_MIN/MAX). */
-  logStd: { min: number; max: number };
-  /** Adam ε (torch's default). */
-  adamEps: number;
-  /** Fewest env steps between two metrics rows (a row per gradient step would flood the log). */
-  logEvery: number;
-}
+/** SAC's options, each declared once (default, doc, constraint); CleanRL's defaults. */
+export const SAC_OPTIONS = schema({
+  bufferSize: int(1_000_000, "replay capacity", { min: 1, unit: "transitions" }),
+  gamma: num(0.99, "discount γ", { min: 0, max: 1 }),
+  tau: num(0.005, "target-network Polyak rate θ′ ← τθ + (1 − τ)θ′", { min: 0, max: 1, exclusiveMin: true }),
+  batchSize: int(256, "transitions per gradient step", { min: 1, unit: "transitions" }),
+  learningStarts: int(5_000, "env steps of uniformly random actions before learning", { min: 0, unit: "env steps" }),
+  policyLr: num(3e-4, "Adam learning rate of the actor", { min: 0, exclusiveMin: true }),
+  qLr: num(1e-3, "Adam learning rate of the critics (and of log α)", { min: 0, exclusiveMin: true }),
+  policyFrequency: int(2, "critic steps between actor updates; each time the actor takes this many steps (TD3-style delay, CleanRL)", { min: 1 }),
+  targetNetworkFrequency: int(1, "critic steps between target-network updates", { min: 1 }),
+  alpha: num(0.2, "entropy temperature α when autotune is off", { min: 0, unit: "reward per nat" }),
+  autotune: bool(true, "tune α automatically toward targetEntropy (starting from α = 1, log α = 0)"),
+  targetEntropy: numOr<"auto">("auto", ["auto"], "target entropy; \"auto\": −|A| (the number of action dimensions)", { unit: "nats" }),
+  adamEps: num(1e-8, "Adam ε (torch's default)", { min: 0, exclusiveMin: true }),
+  logEvery: int(500, "fewest env steps between two metrics rows (a row per gradient step would flood the log)", { min: 0, unit: "env steps" }),
+});
 
-export const SAC_DEFAULTS: SacConfig = {
-  bufferSize: 1_000_000,
-  gamma: 0.99,
-  tau: 0.005,
-  batchSize: 256,
-  learningStarts: 5_000,
-  policyLr: 3e-4,
-  qLr: 1e-3,
-  policyFrequency: 2,
-  targetNetworkFrequency: 1,
-  alpha: 0.2,
-  autotune: true,
-  targetEntropy: "auto",
-  logStd: { min: LOG_STD_MIN, max: LOG_STD_MAX },
-  adamEps: 1e-8,
-  logEvery: 500,
-};
+/** `logStd: { min, max }`: bounds of the actor's log σ (CleanRL's LOG_STD_MIN/MAX). */
+export const SAC_LOG_STD_OPTIONS = schema({
+  min: num(LOG_STD_MIN, "lower bound of log σ"),
+  max: num(LOG_STD_MAX, "upper bound of log σ"),
+});
+
+export type SacConfig = ConfigOf<typeof SAC_OPTIONS.fields> & { readonly logStd: ConfigOf<typeof SAC_LOG_STD_OPTIONS.fields> };
+
+export const SAC_DEFAULTS: SacConfig = Object.freeze({ ...SAC_OPTIONS.defaults, logStd: SAC_LOG_STD_OPTIONS.defaults });
 
 export type SacOptions = Partial<Omit<SacConfig, "logStd">> & { logStd?: Partial<SacConfig["logStd"]> };
 
@@ -92,27 +69,11 @@ export function sacConfig(options: SacOptions = {}): SacConfig {
 
 /** Every problem with a SAC config, each with its path. */
 export function checkSacConfig(c: SacConfig, path = "algo"): Problem[] {
-  const p: Problem[] = [];
-  checkKnownKeys(p, path, c, SAC_DEFAULTS);
-  checkNumber(p, `${path}.bufferSize`, c.bufferSize, { min: 1, integer: true });
-  checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
-  checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
-  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
-  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 0, integer: true });
-  checkNumber(p, `${path}.learningStarts`, c.learningStarts, { min: 0, integer: true });
-  checkNumber(p, `${path}.policyLr`, c.policyLr, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.qLr`, c.qLr, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.policyFrequency`, c.policyFrequency, { min: 1, integer: true });
-  checkNumber(p, `${path}.targetNetworkFrequency`, c.targetNetworkFrequency, { min: 1, integer: true });
-  checkNumber(p, `${path}.alpha`, c.alpha, { min: 0 });
-  if (typeof c.autotune !== "boolean") p.push(problemLine("not-a-boolean", `${path}.autotune: expected true or false, got ${JSON.stringify(c.autotune)}`));
-  if (c.targetEntropy !== "auto") checkNumber(p, `${path}.targetEntropy`, c.targetEntropy);
-  checkNumber(p, `${path}.logStd.min`, c.logStd.min);
-  checkNumber(p, `${path}.logStd.max`, c.logStd.max);
-  if (Number.isFinite(c.logStd.min) && Number.isFinite(c.logStd.max) && !(c.logStd.min < c.logStd.max)) {
-    p.push(problemLine("incompatible", `${path}.logStd: expected min < max, got min ${c.logStd.min}, max ${c.logStd.max}`));
+  const p = nestedProblems(c, path, SAC_OPTIONS, { logStd: SAC_LOG_STD_OPTIONS });
+  const ls = c.logStd as { min?: unknown; max?: unknown } | undefined;
+  if (typeof ls?.min === "number" && typeof ls.max === "number" && Number.isFinite(ls.min) && Number.isFinite(ls.max) && !(ls.min < ls.max)) {
+    p.push(problemLine("incompatible", `${path}.logStd: expected min < max, got min ${ls.min}, max ${ls.max}`));
   }
-  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
   return p;
 }
 

@@ -15,7 +15,7 @@ import { datasetProblems } from "./dataset-checks.js";
 import type { AlgoContext, AlgoInstance, AlgoSpec, AlgoState, UpdateMetrics } from "../algorithm.js";
 import { TrainingDivergedError } from "../errors.js";
 import { flattenParams, GroupAdam, unflattenParams } from "../optimizer.js";
-import { checkKnownKeys, checkNumber } from "../validate.js";
+import { int, num, numOrNull, schema, type ConfigOf } from "../../config/fields.js";
 
 /**
  * Behavior cloning: maximum likelihood of a dataset's actions under the
@@ -24,46 +24,26 @@ import { checkKnownKeys, checkNumber } from "../validate.js";
  * shuffled minibatch per update; the env is never stepped (it serves
  * `run.evaluate()` only).
  */
-export interface BcConfig {
-  /** Adam learning rate. */
-  lr: number;
-  /** Dataset rows per gradient step. */
-  batchSize: number;
-  /** Updates per metrics row (each row averages them). */
-  logEvery: number;
-  /** Entropy bonus coefficient (0: plain maximum likelihood). */
-  entCoef: number;
-  /** L2 penalty added to the gradient (torch Adam's weight_decay). */
-  weightDecay: number;
-  /** Global gradient-norm clip (null: none). */
-  maxGradNorm: number | null;
-  /** Adam ε. */
-  adamEps: number;
-}
+/** The options, each declared once (default, doc, constraint). */
+export const BC_OPTIONS = schema({
+  lr: num(1e-3, "Adam learning rate", { min: 0, exclusiveMin: true }),
+  batchSize: int(256, "dataset rows per gradient step", { min: 1, unit: "rows" }),
+  logEvery: int(100, "updates per metrics row (each row averages them)", { min: 1, unit: "updates" }),
+  entCoef: num(0, "entropy bonus coefficient (0: plain maximum likelihood)", { min: 0 }),
+  weightDecay: num(0, "L2 penalty added to the gradient (torch Adam's weight_decay)", { min: 0 }),
+  maxGradNorm: numOrNull(null, "global gradient-norm clip (null: none)", { min: 0, exclusiveMin: true }),
+  adamEps: num(1e-8, "Adam ε", { min: 0, exclusiveMin: true }),
+});
 
-export const BC_DEFAULTS: BcConfig = Object.freeze({
-  lr: 1e-3,
-  batchSize: 256,
-  logEvery: 100,
-  entCoef: 0,
-  weightDecay: 0,
-  maxGradNorm: null,
-  adamEps: 1e-8,
-}) as BcConfig;
+export type BcConfig = ConfigOf<typeof BC_OPTIONS.fields>;
+
+export const BC_DEFAULTS: BcConfig = BC_OPTIONS.defaults;
 
 export type BcOptions = Partial<BcConfig>;
 
-/** Every problem with a BC config, each with its path. */
+/** Every problem with a config, each with its path. */
 export function checkBcConfig(c: BcConfig, path = "algo"): Problem[] {
-  const p: Problem[] = [];
-  checkKnownKeys(p, path, c, BC_DEFAULTS);
-  checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
-  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 1, integer: true });
-  checkNumber(p, `${path}.entCoef`, c.entCoef, { min: 0 });
-  checkNumber(p, `${path}.weightDecay`, c.weightDecay, { min: 0 });
-  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
-  if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
+  const p = BC_OPTIONS.problems(c, path);
   return p;
 }
 

@@ -20,7 +20,7 @@ import { checkOffPolicyPolicy, updateTargetNetwork } from "../off-policy/off-pol
 import { ContinuousCqlInstance } from "./cql-continuous.js";
 import { sacActionSpaceProblem } from "../off-policy/sac.js";
 import { flattenParams, GroupAdam, unflattenParams } from "../optimizer.js";
-import { checkKnownKeys, checkNumber } from "../validate.js";
+import { bool, int, num, numOrNull, oneOf, schema, type ConfigOf } from "../../config/fields.js";
 
 /**
  * Conservative Q-learning, CQL(H) of Kumar et al. 2020: TD regression on
@@ -37,74 +37,33 @@ import { checkKnownKeys, checkNumber } from "../validate.js";
  *   π(·|s′) (see `sampledLogsumexp`); α of the entropy is autotuned toward
  *   −|A|; evaluation takes the squashed mean action.
  */
-export interface CqlConfig {
-  /** Adam learning rate (of the critics, for continuous actions). */
-  lr: number;
-  /** Continuous actions: Adam learning rate of the actor (and of the entropy temperature). */
-  policyLr: number;
-  /** Continuous actions: actions drawn per state from each proposal (uniform, π(·|s), π(·|s′)) to estimate the logsumexp. */
-  sampledActions: number;
-  /** Dataset rows per gradient step. */
-  batchSize: number;
-  /** Discount γ. */
-  gamma: number;
-  /** Weight α of the conservative penalty (0: plain offline DQN). */
-  alpha: number;
-  /** Target-network Polyak rate (1: hard copy). */
-  tau: number;
-  /** Updates between target-network updates. */
-  targetNetworkFrequency: number;
-  /** Discrete actions: double Q-learning target (the online network picks argmax_a Q(s', a)); continuous actions take the twin critics' minimum. */
-  doubleQ: boolean;
-  /** Discrete actions: TD regression loss, "mse" or "huber" (smooth L1 with δ = `huberDelta`); continuous actions use the mse. */
-  loss: QLossKind;
-  /** δ of the Huber loss. */
-  huberDelta: number;
-  /** Discrete actions: global gradient-norm clip (null: none). */
-  maxGradNorm: number | null;
-  /** Adam ε. */
-  adamEps: number;
-  /** Updates per metrics row (each row averages them). */
-  logEvery: number;
-}
+/** The options, each declared once (default, doc, constraint). */
+export const CQL_OPTIONS = schema({
+  lr: num(3e-4, "Adam learning rate (of the critics, for continuous actions)", { min: 0, exclusiveMin: true }),
+  policyLr: num(1e-4, "continuous actions: Adam learning rate of the actor (and of the entropy temperature)", { min: 0, exclusiveMin: true }),
+  sampledActions: int(10, "continuous actions: actions drawn per state from each proposal (uniform, π(·|s), π(·|s′)) to estimate the logsumexp", { min: 1 }),
+  batchSize: int(256, "dataset rows per gradient step", { min: 1, unit: "rows" }),
+  gamma: num(0.99, "discount γ", { min: 0, max: 1 }),
+  alpha: num(1, "weight α of the conservative penalty (0: plain offline DQN)", { min: 0 }),
+  tau: num(1, "target-network Polyak rate (1: hard copy)", { min: 0, max: 1, exclusiveMin: true }),
+  targetNetworkFrequency: int(200, "updates between target-network updates", { min: 1, unit: "updates" }),
+  doubleQ: bool(true, "discrete actions: double Q-learning target (the online network picks argmax_a Q(s′, a)); continuous actions take the twin critics' minimum"),
+  loss: oneOf<QLossKind>("huber", ["mse", "huber"], "discrete actions: TD regression loss, \"mse\" or \"huber\" (smooth L1 with δ = huberDelta); continuous actions use the mse"),
+  huberDelta: num(1, "δ of the Huber loss", { min: 0, exclusiveMin: true }),
+  maxGradNorm: numOrNull(10, "discrete actions: global gradient-norm clip (null: none)", { min: 0, exclusiveMin: true }),
+  adamEps: num(1e-8, "Adam ε", { min: 0, exclusiveMin: true }),
+  logEvery: int(100, "updates per metrics row (each row averages them)", { min: 1, unit: "updates" }),
+});
 
-export const CQL_DEFAULTS: CqlConfig = Object.freeze({
-  lr: 3e-4,
-  policyLr: 1e-4,
-  sampledActions: 10,
-  batchSize: 256,
-  gamma: 0.99,
-  alpha: 1,
-  tau: 1,
-  targetNetworkFrequency: 200,
-  doubleQ: true,
-  loss: "huber",
-  huberDelta: 1,
-  maxGradNorm: 10,
-  adamEps: 1e-8,
-  logEvery: 100,
-}) as CqlConfig;
+export type CqlConfig = ConfigOf<typeof CQL_OPTIONS.fields>;
+
+export const CQL_DEFAULTS: CqlConfig = CQL_OPTIONS.defaults;
 
 export type CqlOptions = Partial<CqlConfig>;
 
-/** Every problem with a CQL config, each with its path. */
+/** Every problem with a config, each with its path. */
 export function checkCqlConfig(c: CqlConfig, path = "algo"): Problem[] {
-  const p: Problem[] = [];
-  checkKnownKeys(p, path, c, CQL_DEFAULTS);
-  checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.policyLr`, c.policyLr, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.sampledActions`, c.sampledActions, { min: 1, integer: true });
-  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
-  checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
-  checkNumber(p, `${path}.alpha`, c.alpha, { min: 0 });
-  checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
-  checkNumber(p, `${path}.targetNetworkFrequency`, c.targetNetworkFrequency, { min: 1, integer: true });
-  if (typeof c.doubleQ !== "boolean") p.push(problemLine("not-a-boolean", `${path}.doubleQ: expected true or false, got ${JSON.stringify(c.doubleQ)}`));
-  if (c.loss !== "mse" && c.loss !== "huber") p.push(problemLine("not-one-of", `${path}.loss: expected "mse" or "huber", got ${JSON.stringify(c.loss)}`));
-  checkNumber(p, `${path}.huberDelta`, c.huberDelta, { min: 0, exclusiveMin: true });
-  if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 1, integer: true });
+  const p = CQL_OPTIONS.problems(c, path);
   return p;
 }
 

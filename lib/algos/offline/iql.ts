@@ -20,7 +20,7 @@ import { ContinuousIqlInstance } from "./iql-continuous.js";
 import { updateTargetNetwork } from "../off-policy/off-policy.js";
 import { GroupAdam } from "../optimizer.js";
 import { loadOfflineState, saveOfflineState, type OfflineLearnerParts } from "./offline-state.js";
-import { checkKnownKeys, checkNumber } from "../validate.js";
+import { int, num, numOrNull, schema, type ConfigOf } from "../../config/fields.js";
 
 /**
  * Implicit Q-learning (Kostrikov et al. 2021), never querying Q at actions
@@ -36,58 +36,30 @@ import { checkKnownKeys, checkNumber } from "../validate.js";
  * Evaluation is greedy in π. Continuous actions: twin critics and a Gaussian
  * policy (see `iql-continuous.ts`).
  */
-export interface IqlConfig {
-  /** Adam learning rate (all three networks). */
-  lr: number;
-  /** Dataset rows per gradient step. */
-  batchSize: number;
-  /** Discount γ. */
-  gamma: number;
-  /** Expectile of the value regression (0.5: the mean, → 1: the max over dataset actions). */
-  expectile: number;
-  /** Inverse temperature β of the advantage weights. */
-  beta: number;
-  /** Upper clip of the advantage weights. */
-  maxWeight: number;
-  /** Target-Q Polyak rate, applied every update. */
-  tau: number;
-  /** Per-network gradient-norm clip (null: none). */
-  maxGradNorm: number | null;
-  /** Adam ε. */
-  adamEps: number;
-  /** Updates per metrics row. */
-  logEvery: number;
-}
+/** The options, each declared once (default, doc, constraint). */
+export const IQL_OPTIONS = schema({
+  lr: num(3e-4, "Adam learning rate (all three networks)", { min: 0, exclusiveMin: true }),
+  batchSize: int(256, "dataset rows per gradient step", { min: 1, unit: "rows" }),
+  gamma: num(0.99, "discount γ", { min: 0, max: 1 }),
+  expectile: num(0.7, "expectile of the value regression (0.5: the mean, → 1: the max over dataset actions); below 1", { min: 0, max: 1, exclusiveMin: true }),
+  beta: num(3, "inverse temperature β of the advantage weights", { min: 0 }),
+  maxWeight: num(100, "upper clip of the advantage weights", { min: 0, exclusiveMin: true }),
+  tau: num(0.005, "target-Q Polyak rate, applied every update", { min: 0, max: 1, exclusiveMin: true }),
+  maxGradNorm: numOrNull(10, "per-network gradient-norm clip (null: none)", { min: 0, exclusiveMin: true }),
+  adamEps: num(1e-8, "Adam ε", { min: 0, exclusiveMin: true }),
+  logEvery: int(100, "updates per metrics row", { min: 1, unit: "updates" }),
+});
 
-export const IQL_DEFAULTS: IqlConfig = Object.freeze({
-  lr: 3e-4,
-  batchSize: 256,
-  gamma: 0.99,
-  expectile: 0.7,
-  beta: 3,
-  maxWeight: 100,
-  tau: 0.005,
-  maxGradNorm: 10,
-  adamEps: 1e-8,
-  logEvery: 100,
-}) as IqlConfig;
+export type IqlConfig = ConfigOf<typeof IQL_OPTIONS.fields>;
+
+export const IQL_DEFAULTS: IqlConfig = IQL_OPTIONS.defaults;
 
 export type IqlOptions = Partial<IqlConfig>;
 
+/** Every problem with a config, each with its path. */
 export function checkIqlConfig(c: IqlConfig, path = "algo"): Problem[] {
-  const p: Problem[] = [];
-  checkKnownKeys(p, path, c, IQL_DEFAULTS);
-  checkNumber(p, `${path}.lr`, c.lr, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.batchSize`, c.batchSize, { min: 1, integer: true });
-  checkNumber(p, `${path}.gamma`, c.gamma, { min: 0, max: 1 });
-  checkNumber(p, `${path}.expectile`, c.expectile, { min: 0, max: 1, exclusiveMin: true });
-  if (c.expectile >= 1) p.push(problemLine("out-of-range", `${path}.expectile: expected a number < 1, got ${c.expectile}`));
-  checkNumber(p, `${path}.beta`, c.beta, { min: 0 });
-  checkNumber(p, `${path}.maxWeight`, c.maxWeight, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.tau`, c.tau, { min: 0, max: 1, exclusiveMin: true });
-  if (c.maxGradNorm !== null) checkNumber(p, `${path}.maxGradNorm`, c.maxGradNorm, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.adamEps`, c.adamEps, { min: 0, exclusiveMin: true });
-  checkNumber(p, `${path}.logEvery`, c.logEvery, { min: 1, integer: true });
+  const p = IQL_OPTIONS.problems(c, path);
+  if (typeof c.expectile === "number" && c.expectile === 1) p.push(problemLine("out-of-range", `${path}.expectile: expected a number < 1, got ${c.expectile}`));
   return p;
 }
 

@@ -69,7 +69,7 @@ test("CQL check: a dataset of another env, missing transition columns, bad confi
   const t = ds.table;
   const noNext = rl.dataset.from(t.select(t.schema.fields.map((f) => f.name).filter((n) => n !== "next_obs")), { validate: false });
   assert.throws(() => rl.offline(noNext).algo(rl.cql()).build(), /dataset: no next_obs column; cql learns from transitions/);
-  assert.throws(() => rl.offline(ds).algo(rl.cql({ alpha: -1, loss: "l1" as "mse" })).build(), /algo\.alpha: expected a number ≥ 0[\s\S]*algo\.loss: expected "mse" or "huber"/);
+  assert.throws(() => rl.offline(ds).algo(rl.cql({ alpha: -1, loss: "l1" as "mse" })).build(), /algo\.alpha: expected a number ≥ 0[\s\S]*algo\.loss: expected one of "mse", "huber"/);
   assert.throws(() => rl.env("CartPole-v1").algo(rl.cql()).build(), /cql needs a dataset: build with rl\.offline\(dataset\)/);
 });
 
