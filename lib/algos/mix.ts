@@ -5,42 +5,19 @@ import type { VecEnv } from "../envs/vec-env.js";
 import type { Rng } from "../random/rng.js";
 import { datasetProblems } from "./offline/dataset-checks.js";
 import type { ReplayBatch } from "./off-policy/replay-buffer.js";
+import type { ConfigOf } from "../config/fields.js";
+import { imitation } from "../pg/loss/imitation.js";
+import { offlineCritic } from "../pg/loss/offline-critic.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
 
 /**
- * The imitation term of a hybrid policy-gradient update (AHPO-style): each
- * PPO/A2C minibatch adds `coef ·` the negative log-likelihood of a minibatch
- * of dataset actions, switched on while the success rate of the policy's
- * last `group` training episodes is below `threshold` and off at or above it.
+ * The imitation term of a hybrid policy-gradient update (AHPO-style) and the
+ * offline critic term (HNPG-style): their fields, defaults and checks are
+ * the engine components' (`rl.loss.imitation`, `rl.loss.offlineCritic`,
+ * `lib/pg/loss/`), declared once there.
  */
-export interface ImitationConfig {
-  /** Weight of the mean negative log-likelihood of the dataset's actions. */
-  readonly coef: number;
-  /** Success rate below which the imitation term is on (AHPO's P̂), in [0, 1]; 1 keeps it on until every episode of the group succeeds. */
-  readonly threshold: number;
-  /** Episode return that counts as a success; null: the mean return of the dataset's complete episodes (the demonstrator's level). */
-  readonly successReturn: number | null;
-  /** Most recent finished training episodes whose success rate opens or closes the gate. */
-  readonly group: number;
-  /**
-   * Gradient steps on the dataset alone (imitation, and the critic term when
-   * on) before the first env step: an offline-to-online warm start. 0: none.
-   */
-  readonly pretrain: number;
-}
-
-/**
- * The offline critic term of a hybrid policy-gradient update (HNPG-style):
- * the state-value critic is also fitted by TD(0) on dataset transitions,
- * each weighted by min(rhoMax, π(a|s)/μ(a|s)) where the dataset records the
- * behavior log-probability (`behavior_logp`), else by 1.
- */
-export interface OfflineCriticConfig {
-  /** Weight of the offline TD loss relative to the on-policy value loss (both scaled by the algorithm's vfCoef). */
-  readonly coef: number;
-  /** Clip ρ̄ of the importance weight π/μ. */
-  readonly rhoMax: number;
-}
+export type ImitationConfig = ConfigOf<typeof imitation.schema.fields>;
+export type OfflineCriticConfig = ConfigOf<typeof offlineCritic.schema.fields>;
 
 /**
  * Dynamics-gap-aware mixing (H2O, Niu et al. 2022) for runs whose env is a
@@ -65,8 +42,8 @@ export interface DynamicsGapConfig {
   readonly warmup: number;
 }
 
-export const IMITATION_DEFAULTS: ImitationConfig = Object.freeze({ coef: 1, threshold: 0.5, successReturn: null, group: 8, pretrain: 0 });
-export const OFFLINE_CRITIC_DEFAULTS: OfflineCriticConfig = Object.freeze({ coef: 1, rhoMax: 1 });
+export const IMITATION_DEFAULTS: ImitationConfig = imitation.schema.defaults;
+export const OFFLINE_CRITIC_DEFAULTS: OfflineCriticConfig = offlineCritic.schema.defaults;
 export const DYNAMICS_GAP_DEFAULTS: DynamicsGapConfig = Object.freeze({ hidden: Object.freeze([64, 64]), lr: 3e-4, noise: 0.1, clipMin: 0, clipMax: 1, warmup: 500 });
 
 /**
@@ -184,18 +161,11 @@ export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, bat
 }
 
 function checkImitation(p: Problem[], c: ImitationConfig): void {
-  checkKnownKeys(p, "mix.imitation", c, IMITATION_DEFAULTS);
-  checkNumber(p, "mix.imitation.coef", c.coef, { min: 0 });
-  checkNumber(p, "mix.imitation.threshold", c.threshold, { min: 0, max: 1 });
-  checkNumber(p, "mix.imitation.group", c.group, { min: 1, integer: true });
-  checkNumber(p, "mix.imitation.pretrain", c.pretrain, { min: 0, integer: true });
-  if (c.successReturn !== null) checkNumber(p, "mix.imitation.successReturn", c.successReturn);
+  p.push(...imitation.schema.problems(c, "mix.imitation"));
 }
 
 function checkCritic(p: Problem[], c: OfflineCriticConfig): void {
-  checkKnownKeys(p, "mix.critic", c, OFFLINE_CRITIC_DEFAULTS);
-  checkNumber(p, "mix.critic.coef", c.coef, { min: 0 });
-  checkNumber(p, "mix.critic.rhoMax", c.rhoMax, { min: 0, exclusiveMin: true });
+  p.push(...offlineCritic.schema.problems(c, "mix.critic"));
 }
 
 function checkDynamicsGap(p: Problem[], c: DynamicsGapConfig): void {
