@@ -115,3 +115,29 @@ export function addScaled(target: Float32Array, source: Float32Array, coef: numb
   if (coef === 1) for (let i = 0; i < n; i++) target[i] = target[i]! + source[i]!;
   else for (let i = 0; i < n; i++) target[i] = target[i]! + coef * source[i]!;
 }
+
+/**
+ * A loss term around a pure function that writes ∂ℓ/∂(one network output)
+ * of each row into a buffer: the term adds coef times that buffer into the
+ * output's gradients and reports coef · loss. `compute` returns the loss
+ * (without coef) and the term's metrics.
+ */
+export function scaledTerm(
+  output: "logp" | "values",
+  coef: number,
+  compute: (rows: TermRows, aggregate: Aggregate, d: Float32Array) => { loss: number; metrics: Readonly<Record<string, number>> },
+  options: { readonly segments?: boolean } = {},
+): LossTerm {
+  let scratch = new Float32Array(0);
+  return {
+    reads: [output],
+    ...(options.segments ? { segments: true } : {}),
+    compute(rows: TermRows, aggregate: Aggregate, grads: OutputGrads) {
+      if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
+      const d = scratch.subarray(0, rows.size);
+      const r = compute(rows, aggregate, d);
+      addScaled(output === "logp" ? grads.dLogp : grads.dValue, d, coef, rows.size);
+      return { value: coef * r.loss, metrics: r.metrics };
+    },
+  };
+}

@@ -1,7 +1,7 @@
 import { num, numOrNull } from "../../config/fields.js";
 import { problem } from "../../config/problem.js";
 import { defineComponent } from "../component.js";
-import { addScaled, type Aggregate, type LossTerm, type OutputGrads, type TermRows } from "../rows.js";
+import { scaledTerm, type Aggregate, type LossTerm } from "../rows.js";
 
 /** Clip settings of the surrogate: ε below and above 1, and the dual-clip bound c (null: none). */
 export interface SurrogateClip {
@@ -91,16 +91,9 @@ export const clipped = defineComponent({
   relations: (c, path) => (c.clipLow !== null && c.clipLow >= 1 ? [problem(`${path}.clipLow`, "out-of-range", `expected ε_low < 1 (the lower bound 1 − ε_low must stay positive), got ${c.clipLow}`, { expected: "< 1", got: c.clipLow })] : []),
   create: (c): LossTerm => {
     const clip: SurrogateClip = { low: c.clipLow ?? c.clip, high: c.clipHigh ?? c.clip, dual: c.dualClip };
-    let scratch = new Float32Array(0);
-    return {
-      reads: ["logp"],
-      compute(rows: TermRows, aggregate: Aggregate, grads: OutputGrads) {
-        if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
-        const d = scratch.subarray(0, rows.size);
-        const s = clippedSurrogate(rows.logp, rows.oldLogp, rows.advantages, clip, aggregate, d);
-        addScaled(grads.dLogp, d, c.coef, rows.size);
-        return { value: c.coef * s.loss, metrics: { policyLoss: s.loss, approxKl: s.approxKl, oldApproxKl: s.oldApproxKl, clipfrac: s.clipfrac } };
-      },
-    };
+    return scaledTerm("logp", c.coef, (rows, aggregate, d) => {
+      const s = clippedSurrogate(rows.logp, rows.oldLogp, rows.advantages, clip, aggregate, d);
+      return { loss: s.loss, metrics: { policyLoss: s.loss, approxKl: s.approxKl, oldApproxKl: s.oldApproxKl, clipfrac: s.clipfrac } };
+    });
   },
 });

@@ -1,6 +1,6 @@
 import { num } from "../../config/fields.js";
 import { defineComponent } from "../component.js";
-import { addScaled, type Aggregate, type LossTerm, type OutputGrads, type TermRows } from "../rows.js";
+import { scaledTerm, type Aggregate, type LossTerm } from "../rows.js";
 
 /**
  * GSPO's sequence-level clipped surrogate (Zheng et al. 2025): for each
@@ -74,19 +74,15 @@ export const gspo = defineComponent({
     policyLoss: { doc: "policy loss of the update's last minibatch", over: "last" },
     seqClipfrac: { doc: "GSPO: fraction of sequences whose ratio was clipped, averaged over the update's minibatches", over: "mean" },
   },
-  create: (c): LossTerm => {
-    let scratch = new Float32Array(0);
-    return {
-      reads: ["logp"],
-      segments: true,
-      compute(rows: TermRows, aggregate: Aggregate, grads: OutputGrads) {
+  create: (c): LossTerm =>
+    scaledTerm(
+      "logp",
+      c.coef,
+      (rows, aggregate, d) => {
         if (!rows.segments) throw new Error("the gspo loss needs the rows' sequences (segments)");
-        if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
-        const d = scratch.subarray(0, rows.size);
         const r = gspoLoss(rows.logp, rows.oldLogp, rows.advantages, rows.segments, { low: c.clipLow, high: c.clipHigh }, aggregate, d);
-        addScaled(grads.dLogp, d, c.coef, rows.size);
-        return { value: c.coef * r.loss, metrics: { policyLoss: r.loss, seqClipfrac: r.clipfrac } };
+        return { loss: r.loss, metrics: { policyLoss: r.loss, seqClipfrac: r.clipfrac } };
       },
-    };
-  },
+      { segments: true },
+    ),
 });

@@ -1,6 +1,6 @@
 import { num } from "../../config/fields.js";
 import { defineComponent } from "../component.js";
-import { addScaled, type Aggregate, type LossTerm, type OutputGrads, type TermRows } from "../rows.js";
+import { scaledTerm, type Aggregate, type LossTerm } from "../rows.js";
 
 /**
  * OPMD's regularized policy gradient (card 11, REP family; Kimi's ½ folded
@@ -38,17 +38,9 @@ export const opmd = defineComponent({
     policyLoss: { doc: "policy loss of the update's last minibatch", over: "last" },
     logRatioSq: { doc: "OPMD: mean (log π − log π_old)² of the last minibatch", over: "last" },
   },
-  create: (c): LossTerm => {
-    let scratch = new Float32Array(0);
-    return {
-      reads: ["logp"],
-      compute(rows: TermRows, aggregate: Aggregate, grads: OutputGrads) {
-        if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
-        const d = scratch.subarray(0, rows.size);
-        const r = opmdLoss(rows.logp, rows.oldLogp, rows.advantages, c.tau, aggregate, d);
-        addScaled(grads.dLogp, d, c.coef, rows.size);
-        return { value: c.coef * r.loss, metrics: { policyLoss: r.loss, logRatioSq: r.logRatioSq } };
-      },
-    };
-  },
+  create: (c): LossTerm =>
+    scaledTerm("logp", c.coef, (rows, aggregate, d) => {
+      const r = opmdLoss(rows.logp, rows.oldLogp, rows.advantages, c.tau, aggregate, d);
+      return { loss: r.loss, metrics: { policyLoss: r.loss, logRatioSq: r.logRatioSq } };
+    }),
 });

@@ -1,6 +1,6 @@
 import { num } from "../../config/fields.js";
 import { defineComponent } from "../component.js";
-import { addScaled, type Aggregate, type LossTerm, type OutputGrads, type TermRows } from "../rows.js";
+import { scaledTerm, type Aggregate, type LossTerm } from "../rows.js";
 
 /**
  * The vanilla policy-gradient loss (Williams 1992) with fixed advantages Â:
@@ -29,17 +29,9 @@ export const policyGradient = defineComponent({
   doc: "The vanilla (REINFORCE) policy gradient: no ratio, no clipping; unbiased on fresh on-policy data only.",
   fields: { coef: num(1, "weight of the term in the loss", { min: 0 }) },
   metrics: { policyLoss: { doc: "policy loss of the update's last minibatch", over: "last" } },
-  create: (c): LossTerm => {
-    let scratch = new Float32Array(0);
-    return {
-      reads: ["logp"],
-      compute(rows: TermRows, aggregate: Aggregate, grads: OutputGrads) {
-        if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
-        const d = scratch.subarray(0, rows.size);
-        const loss = policyGradientLoss(rows.logp, rows.advantages, aggregate, d);
-        addScaled(grads.dLogp, d, c.coef, rows.size);
-        return { value: c.coef * loss, metrics: { policyLoss: loss } };
-      },
-    };
-  },
+  create: (c): LossTerm =>
+    scaledTerm("logp", c.coef, (rows, aggregate, d) => {
+      const loss = policyGradientLoss(rows.logp, rows.advantages, aggregate, d);
+      return { loss, metrics: { policyLoss: loss } };
+    }),
 });

@@ -1,6 +1,6 @@
 import { num, oneOf } from "../../config/fields.js";
 import { defineComponent } from "../component.js";
-import { addScaled, type Aggregate, type LossTerm, type OutputGrads, type TermRows } from "../rows.js";
+import { scaledTerm, type Aggregate, type LossTerm } from "../rows.js";
 
 /** The REC variants of card 11: which tokens a (detached) ratio keeps, and whether the advantage is weighted by it. */
 export type RecVariant = "oneSideNoIS" | "oneSideIS" | "twoSideIS" | "ringNoIS";
@@ -86,16 +86,9 @@ export const rec = defineComponent({
   },
   create: (c): LossTerm => {
     const bounds: RecBounds = { low: c.clipLow, high: c.clipHigh, ringLow: c.ringLow, ringHigh: c.ringHigh };
-    let scratch = new Float32Array(0);
-    return {
-      reads: ["logp"],
-      compute(rows: TermRows, aggregate: Aggregate, grads: OutputGrads) {
-        if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
-        const d = scratch.subarray(0, rows.size);
-        const r = recLoss(c.variant, rows.logp, rows.oldLogp, rows.advantages, bounds, aggregate, d);
-        addScaled(grads.dLogp, d, c.coef, rows.size);
-        return { value: c.coef * r.loss, metrics: { policyLoss: r.loss, recMaskedFrac: r.maskedFrac } };
-      },
-    };
+    return scaledTerm("logp", c.coef, (rows, aggregate, d) => {
+      const r = recLoss(c.variant, rows.logp, rows.oldLogp, rows.advantages, bounds, aggregate, d);
+      return { loss: r.loss, metrics: { policyLoss: r.loss, recMaskedFrac: r.maskedFrac } };
+    });
   },
 });

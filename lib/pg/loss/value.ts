@@ -1,6 +1,6 @@
 import { num, numOrNull } from "../../config/fields.js";
 import { defineComponent } from "../component.js";
-import type { Aggregate, LossTerm, OutputGrads, TermRows } from "../rows.js";
+import { scaledTerm, type Aggregate, type LossTerm } from "../rows.js";
 
 /**
  * The value loss ½ Σ_i w_i (V_i − R_i)², or clipped around the values
@@ -49,19 +49,12 @@ export const value = defineComponent({
     clip: numOrNull(null, "ε: clip V − V_old to [−ε, ε] (null: plain squared error)", { min: 0, exclusiveMin: true }),
   },
   metrics: { valueLoss: { doc: "value loss of the update's last minibatch (before the value coefficient)", over: "last" } },
-  create: (c): LossTerm & { readonly coef: number } => {
-    let scratch = new Float32Array(0);
-    return {
-      coef: c.coef,
-      reads: ["values"],
-      compute(rows: TermRows, aggregate: Aggregate, grads: OutputGrads) {
-        if (scratch.length < rows.size) scratch = new Float32Array(rows.size);
-        const d = scratch.subarray(0, rows.size);
-        const loss = valueLoss(rows.values, rows.returns, c.clip === null ? undefined : rows.oldValues, c.clip ?? undefined, d, aggregate);
-        const g = grads.dValue;
-        for (let i = 0; i < rows.size; i++) g[i] = g[i]! + d[i]! * c.coef;
-        return { value: c.coef * loss, metrics: { valueLoss: loss } };
-      },
-    };
-  },
+  // The learner reads the coefficient: the offline critic term is scaled like the value loss.
+  create: (c): LossTerm & { readonly coef: number } => ({
+    coef: c.coef,
+    ...scaledTerm("values", c.coef, (rows, aggregate, d) => {
+      const loss = valueLoss(rows.values, rows.returns, c.clip === null ? undefined : rows.oldValues, c.clip ?? undefined, d, aggregate);
+      return { loss, metrics: { valueLoss: loss } };
+    }),
+  }),
 });
