@@ -108,9 +108,16 @@ export class ConfigSchema<F extends Fields> {
     this.defaults = Object.freeze(Object.fromEntries(Object.entries(fields).map(([k, f]) => [k, f.default]))) as ConfigOf<F>;
   }
 
-  /** Options over the defaults (frozen). Unknown keys are kept so that {@link problems} reports them. */
+  /**
+   * Options over the defaults (frozen). Unknown keys are kept so that
+   * {@link problems} reports them; anything but an options object (or
+   * undefined) is a TypeError, never silently the defaults.
+   */
   merge(options: Partial<ConfigOf<F>> | undefined = {}): ConfigOf<F> {
-    if (options === null || typeof options !== "object") return this.defaults;
+    if (options === undefined) return this.defaults;
+    if (options === null || typeof options !== "object" || Array.isArray(options)) {
+      throw new TypeError(`expected an options object ({ ${Object.keys(this.fields).join(", ")} }), got ${describeValue(options)}`);
+    }
     return Object.freeze({ ...this.defaults, ...options });
   }
 

@@ -177,3 +177,13 @@ describe("problemFromText", () => {
     assert.deepEqual({ ...problemFromText("no colon here") }, { path: "", code: "unsupported", message: "no colon here" });
   });
 });
+
+test("ConfigSchema.merge: undefined gives the defaults; anything but an options object is a TypeError naming the fields; numOr takes its words", async () => {
+  const { schema, num, numOr } = await import("../../lib/config/fields.js");
+  const s = schema({ lr: num(0.1, "rate", { min: 0 }), target: numOr<"auto">("auto", ["auto"], "target") });
+  assert.deepEqual(s.merge(undefined), s.defaults);
+  for (const bad of [null, "fast", 3, [1]]) assert.throws(() => s.merge(bad as never), /expected an options object \(\{ lr, target \}\), got /);
+  assert.deepEqual(s.problems({ lr: 0.2, target: -3 }, "x"), []);
+  assert.deepEqual(s.problems({ lr: 0.2, target: "auto" }, "x"), []);
+  assert.deepEqual(s.problems({ lr: 0.2, target: "max" }, "x").map((p) => `${p.path} ${p.code} ${p.expected}`), ['x.target not-a-number a number, or "auto"']);
+});

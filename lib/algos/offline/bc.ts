@@ -50,7 +50,7 @@ export function checkBcConfig(c: BcConfig, path = "algo"): Problem[] {
 
 /** `rl.bc({...})`: behavior cloning from the dataset of `rl.offline(dataset)`. */
 export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
-  const config = Object.freeze({ ...BC_DEFAULTS, ...options }) as BcConfig;
+  const config = BC_OPTIONS.merge(options) as BcConfig;
   return {
     name: "bc",
     config,

@@ -93,7 +93,7 @@ export function offlineQProblems(algo: string, env: VecEnv, policy: PolicySpec, 
 
 /** `rl.cql({...})`: CQL from the dataset of `rl.offline(dataset)`, discrete or continuous actions. */
 export function cql(options: CqlOptions = {}): AlgoSpec<CqlConfig> {
-  const config = Object.freeze({ ...CQL_DEFAULTS, ...options }) as CqlConfig;
+  const config = CQL_OPTIONS.merge(options) as CqlConfig;
   return {
     name: "cql",
     config,

@@ -65,7 +65,7 @@ export function checkIqlConfig(c: IqlConfig, path = "algo"): Problem[] {
 
 /** `rl.iql({...})`: IQL from the dataset of `rl.offline(dataset)`, discrete or continuous actions. */
 export function iql(options: IqlOptions = {}): AlgoSpec<IqlConfig> {
-  const config = Object.freeze({ ...IQL_DEFAULTS, ...options }) as IqlConfig;
+  const config = IQL_OPTIONS.merge(options) as IqlConfig;
   return {
     name: "iql",
     config,
