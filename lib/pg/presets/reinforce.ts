@@ -52,7 +52,7 @@ export function reinforce(options: ReinforceOptions = {}): PgSpec {
       aggregation: mean(),
       optimizer: adam({ lr: c.lr, eps: c.adamEps }),
       schedule: constant(),
-      settings: Object.freeze({ epochs: 1, minibatches: 1, maxGradNorm: c.maxGradNorm, targetKl: null, truncation: c.truncation, valueSteps: c.valueIters - 1 }),
+      settings: Object.freeze({ epochs: 1, minibatches: 1, maxGradNorm: c.maxGradNorm, targetKl: null, truncation: c.truncation, valueSteps: typeof c.valueIters === "number" ? c.valueIters - 1 : c.valueIters }),
     }),
     { schema: REINFORCE_OPTIONS, values: c as unknown as Record<string, unknown> },
   );
