@@ -69,3 +69,13 @@ test("curve-render draws a long curve in Chromium and reports draw_ms, plotly_ms
   assert.equal(s.bench, "curve-render");
   for (const field of ["draw_ms", "plotly_ms", "page_to_drawn_ms", "redraw_ms", "plotly_raw_ms"]) assert.ok(typeof s[field] === "number" && (s[field] as number) > 0, field);
 });
+
+test("pg-kl-example reports each method's returns at 25k/50k/final and the KL to the initial policy", () => {
+  const s = summary("pg-kl-example", "--steps", "2048");
+  assert.equal(s.bench, "pg-kl-example");
+  const rows = s.rows as { method: string; kl_final: number | null }[];
+  assert.equal(rows.length, 6);
+  assert.ok(rows.filter((r) => r.method === "ppo+kl").every((r) => typeof r.kl_final === "number" && r.kl_final >= 0));
+  assert.ok(rows.filter((r) => r.method === "ppo").every((r) => r.kl_final === null));
+  for (const m of ["ppo", "ppo+kl"]) assert.ok(m in (s.summary as object), m);
+});
