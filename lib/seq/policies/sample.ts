@@ -1,6 +1,7 @@
 import type { Rng } from "../../random/rng.js";
 import { decodeStep, newKvCache } from "./kv-cache.js";
 import { entropyOf, logSoftmax } from "./logprobs.js";
+import type { TokenPolicy } from "./token-policy.js";
 import type { Transformer } from "./transformer.js";
 
 export interface SampleOptions {
@@ -46,12 +47,7 @@ export interface Completion {
 export function sample(model: Transformer, prompts: readonly Int32Array[], options: SampleOptions): Completion[] {
   const { maxNewTokens, temperature = 1, topK = 0, topP = 1, stopToken, greedy = false, rng } = options;
   const V = model.config.vocabSize;
-  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`sample: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
-  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`sample: temperature must be a positive finite number, got ${temperature}`);
-  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`sample: topK must be an integer ≥ 0 (0: off), got ${topK}`);
-  if (!(topP > 0 && topP <= 1)) throw new RangeError(`sample: topP must be in (0, 1], got ${topP}`);
-  if (stopToken !== undefined && !(Number.isInteger(stopToken) && stopToken >= 0 && stopToken < V)) throw new RangeError(`sample: stopToken ${stopToken} is outside the vocabulary [0, ${V})`);
-  if (!greedy && rng === undefined) throw new TypeError("sample: pass an rng (or greedy: true)");
+  checkSampleOptions(options, V);
   const lp = new Float64Array(V);
   const weights = new Float64Array(V);
   const order = new Int32Array(V);
@@ -87,6 +83,83 @@ export function sample(model: Transformer, prompts: readonly Int32Array[], optio
     }
     return { tokens: Int32Array.from(tokens), logprobs: Float64Array.from(logprobs), entropies: Float64Array.from(entropies), finish };
   });
+}
+
+/** Throws a RangeError/TypeError naming the option when `options` is not valid for a vocabulary of V tokens. */
+export function checkSampleOptions(options: SampleOptions, V: number): void {
+  const { maxNewTokens, temperature = 1, topK = 0, topP = 1, stopToken, greedy = false, rng } = options;
+  if (!Number.isInteger(maxNewTokens) || maxNewTokens < 0) throw new RangeError(`sample: maxNewTokens must be an integer ≥ 0, got ${maxNewTokens}`);
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new RangeError(`sample: temperature must be a positive finite number, got ${temperature}`);
+  if (!Number.isInteger(topK) || topK < 0) throw new RangeError(`sample: topK must be an integer ≥ 0 (0: off), got ${topK}`);
+  if (!(topP > 0 && topP <= 1)) throw new RangeError(`sample: topP must be in (0, 1], got ${topP}`);
+  if (stopToken !== undefined && !(Number.isInteger(stopToken) && stopToken >= 0 && stopToken < V)) throw new RangeError(`sample: stopToken ${stopToken} is outside the vocabulary [0, ${V})`);
+  if (!greedy && rng === undefined) throw new TypeError("sample: pass an rng (or greedy: true)");
+}
+
+/**
+ * Samples all prompts together through one {@link TokenDecoder}: at step s
+ * every unfinished row is fed its prompt's token s, or once its prompt is in,
+ * the token it drew last; rows then draw in row order from one rng stream.
+ * Same distributions, options and outputs as {@link sample}, with one batched
+ * decoder step per position instead of one per row (so the draws, though
+ * equally distributed, are not those of `sample`).
+ */
+export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[], options: SampleOptions): Completion[] {
+  const { maxNewTokens, temperature = 1, topK = 0, topP = 1, stopToken, greedy = false, rng } = options;
+  const V = policy.vocabSize;
+  checkSampleOptions(options, V);
+  const n = prompts.length;
+  if (n === 0) return [];
+  prompts.forEach((prompt, row) => {
+    if (!(prompt instanceof Int32Array)) throw new TypeError(`sampleBatch: prompt ${row} must be an Int32Array of token ids`);
+    if (prompt.length === 0) throw new RangeError(`sampleBatch: prompt ${row} is empty`);
+    if (prompt.length > policy.context) throw new RangeError(`sampleBatch: prompt ${row} has ${prompt.length} tokens, more than the context of ${policy.context}`);
+    for (let i = 0; i < prompt.length; i++) {
+      if (!(prompt[i]! >= 0 && prompt[i]! < V)) throw new RangeError(`sampleBatch: prompt ${row} token ${i} (${prompt[i]}) is outside the vocabulary [0, ${V})`);
+    }
+  });
+  const decoder = policy.decoder(n);
+  const logits = new Float64Array(n * V);
+  const input = new Int32Array(n);
+  const active = new Uint8Array(n).fill(1);
+  const tokens: number[][] = prompts.map(() => []);
+  const logprobs: number[][] = prompts.map(() => []);
+  const entropies: number[][] = prompts.map(() => []);
+  const finish: Completion["finish"][] = prompts.map(() => "length");
+  const lp = new Float64Array(V);
+  const weights = new Float64Array(V);
+  const order = new Int32Array(V);
+  const row = new Float64Array(V);
+  let left = maxNewTokens === 0 ? 0 : n;
+  for (let s = 0; left > 0; s++) {
+    for (let r = 0; r < n; r++) {
+      if (active[r]) input[r] = s < prompts[r]!.length ? prompts[r]![s]! : tokens[r]![tokens[r]!.length - 1]!;
+    }
+    decoder.step(input, active, logits);
+    for (let r = 0; r < n; r++) {
+      if (!active[r] || s < prompts[r]!.length - 1) continue;
+      for (let v = 0; v < V; v++) row[v] = logits[r * V + v]!;
+      logSoftmax(row, 0, V, temperature, lp);
+      let next: number;
+      if (greedy) {
+        next = 0;
+        for (let v = 1; v < V; v++) if (row[v]! > row[next]!) next = v;
+      } else {
+        truncatedWeights(lp, V, topK, topP, weights, order);
+        next = rng!.categorical(weights);
+      }
+      tokens[r]!.push(next);
+      logprobs[r]!.push(lp[next]!);
+      entropies[r]!.push(entropyOf(lp, V));
+      const stopped = next === stopToken;
+      if (stopped || tokens[r]!.length === maxNewTokens || s + 1 >= policy.context) {
+        if (stopped) finish[r] = "stop";
+        active[r] = 0;
+        left--;
+      }
+    }
+  }
+  return prompts.map((_, r) => ({ tokens: Int32Array.from(tokens[r]!), logprobs: Float64Array.from(logprobs[r]!), entropies: Float64Array.from(entropies[r]!), finish: finish[r]! }));
 }
 
 /**

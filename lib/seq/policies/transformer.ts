@@ -1,7 +1,9 @@
 import type { Rng } from "../../random/rng.js";
 import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
 import { blockSlots, initTransformerParams, paramLayout, slotOf, type BlockSlots, type ParamLayout, type TensorSlot } from "./layout.js";
+import { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
 import { gelu, geluBackward, layerNorm, layerNormBackward, linear, linearBackward, rotate } from "./ops.js";
+import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
 
 /** What {@link Transformer.forward} keeps for {@link Transformer.backward}. */
 interface BlockActs {
@@ -36,7 +38,8 @@ interface Saved {
  * `layout`, see {@link paramLayout}); {@link backward} accumulates into
  * `grads` in the same layout. Activations are kept in float64.
  */
-export class Transformer {
+export class Transformer implements TokenPolicy {
+  readonly kind = "transformer";
   readonly config: TransformerConfig;
   readonly layout: ParamLayout;
   readonly params: Float32Array;
@@ -62,6 +65,37 @@ export class Transformer {
   static create(config: Partial<TransformerConfig> & { vocabSize: number }, options: { rng: Rng; std?: number }): Transformer {
     const full = transformerConfig(config);
     return new Transformer(full, initTransformerParams(full, paramLayout(full), options));
+  }
+
+  get vocabSize(): number {
+    return this.config.vocabSize;
+  }
+
+  get context(): number {
+    return this.config.context;
+  }
+
+  /** A decoder of `rows` sequences: one KV cache per row, fed by {@link decodeStep} (the float64 reference path). */
+  decoder(rows: number): TokenDecoder {
+    if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`decoder: rows must be a positive integer, got ${rows}`);
+    const caches: KvCache[] = Array.from({ length: rows }, () => newKvCache(this));
+    const V = this.config.vocabSize;
+    let position = 0;
+    return {
+      rows,
+      get position() {
+        return position;
+      },
+      step: (tokens, active, logits) => {
+        if (tokens.length < rows || logits.length < rows * V) throw new RangeError(`decoder.step: expected ${rows} tokens and ${rows}·${V} logits, got ${tokens.length} and ${logits.length}`);
+        for (let r = 0; r < rows; r++) {
+          if (active !== null && !active[r]) continue;
+          // a row that sat out steps is fed at its own next position (its cache length)
+          logits.set(decodeStep(this, caches[r]!, tokens[r]!), r * V);
+        }
+        position++;
+      },
+    };
   }
 
   /** A view (not a copy) of the parameter tensor `name`, row-major in `shape(name)`. */

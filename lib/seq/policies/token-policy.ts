@@ -1,0 +1,47 @@
+/**
+ * What the sequence engine, SFT and the samplers need of a token policy (a
+ * transformer, a GRU, a fast kernel build of either): next-token logits for a
+ * batch of sequences with one backward, its parameters as one flat
+ * Float32Array with gradients in the same layout, and an incremental decoder
+ * for sampling many sequences at once.
+ */
+export interface TokenPolicy {
+  /** "transformer", "gru", … (saved with the weights). */
+  readonly kind: string;
+  readonly vocabSize: number;
+  /** The most positions a sequence may have (Infinity for a recurrent policy). */
+  readonly context: number;
+  readonly params: Float32Array;
+  readonly grads: Float32Array;
+  zeroGrads(): void;
+  /** A copy with copied params (grads zero), of the same kind. */
+  clone(): TokenPolicy;
+  /**
+   * Logits `[batch, length, vocab]` for `tokens` `[batch, length]`, position
+   * t seeing tokens 0..t of its row; keeps what one {@link backward} needs.
+   */
+  forward(tokens: Int32Array, batch: number, length: number): Float32Array | Float64Array;
+  /** Accumulates into `grads` the gradient of a loss whose gradient with respect to the last forward's logits is `dLogits`. */
+  backward(dLogits: ArrayLike<number>): void;
+  /** A decoder of `rows` sequences fed in lock step (see {@link TokenDecoder}). */
+  decoder(rows: number): TokenDecoder;
+}
+
+/**
+ * Incremental decoding of `rows` sequences that start together: each
+ * {@link step} appends one token to every active row at the same position
+ * (the number of steps so far) and writes the next-token logits of those rows.
+ * Inference only (keeps nothing for a backward); the logits equal the
+ * matching rows of a full {@link TokenPolicy.forward} up to float rounding.
+ */
+export interface TokenDecoder {
+  readonly rows: number;
+  /** Tokens fed so far to every row (the position of the next step). */
+  readonly position: number;
+  /**
+   * Feeds `tokens[r]` to each row r with `active[r] = 1` (all rows when
+   * `active` is null) and writes their next-token logits into
+   * `logits[r·vocab … (r+1)·vocab)`; inactive rows' logits are left as they were.
+   */
+  step(tokens: Int32Array, active: Uint8Array | null, logits: Float32Array | Float64Array): void;
+}
