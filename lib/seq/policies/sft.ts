@@ -12,7 +12,7 @@ import { adamStep, makeAdamState, type AdamState } from "../../optim/adam.js";
 import { clipGradNorm, sumOfSquares } from "../../optim/clip.js";
 import type { Tokenizer } from "../tokenizers/index.js";
 import { logSoftmax } from "./logprobs.js";
-import type { Transformer } from "./transformer.js";
+import type { TokenPolicy } from "./token-policy.js";
 
 /** A padded batch of sequences and which next-token predictions are trained. */
 export interface SftBatch {
@@ -51,7 +51,7 @@ export function sftBatch(tokenizer: Tokenizer, pairs: readonly { readonly prompt
 }
 
 /** The SFT loss of `batch` and its gradient with respect to the logits (zero off the targets). */
-export function sftLoss(logits: Float64Array, batch: SftBatch, vocab: number): { loss: number; dLogits: Float64Array; targets: number } {
+export function sftLoss(logits: Float32Array | Float64Array, batch: SftBatch, vocab: number): { loss: number; dLogits: Float64Array; targets: number } {
   const { tokens, length, targets } = batch;
   const dLogits = new Float64Array(logits.length);
   const lp = new Float64Array(vocab);
@@ -74,13 +74,13 @@ export function sftLoss(logits: Float64Array, batch: SftBatch, vocab: number): {
   return { loss: loss / m, dLogits, targets: m };
 }
 
-/** Adam on a transformer's parameters by the SFT loss, with global gradient clipping. */
+/** Adam on a token policy's parameters by the SFT loss, with global gradient clipping. */
 export class SftTrainer {
   readonly state: AdamState;
   steps = 0;
 
   constructor(
-    readonly model: Transformer,
+    readonly model: TokenPolicy,
     readonly options: { readonly lr?: number; readonly maxGradNorm?: number | null; readonly weightDecay?: number } = {},
   ) {
     this.state = makeAdamState(model.params.length);
@@ -91,7 +91,7 @@ export class SftTrainer {
     const m = this.model;
     m.zeroGrads();
     const logits = m.forward(batch.tokens, batch.batch, batch.length);
-    const { loss, dLogits } = sftLoss(logits, batch, m.config.vocabSize);
+    const { loss, dLogits } = sftLoss(logits, batch, m.vocabSize);
     m.backward(dLogits);
     const maxNorm = this.options.maxGradNorm === undefined ? 1 : this.options.maxGradNorm;
     const gradNorm = maxNorm === null ? Math.sqrt(sumOfSquares(m.grads)) : clipGradNorm([m.grads], maxNorm);
