@@ -1,4 +1,6 @@
-import { a2c, adv, agg, collect, div, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
+import { a2c, adv, agg, collect, div, grpo, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
+import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
+import type { Task } from "./seq/tasks/task.js";
 import { dqn } from "./algos/off-policy/dqn.js";
 import { sac } from "./algos/off-policy/sac.js";
 import { bc } from "./algos/offline/bc.js";
@@ -56,6 +58,17 @@ export const rl = {
   ppo,
   /** A2C as a preset of the engine. */
   a2c,
+  /**
+   * GRPO for sequence runs as a preset of the engine: groups of completions, group-relative
+   * advantages, the token-level clipped surrogate: `rl.seq(task, { policy, tokenizer }).algo(rl.grpo()).build()`;
+   * relatives by one slot: `rl.grpo().advantage(rl.adv.rloo())`, `.loss(rl.loss.opmd())`.
+   */
+  grpo,
+  /**
+   * Starts a sequence run: a token policy trained on a verifiable task,
+   * `rl.seq(rl.tasks.addition, { level: 2, policy, tokenizer }).algo(rl.grpo()).eval({ every: 10 }).build()`.
+   */
+  seq: (task: Task, options: SequenceRunOptions): SequenceRunBuilder => new SequenceRunBuilder(task, options),
   dqn,
   sac,
   /** REINFORCE with a learned baseline as a preset of the engine. */

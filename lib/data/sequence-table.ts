@@ -10,7 +10,7 @@
  * the number of tokens the row adds (its tokens are in `tokens`), `t` the
  * row's position in its episode (completion), `terminated` true on the last.
  */
-import { Bool, Field, Float32, Int32, Int64, List, RecordBatch, Schema, Struct, Table, makeData, vectorFromArray, type DataType, type Vector } from "apache-arrow";
+import { Bool, Field, Float32, Int32, Int64, List, RecordBatch, Schema, Struct, Table, Utf8, makeData, vectorFromArray, type DataType, type Vector } from "apache-arrow";
 import { META_ACTION_SPACE, META_ENV_ID, META_LIBRARY_VERSION, META_OBSERVATION_SPACE, TRAJECTORY_SOURCES, runIdType, sourceType, type TrajectorySource } from "./schema.js";
 import { VERSION } from "../version.js";
 
@@ -30,6 +30,10 @@ export interface SequenceRow {
   prompt?: ArrayLike<number>;
   /** Log-probability of the row under the behavior policy (default: the sum of `tokenLogp`, else 0). */
   behaviorLogp?: number;
+  /** Updates of the policy before it sampled the row (default 0). */
+  policyVersion?: number;
+  /** The problem the prompt came from (a task item's id); a `prompt_id` column when any row has one. */
+  promptId?: string;
 }
 
 const list = (item: DataType) => new List(new Field("item", item, false));
@@ -73,12 +77,13 @@ export function sequenceTable(rows: readonly SequenceRow[], options: { runId?: s
   add("value", new Float32(), true, rows.map(() => null));
   add("advantage", new Float32(), true, rows.map(() => null));
   add("return", new Float32(), true, rows.map(() => null));
-  add("policy_version", new Int32(), false, rows.map(() => 0));
+  add("policy_version", new Int32(), false, rows.map((r) => r.policyVersion ?? 0));
   add("source", sourceType(), false, rows.map((r) => r.source ?? "online"));
   add("group_id", new Int64(), true, rows.map((r) => (r.groupId === undefined ? null : BigInt(r.groupId))));
   add("tokens", list(new Int32()), false, rows.map((r) => Array.from(r.tokens)));
   if (anyLogp) add("token_logp", list(new Float32()), true, rows.map((r) => (r.tokenLogp ? Array.from(r.tokenLogp) : null)));
   if (anyAdv) add("token_adv", list(new Float32()), true, rows.map((r) => (r.tokenAdv ? Array.from(r.tokenAdv) : null)));
+  if (rows.some((r) => r.promptId !== undefined)) add("prompt_id", new Utf8(), true, rows.map((r) => r.promptId ?? null));
   const metadata = new Map([
     [META_ENV_ID, options.envId ?? "sequence"],
     [META_OBSERVATION_SPACE, JSON.stringify({ kind: "tokens" })],

@@ -3,6 +3,8 @@
 import { gae } from "./advantage/gae.js";
 import { monteCarlo } from "./advantage/monte-carlo.js";
 import { tdLambda } from "./advantage/td-lambda.js";
+import { asymre, groupRelative, opmd as opmdAdvantage, reinforcePlusPlus, rloo } from "./advantage/group-baselines.js";
+import { completions } from "./collect/completions.js";
 import { constant as constantAggregation, mean, sequenceMean } from "./aggregation.js";
 import { episodes } from "./collect/episodes.js";
 import { rollout } from "./collect/rollout.js";
@@ -20,12 +22,12 @@ import { adam } from "./optimizer.js";
 import { ema, initial, run, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 
-export const adv = { gae, monteCarlo, tdLambda };
+export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo };
 export const div = { kl };
 export const ref = { initial, run, synced, ema };
 export const agg = { mean, sequenceMean, constant: constantAggregation };
-export const collect = { rollout, episodes };
+export const collect = { rollout, episodes, completions };
 export const optim = { adam };
 export const schedule = { constant, linear };
 
@@ -38,6 +40,10 @@ export { OutputGrads, type TermRows, type Aggregate, type LossTerm, type TermRes
 export { pg } from "./presets/pg.js";
 export { ppo, PPO_DEFAULTS, PPO_OPTIONS, ppoConfig, type PpoConfig, type PpoOptions } from "./presets/ppo.js";
 export { a2c, A2C_DEFAULTS, type A2cOptions } from "./presets/a2c.js";
+export { grpo, GRPO_OPTIONS, type GrpoConfig, type GrpoOptions } from "./presets/grpo.js";
+export { SequenceLearner, type SampledCompletion, type PromptSource, type SequenceContext, SEQUENCE_METRIC_DOCS } from "./seq/learner.js";
+export { sequenceSpecProblems } from "./seq/problems.js";
+export { opmdAdvantages, isGroupAdvantage, type GroupAdvantageRuntime } from "./advantage/group-baselines.js";
 export { reinforce, REINFORCE_DEFAULTS, REINFORCE_OPTIONS, type ReinforceConfig, type ReinforceOptions } from "./presets/reinforce.js";
 export { clippedSurrogate, type SurrogateClip } from "./loss/clipped-surrogate.js";
 export { policyGradientLoss } from "./loss/policy-gradient.js";

@@ -22,7 +22,7 @@ import type { ScheduleRuntime } from "./schedule.js";
 import type { PgConfig } from "./config.js";
 
 /** Metric sums of one update: "last" metrics keep the latest value, "mean" metrics average over the minibatches that reported them. */
-class UpdateMetricsSums {
+export class UpdateMetricsSums {
   private last: Record<string, number> = {};
   private sums: Record<string, number> = {};
   private counts: Record<string, number> = {};

@@ -173,6 +173,9 @@ export function pgConfigProblems(c: PgConfig, env: VecEnv, from: "preset" | "eng
     else c.loss.forEach((t, i) => p.push(...componentProblems(t, "loss", `algo.loss[${i}]`)));
     if (p.length) return p;
   }
+  if (c.collect.kind === "completions") {
+    return [problem("algo.collect", "incompatible", "rl.collect.completions() samples a sequence task with a token policy: build the run with rl.seq(task, { policy, tokenizer }) instead of an env", { got: "completions" })];
+  }
   const settings = c.settings;
   const adv = componentType("advantage", c.advantage.kind)!;
   const collectors = (adv.create(c.advantage.config as never, {}) as { collectors: readonly string[] }).collectors;

@@ -5,7 +5,7 @@ export { DEFAULT_TRANSFORMER_CONFIG, transformerConfig, validateTransformerConfi
 export { initTransformerParams, paramLayout, type ParamLayout, type TensorSlot, type TransformerInitOptions } from "./layout.js";
 export { Transformer } from "./transformer.js";
 export { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
-export { entropyOf, logSoftmax, tokenLogProbs, tokenLogProbsBackward, type TokenLogProbs } from "./logprobs.js";
+export { entropyOf, gatherTokenLogProbs, gatherTokenLogProbsBackward, logSoftmax, tokenLogProbs, tokenLogProbsBackward, type TokenLogProbs } from "./logprobs.js";
 export { checkSampleOptions, sample, sampleBatch, truncatedWeights, type Completion, type SampleOptions } from "./sample.js";
 export type { TokenDecoder, TokenPolicy } from "./token-policy.js";
 export { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from "./safetensors.js";

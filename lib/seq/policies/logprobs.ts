@@ -98,3 +98,50 @@ export function tokenLogProbsBackward(
   }
   return dLogits;
 }
+
+/**
+ * {@link tokenLogProbs} at chosen positions only: `positions[i]` is a flat
+ * index b·length + t into the `[batch, length]` token grid, whose next token
+ * `tokens[positions[i] + 1]` is scored. Writes log π_τ and the entropy of row
+ * i into `logp[i]` and `entropy[i]`.
+ */
+export function gatherTokenLogProbs(
+  logits: ArrayLike<number>, tokens: Int32Array, positions: Int32Array, vocab: number, temperature: number,
+  logp: Float32Array, entropy: Float32Array,
+): void {
+  const lp = new Float64Array(vocab);
+  for (let i = 0; i < positions.length; i++) {
+    const at = positions[i]!;
+    logSoftmax(logits, at * vocab, vocab, temperature, lp);
+    logp[i] = lp[tokens[at + 1]!]!;
+    entropy[i] = entropyOf(lp, vocab);
+  }
+}
+
+/**
+ * The backward of {@link gatherTokenLogProbs}: adds into `dLogits` (the
+ * logits' layout) the gradient of Σ_i dLogp[i]·logp[i] + dEntropy_i·entropy[i],
+ * where dEntropy is one number for every row or one per row.
+ */
+export function gatherTokenLogProbsBackward(
+  logits: ArrayLike<number>, tokens: Int32Array, positions: Int32Array, vocab: number, temperature: number,
+  dLogp: Float32Array, dEntropy: number | Float32Array, dLogits: Float32Array | Float64Array,
+): void {
+  const lp = new Float64Array(vocab);
+  for (let i = 0; i < positions.length; i++) {
+    const at = positions[i]!;
+    const gl = dLogp[i]!;
+    const ge = typeof dEntropy === "number" ? dEntropy : dEntropy[i]!;
+    if (gl === 0 && ge === 0) continue;
+    const o = at * vocab;
+    logSoftmax(logits, o, vocab, temperature, lp);
+    const H = ge === 0 ? 0 : entropyOf(lp, vocab);
+    for (let v = 0; v < vocab; v++) {
+      const pv = Math.exp(lp[v]!);
+      let d = -gl * pv;
+      if (ge !== 0 && pv > 0) d -= ge * pv * (lp[v]! + H);
+      dLogits[o + v] += d / temperature;
+    }
+    dLogits[o + tokens[at + 1]!] += gl / temperature;
+  }
+}

@@ -1,0 +1,432 @@
+import { adamStep, makeAdamState, type AdamState } from "../../optim/adam.js";
+import { clipGradNorm, sumOfSquares } from "../../optim/clip.js";
+import type { Rng } from "../../random/rng.js";
+import { documentMetric } from "../../run/metrics-log.js";
+import { TrainingDivergedError } from "../../algos/errors.js";
+import { gatherTokenLogProbs, gatherTokenLogProbsBackward } from "../../seq/policies/logprobs.js";
+import { sampleBatch } from "../../seq/policies/sample.js";
+import type { TokenPolicy } from "../../seq/policies/token-policy.js";
+import type { RewardFunction } from "../../seq/tasks/rewards.js";
+import type { TaskItem } from "../../seq/tasks/task.js";
+import type { Tokenizer } from "../../seq/tokenizers/tokenizer.js";
+import type { AggregationRuntime } from "../aggregation.js";
+import { isGroupAdvantage, type GroupAdvantageRuntime } from "../advantage/group-baselines.js";
+import type { CompletionsConfig } from "../collect/completions.js";
+import { componentType, createComponent, type MetricDecl } from "../component.js";
+import type { PgConfig } from "../config.js";
+import { klEstimate, type DivergenceRuntime } from "../divergence/kl.js";
+import { UpdateMetricsSums } from "../learner.js";
+import type { AdamSettings } from "../optimizer.js";
+import { OutputGrads, type LossTerm, type TermRows } from "../rows.js";
+import type { ScheduleRuntime } from "../schedule.js";
+import { packSequences } from "./pack.js";
+import { TokenReference } from "./token-reference.js";
+
+/** Where a sequence run's training prompts come from. */
+export interface PromptSource {
+  /** `n` problems, every random choice drawn from `rng`. */
+  draw(rng: Rng, n: number): TaskItem[];
+}
+
+/** What a sequence learner is built with. */
+export interface SequenceContext {
+  readonly policy: TokenPolicy;
+  readonly tokenizer: Tokenizer;
+  readonly prompts: PromptSource;
+  readonly reward: RewardFunction;
+  readonly rng: Rng;
+}
+
+/** One sampled completion of a step, with its credit. */
+export interface SampledCompletion {
+  /** The step's group (prompt) it belongs to, numbered over the run. */
+  readonly group: number;
+  readonly item: TaskItem;
+  readonly prompt: Int32Array;
+  /** The new tokens (its end token included when it stopped). */
+  readonly tokens: Int32Array;
+  /** log π_old of each token, as sampled (temperature-scaled). */
+  readonly logp: Float32Array;
+  readonly entropy: Float32Array;
+  /** The decoded completion (no special tokens) the verifier judged. */
+  readonly text: string;
+  reward: number;
+  readonly correct: boolean;
+  /** Cut off before its end token. */
+  readonly truncated: boolean;
+  advantage: number;
+  /** "trained": in the loss; "masked": a truncated completion left out; "dropped": its group had no signal (dynamic sampling). */
+  status: "trained" | "masked" | "dropped";
+  /** Updates of the policy before it was sampled. */
+  readonly policyVersion: number;
+  /** log π_ref of each token, when the run has a reference. */
+  refLogp?: Float32Array;
+}
+
+const SEQUENCE_METRICS: Readonly<Record<string, string>> = {
+  reward: "mean reward of the step's sampled completions (before any group is dropped)",
+  reward_std: "mean over the step's groups of the std of their rewards",
+  frac_reward_zero_std: "fraction of the step's groups whose rewards are all equal (no learning signal)",
+  "completions/mean_length": "mean tokens per sampled completion (end token included)",
+  "completions/min_length": "fewest tokens of a sampled completion",
+  "completions/max_length": "most tokens of a sampled completion",
+  "completions/clipped_ratio": "fraction of sampled completions cut off at maxNewTokens or the context before their end token",
+  correct: "fraction of the step's sampled completions the verifier judged correct",
+  "clip_ratio/low_mean": "fraction of trained tokens with Â < 0 and r < 1 − ε_low (clipped from below), mean over minibatches",
+  "clip_ratio/high_mean": "fraction of trained tokens with Â > 0 and r > 1 + ε_high (clipped from above), mean over minibatches",
+  "clip_ratio/region_mean": "fraction of trained tokens whose ratio is clipped on either side, mean over minibatches",
+  sampledEntropy: "mean entropy of π_old(·|prefix) over the sampled tokens",
+  trainedTokens: "completion tokens in the step's loss",
+  trainedGroups: "groups in the step's loss",
+  samplingRounds: "sampling rounds of the step (1 + refills of dynamic sampling)",
+  sampleSeconds: "seconds the step spent sampling completions",
+  updateSeconds: "seconds the step spent in forward/backward and optimizer steps",
+};
+for (const [name, doc] of Object.entries(SEQUENCE_METRICS)) documentMetric(name, doc);
+
+/** The metrics a sequence learner's updates report besides its components' (name → doc). */
+export const SEQUENCE_METRIC_DOCS = SEQUENCE_METRICS;
+
+/**
+ * The policy-gradient engine on a sequence task: each {@link step} samples
+ * groups of completions of the task's prompts with the token policy
+ * (`rl.collect.completions`), scores them with the verifier, credits each
+ * completion with a group advantage (`rl.adv.groupRelative`, `rloo`, …) that
+ * all its tokens share, and runs the configured loss terms over the
+ * completion tokens for `epochs` passes of `minibatches` minibatches of
+ * whole sequences, aggregated per minibatch (token mean, sequence mean or a
+ * constant). The same loss, divergence, aggregation, optimizer and schedule
+ * components as the classic engine.
+ */
+export class SequenceLearner {
+  updates = 0;
+  /** Completions sampled so far (every round, dropped ones included). */
+  sampled = 0;
+  /** Groups numbered so far. */
+  private groups = 0;
+  readonly policy: TokenPolicy;
+  readonly collect: CompletionsConfig;
+  readonly advantage: GroupAdvantageRuntime;
+  readonly terms: readonly LossTerm[];
+  readonly divergence: DivergenceRuntime | null;
+  readonly reference: TokenReference | null;
+  readonly adamState: AdamState;
+  /** The completions of the last step (trained, masked and dropped). */
+  last: SampledCompletion[] = [];
+  private readonly adam: AdamSettings;
+  private readonly schedule: ScheduleRuntime;
+  private readonly aggregation: AggregationRuntime;
+  private readonly metricOver: Record<string, MetricDecl["over"]>;
+  private readonly grads = new OutputGrads();
+  private readonly clip: { low: number; high: number } | null;
+
+  constructor(
+    readonly name: string,
+    readonly config: PgConfig,
+    readonly ctx: SequenceContext,
+  ) {
+    this.policy = ctx.policy;
+    if (config.collect.kind !== "completions") throw new RangeError(`a sequence run collects with rl.collect.completions(), got "${config.collect.kind}"`);
+    this.collect = createComponent<CompletionsConfig, unknown>(config.collect, {});
+    const advantage = createComponent<GroupAdvantageRuntime, unknown>(config.advantage, {});
+    if (!isGroupAdvantage(advantage)) throw new RangeError(`a sequence run credits completions by their group (rl.adv.groupRelative(), rloo(), reinforcePlusPlus(), asymre(), opmd()), got "${config.advantage.kind}"`);
+    this.advantage = advantage;
+    this.adam = createComponent<AdamSettings, unknown>(config.optimizer, {});
+    this.schedule = createComponent<ScheduleRuntime, unknown>(config.schedule, {});
+    this.aggregation = createComponent<AggregationRuntime, unknown>(config.aggregation, {});
+    this.divergence = config.divergence ? createComponent<DivergenceRuntime, unknown>(config.divergence, {}) : null;
+    this.reference = config.divergence ? new TokenReference(config.reference ?? { slot: "reference", kind: "initial", config: {} }, this.policy) : null;
+    const terms = config.loss.map((c) => createComponent<LossTerm, unknown>(c, {}));
+    for (const [i, t] of terms.entries()) {
+      if (t.reads.includes("values")) throw new RangeError(`loss[${i}] (${config.loss[i]!.kind}) reads a critic's values, which a token policy does not have`);
+    }
+    this.terms = this.divergence?.term ? [...terms, this.divergence.term] : terms;
+    const clippedTerm = config.loss.find((c) => c.kind === "clipped")?.config as { clip: number; clipLow: number | null; clipHigh: number | null } | undefined;
+    this.clip = clippedTerm ? { low: clippedTerm.clipLow ?? clippedTerm.clip, high: clippedTerm.clipHigh ?? clippedTerm.clip } : null;
+    this.metricOver = { "clip_ratio/low_mean": "mean", "clip_ratio/high_mean": "mean", "clip_ratio/region_mean": "mean" };
+    for (const c of [config.advantage, ...config.loss, ...(config.divergence ? [config.divergence] : [])]) {
+      for (const [k, d] of Object.entries(componentType(c.slot, c.kind)?.metrics ?? {})) this.metricOver[k] = d.over;
+    }
+    this.adamState = makeAdamState(this.policy.params.length);
+  }
+
+  /** Completions per step (before dynamic sampling's refills). */
+  get batchCompletions(): number {
+    return this.collect.prompts * this.collect.groupSize;
+  }
+
+  /** Learning rate of the next update. */
+  currentLr(): number {
+    return this.schedule(this.adam.lr, this.updates, this.batchCompletions);
+  }
+
+  /** Samples one round of `prompts` groups. */
+  private sampleRound(prompts: number): SampledCompletion[] {
+    const { policy, ctx } = this;
+    const c = this.collect;
+    const items = ctx.prompts.draw(ctx.rng, prompts);
+    const encoded = items.map((item) => ctx.tokenizer.encode(item.prompt));
+    const rows: Int32Array[] = [];
+    for (const e of encoded) for (let g = 0; g < c.groupSize; g++) rows.push(e);
+    const out = sampleBatch(policy, rows, {
+      maxNewTokens: c.maxNewTokens,
+      temperature: c.temperature,
+      topK: c.topK,
+      topP: c.topP,
+      stopToken: ctx.tokenizer.eos,
+      rng: ctx.rng,
+    });
+    const firstGroup = this.groups;
+    this.groups += items.length;
+    this.sampled += out.length;
+    return out.map((o, i) => {
+      const item = items[Math.floor(i / c.groupSize)]!;
+      const stopped = o.finish === "stop";
+      const text = ctx.tokenizer.decode(stopped ? o.tokens.subarray(0, o.tokens.length - 1) : o.tokens, { skipSpecial: true });
+      const r = ctx.reward(text, item);
+      const truncated = !stopped;
+      return {
+        group: firstGroup + Math.floor(i / c.groupSize),
+        item,
+        prompt: rows[i]!,
+        tokens: o.tokens,
+        logp: Float32Array.from(o.logprobs),
+        entropy: Float32Array.from(o.entropies),
+        text,
+        reward: truncated && c.truncated === "penalize" ? c.truncatedReward : r.reward,
+        correct: r.verdict.correct,
+        truncated,
+        advantage: 0,
+        status: "trained" as const,
+        policyVersion: this.updates,
+      };
+    });
+  }
+
+  /**
+   * One step: sample (and, with dynamic sampling, refill), credit, and
+   * update. Returns the step's metrics; the completions are in {@link last}.
+   */
+  step(): Record<string, number> {
+    const c = this.collect;
+    const t0 = performance.now();
+    const first = this.sampleRound(c.prompts);
+    const all = [...first];
+    const metrics: Record<string, number> = { ...sampleMetrics(first, c.groupSize) };
+    let kept = c.dynamicSampling ? withSignal(first, c.groupSize) : first;
+    let rounds = 1;
+    while (c.dynamicSampling && kept.length < c.prompts * c.groupSize && rounds <= c.maxRefills) {
+      const more = this.sampleRound(c.prompts - kept.length / c.groupSize);
+      all.push(...more);
+      kept = kept.concat(withSignal(more, c.groupSize));
+      rounds++;
+    }
+    const keptSet = new Set(kept);
+    for (const s of all) if (!keptSet.has(s)) s.status = "dropped";
+    metrics.samplingRounds = rounds;
+    const t1 = performance.now();
+    metrics.sampleSeconds = (t1 - t0) / 1000;
+    this.last = all;
+    if (this.reference) this.referenceLogp(kept);
+    if (this.divergence?.placement === "reward") metrics.kl = this.penalizeRewards(kept, this.divergence);
+    this.credit(kept);
+    if (c.truncated === "mask") for (const s of kept) if (s.truncated) s.status = "masked";
+    const trained = kept.filter((s) => s.status === "trained" && s.tokens.length > 0);
+    metrics.trainedGroups = new Set(trained.map((s) => s.group)).size;
+    metrics.trainedTokens = trained.reduce((n, s) => n + s.tokens.length, 0);
+    const lr = this.currentLr();
+    metrics.learningRate = lr;
+    if (trained.length > 0) Object.assign(metrics, this.update(trained, lr));
+    this.updates++;
+    this.reference?.afterUpdate(this.policy, this.updates);
+    metrics.updateSeconds = (performance.now() - t1) / 1000;
+    return metrics;
+  }
+
+  /** Writes each completion's advantage from its group's rewards. */
+  private credit(completions: SampledCompletion[]): void {
+    const rewards = Float64Array.from(completions, (s) => s.reward);
+    const ids = Int32Array.from(completions, (s) => s.group);
+    const adv = this.advantage.groups(rewards, ids);
+    completions.forEach((s, i) => (s.advantage = adv[i]!));
+  }
+
+  /** log π_ref of every completion token (chunks of 64 sequences). */
+  private referenceLogp(completions: SampledCompletion[]): void {
+    const ref = this.reference!.copy;
+    const V = this.policy.vocabSize;
+    for (let start = 0; start < completions.length; start += 64) {
+      const chunk = completions.slice(start, start + 64).filter((s) => s.tokens.length > 0);
+      if (chunk.length === 0) continue;
+      const pack = packSequences(chunk, this.ctx.tokenizer.pad);
+      const logits = ref.forward(pack.tokens, pack.batch, pack.length);
+      const logp = new Float32Array(pack.positions.length);
+      const entropy = new Float32Array(pack.positions.length);
+      gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, this.collect.temperature, logp, entropy);
+      let k = 0;
+      for (const s of chunk) {
+        s.refLogp = logp.slice(k, k + s.tokens.length);
+        k += s.tokens.length;
+      }
+    }
+  }
+
+  /** A divergence in the reward: R ← R − coef · Σ_t k(log π_old, log π_ref); returns the mean per-token estimate. */
+  private penalizeRewards(completions: SampledCompletion[], div: DivergenceRuntime): number {
+    const estimator = (this.config.divergence!.config as { estimator: "k1" | "k2" | "k3" }).estimator;
+    let sum = 0;
+    let n = 0;
+    for (const s of completions) {
+      let k = 0;
+      for (let t = 0; t < s.tokens.length; t++) k += klEstimate(estimator, s.logp[t]!, s.refLogp![t]!).value;
+      s.reward -= div.coef * k;
+      sum += k;
+      n += s.tokens.length;
+    }
+    return n > 0 ? sum / n : 0;
+  }
+
+  /** The epochs × minibatches of gradient steps on the trained completions. */
+  private update(trained: SampledCompletion[], lr: number): Record<string, number> {
+    const s = this.config.settings;
+    const sums = new UpdateMetricsSums(this.metricOver);
+    const policy = this.policy;
+    const V = policy.vocabSize;
+    const temperature = this.collect.temperature;
+    const mbSize = Math.ceil(trained.length / s.minibatches);
+    let gradNorm = 0;
+    const shuffle = s.minibatches > 1;
+    for (let epoch = 0; epoch < s.epochs; epoch++) {
+      const order = shuffle ? this.ctx.rng.permutation(trained.length) : null;
+      for (let start = 0; start < trained.length; start += mbSize) {
+        const end = Math.min(trained.length, start + mbSize);
+        const seqs: SampledCompletion[] = [];
+        for (let i = start; i < end; i++) seqs.push(trained[order ? order[i]! : i]!);
+        const pack = packSequences(seqs, this.ctx.tokenizer.pad);
+        const m = pack.positions.length;
+        const logits = policy.forward(pack.tokens, pack.batch, pack.length);
+        const logp = new Float32Array(m);
+        const entropy = new Float32Array(m);
+        gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, temperature, logp, entropy);
+        const oldLogp = new Float32Array(m);
+        const advantages = new Float32Array(m);
+        const segments = new Int32Array(m);
+        const refLogp = this.reference ? new Float32Array(m) : undefined;
+        let k = 0;
+        seqs.forEach((q, b) => {
+          oldLogp.set(q.logp, k);
+          if (refLogp) refLogp.set(q.refLogp!, k);
+          advantages.fill(q.advantage, k, k + q.tokens.length);
+          segments.fill(b, k, k + q.tokens.length);
+          k += q.tokens.length;
+        });
+        const zeros = new Float32Array(m);
+        const rows: TermRows = { size: m, logp, entropy, values: zeros, oldLogp, oldValues: zeros, advantages, returns: zeros, segments, ...(refLogp ? { refLogp } : {}) };
+        const aggregate = this.aggregation(m, segments);
+        this.grads.reset(m);
+        let loss = 0;
+        for (const term of this.terms) {
+          const r = term.compute(rows, aggregate, this.grads);
+          loss += r.value;
+          sums.add(r.metrics);
+        }
+        if (this.clip) sums.add(clipRatios(logp, oldLogp, advantages, this.clip));
+        policy.zeroGrads();
+        const dLogits = new Float32Array(logits.length);
+        gatherTokenLogProbsBackward(logits, pack.tokens, pack.positions, V, temperature, this.grads.logp, this.grads.dEntropy, dLogits);
+        policy.backward(dLogits);
+        gradNorm = s.maxGradNorm === null ? Math.sqrt(sumOfSquares(policy.grads)) : clipGradNorm(policy.grads, s.maxGradNorm);
+        if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new TrainingDivergedError(this.name, this.updates + 1, epoch, start / mbSize, loss);
+        adamStep(policy.params, policy.grads, this.adamState, { lr, eps: this.adam.eps });
+      }
+      const kl = sums.result().approxKl;
+      if (s.targetKl !== null && kl !== undefined && kl > s.targetKl) break;
+    }
+    return { ...sums.result(), gradNorm };
+  }
+
+  /** Everything a checkpoint needs to continue bit for bit (with the run's own state). */
+  saveState(): { json: Record<string, unknown>; arrays: Record<string, Float32Array> } {
+    return {
+      json: { updates: this.updates, sampled: this.sampled, groups: this.groups, adamT: this.adamState.t },
+      arrays: {
+        params: this.policy.params.slice(),
+        adamM: this.adamState.m.slice(),
+        adamV: this.adamState.v.slice(),
+        ...(this.reference ? { referenceParams: this.reference.copy.params.slice() } : {}),
+      },
+    };
+  }
+
+  loadState(state: { json: Record<string, unknown>; arrays: Record<string, Float32Array> }): void {
+    const j = state.json as { updates: number; sampled: number; groups: number; adamT: number };
+    const a = state.arrays;
+    for (const name of ["params", "adamM", "adamV"]) {
+      if (!(a[name] instanceof Float32Array) || a[name]!.length !== this.policy.params.length) throw new RangeError(`sequence learner state: ${name} must hold ${this.policy.params.length} float32 values, got ${a[name]?.length}`);
+    }
+    this.policy.params.set(a.params!);
+    this.adamState.m.set(a.adamM!);
+    this.adamState.v.set(a.adamV!);
+    this.adamState.t = j.adamT;
+    if (this.reference && a.referenceParams) this.reference.copy.params.set(a.referenceParams);
+    this.updates = j.updates;
+    this.sampled = j.sampled;
+    this.groups = j.groups;
+  }
+}
+
+/** The groups of `completions` (consecutive runs of `groupSize`) whose rewards are not all equal. */
+export function withSignal<T extends { readonly reward: number }>(completions: readonly T[], groupSize: number): T[] {
+  const out: T[] = [];
+  for (let g = 0; g < completions.length; g += groupSize) {
+    const group = completions.slice(g, g + groupSize);
+    if (group.some((s) => s.reward !== group[0]!.reward)) out.push(...group);
+  }
+  return out;
+}
+
+/** TRL-named statistics of one sampling round (groups are consecutive runs of `groupSize`). */
+export function sampleMetrics(completions: readonly SampledCompletion[], groupSize: number): Record<string, number> {
+  const n = completions.length;
+  let reward = 0, correct = 0, clipped = 0, tokens = 0, entropy = 0, minLen = Infinity, maxLen = 0, stdSum = 0, zeroStd = 0;
+  for (const s of completions) {
+    reward += s.reward;
+    correct += s.correct ? 1 : 0;
+    clipped += s.truncated ? 1 : 0;
+    tokens += s.tokens.length;
+    for (const h of s.entropy) entropy += h;
+    minLen = Math.min(minLen, s.tokens.length);
+    maxLen = Math.max(maxLen, s.tokens.length);
+  }
+  const groups = Math.ceil(n / groupSize);
+  for (let g = 0; g < n; g += groupSize) {
+    const rs = completions.slice(g, g + groupSize).map((s) => s.reward);
+    const mean = rs.reduce((a, b) => a + b, 0) / rs.length;
+    const std = rs.length > 1 ? Math.sqrt(rs.reduce((a, r) => a + (r - mean) ** 2, 0) / (rs.length - 1)) : 0;
+    stdSum += std;
+    if (rs.every((r) => r === rs[0])) zeroStd++;
+  }
+  return {
+    reward: reward / n,
+    reward_std: stdSum / groups,
+    frac_reward_zero_std: zeroStd / groups,
+    correct: correct / n,
+    "completions/mean_length": tokens / n,
+    "completions/min_length": minLen,
+    "completions/max_length": maxLen,
+    "completions/clipped_ratio": clipped / n,
+    sampledEntropy: tokens > 0 ? entropy / tokens : 0,
+  };
+}
+
+/** TRL's clip ratios of a minibatch: tokens whose ratio the clipped surrogate holds at a bound. */
+export function clipRatios(logp: Float32Array, oldLogp: Float32Array, advantages: Float32Array, clip: { low: number; high: number }): Record<string, number> {
+  let low = 0, high = 0;
+  for (let i = 0; i < logp.length; i++) {
+    const r = Math.exp(logp[i]! - oldLogp[i]!);
+    if (advantages[i]! < 0 && r < 1 - clip.low) low++;
+    if (advantages[i]! > 0 && r > 1 + clip.high) high++;
+  }
+  const n = Math.max(1, logp.length);
+  return { "clip_ratio/low_mean": low / n, "clip_ratio/high_mean": high / n, "clip_ratio/region_mean": (low + high) / n };
+}

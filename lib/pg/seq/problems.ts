@@ -1,0 +1,39 @@
+import { nestedProblems } from "../../config/fields.js";
+import { problem, type Problem } from "../../config/problem.js";
+import { componentProblems, componentType, type Slot } from "../component.js";
+import { ENGINE_SETTINGS, type PgConfig } from "../config.js";
+import type { PgSpec } from "../spec.js";
+
+const SLOTS: readonly Exclude<Slot, "loss">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
+const DATASET_TERMS = new Set(["imitation", "offlineCritic", "value"]);
+
+/** Every problem of `spec` as the method of a sequence run (a token policy on a task), as data. */
+export function sequenceSpecProblems(spec: PgSpec): Problem[] {
+  const p: Problem[] = [];
+  if (spec.options) p.push(...nestedProblems(spec.options.values, "algo", spec.options.schema, spec.options.nested ?? {}));
+  if (p.length) return p;
+  const c: PgConfig = spec.config;
+  p.push(...ENGINE_SETTINGS.problems(c.settings, "algo"));
+  for (const slot of SLOTS) {
+    const comp = c[slot];
+    if (comp === null && (slot === "divergence" || slot === "reference")) continue;
+    p.push(...componentProblems(comp, slot, `algo.${slot}`));
+  }
+  if (!Array.isArray(c.loss) || c.loss.length === 0) p.push(problem("algo.loss", "missing", "expected at least one loss term, e.g. .loss(rl.loss.clipped())"));
+  else c.loss.forEach((t, i) => p.push(...componentProblems(t, "loss", `algo.loss[${i}]`)));
+  if (p.length) return p;
+  if (c.collect.kind !== "completions") p.push(problem("algo.collect", "incompatible", `a sequence run samples completions: use rl.collect.completions(), got "${c.collect.kind}"`, { expected: "completions", got: c.collect.kind }));
+  const adv = componentType("advantage", c.advantage.kind)!;
+  const collectors = (adv.create(c.advantage.config as never, {}) as { collectors: readonly string[] }).collectors;
+  if (!collectors.includes("completions")) {
+    p.push(problem("algo.advantage", "incompatible", `the ${c.advantage.kind} estimator needs env steps and a critic; a sequence run credits completions by group: rl.adv.groupRelative(), rloo(), reinforcePlusPlus(), asymre() or opmd()`, { expected: "a group advantage", got: c.advantage.kind }));
+  }
+  c.loss.forEach((t, i) => {
+    if (DATASET_TERMS.has(t.kind)) p.push(problem(`algo.loss[${i}]`, "incompatible", `rl.loss.${t.kind}() needs a critic or offline env data, which a sequence run does not have`, { got: t.kind }));
+  });
+  if (c.reference && !c.divergence) p.push(problem("algo.reference", "incompatible", "a reference policy is only read by a divergence: add .divergence(rl.div.kl(...)) or drop the reference"));
+  if (c.reference && c.reference.kind === "run") p.push(problem("algo.reference", "incompatible", "a sequence run's reference is rl.ref.initial(), synced({ every }) or ema({ decay })", { got: "run" }));
+  const emitsKl = c.loss.some((t) => "approxKl" in (componentType("loss", t.kind)?.metrics ?? {}));
+  if (typeof c.settings.targetKl === "number" && !emitsKl) p.push(problem("algo.targetKl", "incompatible", "stopping early on the approximate KL needs a loss term that measures it (rl.loss.clipped())", { got: c.settings.targetKl }));
+  return p;
+}

@@ -1,0 +1,347 @@
+/**
+ * A sequence run: a token policy trained on a verifiable task by the
+ * policy-gradient engine (GRPO and relatives), step after step from notebook
+ * cells, with its metrics, scheduled held-out evaluation, every sampled
+ * completion recorded (Arrow), the credit view, and checkpoints.
+ *
+ * ```ts
+ * const run = rl.seq(rl.tasks.addition, { level: 2, policy, tokenizer })
+ *   .algo(rl.grpo({ prompts: 32, groupSize: 8 }))
+ *   .eval({ every: 10, problems: 500 })
+ *   .build();
+ * await run.train({ steps: 100 });
+ * run.curve({ metric: "pass1" });
+ * run.credit({ last: 4 });
+ * ```
+ */
+import type { Table } from "apache-arrow";
+import { RunConfigError } from "../run/builder.js";
+import { currentDisplay, type Display } from "../run/display.js";
+import { currentInterrupt, InterruptedError } from "../run/interrupt.js";
+import { MetricsLog, documentMetric, type MetricsRow } from "../run/metrics-log.js";
+import { AbortSources } from "../run/stop-conditions.js";
+import { TrainProgressReporter } from "../run/train-progress.js";
+import { Rng } from "../random/rng.js";
+import { problem, type Problem } from "../config/problem.js";
+import type { PgSpec } from "../pg/spec.js";
+import { SequenceLearner, type PromptSource, type SampledCompletion } from "../pg/seq/learner.js";
+import { sequenceSpecProblems } from "../pg/seq/problems.js";
+import { sequenceTable, type SequenceRow } from "../data/sequence-table.js";
+import { sequenceCredit } from "../credit/sequences.js";
+import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
+import { sequenceCreditWidget, type SequenceViewOptions } from "../../widgets/server/sequences.js";
+import type { Widget } from "../../widgets/server/widget.js";
+import type { TokenPolicy } from "./policies/token-policy.js";
+import { evaluateSequences, type SequenceEvaluation } from "./eval/evaluate.js";
+import { rewards, correctness, type RewardFunction } from "./tasks/rewards.js";
+import { taskSplit } from "./tasks/split.js";
+import type { Task, TaskItem } from "./tasks/task.js";
+import type { Tokenizer } from "./tokenizers/tokenizer.js";
+
+documentMetric("pass1", "greedy pass@1 on the run's held-out problems (scheduled evaluation)");
+documentMetric("completions", "completions sampled so far (every round, dropped groups included)");
+
+/** What a sequence run is made of (besides its method). */
+export interface SequenceRunOptions {
+  readonly policy: TokenPolicy;
+  readonly tokenizer: Tokenizer;
+  /** The difficulty level(s) prompts are drawn at (default: the task's lowest level). */
+  readonly level?: number;
+  readonly levels?: readonly number[];
+  /** The reward of a completion (default: 1 when correct, else 0). */
+  readonly reward?: RewardFunction;
+  /** Fixed training problems drawn uniformly (default: fresh problems generated at the levels). */
+  readonly train?: readonly TaskItem[];
+  /** Held-out problems for evaluation (default: `eval.problems` drawn with the run's seed, none of them a training problem when `train` is given). */
+  readonly test?: readonly TaskItem[];
+  /** Seeds every random draw of the run (default 0). */
+  readonly seed?: number;
+  readonly id?: string;
+}
+
+/** Scheduled evaluation of a sequence run. */
+export interface SequenceEvalSchedule {
+  /** Evaluate every this many steps (0: only when asked). Default 0. */
+  readonly every?: number;
+  /** Held-out problems drawn when `test` was not given. Default 200. */
+  readonly problems?: number;
+  /** Sampled completions per problem for pass@k and maj@k (0: greedy pass@1 only). Default 0. */
+  readonly samples?: number;
+  readonly k?: readonly number[];
+}
+
+/** Options of {@link SequenceRun.train}. */
+export interface SequenceTrainOptions {
+  /** Steps (sample + update) to take in this call. */
+  readonly steps?: number;
+  /** Stop after the first step whose metrics row satisfies this. */
+  readonly until?: (row: MetricsRow) => boolean;
+  readonly signal?: AbortSignal;
+  readonly display?: Display;
+}
+
+let seqRunCounter = 0;
+
+/** Builds a {@link SequenceRun}: `rl.seq(task, { policy, tokenizer }).algo(rl.grpo()).build()`. */
+export class SequenceRunBuilder {
+  constructor(
+    private readonly task: Task,
+    private readonly options: SequenceRunOptions,
+    private readonly spec?: PgSpec,
+    private readonly schedule: SequenceEvalSchedule = {},
+  ) {}
+
+  /** The method: `rl.grpo(...)`, or any engine spec with a completions collector and a group advantage. */
+  algo(spec: PgSpec): SequenceRunBuilder {
+    return new SequenceRunBuilder(this.task, this.options, spec, this.schedule);
+  }
+
+  /** Scheduled held-out evaluation: `{ every: 10, problems: 500, samples: 8, k: [1, 8] }`. */
+  eval(schedule: SequenceEvalSchedule): SequenceRunBuilder {
+    return new SequenceRunBuilder(this.task, this.options, this.spec, { ...this.schedule, ...schedule });
+  }
+
+  /** Every problem of the run's configuration, as data. */
+  problems(): Problem[] {
+    const p: Problem[] = [];
+    const o = this.options;
+    if (!this.task || typeof this.task.generate !== "function" || typeof this.task.verify !== "function") p.push(problem("task", "wrong-type", "expected a task (e.g. rl.tasks.addition, or defineTask({...}))"));
+    if (!o || typeof o !== "object") return [...p, problem("options", "wrong-type", "expected { policy, tokenizer, ... }")];
+    const policy = o.policy as Partial<TokenPolicy> | undefined;
+    if (!policy || typeof policy.forward !== "function" || typeof policy.decoder !== "function" || !(policy.params instanceof Float32Array)) p.push(problem("policy", "wrong-type", "expected a token policy (rl.seq.transformer(...), a loaded GPT-2, or a GRU)"));
+    const tok = o.tokenizer as Partial<Tokenizer> | undefined;
+    if (!tok || typeof tok.encode !== "function" || typeof tok.eos !== "number") p.push(problem("tokenizer", "wrong-type", "expected a tokenizer (rl.tokenizer.char(...) or rl.tokenizer.load(...))"));
+    else if (policy && typeof policy.vocabSize === "number" && tok.vocabSize! > policy.vocabSize) {
+      p.push(problem("tokenizer", "incompatible", `the tokenizer has ${tok.vocabSize} ids but the policy's vocabulary has ${policy.vocabSize}`, { expected: `≤ ${policy.vocabSize}`, got: tok.vocabSize }));
+    }
+    if (this.task && Array.isArray(this.task.levels)) {
+      for (const l of this.levels()) if (!this.task.levels.includes(l)) p.push(problem("level", "not-one-of", `level ${l} is not one of the task's levels ${this.task.levels.join(", ")}`, { expected: this.task.levels.join(", "), got: l }));
+    }
+    if (o.seed !== undefined && !Number.isInteger(o.seed)) p.push(problem("seed", "wrong-type", `expected an integer seed, got ${String(o.seed)}`));
+    if (o.train !== undefined && (!Array.isArray(o.train) || o.train.length === 0)) p.push(problem("train", "wrong-type", "expected a non-empty array of task items"));
+    const s = this.schedule;
+    for (const key of ["every", "problems", "samples"] as const) {
+      const v = s[key];
+      if (v !== undefined && !(Number.isInteger(v) && v >= 0)) p.push(problem(`eval.${key}`, "wrong-type", `expected an integer ≥ 0, got ${String(v)}`));
+    }
+    if (!this.spec) p.push(problem("algo", "missing", "give the method: .algo(rl.grpo())"));
+    else p.push(...sequenceSpecProblems(this.spec));
+    return p;
+  }
+
+  private levels(): number[] {
+    const o = this.options;
+    return o.levels ? [...o.levels] : o.level !== undefined ? [o.level] : this.task?.levels?.length ? [this.task.levels[0]!] : [];
+  }
+
+  build(): SequenceRun {
+    const p = this.problems();
+    if (p.length) throw new RunConfigError(p);
+    return new SequenceRun(this.task, this.options, this.spec!, this.schedule, this.levels());
+  }
+}
+
+/** A token policy on a task, trained by an engine spec (see the module doc). */
+export class SequenceRun {
+  readonly id: string;
+  readonly learner: SequenceLearner;
+  readonly test: readonly TaskItem[];
+  readonly seed: number;
+  readonly reward: RewardFunction;
+  private readonly log = new MetricsLog();
+  private readonly recorded: SequenceRow[] = [];
+  private readonly evalRng: Rng;
+  private trainSeconds = 0;
+  private training = false;
+  private stopRequested = false;
+  /** Greedy pass@1 (and more) of the last evaluation. */
+  lastEval: SequenceEvaluation | undefined;
+
+  constructor(
+    readonly task: Task,
+    readonly options: SequenceRunOptions,
+    readonly spec: PgSpec,
+    readonly schedule: SequenceEvalSchedule,
+    readonly levels: readonly number[],
+  ) {
+    this.id = options.id ?? `seq-run-${++seqRunCounter}`;
+    this.seed = options.seed ?? 0;
+    const master = Rng.fromSeed(this.seed);
+    const promptRng = master.split();
+    const testRng = master.split();
+    this.evalRng = master.split();
+    this.reward = options.reward ?? rewards(task, [{ fn: correctness, weight: 1 }]);
+    const train = options.train;
+    const lv = levels;
+    this.test = options.test ?? taskSplit(task, { seed: testRng.int(2 ** 31), levels: lv, train: 0, test: schedule.problems ?? 200 }).test;
+    const testPrompts = new Set(this.test.map((t) => t.prompt));
+    const prompts: PromptSource = train
+      ? { draw: (rng, n) => Array.from({ length: n }, () => train[rng.int(train.length)]!) }
+      : { draw: (rng, n) => Array.from({ length: n }, () => task.generate(rng, lv[rng.int(lv.length)]!)) };
+    void testPrompts;
+    this.learner = new SequenceLearner(spec.name, spec.config, { policy: options.policy, tokenizer: options.tokenizer, prompts, reward: this.reward, rng: promptRng });
+  }
+
+  get policy(): TokenPolicy {
+    return this.options.policy;
+  }
+
+  get tokenizer(): Tokenizer {
+    return this.options.tokenizer;
+  }
+
+  /** Steps (sample + update) taken so far. */
+  get step(): number {
+    return this.learner.updates;
+  }
+
+  get label(): string {
+    return `${this.spec.name} ${this.task.id}`;
+  }
+
+  /** One row per step: reward, reward_std, frac_reward_zero_std, lengths, clip ratios, losses, pass1 when evaluated, … (Arrow, a copy). */
+  get metrics(): Table {
+    return this.log.toArrow();
+  }
+
+  get metricsLog(): MetricsLog {
+    return this.log;
+  }
+
+  stop(): boolean {
+    if (!this.training) return false;
+    this.stopRequested = true;
+    return true;
+  }
+
+  /** Greedy pass@1 (and pass@k / maj@k with `samples`) on the held-out problems, per level. */
+  evaluate(options: { samples?: number; k?: readonly number[]; problems?: readonly TaskItem[] } = {}): SequenceEvaluation {
+    const c = this.learner.collect;
+    const samples = options.samples ?? this.schedule.samples ?? 0;
+    const k = options.k ?? this.schedule.k;
+    const e = evaluateSequences(this.policy, this.tokenizer, this.task, {
+      items: options.problems ?? this.test,
+      maxNewTokens: c.maxNewTokens,
+      temperature: c.temperature,
+      samples,
+      ...(k ? { k } : {}),
+      ...(samples > 0 ? { rng: this.evalRng } : {}),
+    });
+    if (!options.problems) this.lastEval = e;
+    return e;
+  }
+
+  /** Trains `steps` more steps (or until `until` holds, or it is stopped); evaluates on the schedule. */
+  async train(options: SequenceTrainOptions = {}): Promise<{ steps: number; seconds: number; stopped: "steps" | "until" | "aborted"; last: MetricsRow | undefined }> {
+    const { steps, until, signal } = options;
+    if (steps === undefined && until === undefined) throw new TypeError("train() needs a budget: { steps } or { until: (m) => ... }, e.g. run.train({ steps: 100 })");
+    if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`train({ steps }): expected a positive integer, got ${String(steps)}`);
+    if (until !== undefined && typeof until !== "function") throw new TypeError("train({ until }): expected a function of the metrics row, e.g. (m) => m.pass1 >= 0.8");
+    if (this.training) throw new Error("this run is already training (another train() call has not finished); await it or stop it first");
+    const aborts = new AbortSources(signal, currentInterrupt(), () => this.stopRequested);
+    this.training = true;
+    this.stopRequested = false;
+    const display = options.display ?? currentDisplay();
+    const start = this.learner.updates;
+    const t0 = performance.now();
+    const base = this.trainSeconds;
+    const source = {
+      id: this.id,
+      label: this.label,
+      algo: { get envSteps() { return self.learner.updates; }, get updates() { return self.learner.updates; } },
+      episodeStats: { lastReturn: () => this.log.last()?.reward, meanReturn: () => this.log.last()?.reward },
+      metricsLog: this.log,
+      stop: () => this.stop(),
+    };
+    const self = this;
+    const progress = new TrainProgressReporter(source, display, { step: start, updates: start }, { targetStep: steps === undefined ? undefined : start + steps, targetUpdates: undefined }, { key: "reward", label: "mean reward", x: "step" }, t0);
+    progress.report();
+    let stopped: "steps" | "until" | "aborted" | "interrupted" = "steps";
+    let lastYield = t0;
+    try {
+      for (;;) {
+        const reason = aborts.reason();
+        if (reason) {
+          stopped = reason;
+          break;
+        }
+        if (steps !== undefined && this.learner.updates - start >= steps) break;
+        if (this.learner.updates === 0 && this.schedule.every && this.lastEval === undefined) this.evaluate();
+        const m = this.learner.step();
+        this.record(this.learner.last);
+        const every = this.schedule.every ?? 0;
+        const evalNow = every > 0 && this.learner.updates % every === 0;
+        this.trainSeconds = base + (performance.now() - t0) / 1000;
+        const row = this.appendRow(m, evalNow ? this.evaluate() : undefined);
+        display.metricsRow?.(this.id, row);
+        if (until?.(row)) {
+          stopped = "until";
+          break;
+        }
+        if (performance.now() - lastYield >= 20) {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          lastYield = performance.now();
+          progress.tick(lastYield);
+        }
+      }
+    } catch (error) {
+      progress.report("error");
+      throw error;
+    } finally {
+      this.trainSeconds = base + (performance.now() - t0) / 1000;
+      this.training = false;
+    }
+    progress.report(stopped === "interrupted" ? "aborted" : stopped);
+    if (stopped === "interrupted") throw new InterruptedError(`train() was interrupted after ${this.learner.updates - start} steps; the run is consistent at step ${this.learner.updates}: call train() again to continue`);
+    return { steps: this.learner.updates - start, seconds: (performance.now() - t0) / 1000, stopped, last: this.log.last() };
+  }
+
+  private appendRow(m: Record<string, number>, evaluation: SequenceEvaluation | undefined): MetricsRow {
+    const extra: Record<string, number> = {};
+    if (evaluation) {
+      extra.pass1 = evaluation.pass1;
+      for (const [k, v] of Object.entries(evaluation.passAtK)) extra[`pass@${k}`] = v;
+      for (const [k, v] of Object.entries(evaluation.majAtK)) extra[`maj@${k}`] = v;
+    }
+    this.log.append({ step: this.learner.updates, update: this.learner.updates, wallTime: this.trainSeconds, completions: this.learner.sampled, ...m, ...extra });
+    return this.log.last()!;
+  }
+
+  private record(completions: readonly SampledCompletion[]): void {
+    for (const s of completions) {
+      this.recorded.push({
+        episodeId: this.recorded.length,
+        groupId: s.group,
+        tokens: s.tokens,
+        tokenLogp: s.logp,
+        tokenAdv: new Float32Array(s.tokens.length).fill(s.status === "trained" ? s.advantage : 0),
+        reward: s.reward,
+        prompt: s.prompt,
+        policyVersion: s.policyVersion,
+        promptId: s.item.id,
+      });
+    }
+  }
+
+  /**
+   * Every sampled completion so far (or of the last `steps` steps) as an
+   * Arrow table in the trajectory schema with the sequence columns: tokens,
+   * token_logp, token_adv, group_id, reward, source, policy_version, prompt_id.
+   */
+  completions(options: { lastSteps?: number } = {}): Table {
+    const from = options.lastSteps === undefined ? 0 : this.learner.updates - options.lastSteps;
+    const rows = this.recorded.filter((r) => (r.policyVersion ?? 0) >= from);
+    return sequenceTable(rows, { runId: this.id, envId: this.task.id });
+  }
+
+  /** The sequence credit view of the last `steps` steps' completions (default the last step's). */
+  credit(options: { lastSteps?: number } & SequenceViewOptions = {}): Widget {
+    const { lastSteps = 1, ...view } = options;
+    return sequenceCreditWidget(`${this.label}: credit of the last ${lastSteps} step${lastSteps === 1 ? "" : "s"}`, sequenceCredit(this.completions({ lastSteps })), { decode: (id: number) => this.tokenizer.idToToken(id) ?? `#${id}`, ...view });
+  }
+
+  /** A metric against steps (default "reward"; "pass1" after scheduled evaluations). */
+  curve(options: CurveOptions = {}): Widget {
+    return curveWidget([{ name: `${this.label} · ${this.id}`, metrics: this.metrics }], {}, { metric: "reward", ...options });
+  }
+}
