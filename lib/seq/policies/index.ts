@@ -1,6 +1,7 @@
-// Transformer policies for sequence RL: a GPT-2-style decoder with manual
+// Token policies for sequence RL: a GPT-2-style decoder with manual
 // backward, per-token log-probs, KV-cache sampling and Hugging Face GPT-2
-// checkpoints (safetensors).
+// checkpoints (safetensors); a GRU policy (PyTorch's nn.GRU) with BPTT and
+// torch-named safetensors checkpoints.
 export { DEFAULT_TRANSFORMER_CONFIG, transformerConfig, validateTransformerConfig, type PositionEncoding, type TransformerConfig } from "./config.js";
 export { initTransformerParams, paramLayout, type ParamLayout, type TensorSlot, type TransformerInitOptions } from "./layout.js";
 export { Transformer } from "./transformer.js";
@@ -10,4 +11,9 @@ export { checkSampleOptions, sample, sampleBatch, truncatedWeights, type Complet
 export type { TokenDecoder, TokenPolicy } from "./token-policy.js";
 export { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from "./safetensors.js";
 export { configFromGpt2Json, fromGpt2Files, gpt2ConfigJson, loadGpt2, saveGpt2, toGpt2Files, type Gpt2Files } from "./hf-gpt2.js";
+export { DEFAULT_GRU_CONFIG, gruConfig, validateGruConfig, type GruConfig } from "./gru-config.js";
+export { gruLayerSlots, gruLayout, initGruParams, type GruLayerSlots } from "./gru-layout.js";
+export { dense, denseBackward, gruCell, gruCellBackward, type GruCellActs } from "./gru-ops.js";
+export { GruPolicy } from "./gru.js";
+export { configFromGruJson, fromGruFiles, GRU_MODEL_TYPE, gruConfigJson, loadGru, saveGru, toGruFiles, type GruFiles } from "./gru-files.js";
 export { sftBatch, sftLoss, SftTrainer, type SftBatch } from "./sft.js";
