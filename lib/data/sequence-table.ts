@@ -30,6 +30,8 @@ export interface SequenceRow {
   prompt?: ArrayLike<number>;
   /** Log-probability of the row under the behavior policy (default: the sum of `tokenLogp`, else 0). */
   behaviorLogp?: number;
+  /** Per token, 1 where the clipped surrogate held its ratio at a bound in the update (a `token_clipped` List<bool> column when any row has it). */
+  tokenClipped?: ArrayLike<number>;
   /** Updates of the policy before it sampled the row (default 0). */
   policyVersion?: number;
   /** The problem the prompt came from (a task item's id); a `prompt_id` column when any row has one. */
@@ -43,7 +45,9 @@ export function sequenceTable(rows: readonly SequenceRow[], options: { runId?: s
   const lastRow = new Map<number, number>();
   rows.forEach((r, i) => {
     if (!Number.isInteger(r.episodeId)) throw new TypeError(`sequenceTable: row ${i}: episodeId must be an integer, got ${String(r.episodeId)}`);
-    for (const name of ["tokenLogp", "tokenAdv"] as const) {
+    if (r.policyVersion !== undefined && !(Number.isInteger(r.policyVersion) && r.policyVersion >= 0)) throw new TypeError(`sequenceTable: row ${i}: policyVersion must be an integer ≥ 0, got ${String(r.policyVersion)}`);
+    if (r.promptId !== undefined && typeof r.promptId !== "string") throw new TypeError(`sequenceTable: row ${i}: promptId must be a string, got ${typeof r.promptId}`);
+    for (const name of ["tokenLogp", "tokenAdv", "tokenClipped"] as const) {
       const v = r[name];
       if (v && v.length !== r.tokens.length) throw new RangeError(`sequenceTable: row ${i}: ${name} has ${v.length} values for ${r.tokens.length} tokens`);
     }
@@ -83,6 +87,7 @@ export function sequenceTable(rows: readonly SequenceRow[], options: { runId?: s
   add("tokens", list(new Int32()), false, rows.map((r) => Array.from(r.tokens)));
   if (anyLogp) add("token_logp", list(new Float32()), true, rows.map((r) => (r.tokenLogp ? Array.from(r.tokenLogp) : null)));
   if (anyAdv) add("token_adv", list(new Float32()), true, rows.map((r) => (r.tokenAdv ? Array.from(r.tokenAdv) : null)));
+  if (rows.some((r) => r.tokenClipped)) add("token_clipped", list(new Bool()), true, rows.map((r) => (r.tokenClipped ? Array.from(r.tokenClipped, (v) => v !== 0) : null)));
   if (rows.some((r) => r.promptId !== undefined)) add("prompt_id", new Utf8(), true, rows.map((r) => r.promptId ?? null));
   const metadata = new Map([
     [META_ENV_ID, options.envId ?? "sequence"],

@@ -315,6 +315,7 @@ export class SequenceRun {
         tokens: s.tokens,
         tokenLogp: s.logp,
         tokenAdv: new Float32Array(s.tokens.length).fill(s.status === "trained" ? s.advantage : 0),
+        ...(s.clipped ? { tokenClipped: s.clipped } : {}),
         reward: s.reward,
         prompt: s.prompt,
         policyVersion: s.policyVersion,

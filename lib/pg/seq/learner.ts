@@ -61,6 +61,8 @@ export interface SampledCompletion {
   readonly policyVersion: number;
   /** log π_ref of each token, when the run has a reference. */
   refLogp?: Float32Array;
+  /** Per token, 1 where the clipped surrogate held the ratio at a bound (Â < 0, r < 1 − ε_low or Â > 0, r > 1 + ε_high) in the update's last pass. */
+  clipped?: Uint8Array;
 }
 
 const SEQUENCE_METRICS: Readonly<Record<string, string>> = {
@@ -330,7 +332,14 @@ export class SequenceLearner {
           loss += r.value;
           sums.add(r.metrics);
         }
-        if (this.clip) sums.add(clipRatios(logp, oldLogp, advantages, this.clip));
+        if (this.clip) {
+          sums.add(clipRatios(logp, oldLogp, advantages, this.clip));
+          let at = 0;
+          for (const q of seqs) {
+            const flags = (q.clipped ??= new Uint8Array(q.tokens.length));
+            for (let t = 0; t < flags.length; t++, at++) flags[t] = isClipped(logp[at]! - oldLogp[at]!, advantages[at]!, this.clip) ? 1 : 0;
+          }
+        }
         policy.zeroGrads();
         const dLogits = new Float32Array(logits.length);
         gatherTokenLogProbsBackward(logits, pack.tokens, pack.positions, V, temperature, this.grads.logp, this.grads.dEntropy, dLogits);
@@ -419,13 +428,19 @@ export function sampleMetrics(completions: readonly SampledCompletion[], groupSi
   };
 }
 
+/** Whether the clipped surrogate holds a token's ratio r = exp(logRatio) at a bound: Â < 0 and r < 1 − ε_low, or Â > 0 and r > 1 + ε_high. */
+export function isClipped(logRatio: number, advantage: number, clip: { low: number; high: number }): boolean {
+  const r = Math.exp(logRatio);
+  return (advantage < 0 && r < 1 - clip.low) || (advantage > 0 && r > 1 + clip.high);
+}
+
 /** TRL's clip ratios of a minibatch: tokens whose ratio the clipped surrogate holds at a bound. */
 export function clipRatios(logp: Float32Array, oldLogp: Float32Array, advantages: Float32Array, clip: { low: number; high: number }): Record<string, number> {
   let low = 0, high = 0;
   for (let i = 0; i < logp.length; i++) {
-    const r = Math.exp(logp[i]! - oldLogp[i]!);
-    if (advantages[i]! < 0 && r < 1 - clip.low) low++;
-    if (advantages[i]! > 0 && r > 1 + clip.high) high++;
+    if (!isClipped(logp[i]! - oldLogp[i]!, advantages[i]!, clip)) continue;
+    if (advantages[i]! < 0) low++;
+    else high++;
   }
   const n = Math.max(1, logp.length);
   return { "clip_ratio/low_mean": low / n, "clip_ratio/high_mean": high / n, "clip_ratio/region_mean": (low + high) / n };
