@@ -1,5 +1,6 @@
 import { a2c, adv, agg, collect, div, grpo, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
+import { loadSequenceRun } from "./seq/run-checkpoint.js";
 import type { Task } from "./seq/tasks/task.js";
 import { dqn } from "./algos/off-policy/dqn.js";
 import { sac } from "./algos/off-policy/sac.js";
@@ -68,7 +69,10 @@ export const rl = {
    * Starts a sequence run: a token policy trained on a verifiable task,
    * `rl.seq(rl.tasks.addition, { level: 2, policy, tokenizer }).algo(rl.grpo()).eval({ every: 10 }).build()`.
    */
-  seq: (task: Task, options: SequenceRunOptions): SequenceRunBuilder => new SequenceRunBuilder(task, options),
+  seq: Object.assign((task: Task, options: SequenceRunOptions): SequenceRunBuilder => new SequenceRunBuilder(task, options), {
+    /** Loads a sequence run saved with `run.save(dir)`; pass the task (and a custom reward) it was built with. */
+    load: loadSequenceRun,
+  }),
   dqn,
   sac,
   /** REINFORCE with a learned baseline as a preset of the engine. */

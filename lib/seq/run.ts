@@ -32,6 +32,7 @@ import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import { sequenceCreditWidget, type SequenceViewOptions } from "../../widgets/server/sequences.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import type { TokenPolicy } from "./policies/token-policy.js";
+import { saveSequenceRun } from "./run-checkpoint.js";
 import { evaluateSequences, type SequenceEvaluation } from "./eval/evaluate.js";
 import { rewards, correctness, type RewardFunction } from "./tasks/rewards.js";
 import { taskSplit } from "./tasks/split.js";
@@ -52,7 +53,7 @@ export interface SequenceRunOptions {
   readonly reward?: RewardFunction;
   /** Fixed training problems drawn uniformly (default: fresh problems generated at the levels). */
   readonly train?: readonly TaskItem[];
-  /** Held-out problems for evaluation (default: `eval.problems` drawn with the run's seed, none of them a training problem when `train` is given). */
+  /** Held-out problems for evaluation (default: `eval.problems` problems of the levels drawn with the run's seed). */
   readonly test?: readonly TaskItem[];
   /** Seeds every random draw of the run (default 0). */
   readonly seed?: number;
@@ -148,8 +149,8 @@ export class SequenceRun {
   readonly test: readonly TaskItem[];
   readonly seed: number;
   readonly reward: RewardFunction;
-  private readonly log = new MetricsLog();
-  private readonly recorded: SequenceRow[] = [];
+  private log = new MetricsLog();
+  private recorded: SequenceRow[] = [];
   private readonly evalRng: Rng;
   private trainSeconds = 0;
   private training = false;
@@ -174,12 +175,39 @@ export class SequenceRun {
     const train = options.train;
     const lv = levels;
     this.test = options.test ?? taskSplit(task, { seed: testRng.int(2 ** 31), levels: lv, train: 0, test: schedule.problems ?? 200 }).test;
-    const testPrompts = new Set(this.test.map((t) => t.prompt));
     const prompts: PromptSource = train
       ? { draw: (rng, n) => Array.from({ length: n }, () => train[rng.int(train.length)]!) }
       : { draw: (rng, n) => Array.from({ length: n }, () => task.generate(rng, lv[rng.int(lv.length)]!)) };
-    void testPrompts;
     this.learner = new SequenceLearner(spec.name, spec.config, { policy: options.policy, tokenizer: options.tokenizer, prompts, reward: this.reward, rng: promptRng });
+  }
+
+  get isTraining(): boolean {
+    return this.training;
+  }
+
+  /** How widgets name the run. */
+  get displayName(): string {
+    return /^seq-run-\d+$/.test(this.id) ? `${this.label} · ${this.id}` : this.id;
+  }
+
+  /** Saves the run into `dir` (see `run-checkpoint.ts`); `rl.seq.load(dir, { task })` continues it bit for bit. */
+  save(dir: string): Promise<void> {
+    return saveSequenceRun(this, dir);
+  }
+
+  /** The run's own state for a checkpoint (the learner's is separate). */
+  runState(): unknown {
+    return { trainSeconds: this.trainSeconds, promptRng: this.learner.ctx.rng.state(), evalRng: this.evalRng.state(), lastEval: this.lastEval ?? null };
+  }
+
+  restoreRunState(state: unknown, log: MetricsLog, recorded: SequenceRow[]): void {
+    const s = state as { trainSeconds: number; promptRng: number[]; evalRng: number[]; lastEval: SequenceEvaluation | null };
+    this.trainSeconds = s.trainSeconds;
+    this.learner.ctx.rng.restore(s.promptRng as never);
+    this.evalRng.restore(s.evalRng as never);
+    this.lastEval = s.lastEval ?? undefined;
+    this.log = log;
+    this.recorded = recorded;
   }
 
   get policy(): TokenPolicy {
@@ -343,6 +371,6 @@ export class SequenceRun {
 
   /** A metric against steps (default "reward"; "pass1" after scheduled evaluations). */
   curve(options: CurveOptions = {}): Widget {
-    return curveWidget([{ name: `${this.label} · ${this.id}`, metrics: this.metrics }], {}, { metric: "reward", ...options });
+    return curveWidget([{ name: this.displayName, metrics: this.metrics }], {}, { metric: "reward", ...options });
   }
 }

@@ -1,0 +1,149 @@
+/**
+ * Checkpoints of sequence runs: everything `train()` needs to continue bit
+ * for bit, and every recorded completion. A directory written atomically:
+ *
+ *   run.json           format, ids, seeds' states, levels, evaluation schedule,
+ *                      the method's engine configuration, the held-out and
+ *                      fixed training problems, the policy's kind and config
+ *   state.safetensors  params, Adam's moments, the reference's params
+ *   tokenizer.json     the tokenizer (`loadTokenizer` reads it)
+ *   metrics.arrow      the metrics rows
+ *   completions.arrow  every sampled completion (the sequence trajectory schema)
+ *
+ * The task and a custom reward are code, not data: `loadSequenceRun(dir, { task })`
+ * takes them again (the task's id must match the saved one).
+ */
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { tableFromIPC, type Table } from "apache-arrow";
+import { arrowFileBytes } from "../data/arrow-ipc.js";
+import { writeDirAtomic, writeFileSynced } from "../run/atomic-dir.js";
+import { MetricsLog } from "../run/metrics-log.js";
+import { PgSpec, pgConfigFromJSON } from "../pg/spec.js";
+import type { SequenceRow } from "../data/sequence-table.js";
+import { readSafetensors, writeSafetensors, type SafeTensor } from "./policies/safetensors.js";
+import { Transformer } from "./policies/transformer.js";
+import { GruPolicy } from "./policies/gru.js";
+import type { TransformerConfig } from "./policies/config.js";
+import type { GruConfig } from "./policies/gru-config.js";
+import type { TokenPolicy } from "./policies/token-policy.js";
+import { loadTokenizer } from "./tokenizers/load.js";
+import type { RewardFunction } from "./tasks/rewards.js";
+import type { Task, TaskItem } from "./tasks/task.js";
+import { SequenceRun, type SequenceEvalSchedule } from "./run.js";
+
+export const SEQUENCE_RUN_FORMAT = "trellis.sequence-run";
+
+interface RunJson {
+  format: typeof SEQUENCE_RUN_FORMAT;
+  version: 1;
+  id: string;
+  taskId: string;
+  seed: number;
+  levels: number[];
+  schedule: SequenceEvalSchedule;
+  algo: unknown;
+  policy: { kind: string; config: unknown };
+  test: TaskItem[];
+  train: TaskItem[] | null;
+  run: unknown;
+  learner: Record<string, unknown>;
+}
+
+/** The policy's kind and config, so a checkpoint can make it again. */
+function policyRecord(policy: TokenPolicy): { kind: string; config: unknown } {
+  const config = (policy as { config?: unknown }).config;
+  if (policy.kind !== "transformer" && policy.kind !== "gru") throw new Error(`run.save: a ${policy.kind} policy cannot be saved in a sequence run checkpoint yet (transformer and gru can)`);
+  return { kind: policy.kind, config };
+}
+
+function makePolicy(record: { kind: string; config: unknown }, params: Float32Array): TokenPolicy {
+  if (record.kind === "transformer") return new Transformer(record.config as TransformerConfig, params);
+  // JSON writes Infinity (an unbounded GRU context) as null
+  if (record.kind === "gru") {
+    const c = record.config as GruConfig & { context: number | null };
+    return new GruPolicy({ ...c, context: c.context ?? Infinity }, params);
+  }
+  throw new Error(`a sequence run checkpoint names the policy kind ${JSON.stringify(record.kind)}; known: transformer, gru`);
+}
+
+/** Writes `run` into `dir` (atomically: a reader sees the old checkpoint or the new one). */
+export async function saveSequenceRun(run: SequenceRun, dir: string): Promise<void> {
+  if (run.isTraining) throw new Error("run.save: the run is training; await train() (or stop it) first");
+  const state = run.learner.saveState();
+  const json: RunJson = {
+    format: SEQUENCE_RUN_FORMAT,
+    version: 1,
+    id: run.id,
+    taskId: run.task.id,
+    seed: run.seed,
+    levels: [...run.levels],
+    schedule: run.schedule,
+    algo: run.spec.toJSON(),
+    policy: policyRecord(run.policy),
+    test: [...run.test],
+    train: run.options.train ? [...run.options.train] : null,
+    run: run.runState(),
+    learner: state.json,
+  };
+  const tensors = new Map<string, SafeTensor>(Object.entries(state.arrays).map(([k, v]) => [k, { shape: [v.length], data: v }]));
+  await writeDirAtomic(dir, async (tmp) => {
+    await writeFileSynced(join(tmp, "run.json"), JSON.stringify(json, null, 1));
+    await writeFileSynced(join(tmp, "state.safetensors"), writeSafetensors(tensors));
+    await writeFileSynced(join(tmp, "tokenizer.json"), JSON.stringify(run.tokenizer.toJSON()));
+    await writeFileSynced(join(tmp, "metrics.arrow"), arrowFileBytes(run.metrics));
+    await writeFileSynced(join(tmp, "completions.arrow"), arrowFileBytes(run.completions()));
+  });
+}
+
+/** Rows of a completions table as the run records them. */
+function rowsFromTable(table: Table): SequenceRow[] {
+  const col = (name: string) => table.getChild(name);
+  const list = (name: string, i: number) => {
+    const v = col(name)?.get(i) as { toArray(): ArrayLike<number> } | null | undefined;
+    return v ? v.toArray() : undefined;
+  };
+  return Array.from({ length: table.numRows }, (_, i) => {
+    const clipped = col("token_clipped")?.get(i) as { toArray(): ArrayLike<boolean> } | null | undefined;
+    const promptId = col("prompt_id")?.get(i) as string | null | undefined;
+    return {
+      episodeId: Number(col("episode_id")!.get(i)),
+      groupId: Number(col("group_id")!.get(i)),
+      tokens: Int32Array.from(list("tokens", i)!),
+      tokenLogp: Float32Array.from(list("token_logp", i) ?? []),
+      tokenAdv: Float32Array.from(list("token_adv", i) ?? []),
+      ...(clipped ? { tokenClipped: Uint8Array.from(Array.from(clipped.toArray(), (b) => (b ? 1 : 0))) } : {}),
+      reward: col("reward")!.get(i) as number,
+      prompt: Int32Array.from(list("obs", i) ?? []),
+      policyVersion: col("policy_version")!.get(i) as number,
+      ...(promptId ? { promptId } : {}),
+    };
+  });
+}
+
+/** Loads a run saved by {@link saveSequenceRun}; `task` (and a custom `reward`) as the run was built with. */
+export async function loadSequenceRun(dir: string, options: { task: Task; reward?: RewardFunction }): Promise<SequenceRun> {
+  const text = await readFile(join(dir, "run.json"), "utf8").catch((e: Error) => {
+    throw new Error(`${dir}: not a sequence run checkpoint (${e.message})`);
+  });
+  let json: RunJson;
+  try {
+    json = JSON.parse(text) as RunJson;
+  } catch (e) {
+    throw new Error(`${join(dir, "run.json")}: not JSON (${(e as Error).message})`);
+  }
+  if (json?.format !== SEQUENCE_RUN_FORMAT || json.version !== 1) throw new Error(`${join(dir, "run.json")}: expected format "${SEQUENCE_RUN_FORMAT}" version 1, got ${JSON.stringify(json?.format)} ${JSON.stringify(json?.version)}`);
+  if (options?.task?.id !== json.taskId) throw new Error(`loadSequenceRun: the checkpoint was trained on task "${json.taskId}", got ${options?.task ? `"${options.task.id}"` : "no task"}: pass { task } as the run was built with`);
+  const state = readSafetensors(new Uint8Array(await readFile(join(dir, "state.safetensors"))));
+  const arrays = Object.fromEntries([...state.tensors].map(([k, t]) => [k, t.data]));
+  if (!arrays.params) throw new Error(`${join(dir, "state.safetensors")}: no "params" tensor`);
+  const policy = makePolicy(json.policy, arrays.params.slice());
+  const tokenizer = loadTokenizer(JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8")));
+  const spec = new PgSpec(pgConfigFromJSON(json.algo));
+  const run = new SequenceRun(options.task, { policy, tokenizer, levels: json.levels, seed: json.seed, id: json.id, test: json.test, ...(json.train ? { train: json.train } : {}), ...(options.reward ? { reward: options.reward } : {}) }, spec, json.schedule, json.levels);
+  run.learner.loadState({ json: json.learner, arrays });
+  const metrics = MetricsLog.fromArrow(tableFromIPC(await readFile(join(dir, "metrics.arrow"))));
+  const completions = rowsFromTable(tableFromIPC(await readFile(join(dir, "completions.arrow"))));
+  run.restoreRunState(json.run, metrics, completions);
+  return run;
+}

@@ -1,0 +1,161 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { rl } from "../../../lib/rl.js";
+import { RunConfigError } from "../../../lib/run/builder.js";
+import { packSequences } from "../../../lib/pg/seq/pack.js";
+import { clipRatios, isClipped, sampleMetrics, withSignal, type SampledCompletion } from "../../../lib/pg/seq/learner.js";
+import { gatherTokenLogProbs, gatherTokenLogProbsBackward, tokenLogProbs, tokenLogProbsBackward, Transformer } from "../../../lib/seq/policies/index.js";
+import { Rng } from "../../../lib/random/rng.js";
+import type { RewardFunction } from "../../../lib/seq/tasks/rewards.js";
+
+const tok = rl.tokenizer.char("0123456789+=");
+const tiny = (seed = 1) => Transformer.create({ vocabSize: tok.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { rng: Rng.fromSeed(seed) });
+/** Reward 1 when the completion starts with "1": a signal a random policy finds 1 time in ~16. */
+const startsWithOne: RewardFunction = (text) => {
+  const ok = text.startsWith("1");
+  return { reward: ok ? 1 : 0, components: {}, verdict: { correct: ok, format: true, reward: ok ? 1 : 0 } };
+};
+const quiet = { progress() {} };
+
+test("packSequences: prompt ++ completion rows, right-padded; completion tokens scored from the position before each", () => {
+  const p = packSequences([{ prompt: Int32Array.of(5, 6), tokens: Int32Array.of(7, 2) }, { prompt: Int32Array.of(4), tokens: Int32Array.of(9, 9, 2) }], 0);
+  assert.equal(p.length, 4);
+  assert.deepEqual([...p.tokens], [5, 6, 7, 2, 4, 9, 9, 2]);
+  // row 0: tokens 7, 2 predicted from positions 1, 2; row 1: 9, 9, 2 from positions 4+0, 4+1, 4+2
+  assert.deepEqual([...p.positions], [1, 2, 4, 5, 6]);
+});
+
+test("gatherTokenLogProbs and its backward equal the full-grid versions at the chosen positions", () => {
+  const m = tiny();
+  const p = packSequences([{ prompt: Int32Array.of(5, 6), tokens: Int32Array.of(7, 2) }, { prompt: Int32Array.of(4, 8, 3), tokens: Int32Array.of(9, 2) }], 0);
+  const logits = m.forward(p.tokens, p.batch, p.length);
+  const n = p.positions.length;
+  const logp = new Float32Array(n), entropy = new Float32Array(n);
+  gatherTokenLogProbs(logits, p.tokens, p.positions, tok.vocabSize, 0.7, logp, entropy);
+  const full = tokenLogProbs(logits, p.tokens, p.batch, p.length, tok.vocabSize, 0.7);
+  const T = p.length - 1;
+  const rowOf = (at: number) => Math.floor(at / p.length) * T + (at % p.length);
+  p.positions.forEach((at, i) => {
+    assert.ok(Math.abs(logp[i]! - full.logp[rowOf(at)]!) < 1e-6);
+    assert.ok(Math.abs(entropy[i]! - full.entropy[rowOf(at)]!) < 1e-6);
+  });
+  const dLogp = Float32Array.from({ length: n }, (_, i) => 0.3 - 0.2 * i);
+  const dEnt = Float32Array.from({ length: n }, (_, i) => 0.1 * i);
+  const mine = new Float32Array(logits.length);
+  gatherTokenLogProbsBackward(logits, p.tokens, p.positions, tok.vocabSize, 0.7, dLogp, dEnt, mine);
+  const gl = new Float64Array(p.batch * T), ge = new Float64Array(p.batch * T);
+  p.positions.forEach((at, i) => ((gl[rowOf(at)] = dLogp[i]!), (ge[rowOf(at)] = dEnt[i]!)));
+  const ref = tokenLogProbsBackward(logits, p.tokens, p.batch, p.length, tok.vocabSize, gl, ge, 0.7);
+  ref.forEach((v, i) => assert.ok(Math.abs(v - mine[i]!) < 1e-5, `dLogits[${i}]: ${mine[i]} vs ${v}`));
+});
+
+test("withSignal keeps the groups whose rewards differ; sampleMetrics and clip ratios on hand data", () => {
+  const c = (reward: number, tokens: number, truncated = false) => ({ reward, correct: reward > 0, truncated, tokens: new Int32Array(tokens), entropy: new Float32Array(tokens).fill(0.5) }) as unknown as SampledCompletion;
+  const batch = [c(1, 2), c(0, 3), c(1, 2), c(1, 4, true), c(0, 1), c(0, 1)];
+  assert.deepEqual(withSignal(batch, 2).map((s) => batch.indexOf(s)), [0, 1]);
+  const m = sampleMetrics(batch, 2);
+  assert.equal(m.reward, 0.5);
+  assert.equal(m.frac_reward_zero_std, 2 / 3);
+  // group stds (sample): [1,0] → 0.7071, [1,1] → 0, [0,0] → 0
+  assert.ok(Math.abs(m.reward_std! - Math.SQRT1_2 / 3) < 1e-12);
+  assert.equal(m["completions/mean_length"], 13 / 6);
+  assert.equal(m["completions/max_length"], 4);
+  assert.equal(m["completions/min_length"], 1);
+  assert.equal(m["completions/clipped_ratio"], 1 / 6);
+  assert.equal(m.sampledEntropy, 0.5);
+  // ratios 1.3 (Â +), 0.7 (Â −), 0.7 (Â +), 1.3 (Â −), 1.1 (Â +); ε 0.2: only the first two are held at a bound
+  const logRatio = Float32Array.of(Math.log(1.3), Math.log(0.7), Math.log(0.7), Math.log(1.3), Math.log(1.1));
+  const adv = Float32Array.of(1, -1, 1, -1, 1);
+  const r = clipRatios(logRatio, new Float32Array(5), adv, { low: 0.2, high: 0.2 });
+  assert.deepEqual(r, { "clip_ratio/low_mean": 1 / 5, "clip_ratio/high_mean": 1 / 5, "clip_ratio/region_mean": 2 / 5 });
+  assert.equal(isClipped(Math.log(1.25), 1, { low: 0.2, high: 0.28 }), false);
+});
+
+function seqRun(spec = rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 3, lr: 1e-2 }), seed = 0, policy = tiny()) {
+  return rl.seq(rl.tasks.addition, { level: 1, policy, tokenizer: tok, seed, reward: startsWithOne }).algo(spec).eval({ problems: 20 }).build();
+}
+
+test("GRPO raises the reward of a signal the initial policy rarely finds, and every completion is recorded with its credit", async () => {
+  const run = seqRun();
+  await run.train({ steps: 15, display: quiet });
+  const reward = Array.from(run.metrics.getChild("reward")!.toArray() as Float64Array);
+  const first = (reward[0]! + reward[1]! + reward[2]!) / 3;
+  const last = (reward[12]! + reward[13]! + reward[14]!) / 3;
+  assert.ok(last > first + 0.25, `reward ${first.toFixed(3)} → ${last.toFixed(3)}: ${reward.map((x) => x.toFixed(2)).join(" ")}`);
+  const table = run.completions();
+  assert.equal(table.numRows, 15 * 64);
+  for (const name of ["tokens", "token_logp", "token_adv", "token_clipped", "group_id", "reward", "source", "policy_version", "prompt_id"]) assert.ok(table.getChild(name), name);
+  const last1 = run.completions({ lastSteps: 1 });
+  assert.equal(last1.numRows, 64);
+  assert.ok([...(last1.getChild("policy_version")!.toArray() as Int32Array)].every((v) => v === 14));
+  // a trained completion's token advantages are its group-relative advantage
+  const s = run.learner.last.find((x) => x.status === "trained" && x.advantage !== 0)!;
+  const row = run.learner.last.indexOf(s);
+  const adv = last1.getChild("token_adv")!.get(row)!.toArray() as Float32Array;
+  assert.ok(adv.every((a) => Math.abs(a - s.advantage) < 1e-6));
+  for (const k of ["reward_std", "frac_reward_zero_std", "completions/mean_length", "completions/clipped_ratio", "clip_ratio/region_mean", "policyLoss", "gradNorm", "learningRate"]) {
+    assert.ok(Number.isFinite(run.metricsLog.last()![k]), k);
+  }
+});
+
+test("the same seed gives the same parameters and metrics; another seed does not", async () => {
+  const a = seqRun(undefined, 3), b = seqRun(undefined, 3), c = seqRun(undefined, 4);
+  for (const r of [a, b, c]) await r.train({ steps: 3, display: quiet });
+  assert.deepEqual(a.policy.params, b.policy.params);
+  assert.deepEqual(a.metricsLog.column("reward"), b.metricsLog.column("reward"));
+  assert.notDeepEqual(a.policy.params, c.policy.params);
+});
+
+test("dynamic sampling trains only groups with signal and refills; truncated completions are masked or penalized", async () => {
+  const dyn = rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 3, lr: 1e-2 }).collect(rl.collect.completions({ prompts: 4, groupSize: 4, maxNewTokens: 3, dynamicSampling: true, maxRefills: 6 }));
+  const run = seqRun(dyn);
+  const m = run.learner.step();
+  const trained = run.learner.last.filter((s) => s.status === "trained");
+  const byGroup = new Map<number, number[]>();
+  for (const s of trained) byGroup.set(s.group, [...(byGroup.get(s.group) ?? []), s.reward]);
+  for (const rs of byGroup.values()) assert.ok(rs.some((r) => r !== rs[0]), "a trained group has differing rewards");
+  assert.ok(m.samplingRounds! > 1, "the first round's zero-variance groups were refilled");
+  assert.ok(run.learner.last.some((s) => s.status === "dropped"));
+  assert.ok(byGroup.size <= 4 && m.trainedGroups === byGroup.size);
+
+  // maxNewTokens 1: every completion that is not a bare end token is cut off
+  const cut = (truncated: "mask" | "penalize") => seqRun(rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 1 }).collect(rl.collect.completions({ prompts: 4, groupSize: 4, maxNewTokens: 1, truncated, truncatedReward: -1 })));
+  const masked = cut("mask");
+  const mm = masked.learner.step();
+  const cutOff = masked.learner.last.filter((s) => s.truncated);
+  assert.ok(cutOff.length > 0 && cutOff.every((s) => s.status === "masked"));
+  assert.equal(mm.trainedTokens, masked.learner.last.filter((s) => !s.truncated).reduce((n, s) => n + s.tokens.length, 0));
+  const penalized = cut("penalize");
+  penalized.learner.step();
+  assert.ok(penalized.learner.last.filter((s) => s.truncated).every((s) => s.reward === -1));
+});
+
+test("a KL to the initial policy is 0 on the first minibatch and positive once the policy moved; several epochs make ratios ≠ 1", async () => {
+  const run = seqRun(rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 3, lr: 1e-2, beta: 0.1, epochs: 3, minibatches: 2 }));
+  await run.train({ steps: 3, display: quiet });
+  const kl = run.metricsLog.column("kl");
+  assert.ok(kl.every((v) => v >= 0) && kl[2]! > 0, `kl ${[...kl]}`);
+  assert.ok(run.metricsLog.column("approxKl")[2]! > 0);
+  const m = seqRun(rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 3, beta: 0.1 })).learner.step();
+  assert.equal(m.kl, 0);
+});
+
+test("a sequence run refuses what it cannot run, as problems naming the field", () => {
+  const codes = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      assert.ok(e instanceof RunConfigError, String(e));
+      return e.problems.map((p) => `${p.path} ${p.code}`);
+    }
+    assert.fail("expected a RunConfigError");
+  };
+  assert.deepEqual(codes(() => seqRun(rl.ppo() as never)), ["algo.collect incompatible", "algo.advantage incompatible", "algo.loss[1] incompatible"]);
+  assert.deepEqual(codes(() => seqRun(rl.grpo().addLoss(rl.loss.value()))), ["algo.loss[1] incompatible"]);
+  assert.deepEqual(codes(() => seqRun(rl.grpo({ groupSize: 0 }))), ["algo.groupSize out-of-range"]);
+  assert.deepEqual(codes(() => seqRun(rl.grpo().collect(rl.collect.completions({ dynamicSampling: true, groupSize: 1 })))), ["algo.collect.groupSize incompatible"]);
+  assert.deepEqual(codes(() => rl.seq(rl.tasks.addition, { level: 42, policy: tiny(), tokenizer: tok }).algo(rl.grpo()).build()), ["level not-one-of"]);
+  assert.deepEqual(codes(() => rl.seq(rl.tasks.addition, { policy: tiny(), tokenizer: tok }).build()), ["algo missing"]);
+  // an env run with a completions collector
+  assert.deepEqual(codes(() => rl.env("CartPole-v1").algo(rl.grpo()).build()), ["algo.collect incompatible"]);
+});

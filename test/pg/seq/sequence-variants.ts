@@ -1,0 +1,34 @@
+import { rl } from "../../../lib/rl.js";
+import type { PgSpec } from "../../../lib/pg/spec.js";
+
+/** Component types that only a sequence run can use (env runs refuse them). */
+export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd"] as const;
+
+const base = () => rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 3, lr: 1e-2, epochs: 2, minibatches: 2 });
+
+/** One sequence-run configuration per component a sequence run can use, `slot:kind` (plus the GRPO preset). */
+export const SEQUENCE_VARIANTS: Record<string, () => PgSpec> = {
+  "preset:grpo": () => base(),
+  "collect:completions": () => base().collect(rl.collect.completions({ prompts: 4, groupSize: 4, maxNewTokens: 2, dynamicSampling: true, truncated: "mask" })),
+  "advantage:groupRelative": () => base().advantage(rl.adv.groupRelative({ normalize: "none" })),
+  "advantage:rloo": () => base().advantage(rl.adv.rloo()),
+  "advantage:reinforcePlusPlus": () => base().advantage(rl.adv.reinforcePlusPlus()),
+  "advantage:asymre": () => base().advantage(rl.adv.asymre({ tau: 0.2 })),
+  "advantage:opmd": () => base().advantage(rl.adv.opmd({ baseline: "logavgexp" })),
+  "loss:clipped": () => base().loss(rl.loss.clipped({ clipHigh: 0.28, dualClip: 3 })),
+  "loss:pg": () => base().loss(rl.loss.pg()),
+  "loss:entropy": () => base().addLoss(rl.loss.entropy({ coef: 0.05 })),
+  "loss:opmd": () => base().loss(rl.loss.opmd()).advantage(rl.adv.opmd()),
+  "loss:rec": () => base().loss(rl.loss.rec({ variant: "ringNoIS" })),
+  "loss:gspo": () => base().loss(rl.loss.gspo({ clipLow: 0.1, clipHigh: 0.1 })).aggregation(rl.agg.sequenceMean()),
+  "divergence:kl": () => base().divergence(rl.div.kl({ estimator: "k2", in: "reward" })),
+  "reference:initial": () => base().divergence(rl.div.kl()).reference(rl.ref.initial()),
+  "reference:synced": () => base().divergence(rl.div.kl()).reference(rl.ref.synced({ every: 2 })),
+  "reference:ema": () => base().divergence(rl.div.kl({ estimator: "k1" })).reference(rl.ref.ema({ decay: 0.9 })),
+  "aggregation:mean": () => base().aggregation(rl.agg.mean()),
+  "aggregation:sequenceMean": () => base().aggregation(rl.agg.sequenceMean()),
+  "aggregation:constant": () => base().aggregation(rl.agg.constant({ divisor: 64 })),
+  "optimizer:adam": () => base().optimizer(rl.optim.adam({ lr: 3e-3, eps: 1e-6 })),
+  "schedule:constant": () => base().schedule(rl.schedule.constant()),
+  "schedule:linear": () => base().schedule(rl.schedule.linear({ totalSteps: 200 })),
+};
