@@ -66,12 +66,24 @@ export {
 export { correctness as correctnessReward, format as formatReward, stepAccuracy as stepAccuracyReward } from "./seq/tasks/rewards.js";
 export { charTokenizer, charTokenizerFor, loadTokenizer, type Tokenizer } from "./seq/tokenizers/index.js";
 export { passAtK, majorityAtK } from "./seq/eval/pass-at-k.js";
+export { evaluateSequences, type SequenceEvaluation, type SequenceScores, type SequenceEvalOptions } from "./seq/eval/evaluate.js";
+export { SequenceRun, SequenceRunBuilder, type SequenceRunOptions, type SequenceEvalSchedule, type SequenceTrainOptions } from "./seq/run.js";
+export { saveSequenceRun, loadSequenceRun } from "./seq/run-checkpoint.js";
+export { sftOnTask, type SftTaskOptions, type SftTaskResult } from "./seq/sft-task.js";
+export { tokenPolicy, type TokenPolicyOptions } from "./seq/policies/make.js";
 export { rlooAdvantages, asymreAdvantages, reinforcePlusPlusAdvantages } from "./credit/group-baselines.js";
 export {
   Transformer,
   transformerConfig,
   DEFAULT_TRANSFORMER_CONFIG,
   sample,
+  sampleBatch,
+  GruPolicy,
+  loadGru,
+  saveGru,
+  type GruConfig,
+  type TokenPolicy,
+  type TokenDecoder,
   tokenLogProbs,
   tokenLogProbsBackward,
   loadGpt2,

@@ -1,6 +1,8 @@
 import { a2c, adv, agg, collect, div, grpo, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
 import { loadSequenceRun } from "./seq/run-checkpoint.js";
+import { sftOnTask } from "./seq/sft-task.js";
+import { tokenPolicy } from "./seq/policies/make.js";
 import type { Task } from "./seq/tasks/task.js";
 import { dqn } from "./algos/off-policy/dqn.js";
 import { sac } from "./algos/off-policy/sac.js";
@@ -72,6 +74,13 @@ export const rl = {
   seq: Object.assign((task: Task, options: SequenceRunOptions): SequenceRunBuilder => new SequenceRunBuilder(task, options), {
     /** Loads a sequence run saved with `run.save(dir)`; pass the task (and a custom reward) it was built with. */
     load: loadSequenceRun,
+    /**
+     * A token policy with a seeded initialization: `rl.seq.policy("transformer", { vocabSize, layers, dModel, … }, { seed })`
+     * (the fast float32 build where WebAssembly SIMD runs) or `rl.seq.policy("gru", { vocabSize, hiddenSize }, { seed })`.
+     */
+    policy: tokenPolicy,
+    /** Supervised fine-tuning on a task's reference solutions (makes the initial policy GRPO improves). */
+    sft: sftOnTask,
   }),
   dqn,
   sac,
