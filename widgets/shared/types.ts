@@ -143,6 +143,8 @@ export interface SequenceCompletionData {
   logp?: (number | null)[];
   /** Token runs not from the policy itself (offline, hint, teacher, sim): [from, to, source]. */
   segments: [number, number, string][];
+  /** Indices of the tokens whose ratio the update's clipped surrogate held at a bound (when the table has `token_clipped`). */
+  clipped?: number[];
   /** Tokens left out of `tokens` (long completions are cut). */
   cut: number;
 }
@@ -154,6 +156,8 @@ export interface SequenceCreditData {
   groups: { id: number; members: number[]; mean: number; std: number; zeroVariance: boolean }[];
   /** Completions left out (the view embeds at most a bounded number). */
   omitted: number;
+  /** Clipped tokens over all completions (embedded or not), when the table has `token_clipped`. */
+  clippedTokens?: number;
 }
 
 /** Several advantage estimators on the same episodes (the credit comparison view). */
