@@ -168,3 +168,36 @@ export interface CreditCompareData {
   estimators: { name: string; rows: (number | null)[][] }[];
   rewards: number[][];
 }
+
+/** One completion in the completions table. */
+export interface CompletionRowData {
+  episode: number;
+  /** The training step whose policy sampled it. */
+  step: number;
+  group: number | null;
+  promptId: string | null;
+  /** Decoded text (cut at the view's bound, "…" marking the cut). */
+  prompt: string;
+  completion: string;
+  reward: number;
+  advantage: number | null;
+  /** Tokens in the completion. */
+  length: number;
+  zeroVariance: boolean;
+  /** Ended without eos (or recorded as truncated); null when the view cannot tell (no eos id given). */
+  truncated: boolean | null;
+  /** Tokens whose ratio the update clipped; null when the table does not record it. */
+  clipped: number | null;
+}
+
+export interface CompletionsData {
+  title: string;
+  /** The steps present among the embedded rows, ascending. */
+  steps: number[];
+  /** The step shown first (the last one, unless asked otherwise); null: all steps. */
+  step: number | null;
+  rows: CompletionRowData[];
+  /** Completions in the source, and those left out of `rows` (the oldest steps go first). */
+  total: number;
+  omitted: number;
+}
