@@ -7,6 +7,8 @@ export interface CurveSeries {
   y: number[];
   /** Seconds of training at each point (the x axis can switch to it). */
   wallTime?: number[];
+  /** Drawn as measured: points marked, not smoothed (a metric logged only at some steps, e.g. an evaluation). */
+  raw?: boolean;
 }
 
 /** Mean ± std across the runs of a group (seeds), on a common step grid. */
