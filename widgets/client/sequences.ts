@@ -44,7 +44,7 @@ export class SequenceView {
     }
     if (data.clippedTokens !== undefined) {
       const chip = el("span", { class: "tw-chip tw-clipped", title: "the update's clipped surrogate held this token's ratio at 1 ± ε (no gradient through it)" }, "clipped");
-      chip.style.boxShadow = `inset 0 -2px 0 ${CLIPPED_COLOR}`;
+      chip.style.boxShadow = `0 3px 0 ${CLIPPED_COLOR}`;
       legend.append(chip);
     }
     this.body = el("div", { class: "tw-seq-body" });
@@ -112,7 +112,7 @@ export class SequenceView {
       }
       if (clipped.has(k)) {
         span.classList.add("tw-clipped");
-        span.style.boxShadow = `inset 0 -2px 0 ${CLIPPED_COLOR}`;
+        span.style.boxShadow = `0 3px 0 ${CLIPPED_COLOR}`;
       }
       span.title = [`token ${k}`, a !== undefined && a !== null ? `adv ${a.toPrecision(4)}` : "", lp !== undefined && lp !== null ? `log p ${lp.toPrecision(4)}` : "", source ?? "", clipped.has(k) ? "clipped: ratio held at the bound" : ""].filter(Boolean).join(" · ");
       strip.append(span);
