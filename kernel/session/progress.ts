@@ -84,9 +84,10 @@ export class NotebookProgress implements Display {
 
   metricsRow(runId: string, row: Readonly<Record<string, number>>): void {
     const a = this.byRun.get(runId);
-    if (!a || !a.view.row(row)) return;
-    if (this.live?.watched(a.view.widgetId)) {
-      this.live.push({ type: "points", widget: a.view.widgetId, series: 0, step: [a.view.step.at(-1)!], y: [a.view.y.at(-1)!], wallTime: [a.view.wallTime.at(-1)!] });
+    if (!a) return;
+    const points = a.view.rowPoints(row);
+    if (points.length && this.live?.watched(a.view.widgetId)) {
+      for (const p of points) this.live.push({ type: "points", widget: a.view.widgetId, series: p.series, step: [p.step], y: [p.y], wallTime: [p.wallTime] });
     }
   }
 

@@ -2,7 +2,8 @@
  * `sequenceCredit`: where the credit went in a sequence task (a language
  * model's completions), read from a table in the trajectory schema with the
  * sequence columns (DESIGN.md: `tokens` List<int32>, `token_logp` List<f32>,
- * `token_adv` List<f32>, `group_id` int64 nullable, `source` dict<utf8>).
+ * `token_adv` List<f32>, `group_id` int64 nullable, `source` dict<utf8>, and
+ * when the run recorded it `token_clipped` List<bool>).
  *
  * An episode is one completion; its rows (ordered by `t`) are its turns or
  * segments, and their tokens are concatenated. Each token keeps the `source`
@@ -29,6 +30,8 @@ export interface SequenceCompletion {
   /** Per token, when the table has the column (NaN where a row's list is null). */
   readonly tokenLogp: Float32Array | undefined;
   readonly tokenAdv: Float32Array | undefined;
+  /** Per token, 1 where the update's clipped surrogate held the ratio at a bound (the optional `token_clipped` column; 0 where a row's list is null). */
+  readonly tokenClipped: Uint8Array | undefined;
   /** Runs of tokens from one source: [from, to] inclusive token indices. */
   readonly segments: readonly { from: number; to: number; source: string }[];
 }
@@ -68,6 +71,7 @@ export function sequenceCredit(table: Table, options: GroupRelativeOptions = {})
   const tokensCol = table.getChild("tokens")!;
   const logpCol = table.getChild("token_logp");
   const advCol = table.getChild("token_adv");
+  const clippedCol = table.getChild("token_clipped");
   const rowsOf = new Map<number, number[]>();
   for (let i = 0; i < table.numRows; i++) {
     const id = Number(episodeCol.get(i));
@@ -83,6 +87,7 @@ export function sequenceCredit(table: Table, options: GroupRelativeOptions = {})
     const tokens: number[] = [];
     const logp: number[] = [];
     const adv: number[] = [];
+    const clipped: number[] = [];
     const segments: { from: number; to: number; source: string }[] = [];
     let reward = 0;
     let groupId: number | undefined;
@@ -90,13 +95,14 @@ export function sequenceCredit(table: Table, options: GroupRelativeOptions = {})
       const tok = listCell(tokensCol, r) ?? [];
       const from = tokens.length;
       for (let k = 0; k < tok.length; k++) tokens.push(tok[k]!);
-      const fill = (col: Vector, name: string, into: number[]) => {
+      const fill = (col: Vector, name: string, into: number[], empty: number) => {
         const cell = listCell(col, r);
         if (cell && cell.length !== tok.length) throw new RangeError(`sequenceCredit: episode ${episodeId} row ${r}: ${name} has ${cell.length} values for ${tok.length} tokens`);
-        for (let k = 0; k < tok.length; k++) into.push(cell ? cell[k]! : Number.NaN);
+        for (let k = 0; k < tok.length; k++) into.push(cell ? Number(cell[k]!) : empty);
       };
-      if (logpCol) fill(logpCol, "token_logp", logp);
-      if (advCol) fill(advCol, "token_adv", adv);
+      if (logpCol) fill(logpCol, "token_logp", logp, Number.NaN);
+      if (advCol) fill(advCol, "token_adv", adv, Number.NaN);
+      if (clippedCol) fill(clippedCol, "token_clipped", clipped, 0);
       const source = String(sourceCol?.get(r) ?? "online");
       const prev = segments.at(-1);
       if (tok.length) {
@@ -112,7 +118,7 @@ export function sequenceCredit(table: Table, options: GroupRelativeOptions = {})
         groupId = Number(g);
       }
     }
-    completions.push({ episodeId, groupId, reward, advantage: undefined, zeroVariance: false, tokens: Int32Array.from(tokens), tokenLogp: logpCol ? Float32Array.from(logp) : undefined, tokenAdv: advCol ? Float32Array.from(adv) : undefined, segments });
+    completions.push({ episodeId, groupId, reward, advantage: undefined, zeroVariance: false, tokens: Int32Array.from(tokens), tokenLogp: logpCol ? Float32Array.from(logp) : undefined, tokenAdv: advCol ? Float32Array.from(adv) : undefined, tokenClipped: clippedCol ? Uint8Array.from(clipped, (v) => (v ? 1 : 0)) : undefined, segments });
     if (groupId !== undefined) {
       groupIds.push(groupId);
       rewards.push(reward);

@@ -25,8 +25,8 @@ export interface TrainProgress {
   readonly stop?: () => boolean;
   /** What a training view plots: episode return against env steps, or for an offline run a loss against updates. */
   readonly curve?: TrainCurve;
-  /** The run's curve so far (`curve`'s metric per metrics row), so a view made for a later train() call continues it. */
-  readonly history?: () => { step: number[]; y: number[]; wallTime: number[] };
+  /** The run's curve so far (`curve`'s metric per metrics row), so a view made for a later train() call continues it; `extra`: the points of each of `curve.extra`, in order (only when it has some). */
+  readonly history?: () => { step: number[]; y: number[]; wallTime: number[]; extra?: { step: number[]; y: number[]; wallTime: number[] }[] };
 }
 
 // TrainCurve and RETURN_CURVE live in widgets/shared (the training view needs the value too); re-exported here, where the library's display types are.

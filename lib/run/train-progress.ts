@@ -69,7 +69,11 @@ export class TrainProgressReporter {
       meanReturn: run.episodeStats.meanReturn(),
       stop: () => run.stop(),
       curve,
-      history: () => finitePoints(run.metricsLog.column(curve.x), run.metricsLog.column(curve.key), run.metricsLog.column("wallTime")),
+      history: () => {
+        const log = run.metricsLog;
+        const points = finitePoints(log.column(curve.x), log.column(curve.key), log.column("wallTime"));
+        return curve.extra?.length ? { ...points, extra: curve.extra.map((e) => finitePoints(log.column(curve.x), log.column(e.key), log.column("wallTime"))) } : points;
+      },
       ...(final ? { stopped: final } : {}),
     };
     this.display.progress(p);

@@ -20,6 +20,12 @@ import type { Browser, Page } from "playwright-core";
 import { NotebookServer, notebookCells } from "../helpers/notebook-server.js";
 import { payload } from "../helpers/widgets.js";
 import { syntheticRows } from "../helpers/sequences.js";
+import { stepRows } from "../helpers/completions.js";
+import { completionRows } from "../../lib/data/completion-rows.js";
+import { sequenceTable } from "../../lib/data/sequence-table.js";
+import { sequenceCredit } from "../../lib/credit/sequences.js";
+import { completionsWidget } from "../../widgets/server/completions.js";
+import { sequenceCreditWidget } from "../../widgets/server/sequences.js";
 import { rl, setDisplay, type Widget } from "../../lib/index.js";
 import { TrainingView } from "../../widgets/server/training.js";
 import { pageHtml } from "../../widgets/server/html.js";
@@ -153,12 +159,20 @@ describe("the sequence, credit-comparison and dataset views on one page written 
       setDisplay(previous);
     }
     assert.ok(partWay, "a report came part-way");
+    // A sequence run's view: reward every step, pass@1 at the evaluated steps only.
+    const seqView = new TrainingView("seq", "seq-view", "grpo add", () => undefined);
+    seqView.report({ label: "grpo add", step: 6, targetStep: 6, updates: 6, elapsedS: 1, sps: 6, etaS: 0, lastReturn: undefined, meanReturn: undefined, stopped: "steps", curve: { key: "reward", label: "mean reward", x: "step", extra: [{ key: "pass1", label: "pass@1" }] } });
+    for (let i = 1; i <= 6; i++) seqView.row({ step: i, reward: 0.1 * i, ...(i % 3 === 0 ? { pass1: i / 12 } : {}) });
+    const vocab = ["<pad>", "<bos>", "<eos>", "a", "b", "c", "d", "e", "f", "g"];
     const parts = [
       rl.dataset.sequences(syntheticRows()).credit({ decode: Array.from({ length: 110 }, (_, i) => `w${i}`) }),
       run.episodes({ last: 3 }).compareCredit(),
       rl.dataset.from(run.data).widget("transitions"),
       partWay,
       view.widget(),
+      completionsWidget("completions", completionRows(sequenceTable(stepRows())), { decode: vocab, eos: 2 }),
+      sequenceCreditWidget("clipped", sequenceCredit(sequenceTable(stepRows())), { decode: vocab }),
+      seqView.widget(),
     ].map((w) => (w as unknown as { [k: symbol]: () => Record<string, string> })[Symbol.for("Jupyter.display")]!()["text/html"]!);
     run.dispose();
     bc.dispose();
@@ -167,13 +181,13 @@ describe("the sequence, credit-comparison and dataset views on one page written 
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`file://${file}`);
     await page.evaluate(IN_PAGE);
-    assert.equal(await allReady(page), 5);
+    assert.equal(await allReady(page), 8);
   });
   after(() => page?.close());
 
   test("offline training view: its bar and line count updates, part-way with rate and ETA, then done", async () => {
     const views = page.locator('.trellis-widget[data-kind="training"]');
-    assert.equal(await views.count(), 2);
+    assert.equal(await views.count(), 3);
     const stats = (i: number) => views.nth(i).locator(".tw-stats").innerText();
     const bar = (i: number) => views.nth(i).locator(".tw-progress-bar").evaluate((e: unknown) => parseFloat((e as { style: { width: string } }).style.width));
     assert.match(await stats(0), /^\[bc CartPole-v1\] [\d,]+\/1,000,000 updates · [\d,]+ updates\/s · ETA [\dhms.]+$/);
@@ -193,7 +207,7 @@ describe("the sequence, credit-comparison and dataset views on one page written 
   });
 
   test("sequences: a token per span, zero-variance groups flagged, hint tokens outlined, colouring switches", async () => {
-    const w = page.locator('.trellis-widget[data-kind="sequences"]');
+    const w = page.locator('.trellis-widget[data-kind="sequences"]').first();
     const tokens = syntheticRows().reduce((s, r) => s + r.tokens.length, 0);
     assert.equal(await w.locator(".tw-tok").count(), tokens);
     assert.equal(await w.locator(".tw-group.tw-zero").count(), 1);
@@ -207,6 +221,34 @@ describe("the sequence, credit-comparison and dataset views on one page written 
     assert.equal(await w.locator(".tw-group").count(), 1);
     await w.locator(".tw-filter").selectOption("all");
     await w.screenshot({ path: join(shots, "sequences.png") });
+  });
+
+  test("completions table: the last step first, the step select and a column sort re-draw the rows, flags shown", async () => {
+    const w = page.locator('.trellis-widget[data-kind="completions"]');
+    const episodes = () => w.locator("tbody tr").evaluateAll((rows: unknown[]) => rows.map((r) => Number((r as { dataset: { episode: string } }).dataset.episode)));
+    assert.deepEqual(await episodes(), [2, 3]);
+    assert.match(await w.locator("tbody tr").first().innerText(), /ef<eos>[\s\S]*zero-var/);
+    await w.locator(".tw-step").selectOption("all");
+    assert.deepEqual(await episodes(), [0, 1, 2, 3]);
+    await w.locator('th[data-key="reward"]').click();
+    assert.deepEqual((await episodes()).at(-1), 1, "reward descending: the one with 0 last");
+    assert.match(await w.locator('tr[data-episode="1"]').innerText(), /ggg[\s\S]*truncated clip 3/);
+    await w.screenshot({ path: join(shots, "completions.png") });
+  });
+
+  test("sequence credit with token_clipped: clipped tokens underlined, a legend chip, the tooltip says so", async () => {
+    const w = page.locator('.trellis-widget[data-kind="sequences"]').nth(1);
+    assert.equal(await w.locator(".tw-tok.tw-clipped").count(), 4);
+    assert.equal(await w.locator(".tw-legend .tw-clipped").count(), 1);
+    assert.match((await w.locator(".tw-tok.tw-clipped").first().getAttribute("title")) ?? "", /clipped/);
+    await w.screenshot({ path: join(shots, "sequences-clipped.png") });
+  });
+
+  test("a sequence run's training view: reward smoothed, pass@1 as measured points in the same plot", async () => {
+    const traces = (await page.evaluate(`tw.plot(tw.widgets('training')[2]).data.map((t) => ({ name: t.name, mode: t.mode, x: t.x }))`)) as { name: string; mode: string; x: number[] }[];
+    const pass = traces.find((t) => t.name === "pass@1")!;
+    assert.deepEqual([pass.mode, pass.x], ["lines+markers", [3, 6]]);
+    assert.ok(traces.some((t) => t.name === "mean reward" && t.x.length === 6));
   });
 
   test("credit comparison: one heatmap per estimator on one scale; the episode picker redraws the overlay", async () => {

@@ -56,6 +56,10 @@ export class CurveView {
     this.data.series.forEach((s, i) => {
       const color = COLORS[i % COLORS.length]!;
       const x = this.xKey === "wallTime" && s.wallTime ? s.wallTime : s.step;
+      if (s.raw) {
+        out.push({ x, y: s.y, name: s.name, mode: "lines+markers", marker: { size: 5 }, line: { color, width: 1.5 }, legendgroup: s.name, hovertemplate: `${s.name}<br>%{x}<br>%{y:.3f}<extra></extra>` });
+        return;
+      }
       out.push({ x, y: s.y, name: `${s.name} (raw)`, mode: "lines", line: { color: rgba(color, 0.25), width: 1 }, showlegend: false, hoverinfo: "skip", legendgroup: s.name });
       out.push({ x, y: Array.from(emaSmooth(s.y, w)), name: s.name, mode: "lines", line: { color, width: 2 }, legendgroup: s.name, hovertemplate: `${s.name}<br>%{x}<br>%{y:.2f}<extra></extra>` });
     });

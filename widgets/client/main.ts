@@ -1,4 +1,4 @@
-import type { CreditCompareData, CreditData, CurveData, DatasetData, SequenceCreditData, TrainingData, TrajectoryData } from "../shared/types.js";
+import type { CompletionsData, CreditCompareData, CreditData, CurveData, DatasetData, SequenceCreditData, TrainingData, TrajectoryData } from "../shared/types.js";
 import { CurveView } from "./curve.js";
 import { ensurePlotly, readData, type PlotlyApi } from "./runtime.js";
 import { TrainingView } from "./training.js";
@@ -6,6 +6,7 @@ import { TrajectoryView } from "./trajectory.js";
 import { CreditCompareView, CreditView } from "./credit.js";
 import { DatasetView } from "./dataset.js";
 import { SequenceView } from "./sequences.js";
+import { CompletionsView } from "./completions.js";
 
 import { STYLE } from "./style.js";
 
@@ -21,6 +22,7 @@ const mounters: Record<string, Mounter> = {
   dataset: (root, p, plotly) => void new DatasetView(root, (p as unknown as { dataset: DatasetData }).dataset, plotly),
   "credit-compare": (root, p, plotly) => void new CreditCompareView(root, (p as unknown as { creditCompare: CreditCompareData }).creditCompare, plotly),
   sequences: (root, p) => void new SequenceView(root, (p as unknown as { sequences: SequenceCreditData }).sequences),
+  completions: (root, p) => void new CompletionsView(root, (p as unknown as { completions: CompletionsData }).completions),
 };
 
 /** Registers a view for a widget kind (the other kinds register in their modules). */

@@ -1,4 +1,4 @@
-import { diverging, sequential, sourceColor } from "../shared/colors.js";
+import { CLIPPED_COLOR, diverging, sequential, sourceColor } from "../shared/colors.js";
 import type { SequenceCompletionData, SequenceCreditData } from "../shared/types.js";
 import { el } from "./runtime.js";
 
@@ -35,11 +35,16 @@ export class SequenceView {
     const zero = data.groups.filter((g) => g.zeroVariance).length;
     controls.append(label("colour ", colour));
     if (data.groups.length) controls.append(label("show ", which));
-    controls.append(el("span", {}, `${data.completions.length} completions · ${data.groups.length} groups · ${zero} zero-variance${data.omitted ? ` · ${data.omitted} more not embedded` : ""}`));
+    controls.append(el("span", {}, `${data.completions.length} completions · ${data.groups.length} groups · ${zero} zero-variance${data.clippedTokens !== undefined ? ` · ${data.clippedTokens} clipped tokens` : ""}${data.omitted ? ` · ${data.omitted} more not embedded` : ""}`));
     const legend = el("div", { class: "tw-legend" });
     for (const s of ["offline", "hint", "teacher"]) {
       const chip = el("span", { class: "tw-chip" }, s);
       chip.style.outline = `2px solid ${sourceColor(s)}`;
+      legend.append(chip);
+    }
+    if (data.clippedTokens !== undefined) {
+      const chip = el("span", { class: "tw-chip tw-clipped", title: "the update's clipped surrogate held this token's ratio at 1 ± ε (no gradient through it)" }, "clipped");
+      chip.style.boxShadow = `0 3px 0 ${CLIPPED_COLOR}`;
       legend.append(chip);
     }
     this.body = el("div", { class: "tw-seq-body" });
@@ -86,8 +91,9 @@ export class SequenceView {
   private card(c: SequenceCompletionData, scale: number): HTMLElement {
     const card = el("div", { class: "tw-card", "data-episode": String(c.episode) });
     const adv = c.advantage === null ? "" : ` · Â ${c.advantage >= 0 ? "+" : ""}${c.advantage.toFixed(3)}`;
-    card.append(el("div", { class: "tw-card-head" }, `ep ${c.episode} · reward ${c.reward.toPrecision(3)}${adv}`));
+    card.append(el("div", { class: "tw-card-head" }, `ep ${c.episode} · reward ${c.reward.toPrecision(3)}${adv}${c.clipped?.length ? ` · ${c.clipped.length} clipped` : ""}`));
     const strip = el("div", { class: "tw-strip" });
+    const clipped = new Set(c.clipped ?? []);
     const sourceAt = new Map<number, string>();
     for (const [from, to, source] of c.segments) for (let k = from; k <= to; k++) sourceAt.set(k, source);
     c.tokens.forEach((text, k) => {
@@ -104,7 +110,11 @@ export class SequenceView {
         span.style.outline = `2px solid ${sourceColor(source)}`;
         span.dataset.source = source;
       }
-      span.title = [`token ${k}`, a !== undefined && a !== null ? `adv ${a.toPrecision(4)}` : "", lp !== undefined && lp !== null ? `log p ${lp.toPrecision(4)}` : "", source ?? ""].filter(Boolean).join(" · ");
+      if (clipped.has(k)) {
+        span.classList.add("tw-clipped");
+        span.style.boxShadow = `0 3px 0 ${CLIPPED_COLOR}`;
+      }
+      span.title = [`token ${k}`, a !== undefined && a !== null ? `adv ${a.toPrecision(4)}` : "", lp !== undefined && lp !== null ? `log p ${lp.toPrecision(4)}` : "", source ?? "", clipped.has(k) ? "clipped: ratio held at the bound" : ""].filter(Boolean).join(" · ");
       strip.append(span);
     });
     if (c.cut) strip.append(el("span", { class: "tw-more" }, ` … ${c.cut} more tokens`));

@@ -35,4 +35,6 @@ export const STYLE = `
 .tw-strip { font: 12px/1.9 ui-monospace, SFMono-Regular, Menlo, monospace; word-break: break-all; }
 .tw-tok { padding: 1px 1px; margin: 0 1px; border-radius: 2px; white-space: pre; }
 .tw-more { color: #8c959f; }
+.tw-completions-table td.tw-text { text-align: left; white-space: pre-wrap; word-break: break-word; max-width: 320px; font-family: ui-monospace, SFMono-Regular, Menlo, monospace; }
+.tw-completions-table tr.tw-zero td:last-child { color: #cf222e; }
 `;

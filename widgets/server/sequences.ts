@@ -1,4 +1,4 @@
-import { diverging, sourceColor } from "../shared/colors.js";
+import { CLIPPED_COLOR, diverging, sourceColor } from "../shared/colors.js";
 import type { SequenceCompletionData, SequenceCreditData } from "../shared/types.js";
 import { escapeXml } from "../shared/xml.js";
 import { Widget } from "./widget.js";
@@ -13,6 +13,8 @@ export interface SequenceCompletionSource {
   readonly tokens: ArrayLike<number>;
   readonly tokenLogp: ArrayLike<number> | undefined;
   readonly tokenAdv: ArrayLike<number> | undefined;
+  /** Per token, nonzero where the update clipped its ratio (absent for tables without `token_clipped`). */
+  readonly tokenClipped?: ArrayLike<number> | undefined;
   readonly segments: readonly { from: number; to: number; source: string }[];
 }
 
@@ -30,6 +32,17 @@ export interface SequenceViewOptions {
 }
 
 const finite = (v: number) => (Number.isFinite(v) ? v : null);
+
+/** Clipped tokens of all completions (undefined when none has the column). */
+function clippedTotal(completions: readonly SequenceCompletionSource[]): number | undefined {
+  let total: number | undefined;
+  for (const c of completions) {
+    if (!c.tokenClipped) continue;
+    total ??= 0;
+    for (let k = 0; k < c.tokenClipped.length; k++) if (c.tokenClipped[k]) total++;
+  }
+  return total;
+}
 
 /** The embedded data: decoded tokens, bounded sizes, groups re-indexed to the kept completions. */
 export function sequenceData(title: string, credit: SequenceCreditSource, options: SequenceViewOptions = {}): SequenceCreditData {
@@ -57,12 +70,14 @@ export function sequenceData(title: string, credit: SequenceCreditSource, option
       tokens: Array.from({ length: n }, (_, k) => text(c.tokens[k]!)),
       ...(c.tokenAdv ? { adv: cut(c.tokenAdv) } : {}),
       ...(c.tokenLogp ? { logp: cut(c.tokenLogp) } : {}),
+      ...(c.tokenClipped ? { clipped: Array.from({ length: n }, (_, k) => k).filter((k) => c.tokenClipped![k]) } : {}),
       segments: c.segments.filter((s) => s.source !== "online" && s.from < n).map((s) => [s.from, Math.min(s.to, n - 1), s.source] as [number, number, string]),
       cut: c.tokens.length - n,
     };
   });
   const groups = credit.groups.filter((g) => g.members.every((m) => position.has(m))).map((g) => ({ id: g.id, members: g.members.map((m) => position.get(m)!), mean: g.mean, std: g.std, zeroVariance: g.zeroVariance }));
-  return { title, completions, groups, omitted: credit.completions.length - completions.length };
+  const clippedTokens = clippedTotal(credit.completions);
+  return { title, completions, groups, omitted: credit.completions.length - completions.length, ...(clippedTokens !== undefined ? { clippedTokens } : {}) };
 }
 
 /** Static picture: each group a row of completion boxes coloured by normalized advantage, then token strips of the first completions. */
@@ -86,7 +101,8 @@ function sequenceSvg(data: SequenceCreditData): string {
   const strips = data.completions.filter((c) => c.adv).slice(0, 6);
   if (strips.length) {
     y += 40;
-    parts.push(`<text x="6" y="${y}" fill="#57606a">token advantage (first ${strips.length} completions; outlined: ${["offline", "hint", "teacher"].map((s) => `<tspan fill="${sourceColor(s)}">${s}</tspan>`).join(", ")})</text>`);
+    const anyClipped = strips.some((c) => c.clipped?.length);
+    parts.push(`<text x="6" y="${y}" fill="#57606a">token advantage (first ${strips.length} completions; outlined: ${["offline", "hint", "teacher"].map((s) => `<tspan fill="${sourceColor(s)}">${s}</tspan>`).join(", ")}${anyClipped ? `; <tspan fill="${CLIPPED_COLOR}">underlined: clipped</tspan>` : ""})</text>`);
     let scale = 0;
     for (const c of strips) for (const v of c.adv!) if (v !== null) scale = Math.max(scale, Math.abs(v));
     for (const c of strips) {
@@ -95,6 +111,7 @@ function sequenceSvg(data: SequenceCreditData): string {
       const w = Math.max(2, Math.min(10, (W - 160) / Math.max(1, n)));
       parts.push(`<text x="6" y="${y + 10}" fill="#57606a" font-size="10">ep ${c.episode}</text>`);
       for (let k = 0; k < n; k++) parts.push(`<rect x="${(150 + k * w).toFixed(1)}" y="${y}" width="${(w - 0.5).toFixed(1)}" height="12" fill="${diverging(scale ? (c.adv![k] ?? 0) / scale : 0)}"/>`);
+      for (const k of c.clipped ?? []) if (k < n) parts.push(`<rect class="tw-clipped" x="${(150 + k * w).toFixed(1)}" y="${y + 12.5}" width="${(w - 0.5).toFixed(1)}" height="2" fill="${CLIPPED_COLOR}"/>`);
       for (const [from, to, source] of c.segments) if (from < n) parts.push(`<rect x="${(150 + from * w).toFixed(1)}" y="${y - 1}" width="${((Math.min(to, n - 1) - from + 1) * w).toFixed(1)}" height="14" fill="none" stroke="${sourceColor(source)}" stroke-width="1.5"/>`);
     }
   }
@@ -105,12 +122,13 @@ function sequenceSvg(data: SequenceCreditData): string {
 /**
  * The sequence credit view: a per-token strip of each completion coloured by
  * its token advantage (or log-probability), hint / teacher / offline tokens
- * outlined, and for group-relative methods the completions of each prompt side
+ * outlined, tokens whose ratio the update clipped underlined, and for group-relative methods the completions of each prompt side
  * by side with reward and normalized advantage, zero-variance groups flagged.
  */
 export function sequenceCreditWidget(title: string, credit: SequenceCreditSource, options: SequenceViewOptions = {}): Widget {
   const data = sequenceData(title, credit, options);
   const zero = credit.groups.filter((g) => g.zeroVariance).map((g) => g.id);
-  const text = `sequence credit — ${title}: ${credit.completions.length} completions in ${credit.groups.length} groups${zero.length ? ` (${zero.length} with zero reward variance: ${zero.slice(0, 8).join(", ")}${zero.length > 8 ? ", …" : ""})` : ""}`;
+  const clipped = data.clippedTokens;
+  const text = `sequence credit — ${title}: ${credit.completions.length} completions in ${credit.groups.length} groups${zero.length ? ` (${zero.length} with zero reward variance: ${zero.slice(0, 8).join(", ")}${zero.length > 8 ? ", …" : ""})` : ""}${clipped !== undefined ? `; ${clipped} clipped token${clipped === 1 ? "" : "s"}` : ""}`;
   return new Widget("sequences", { sequences: data }, () => sequenceSvg(data), text);
 }

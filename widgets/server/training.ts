@@ -6,9 +6,20 @@ import { downsampleSeries, MAX_POINTS } from "./curve.js";
 import { emaSmooth } from "../shared/smoothing.js";
 import { lineChartSvg } from "./svg/line-chart.js";
 import { Widget } from "./widget.js";
+import { COLORS } from "../shared/colors.js";
 
 /** The numbers of the training loop's report this widget shows. */
 export type TrainingReport = Pick<TrainProgress, "label" | "step" | "targetStep" | "updates" | "targetUpdates" | "elapsedS" | "sps" | "etaS" | "lastReturn" | "meanReturn" | "stopped" | "curve">;
+
+/** A point one metrics row added: to series 0 (the curve's metric) or 1 + i (its `extra[i]`). */
+export interface TrainingPoint {
+  readonly series: number;
+  readonly step: number;
+  readonly y: number;
+  readonly wallTime: number;
+}
+
+type Points = { step: number[]; y: number[]; wallTime: number[] };
 
 /** Latest-metrics keys worth a glance while training. */
 const GLANCE = ["policyLoss", "valueLoss", "entropy", "approxKl", "clipfrac", "tdLoss", "qLoss", "actorLoss", "alpha", "epsilon", "bcLoss", "accuracy", "actionMse", "loss", "cqlLoss", "learningRate", "imitationGate"];
@@ -22,6 +33,8 @@ export class TrainingView {
   readonly step: number[] = [];
   readonly y: number[] = [];
   readonly wallTime: number[] = [];
+  /** The points of each of `curve.extra`, in order. */
+  readonly extra: Points[] = [];
   progress: ProgressData;
   /** What the curve plots, from the first report on. */
   curve: TrainCurve = RETURN_CURVE;
@@ -54,37 +67,52 @@ export class TrainingView {
     };
   }
 
-  /** The run's curve before this train() call. */
-  seed(points: { step: readonly number[]; y: readonly number[]; wallTime: readonly number[] }): void {
-    // (Loops, not push(...spread): a long run's curve would overflow the call's argument limit.)
-    for (let i = 0; i < points.step.length; i++) {
-      this.step.push(points.step[i]!);
-      this.y.push(points.y[i]!);
-      this.wallTime.push(points.wallTime[i]!);
-    }
+  /** The run's curve (and its extra series) before this train() call. */
+  seed(points: { step: readonly number[]; y: readonly number[]; wallTime: readonly number[]; extra?: readonly { step: readonly number[]; y: readonly number[]; wallTime: readonly number[] }[] }): void {
+    append(this, points);
+    points.extra?.forEach((p, i) => append(this.extraSeries(i), p));
   }
 
-  /** A metrics row: its curve metric (episode return, or an offline run's loss) becomes a point; the glance metrics are kept. Returns true when it added a point. */
+  private extraSeries(i: number): Points {
+    while (this.extra.length <= i) this.extra.push({ step: [], y: [], wallTime: [] });
+    return this.extra[i]!;
+  }
+
+  /** A metrics row: its curve metric (episode return, or an offline run's loss) becomes a point; the glance metrics are kept. Returns true when it added a point to the curve's metric. */
   row(row: Readonly<Record<string, number>>): boolean {
+    return this.rowPoints(row).some((p) => p.series === 0);
+  }
+
+  /** As {@link row}, and each of `curve.extra` the row has becomes a point too; returns the points added (what a live view is sent). */
+  rowPoints(row: Readonly<Record<string, number>>): TrainingPoint[] {
     const glance: Record<string, number> = {};
     for (const k of GLANCE) if (typeof row[k] === "number" && Number.isFinite(row[k])) glance[k] = row[k]!;
     this.metrics = glance;
-    const y = row[this.curve.key];
     const x = row[this.curve.x];
-    if (typeof y !== "number" || !Number.isFinite(y) || typeof x !== "number") return false;
-    this.step.push(x);
-    this.y.push(y);
-    this.wallTime.push(row.wallTime ?? NaN);
-    return true;
+    if (typeof x !== "number") return [];
+    const wallTime = row.wallTime ?? NaN;
+    const added: TrainingPoint[] = [];
+    const keys = [this.curve.key, ...(this.curve.extra ?? []).map((e) => e.key)];
+    keys.forEach((key, series) => {
+      const y = row[key];
+      if (typeof y !== "number" || !Number.isFinite(y)) return;
+      const into = series === 0 ? this : this.extraSeries(series - 1);
+      into.step.push(x);
+      into.y.push(y);
+      into.wallTime.push(wallTime);
+      added.push({ series, step: x, y, wallTime });
+    });
+    return added;
   }
 
-  private static svg(s: { step: number[]; y: number[] }, progress: ProgressData, curve: TrainCurve): string {
+  private static svg(s: { step: number[]; y: number[] }, extra: readonly { name: string; step: number[]; y: number[] }[], progress: ProgressData, curve: TrainCurve): string {
     return lineChartSvg(
       [
         { name: "raw", x: s.step, y: s.y, color: "#1f77b4", opacity: 0.25, width: 1 },
-        { name: progress.label, x: s.step, y: emaSmooth(s.y, 0.6), color: "#1f77b4" },
+        { name: extra.length ? curve.label : progress.label, x: s.step, y: emaSmooth(s.y, 0.6), color: "#1f77b4" },
+        ...extra.map((e, i) => ({ name: e.name, x: e.step, y: e.y, color: COLORS[(i + 1) % COLORS.length]!, markers: true })),
       ],
-      { title: progressLine(progress), xLabel: xLabel(curve), yLabel: curve.label, height: 260 },
+      { title: progressLine(progress), xLabel: xLabel(curve), yLabel: yLabel(curve), height: 260 },
     );
   }
 
@@ -94,15 +122,27 @@ export class TrainingView {
     const s = downsampleSeries({ step: this.step, y: this.y, wallTime: this.wallTime }, MAX_POINTS);
     const progress = this.progress;
     const curve = this.curve;
+    // Series 1 + i is extra[i] even before it has points: live points are sent by that index.
+    const extra = (curve.extra ?? []).map((e, i) => ({ name: e.label, ...downsampleSeries(this.extra[i] ?? { step: [], y: [], wallTime: [] }, MAX_POINTS), raw: true }));
     const data: TrainingData = {
       runId: this.runId,
       widgetId: this.widgetId,
       ...(live && !this.progress.stopped ? { live } : {}),
       progress: this.progress,
-      curve: { xLabel: xLabel(curve), yLabel: curve.label, smoothing: 0.6, series: [{ name: this.progress.label, ...s }], bands: [] },
+      curve: { xLabel: xLabel(curve), yLabel: yLabel(curve), smoothing: 0.6, series: [{ name: extra.length ? curve.label : this.progress.label, ...s }, ...extra], bands: [] },
     };
-    return new Widget("training", { training: data }, () => TrainingView.svg(s, progress, curve), progressLine(progress));
+    return new Widget("training", { training: data }, () => TrainingView.svg(s, extra, progress, curve), progressLine(progress));
   }
 }
 
 const xLabel = (curve: TrainCurve) => (curve.x === "update" ? "updates" : "env steps");
+const yLabel = (curve: TrainCurve) => [curve.label, ...(curve.extra ?? []).map((e) => e.label)].join(" · ");
+
+/** Appends a series' points (loops, not push(...spread): a long run's curve would overflow the call's argument limit). */
+function append(into: Points, points: { step: readonly number[]; y: readonly number[]; wallTime: readonly number[] }): void {
+  for (let i = 0; i < points.step.length; i++) {
+    into.step.push(points.step[i]!);
+    into.y.push(points.y[i]!);
+    into.wallTime.push(points.wallTime[i]!);
+  }
+}

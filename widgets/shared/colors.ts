@@ -20,3 +20,6 @@ export const sourceColor = (source: string): string => SOURCE_COLORS[source] ?? 
 
 /** Trace colours, in order (plotly's default sequence). */
 export const COLORS = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"];
+
+/** The underline of tokens whose ratio the clipped surrogate held at a bound (dark, so it reads over red and blue fills). */
+export const CLIPPED_COLOR = "#1f2328";

@@ -8,6 +8,13 @@ export interface TrainCurve {
   readonly key: string;
   readonly label: string;
   readonly x: "step" | "update";
+  /**
+   * More metrics drawn in the same view, against the same x (e.g. a sequence
+   * run's `pass1` beside its `reward`). A metric may be logged only on some
+   * rows (an evaluation every k steps): its points are those rows', drawn as
+   * measured (markers, no smoothing).
+   */
+  readonly extra?: readonly { readonly key: string; readonly label: string }[];
 }
 
 /** What an online run's training view plots: episode return against env steps. */

@@ -7,6 +7,8 @@ export interface CurveSeries {
   y: number[];
   /** Seconds of training at each point (the x axis can switch to it). */
   wallTime?: number[];
+  /** Drawn as measured: points marked, not smoothed (a metric logged only at some steps, e.g. an evaluation). */
+  raw?: boolean;
 }
 
 /** Mean ± std across the runs of a group (seeds), on a common step grid. */
@@ -143,6 +145,8 @@ export interface SequenceCompletionData {
   logp?: (number | null)[];
   /** Token runs not from the policy itself (offline, hint, teacher, sim): [from, to, source]. */
   segments: [number, number, string][];
+  /** Indices of the tokens whose ratio the update's clipped surrogate held at a bound (when the table has `token_clipped`). */
+  clipped?: number[];
   /** Tokens left out of `tokens` (long completions are cut). */
   cut: number;
 }
@@ -154,6 +158,8 @@ export interface SequenceCreditData {
   groups: { id: number; members: number[]; mean: number; std: number; zeroVariance: boolean }[];
   /** Completions left out (the view embeds at most a bounded number). */
   omitted: number;
+  /** Clipped tokens over all completions (embedded or not), when the table has `token_clipped`. */
+  clippedTokens?: number;
 }
 
 /** Several advantage estimators on the same episodes (the credit comparison view). */
@@ -163,4 +169,37 @@ export interface CreditCompareData {
   /** Per estimator: one row of advantages per episode. */
   estimators: { name: string; rows: (number | null)[][] }[];
   rewards: number[][];
+}
+
+/** One completion in the completions table. */
+export interface CompletionRowData {
+  episode: number;
+  /** The training step whose policy sampled it. */
+  step: number;
+  group: number | null;
+  promptId: string | null;
+  /** Decoded text (cut at the view's bound, "…" marking the cut). */
+  prompt: string;
+  completion: string;
+  reward: number;
+  advantage: number | null;
+  /** Tokens in the completion. */
+  length: number;
+  zeroVariance: boolean;
+  /** Ended without eos (or recorded as truncated); null when the view cannot tell (no eos id given). */
+  truncated: boolean | null;
+  /** Tokens whose ratio the update clipped; null when the table does not record it. */
+  clipped: number | null;
+}
+
+export interface CompletionsData {
+  title: string;
+  /** The steps present among the embedded rows, ascending. */
+  steps: number[];
+  /** The step shown first (the last one, unless asked otherwise); null: all steps. */
+  step: number | null;
+  rows: CompletionRowData[];
+  /** Completions in the source, and those left out of `rows` (the oldest steps go first). */
+  total: number;
+  omitted: number;
 }

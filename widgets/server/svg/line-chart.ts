@@ -8,6 +8,8 @@ export interface ChartLine {
   readonly color: string;
   readonly opacity?: number;
   readonly width?: number;
+  /** Marks each point with a dot (sparse series). */
+  readonly markers?: boolean;
 }
 
 /** A filled band (e.g. mean ± std across seeds). */
@@ -95,6 +97,7 @@ export function lineChartSvg(lines: readonly ChartLine[], options: { title?: str
     const pts: string[] = [];
     for (let i = 0; i < l.x.length; i++) if (Number.isFinite(l.y[i]!) && Number.isFinite(l.x[i]!)) pts.push(`${sx(l.x[i]!).toFixed(1)},${sy(l.y[i]!).toFixed(1)}`);
     if (pts.length) parts.push(`<polyline points="${pts.join(" ")}" fill="none" stroke="${l.color}" stroke-width="${l.width ?? 1.8}" stroke-opacity="${l.opacity ?? 1}"/>`);
+    if (l.markers) for (const p of pts) parts.push(`<circle cx="${p.split(",")[0]}" cy="${p.split(",")[1]}" r="2.5" fill="${l.color}"/>`);
   }
   if (options.xLabel) parts.push(`<text x="${m.l + pw / 2}" y="${H - 6}" text-anchor="middle" fill="#57606a">${escapeXml(options.xLabel)}</text>`);
   if (options.yLabel) parts.push(`<text transform="translate(12 ${m.t + ph / 2}) rotate(-90)" text-anchor="middle" fill="#57606a">${escapeXml(options.yLabel)}</text>`);
