@@ -96,6 +96,8 @@ export async function saveSequenceRun(run: SequenceRun, dir: string): Promise<vo
   });
 }
 
+const optionalList = (name: "tokenLogp" | "tokenAdv", v: ArrayLike<number> | undefined) => (v ? { [name]: Float32Array.from(v) } : {});
+
 /** Rows of a completions table as the run records them. */
 function rowsFromTable(table: Table): SequenceRow[] {
   const col = (name: string) => table.getChild(name);
@@ -110,8 +112,8 @@ function rowsFromTable(table: Table): SequenceRow[] {
       episodeId: Number(col("episode_id")!.get(i)),
       groupId: Number(col("group_id")!.get(i)),
       tokens: Int32Array.from(list("tokens", i)!),
-      tokenLogp: Float32Array.from(list("token_logp", i) ?? []),
-      tokenAdv: Float32Array.from(list("token_adv", i) ?? []),
+      ...optionalList("tokenLogp", list("token_logp", i)),
+      ...optionalList("tokenAdv", list("token_adv", i)),
       ...(clipped ? { tokenClipped: Uint8Array.from(Array.from(clipped.toArray(), (b) => (b ? 1 : 0))) } : {}),
       reward: col("reward")!.get(i) as number,
       prompt: Int32Array.from(list("obs", i) ?? []),

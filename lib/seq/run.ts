@@ -28,6 +28,8 @@ import { SequenceLearner, type PromptSource, type SampledCompletion } from "../p
 import { sequenceSpecProblems } from "../pg/seq/problems.js";
 import { sequenceTable, type SequenceRow } from "../data/sequence-table.js";
 import { sequenceCredit } from "../credit/sequences.js";
+import { completionRows } from "../data/completion-rows.js";
+import { completionsWidget, type CompletionsOptions } from "../../widgets/server/completions.js";
 import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import { sequenceCreditWidget, type SequenceViewOptions } from "../../widgets/server/sequences.js";
 import type { Widget } from "../../widgets/server/widget.js";
@@ -282,7 +284,7 @@ export class SequenceRun {
       stop: () => this.stop(),
     };
     const self = this;
-    const progress = new TrainProgressReporter(source, display, { step: start, updates: start }, { targetStep: steps === undefined ? undefined : start + steps, targetUpdates: undefined }, { key: "reward", label: "mean reward", x: "step" }, t0);
+    const progress = new TrainProgressReporter(source, display, { step: start, updates: start }, { targetStep: steps === undefined ? undefined : start + steps, targetUpdates: undefined }, { key: "reward", label: "mean reward", x: "step", ...(this.schedule.every ? { extra: [{ key: "pass1", label: "pass@1" }] } : {}) }, t0);
     progress.report();
     let stopped: "steps" | "until" | "aborted" | "interrupted" = "steps";
     let lastYield = t0;
@@ -342,7 +344,7 @@ export class SequenceRun {
         groupId: s.group,
         tokens: s.tokens,
         tokenLogp: s.logp,
-        tokenAdv: new Float32Array(s.tokens.length).fill(s.status === "trained" ? s.advantage : 0),
+        ...(s.status === "trained" ? { tokenAdv: new Float32Array(s.tokens.length).fill(s.advantage) } : {}),
         ...(s.clipped ? { tokenClipped: s.clipped } : {}),
         reward: s.reward,
         prompt: s.prompt,
@@ -367,6 +369,17 @@ export class SequenceRun {
   credit(options: { lastSteps?: number } & SequenceViewOptions = {}): Widget {
     const { lastSteps = 1, ...view } = options;
     return sequenceCreditWidget(`${this.label}: credit of the last ${lastSteps} step${lastSteps === 1 ? "" : "s"}`, sequenceCredit(this.completions({ lastSteps })), { decode: (id: number) => this.tokenizer.idToToken(id) ?? `#${id}`, ...view });
+  }
+
+  /**
+   * The completions table: one row per sampled completion (step, group,
+   * prompt, completion, reward, advantage, length, flags), the last step's
+   * first; `{ lastSteps }` bounds what is embedded.
+   */
+  completionsTable(options: { lastSteps?: number } & CompletionsOptions = {}): Widget {
+    const { lastSteps, ...view } = options;
+    const table = this.completions(lastSteps === undefined ? {} : { lastSteps });
+    return completionsWidget(`${this.label}: completions`, completionRows(table), { decode: (ids) => this.tokenizer.decode(ids, { skipSpecial: true }), eos: this.tokenizer.eos, ...view });
   }
 
   /** A metric against steps (default "reward"; "pass1" after scheduled evaluations). */

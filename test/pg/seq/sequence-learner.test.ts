@@ -159,3 +159,17 @@ test("a sequence run refuses what it cannot run, as problems naming the field", 
   // an env run with a completions collector
   assert.deepEqual(codes(() => rl.env("CartPole-v1").algo(rl.grpo()).build()), ["algo.collect incompatible"]);
 });
+
+test("a sequence run's views: the credit of its last step (clipped tokens marked), the completions table, the reward and pass@1 curves", async () => {
+  const run = seqRun(rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 3, lr: 3e-2, epochs: 3 }));
+  await run.train({ steps: 2, display: quiet });
+  const credit = run.credit();
+  const plain = credit.bundle()["text/plain"] as string;
+  assert.match(plain, /16 completions/);
+  assert.match(plain, /clipped token/);
+  const table = run.completionsTable();
+  const text = table.bundle()["text/plain"] as string;
+  assert.match(text, /step/);
+  assert.ok((table.bundle()["text/html"] as string).length > 1000);
+  assert.ok(run.curve().bundle()["text/html"]);
+});
