@@ -1,0 +1,39 @@
+// The wasm SIMD kernels of the fast transformer: the register-tiled GEMM of
+// ../wasm/gemm.ts (every linear layer and the LM head, forward and
+// backward), the tanh GELU and its derivative, and the strided copy that
+// keeps transposed weights for input gradients. Compiled once per process.
+import { webAssembly, type WasmModule } from "../wasm/api.js";
+import { assemble } from "../wasm/assembler.js";
+import { copyBlock } from "../wasm/elementwise.js";
+import { geluBackward, geluForward } from "../wasm/gelu.js";
+import { DEFAULT_TILING, gemm } from "../wasm/gemm.js";
+
+export { ACT, INIT } from "../wasm/gemm.js";
+
+export interface TransformerExports {
+  gemm(M: number, N: number, K: number, a: number, ars: number, acs: number, b: number, c: number, bias: number, act: number, init: number): void;
+  gelu(n: number, x: number, out: number): void;
+  geluGrad(n: number, x: number, d: number): void;
+  copy(rows: number, cols: number, src: number, ss: number, dst: number, dsr: number, dsc: number): void;
+}
+
+let cached: WasmModule | undefined;
+
+/** The compiled module. Throws where WebAssembly or its SIMD is missing. */
+export function transformerModule(): WasmModule {
+  if (cached) return cached;
+  if (!webAssembly) throw new Error("this JavaScript runtime has no WebAssembly");
+  const functions = { gemm: gemm(DEFAULT_TILING), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock() };
+  cached = new webAssembly.Module(assemble({ memory: { initialPages: 1 }, functions }));
+  return cached;
+}
+
+/** Whether this runtime compiles the kernels (WebAssembly with SIMD). */
+export function transformerKernelsAvailable(): boolean {
+  try {
+    transformerModule();
+    return true;
+  } catch {
+    return false;
+  }
+}
