@@ -9,11 +9,13 @@ import { geluBackward, geluForward } from "../wasm/gelu.js";
 import { DEFAULT_TILING, gemm } from "../wasm/gemm.js";
 
 export { ACT, INIT } from "../wasm/gemm.js";
+export { geluConstants } from "../wasm/gelu.js";
 
 export interface TransformerExports {
   gemm(M: number, N: number, K: number, a: number, ars: number, acs: number, b: number, c: number, bias: number, act: number, init: number): void;
-  gelu(n: number, x: number, out: number): void;
-  geluGrad(n: number, x: number, d: number): void;
+  /** `consts`: byte address of {@link geluConstants}' table. */
+  gelu(n: number, x: number, out: number, consts: number): void;
+  geluGrad(n: number, x: number, d: number, consts: number): void;
   copy(rows: number, cols: number, src: number, ss: number, dst: number, dsr: number, dsc: number): void;
 }
 

@@ -1,5 +1,5 @@
 import { webAssembly, type WasmMemory } from "../wasm/api.js";
-import { transformerModule, type TransformerExports } from "./module.js";
+import { geluConstants, transformerModule, type TransformerExports } from "./module.js";
 
 const PAGE = 65536;
 
@@ -16,12 +16,17 @@ export class Workspace {
   private top = 16;
   /** Float offset of a constant 1.0 (the A operand of bias gradients, 1ᵀ·dZ). */
   readonly one = 4;
+  /** Float offset of the GELU kernels' constant table (pass 4·geluTable). */
+  readonly geluTable: number;
 
   constructor() {
     this.memory = new webAssembly!.Memory({ initial: 1 });
     this.k = new webAssembly!.Instance(transformerModule(), { env: { memory: this.memory } }).exports as unknown as TransformerExports;
     this.f32 = new Float32Array(this.memory.buffer);
     this.f32[this.one] = 1;
+    const table = geluConstants();
+    this.geluTable = this.alloc(table.length);
+    this.f32.set(table, this.geluTable);
   }
 
   /** Bump-allocates `floats` zeroed floats, 64-byte aligned; returns the float offset. */

@@ -110,7 +110,7 @@ export class FastDecoder implements TokenDecoder {
       k.gemm(A, D, D, 4 * this.att, D, 1, 4 * (P + s.attnProjW), 4 * this.x, 4 * (P + s.attnProjB), ACT.linear, INIT.accumulateBias);
       layerNormF32(f, this.x, A, D, P + s.ln2w, P + s.ln2b, eps, this.ln, this.hat, this.rstd);
       k.gemm(A, H, D, 4 * this.ln, D, 1, 4 * (P + s.fcW), 4 * this.fc, 4 * (P + s.fcB), ACT.linear, INIT.bias);
-      k.gelu(A * H, 4 * this.fc, 4 * this.fc);
+      k.gelu(A * H, 4 * this.fc, 4 * this.fc, 4 * ws.geluTable);
       k.gemm(A, D, H, 4 * this.fc, H, 1, 4 * (P + s.mlpProjW), 4 * this.x, 4 * (P + s.mlpProjB), ACT.linear, INIT.accumulateBias);
     });
     layerNormF32(f, this.x, A, D, P + w.lnfW, P + w.lnfB, eps, this.ln, this.hat, this.rstd);

@@ -1,5 +1,6 @@
 import type { Rng } from "../../random/rng.js";
 import { ACT, INIT, transformerKernelsAvailable } from "../../../native/transformer/module.js";
+import { gemmChunkedK } from "../../../native/transformer/blocked-gemm.js";
 import { Workspace } from "../../../native/transformer/workspace.js";
 import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
 import { FastDecoder } from "./fast-decoder.js";
@@ -25,6 +26,10 @@ interface Regions {
   logits: number;
   dLogits: number; dx: number; dLn: number; dAtt: number; dQkv: number; dAct: number;
 }
+
+/** K-chunk of the weight-gradient GEMMs (K = batch·length rows) and of the forward GEMM with K = mlpHidden (see gemmChunkedK). */
+const KC_WEIGHT_GRAD = 128;
+const KC_FORWARD = 64;
 
 /** Why {@link FastTransformer} cannot run `config` on this runtime, or null when it can. */
 export function fastTransformerUnsupported(config: TransformerConfig): string | null {
@@ -167,8 +172,8 @@ export class FastTransformer implements TokenPolicy {
       k.gemm(N, D, D, 4 * a.att, D, 1, 4 * (P + s.attnProjW), 4 * R.x, 4 * (P + s.attnProjB), ACT.linear, INIT.accumulateBias);
       layerNormF32(f, R.x, N, D, P + s.ln2w, P + s.ln2b, eps, a.ln2, a.hat2, a.rstd2);
       k.gemm(N, H, D, 4 * a.ln2, D, 1, 4 * (P + s.fcW), 4 * a.fcPre, 4 * (P + s.fcB), ACT.linear, INIT.bias);
-      k.gelu(N * H, 4 * a.fcPre, 4 * a.fcAct);
-      k.gemm(N, D, H, 4 * a.fcAct, H, 1, 4 * (P + s.mlpProjW), 4 * R.x, 4 * (P + s.mlpProjB), ACT.linear, INIT.accumulateBias);
+      k.gelu(N * H, 4 * a.fcPre, 4 * a.fcAct, 4 * ws.geluTable);
+      gemmChunkedK(k, KC_FORWARD, N, D, H, 4 * a.fcAct, H, 1, 4 * (P + s.mlpProjW), 4 * R.x, 4 * (P + s.mlpProjB), INIT.accumulateBias);
     });
     layerNormF32(f, R.x, N, D, P + w.lnfW, P + w.lnfB, eps, R.lnf, R.hatf, R.rstdf);
     const Vp = w.vocabPadded;
@@ -202,13 +207,13 @@ export class FastTransformer implements TokenPolicy {
     if (Vp === V) f.set(dLogits, R.dLogits);
     else for (let n = 0, i = 0; n < N; n++) for (let v = 0; v < V; v++) f[R.dLogits + n * Vp + v] = dLogits[i++]!;
     // dW_lm += dLogitsᵀ·ln_f, d ln_f = dLogits·W_lm
-    k.gemm(V, D, N, 4 * R.dLogits, 1, Vp, 4 * R.lnf, 4 * (G + w.lm), 0, ACT.linear, INIT.accumulate);
+    gemmChunkedK(k, KC_WEIGHT_GRAD, V, D, N, 4 * R.dLogits, 1, Vp, 4 * R.lnf, 4 * (G + w.lm), 0, INIT.accumulate);
     k.gemm(N, D, V, 4 * R.dLogits, Vp, 1, 4 * (P + w.lm), 4 * R.dLn, 0, ACT.linear, INIT.zero);
     f.fill(0, R.dx, R.dx + N * D);
     layerNormBackwardF32(f, R.dLn, N, D, P + w.lnfW, G + w.lnfW, G + w.lnfB, R.hatf, R.rstdf, R.dx);
     const linearBackward = (x: number, inSize: number, wOff: number, bOff: number, outSize: number, dZ: number, WT: number, dX: number): void => {
       k.gemm(1, outSize, N, 4 * ws.one, 0, 0, 4 * dZ, 4 * (G + bOff), 0, ACT.linear, INIT.accumulate);
-      k.gemm(inSize, outSize, N, 4 * x, 1, inSize, 4 * dZ, 4 * (G + wOff), 0, ACT.linear, INIT.accumulate);
+      gemmChunkedK(k, KC_WEIGHT_GRAD, inSize, outSize, N, 4 * x, 1, inSize, 4 * dZ, 4 * (G + wOff), 0, INIT.accumulate);
       k.gemm(N, inSize, outSize, 4 * dZ, outSize, 1, 4 * WT, 4 * dX, 0, ACT.linear, INIT.zero);
     };
     for (let l = w.blocks.length - 1; l >= 0; l--) {
@@ -216,7 +221,7 @@ export class FastTransformer implements TokenPolicy {
       const t = w.transposes[l]!;
       const a = R.blocks[l]!;
       linearBackward(a.fcAct, H, s.mlpProjW, s.mlpProjB, D, R.dx, t.mlpProjWT, R.dAct);
-      k.geluGrad(N * H, 4 * a.fcPre, 4 * R.dAct);
+      k.geluGrad(N * H, 4 * a.fcPre, 4 * R.dAct, 4 * ws.geluTable);
       linearBackward(a.ln2, D, s.fcW, s.fcB, H, R.dAct, t.fcWT, R.dLn);
       layerNormBackwardF32(f, R.dLn, N, D, P + s.ln2w, G + s.ln2w, G + s.ln2b, a.hat2, a.rstd2, R.dx);
       linearBackward(a.att, D, s.attnProjW, s.attnProjB, D, R.dx, t.attnProjWT, R.dAtt);
