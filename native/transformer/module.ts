@@ -1,9 +1,10 @@
 // The wasm SIMD kernels of the fast transformer: the register-tiled GEMM of
 // ../wasm/gemm.ts (every linear layer and the LM head, forward and
 // backward), the tanh GELU and its derivative, and the strided copy that
-// keeps transposed weights for input gradients. Compiled once per process.
+// keeps transposed weights for input gradients, and causal attention. Compiled once per process.
 import { webAssembly, type WasmModule } from "../wasm/api.js";
 import { assemble } from "../wasm/assembler.js";
+import { attend, attendBackward } from "../wasm/attention.js";
 import { copyBlock } from "../wasm/elementwise.js";
 import { geluBackward, geluForward } from "../wasm/gelu.js";
 import { DEFAULT_TILING, gemm } from "../wasm/gemm.js";
@@ -17,6 +18,9 @@ export interface TransformerExports {
   gelu(n: number, x: number, out: number, consts: number): void;
   geluGrad(n: number, x: number, d: number, consts: number): void;
   copy(rows: number, cols: number, src: number, ss: number, dst: number, dsr: number, dsc: number): void;
+  /** See ../wasm/attention.ts (head size % 4 == 0). */
+  attend(q: number, k: number, v: number, kvs: number, count: number, heads: number, hd: number, scale: number, probs: number, ps: number, out: number): void;
+  attendBackward(q: number, k: number, v: number, kvs: number, count: number, heads: number, hd: number, scale: number, probs: number, ps: number, dOut: number, dShift: number, dP: number): void;
 }
 
 let cached: WasmModule | undefined;
@@ -25,17 +29,17 @@ let cached: WasmModule | undefined;
 export function transformerModule(): WasmModule {
   if (cached) return cached;
   if (!webAssembly) throw new Error("this JavaScript runtime has no WebAssembly");
-  const functions = { gemm: gemm(DEFAULT_TILING), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock() };
+  const functions = { gemm: gemm(DEFAULT_TILING), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock(), attend: attend(), attendBackward: attendBackward() };
   cached = new webAssembly.Module(assemble({ memory: { initialPages: 1 }, functions }));
   return cached;
 }
 
-/** Whether this runtime compiles the kernels (WebAssembly with SIMD). */
-export function transformerKernelsAvailable(): boolean {
+/** Null where this runtime compiles the kernels, else why not (no WebAssembly, or no SIMD). */
+export function transformerKernelsUnavailable(): string | null {
   try {
     transformerModule();
-    return true;
-  } catch {
-    return false;
+    return null;
+  } catch (e) {
+    return `the wasm SIMD kernels do not compile here (${e instanceof Error ? e.message : String(e)})`;
   }
 }

@@ -19,8 +19,9 @@ export class Workspace {
   /** Float offset of the GELU kernels' constant table (pass 4·geluTable). */
   readonly geluTable: number;
 
-  constructor() {
-    this.memory = new webAssembly!.Memory({ initial: 1 });
+  /** `floats`: roughly how many floats will be allocated, to grow the memory once instead of on every `alloc`. */
+  constructor(floats = 0) {
+    this.memory = new webAssembly!.Memory({ initial: 1 + Math.ceil((4 * floats) / PAGE) });
     this.k = new webAssembly!.Instance(transformerModule(), { env: { memory: this.memory } }).exports as unknown as TransformerExports;
     this.f32 = new Float32Array(this.memory.buffer);
     this.f32[this.one] = 1;

@@ -25,6 +25,9 @@ export class FastDecoder implements TokenDecoder {
   private readonly x: number; private readonly ln: number; private readonly hat: number; private readonly rstd: number;
   private readonly qkv: number; private readonly att: number; private readonly fc: number; private readonly logits: number;
   private readonly probs: number;
+  /** Floats per head in `probs` (room for whole vectors). */
+  private readonly probsStride: number;
+  private readonly simdHeads: boolean;
   /** Per block: keys and values [rows, context, dModel] (keys rotated when rotary). */
   private readonly keys: number[];
   private readonly values: number[];
@@ -33,7 +36,9 @@ export class FastDecoder implements TokenDecoder {
   constructor(private readonly config: TransformerConfig, layout: ParamLayout, params: Float32Array, readonly rows: number) {
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`decoder: rows must be a positive integer, got ${rows}`);
     const { dModel: D, mlpHidden: H, context: T } = config;
-    const ws = (this.ws = new Workspace());
+    const Vp = (config.vocabSize + 3) & ~3;
+    const perRow = D * 4 + 3 * D + H + Vp + 1 + 2 * config.layers * T * D;
+    const ws = (this.ws = new Workspace(layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + config.heads * (T + 4) + 1024));
     this.w = new WeightMirror(ws, config, layout);
     this.fed = new Int32Array(rows);
     this.order = new Int32Array(rows);
@@ -45,7 +50,9 @@ export class FastDecoder implements TokenDecoder {
     this.att = ws.alloc(rows * D);
     this.fc = ws.alloc(rows * H);
     this.logits = ws.alloc(rows * this.w.vocabPadded);
-    this.probs = ws.alloc(T);
+    this.probsStride = (T + 3) & ~3;
+    this.probs = ws.alloc(config.heads * this.probsStride);
+    this.simdHeads = (D / config.heads) % 4 === 0;
     this.keys = Array.from({ length: config.layers }, () => ws.alloc(rows * T * D));
     this.values = Array.from({ length: config.layers }, () => ws.alloc(rows * T * D));
     this.rope = config.positions === "rotary" ? rotaryTables(T, D / config.heads) : null;
@@ -84,7 +91,7 @@ export class FastDecoder implements TokenDecoder {
       if (w.wpe >= 0) {
         const pe = P + w.wpe + fed[r]! * D;
         for (let i = 0; i < D; i++) f[xo + i] = f[e + i]! + f[pe + i]!;
-      } else f.copyWithin(xo, e, e + D);
+      } else for (let i = 0; i < D; i++) f[xo + i] = f[e + i]!;
     }
     w.blocks.forEach((s, l) => {
       layerNormF32(f, this.x, A, D, P + s.ln1w, P + s.ln1b, eps, this.ln, this.hat, this.rstd);
@@ -99,12 +106,18 @@ export class FastDecoder implements TokenDecoder {
             rotateF32(f, q + D + h * hd, hd, pos, 1, this.rope.cos, this.rope.sin);
           }
         }
+        // element loops: copyWithin on these 64-float rows cost ~10% of a decode pass in call overhead
         const c = (r * T + pos) * D;
-        f.copyWithin(K + c, q + D, q + 2 * D);
-        f.copyWithin(Vs + c, q + 2 * D, q + 3 * D);
-        for (let h = 0; h < heads; h++) {
-          const kv = r * T * D + h * hd;
-          attendRow(f, q + h * hd, K + kv, Vs + kv, D, pos + 1, hd, scale, this.probs, this.att + a * D + h * hd);
+        for (let i = 0; i < D; i++) {
+          f[K + c + i] = f[q + D + i]!;
+          f[Vs + c + i] = f[q + 2 * D + i]!;
+        }
+        const kv = r * T * D;
+        if (this.simdHeads) k.attend(4 * q, 4 * (K + kv), 4 * (Vs + kv), D, pos + 1, heads, hd, scale, 4 * this.probs, this.probsStride, 4 * (this.att + a * D));
+        else {
+          for (let h = 0; h < heads; h++) {
+            attendRow(f, q + h * hd, K + kv + h * hd, Vs + kv + h * hd, D, pos + 1, hd, scale, this.probs, this.att + a * D + h * hd);
+          }
         }
       }
       k.gemm(A, D, D, 4 * this.att, D, 1, 4 * (P + s.attnProjW), 4 * this.x, 4 * (P + s.attnProjB), ACT.linear, INIT.accumulateBias);

@@ -1,5 +1,5 @@
 import type { Rng } from "../../random/rng.js";
-import { ACT, INIT, transformerKernelsAvailable } from "../../../native/transformer/module.js";
+import { ACT, INIT, transformerKernelsUnavailable } from "../../../native/transformer/module.js";
 import { gemmChunkedK } from "../../../native/transformer/blocked-gemm.js";
 import { Workspace } from "../../../native/transformer/workspace.js";
 import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
@@ -34,8 +34,7 @@ const KC_FORWARD = 64;
 /** Why {@link FastTransformer} cannot run `config` on this runtime, or null when it can. */
 export function fastTransformerUnsupported(config: TransformerConfig): string | null {
   if (config.dModel % 4 !== 0 || config.mlpHidden % 4 !== 0) return `dModel (${config.dModel}) and mlpHidden (${config.mlpHidden}) must be multiples of 4 for the f32x4 kernels`;
-  if (!transformerKernelsAvailable()) return "this runtime has no WebAssembly SIMD";
-  return null;
+  return transformerKernelsUnavailable();
 }
 
 /**
@@ -63,6 +62,10 @@ export class FastTransformer implements TokenPolicy {
   private saved: { tokens: Int32Array; batch: number; length: number } | null = null;
   private readonly rope: { cos: Float64Array; sin: Float64Array } | null;
   private readonly dP: Float64Array;
+  /** Whether attention runs in the wasm kernel (head size % 4 == 0), else in JS. */
+  private readonly simdHeads: boolean;
+  /** Float offset of the wasm attention backward's scratch (context floats). */
+  private readonly dPScratch: number;
 
   /** Wraps `params` (not copied) in `config`'s layout; fresh zero grads. Throws a RangeError where the kernels cannot run the config. */
   constructor(config: TransformerConfig, params: Float32Array) {
@@ -79,10 +82,12 @@ export class FastTransformer implements TokenPolicy {
     this.ws = new Workspace();
     this.w = new WeightMirror(this.ws, this.config, this.layout);
     this.G = this.ws.alloc(this.layout.size);
+    this.dPScratch = this.ws.alloc(this.config.context);
     this.activationsMark = this.ws.mark();
     const hd = this.config.dModel / this.config.heads;
     this.rope = this.config.positions === "rotary" ? rotaryTables(this.config.context, hd) : null;
     this.dP = new Float64Array(this.config.context);
+    this.simdHeads = hd % 4 === 0;
   }
 
   /** A new model with GPT-2's initialization, drawn from `rng` only (the same params as `Transformer.create`). */
@@ -153,19 +158,24 @@ export class FastTransformer implements TokenPolicy {
       if (w.wpe >= 0) {
         const pe = P + w.wpe + (n % length) * D;
         for (let i = 0; i < D; i++) f[xo + i] = f[e + i]! + f[pe + i]!;
-      } else f.copyWithin(xo, e, e + D);
+      } else for (let i = 0; i < D; i++) f[xo + i] = f[e + i]!;
     }
     this.w.blocks.forEach((s, l) => {
       const a = R.blocks[l]!;
       layerNormF32(f, R.x, N, D, P + s.ln1w, P + s.ln1b, eps, a.ln1, a.hat1, a.rstd1);
       k.gemm(N, 3 * D, D, 4 * a.ln1, D, 1, 4 * (P + s.attnW), 4 * a.qkv, 4 * (P + s.attnB), ACT.linear, INIT.bias);
       if (this.rope) this.rotateQk(a.qkv, N, length, 1);
+      const Lp = (length + 3) & ~3;
       for (let b = 0; b < batch; b++) {
-        for (let h = 0; h < heads; h++) {
-          const kv = a.qkv + b * length * 3 * D + D + h * hd;
-          for (let t = 0; t < length; t++) {
-            const n = b * length + t;
-            attendRow(f, a.qkv + n * 3 * D + h * hd, kv, kv + D, 3 * D, t + 1, hd, scale, a.probs + ((b * heads + h) * length + t) * length, a.att + n * D + h * hd);
+        const kv = a.qkv + b * length * 3 * D + D;
+        for (let t = 0; t < length; t++) {
+          const n = b * length + t;
+          const q = a.qkv + n * 3 * D, probs = a.probs + (b * heads * length + t) * Lp, out = a.att + n * D;
+          if (this.simdHeads) k.attend(4 * q, 4 * kv, 4 * (kv + D), 3 * D, t + 1, heads, hd, scale, 4 * probs, length * Lp, 4 * out);
+          else {
+            for (let h = 0; h < heads; h++) {
+              attendRow(f, q + h * hd, kv + h * hd, kv + D + h * hd, 3 * D, t + 1, hd, scale, probs + h * length * Lp, out + h * hd);
+            }
           }
         }
       }
@@ -227,12 +237,17 @@ export class FastTransformer implements TokenPolicy {
       linearBackward(a.att, D, s.attnProjW, s.attnProjB, D, R.dx, t.attnProjWT, R.dAtt);
       f.fill(0, R.dQkv, R.dQkv + N * 3 * D);
       const dShift = R.dQkv - a.qkv;
+      const Lp = (length + 3) & ~3;
       for (let b = 0; b < batch; b++) {
-        for (let h = 0; h < heads; h++) {
-          const kv = a.qkv + b * length * 3 * D + D + h * hd;
-          for (let tt = 0; tt < length; tt++) {
-            const n = b * length + tt;
-            attendRowBackward(f, a.qkv + n * 3 * D + h * hd, kv, kv + D, 3 * D, tt + 1, hd, scale, a.probs + ((b * heads + h) * length + tt) * length, R.dAtt + n * D + h * hd, dShift, this.dP);
+        const kv = a.qkv + b * length * 3 * D + D;
+        for (let tt = 0; tt < length; tt++) {
+          const n = b * length + tt;
+          const q = a.qkv + n * 3 * D, probs = a.probs + (b * heads * length + tt) * Lp, dOut = R.dAtt + n * D;
+          if (this.simdHeads) k.attendBackward(4 * q, 4 * kv, 4 * (kv + D), 3 * D, tt + 1, heads, hd, scale, 4 * probs, length * Lp, 4 * dOut, 4 * dShift, 4 * this.dPScratch);
+          else {
+            for (let h = 0; h < heads; h++) {
+              attendRowBackward(f, q + h * hd, kv + h * hd, kv + D + h * hd, 3 * D, tt + 1, hd, scale, probs + h * length * Lp, dOut + h * hd, dShift, this.dP);
+            }
           }
         }
       }
@@ -279,7 +294,7 @@ export class FastTransformer implements TokenPolicy {
       rows: cap,
       x: A(D),
       blocks: Array.from({ length: this.config.layers }, () => ({
-        ln1: A(D), hat1: A(D), rstd1: A(1), qkv: A(3 * D), probs: A(heads * context), att: A(D),
+        ln1: A(D), hat1: A(D), rstd1: A(1), qkv: A(3 * D), probs: A(heads * ((context + 3) & ~3)), att: A(D),
         ln2: A(D), hat2: A(D), rstd2: A(1), fcPre: A(H), fcAct: A(H),
       })),
       lnf: A(D), hatf: A(D), rstdf: A(1),
