@@ -8,8 +8,14 @@
 // shared, so wall time swings with the neighbours), GFLOP/s from the analytic
 // count; the summary compares them.
 //
+// The fast model is measured twice: as started, and in a child Node with
+// --experimental-wasm-relaxed-simd, where its GEMMs use relaxed_madd (FMA).
+//
 //   npm run bench -- transformer-kernels [--quick]
+import { spawnSync } from "node:child_process";
 import { cpus, loadavg } from "node:os";
+import { fileURLToPath } from "node:url";
+import { transformerKernelsUseFma } from "../native/transformer/module.js";
 import { Rng } from "../lib/random/rng.js";
 import { FastTransformer } from "../lib/seq/policies/fast-transformer.js";
 import { sampleBatch } from "../lib/seq/policies/sample.js";
@@ -18,6 +24,8 @@ import { Transformer } from "../lib/seq/policies/transformer.js";
 import { emit, median, round } from "./stats.js";
 
 const QUICK = process.argv.includes("--quick");
+/** Set in the child run: only the fast model, its lines passed back on stdout. */
+const FAST_ONLY = process.argv.includes("--fast-only");
 const CONFIG = { vocabSize: 16, context: 16, layers: 2, dModel: 64, heads: 4, mlpHidden: 256, positions: "learned" as const, tieEmbeddings: true };
 const ROWS = 256, PROMPT = 6, NEW = 4, LENGTH = PROMPT + NEW;
 const DECODE_STEPS = PROMPT + NEW - 1;
@@ -92,10 +100,23 @@ function benchPolicy(impl: string, policy: TokenPolicy, budget: number): void {
   record(impl, "sampleBatch 256 × (6 + 4)", time(() => sampleBatch(policy, prompts, { maxNewTokens: NEW, rng: sampleRng }), budget), decodeFlops);
 }
 
-benchPolicy("trellis/fast-f32-wasm", fast, 3000);
+const FAST = `trellis/fast-f32-wasm${transformerKernelsUseFma() ? "+relaxed-fma" : ""}`;
+benchPolicy(FAST, fast, 3000);
+if (FAST_ONLY) process.exit(0);
+let fma: string | null = null;
+if (!transformerKernelsUseFma()) {
+  const child = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", fileURLToPath(import.meta.url), "--fast-only", ...(QUICK ? ["--quick"] : [])], { encoding: "utf8" });
+  for (const line of child.stdout.split("\n").filter((l) => l.startsWith("{"))) {
+    const row = JSON.parse(line) as { impl: string; op: string; ms_min: number; ms_median: number; ms_p90: number; cpu_ms_median: number };
+    if (!row.impl.endsWith("+relaxed-fma")) continue;
+    fma = row.impl;
+    (results[row.op] ??= {})[row.impl] = { min: row.ms_min, median: row.ms_median, p90: row.ms_p90, cpuMedian: row.cpu_ms_median };
+    console.log(line);
+  }
+}
 benchPolicy("trellis/reference-f64", reference, 4000);
 
-const f = "trellis/fast-f32-wasm", r = "trellis/reference-f64";
+const f = FAST, r = "trellis/reference-f64";
 const ms = (op: string, impl: string): number => results[op]![impl]!.min;
 const grpoFast = ms("decode pass 256 rows × 9 steps", f) + ms("forward+backward 256×10", f);
 const grpoRef = ms("decode pass 256 rows × 9 steps", r) + ms("forward+backward 256×10", r);
@@ -105,5 +126,9 @@ emit({
   load_avg_1m: round(loadavg()[0]!, 2),
   speedup_vs_reference_best: Object.fromEntries(Object.keys(results).map((op) => [op, round(ms(op, r) / ms(op, f), 1)])),
   grpo_step_kernels_ms_best: { fast: round(grpoFast, 2), reference: round(grpoRef, 1), note: "decode pass + forward+backward; sampling, loss and Adam not included" },
+  ...(fma === null ? {} : {
+    speedup_fma_vs_reference_best: Object.fromEntries(Object.keys(results).map((op) => [op, round(ms(op, r) / ms(op, fma!), 1)])),
+    grpo_step_kernels_ms_best_fma: round(ms("decode pass 256 rows × 9 steps", fma) + ms("forward+backward 256×10", fma), 2),
+  }),
   target_ms: 25,
 });

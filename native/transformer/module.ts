@@ -23,15 +23,32 @@ export interface TransformerExports {
   attendBackward(q: number, k: number, v: number, kvs: number, count: number, heads: number, hd: number, scale: number, probs: number, ps: number, dOut: number, dShift: number, dP: number): void;
 }
 
-let cached: WasmModule | undefined;
+let cached: { module: WasmModule; fma: boolean } | undefined;
 
-/** The compiled module. Throws where WebAssembly or its SIMD is missing. */
+function moduleBytes(fma: boolean): Uint8Array {
+  const functions = { gemm: gemm(DEFAULT_TILING, fma), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock(), attend: attend(), attendBackward: attendBackward() };
+  return assemble({ memory: { initialPages: 1 }, functions });
+}
+
+/**
+ * The compiled module: its GEMM multiply-adds with relaxed SIMD's
+ * relaxed_madd where the runtime validates it (Node 20 with
+ * --experimental-wasm-relaxed-simd), else with f32x4 mul and add. Throws
+ * where WebAssembly or its SIMD is missing.
+ */
 export function transformerModule(): WasmModule {
-  if (cached) return cached;
+  if (cached) return cached.module;
   if (!webAssembly) throw new Error("this JavaScript runtime has no WebAssembly");
-  const functions = { gemm: gemm(DEFAULT_TILING), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock(), attend: attend(), attendBackward: attendBackward() };
-  cached = new webAssembly.Module(assemble({ memory: { initialPages: 1 }, functions }));
-  return cached;
+  const relaxed = moduleBytes(true);
+  const fma = webAssembly.validate(relaxed);
+  cached = { module: new webAssembly.Module(fma ? relaxed : moduleBytes(false)), fma };
+  return cached.module;
+}
+
+/** Whether the compiled GEMM uses relaxed SIMD multiply-adds (see {@link transformerModule}). */
+export function transformerKernelsUseFma(): boolean {
+  transformerModule();
+  return cached!.fma;
 }
 
 /** Null where this runtime compiles the kernels, else why not (no WebAssembly, or no SIMD). */

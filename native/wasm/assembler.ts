@@ -42,6 +42,8 @@ export const simd = {
   f64x2Abs: 0xec, f64x2Neg: 0xed, f64x2Sqrt: 0xef, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Div: 0xf3, f64x2Min: 0xf4, f64x2Max: 0xf5, f64x2Pmin: 0xf6, f64x2Pmax: 0xf7,
   i32x4TruncSatF32x4S: 0xf8,
   f64x2ConvertLowI32x4S: 0xfe,
+  /** Relaxed SIMD (a proposal; behind a flag in Node 20): a·b + c. */
+  f32x4RelaxedMadd: 0x105,
 } as const;
 
 /**

@@ -24,7 +24,12 @@ export interface GemmTiling {
 }
 export const DEFAULT_TILING: GemmTiling = { rows: [4, 1], vecs: 2 };
 
-export function gemm(tiling: GemmTiling = DEFAULT_TILING): Func {
+/**
+ * `fma`: multiply-add with relaxed SIMD's f32x4.relaxed_madd (one fused or
+ * unfused instruction, the engine's choice) instead of mul then add; only
+ * valid where the runtime has relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd).
+ */
+export function gemm(tiling: GemmTiling = DEFAULT_TILING, fma = false): Func {
   const f = new Func([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [M, N, K, a, ars, acs, b, c, bias, act, init] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const ROWS = Math.max(...tiling.rows), VECS = tiling.vecs;
@@ -69,7 +74,8 @@ export function gemm(tiling: GemmTiling = DEFAULT_TILING): Func {
     for (let r = 0; r < R; r++) {
       f.get(pa[r]!).splatLoad().set(av);
       for (let v = 0; v < V; v++) {
-        f.get(acc[r]![v]!).get(av).get(bv[v]!).simd(simd.f32x4Mul).simd(simd.f32x4Add).set(acc[r]![v]!);
+        if (fma) f.get(av).get(bv[v]!).get(acc[r]![v]!).simd(simd.f32x4RelaxedMadd).set(acc[r]![v]!);
+        else f.get(acc[r]![v]!).get(av).get(bv[v]!).simd(simd.f32x4Mul).simd(simd.f32x4Add).set(acc[r]![v]!);
       }
       f.addLocal(pa[r]!, acs);
     }
