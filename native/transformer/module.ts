@@ -8,6 +8,7 @@ import { attend, attendBackward } from "../wasm/attention.js";
 import { copyBlock } from "../wasm/elementwise.js";
 import { geluBackward, geluForward } from "../wasm/gelu.js";
 import { DEFAULT_TILING, gemm } from "../wasm/gemm.js";
+import { layerNormBackward, layerNormForward } from "../wasm/layer-norm.js";
 
 export { ACT, INIT } from "../wasm/gemm.js";
 export { geluConstants } from "../wasm/gelu.js";
@@ -21,12 +22,17 @@ export interface TransformerExports {
   /** See ../wasm/attention.ts (head size % 4 == 0). */
   attend(q: number, k: number, v: number, kvs: number, count: number, heads: number, hd: number, scale: number, probs: number, ps: number, out: number): void;
   attendBackward(q: number, k: number, v: number, kvs: number, count: number, heads: number, hd: number, scale: number, probs: number, ps: number, dOut: number, dShift: number, dP: number): void;
+  /** See ../wasm/layer-norm.ts (d % 4 == 0). */
+  layerNorm(x: number, rows: number, d: number, gw: number, gb: number, eps: number, out: number, xhat: number, rstd: number): void;
+  layerNormBackward(dy: number, rows: number, d: number, gw: number, ggw: number, ggb: number, xhat: number, rstd: number, dx: number): void;
 }
 
 let cached: { module: WasmModule; fma: boolean } | undefined;
 
 function moduleBytes(fma: boolean): Uint8Array {
-  const functions = { gemm: gemm(DEFAULT_TILING, fma), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock(), attend: attend(), attendBackward: attendBackward() };
+  const functions = { gemm: gemm(DEFAULT_TILING, fma), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock(), attend: attend(), attendBackward: attendBackward(),
+    layerNorm: layerNormForward(), layerNormBackward: layerNormBackward(),
+  };
   return assemble({ memory: { initialPages: 1 }, functions });
 }
 

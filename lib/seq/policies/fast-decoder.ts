@@ -1,7 +1,7 @@
 import { ACT, INIT } from "../../../native/transformer/module.js";
 import { Workspace } from "../../../native/transformer/workspace.js";
 import type { TransformerConfig } from "./config.js";
-import { attendRow, layerNormF32, rotaryTables, rotateF32 } from "./fast-ops.js";
+import { attendRow, rotaryTables, rotateF32 } from "./fast-ops.js";
 import { WeightMirror } from "./fast-weights.js";
 import type { ParamLayout } from "./layout.js";
 import type { TokenDecoder } from "./token-policy.js";
@@ -94,7 +94,7 @@ export class FastDecoder implements TokenDecoder {
       } else for (let i = 0; i < D; i++) f[xo + i] = f[e + i]!;
     }
     w.blocks.forEach((s, l) => {
-      layerNormF32(f, this.x, A, D, P + s.ln1w, P + s.ln1b, eps, this.ln, this.hat, this.rstd);
+      k.layerNorm(4 * this.x, A, D, 4 * (P + s.ln1w), 4 * (P + s.ln1b), eps, 4 * this.ln, 4 * this.hat, 4 * this.rstd);
       k.gemm(A, 3 * D, D, 4 * this.ln, D, 1, 4 * (P + s.attnW), 4 * this.qkv, 4 * (P + s.attnB), ACT.linear, INIT.bias);
       const K = this.keys[l]!, Vs = this.values[l]!;
       for (let a = 0; a < A; a++) {
@@ -121,12 +121,12 @@ export class FastDecoder implements TokenDecoder {
         }
       }
       k.gemm(A, D, D, 4 * this.att, D, 1, 4 * (P + s.attnProjW), 4 * this.x, 4 * (P + s.attnProjB), ACT.linear, INIT.accumulateBias);
-      layerNormF32(f, this.x, A, D, P + s.ln2w, P + s.ln2b, eps, this.ln, this.hat, this.rstd);
+      k.layerNorm(4 * this.x, A, D, 4 * (P + s.ln2w), 4 * (P + s.ln2b), eps, 4 * this.ln, 4 * this.hat, 4 * this.rstd);
       k.gemm(A, H, D, 4 * this.ln, D, 1, 4 * (P + s.fcW), 4 * this.fc, 4 * (P + s.fcB), ACT.linear, INIT.bias);
       k.gelu(A * H, 4 * this.fc, 4 * this.fc, 4 * ws.geluTable);
       k.gemm(A, D, H, 4 * this.fc, H, 1, 4 * (P + s.mlpProjW), 4 * this.x, 4 * (P + s.mlpProjB), ACT.linear, INIT.accumulateBias);
     });
-    layerNormF32(f, this.x, A, D, P + w.lnfW, P + w.lnfB, eps, this.ln, this.hat, this.rstd);
+    k.layerNorm(4 * this.x, A, D, 4 * (P + w.lnfW), 4 * (P + w.lnfB), eps, 4 * this.ln, 4 * this.hat, 4 * this.rstd);
     const Vp = w.vocabPadded;
     k.gemm(A, Vp, D, 4 * this.ln, D, 1, 4 * w.lmT, 4 * this.logits, 0, ACT.linear, INIT.zero);
     for (let a = 0; a < A; a++) {

@@ -1,55 +1,7 @@
-// The row-wise float32 kernels of the fast transformer that are not GEMMs:
-// LayerNorm, causal attention of one query row, rotary rotations, each with
-// its backward. They read and write one Float32Array (a view of the kernels'
+// The JS float32 kernels of the fast transformer: causal attention of one
+// query row (for head sizes the f32x4 kernel of native/wasm/attention.ts
+// cannot take) and rotary rotations, each with its backward. They read and write one Float32Array (a view of the kernels'
 // wasm memory) at float offsets; sums are taken in float64 (JS numbers).
-
-/** LayerNorm of `rows` rows of width d at x (stride d): out, x̂ and 1/√(σ² + ε) (one per row) for the backward. */
-export function layerNormF32(
-  f: Float32Array, x: number, rows: number, d: number, gw: number, gb: number, eps: number, out: number, xhat: number, rstd: number,
-): void {
-  for (let n = 0; n < rows; n++) {
-    const o = n * d;
-    let mean = 0;
-    for (let i = 0; i < d; i++) mean += f[x + o + i]!;
-    mean /= d;
-    let v = 0;
-    for (let i = 0; i < d; i++) {
-      const c = f[x + o + i]! - mean;
-      v += c * c;
-    }
-    const r = 1 / Math.sqrt(v / d + eps);
-    f[rstd + n] = r;
-    for (let i = 0; i < d; i++) {
-      const h = (f[x + o + i]! - mean) * r;
-      f[xhat + o + i] = h;
-      f[out + o + i] = h * f[gw + i]! + f[gb + i]!;
-    }
-  }
-}
-
-/** Backward of {@link layerNormF32}: dx += rstd·(dx̂ − mean(dx̂) − x̂·mean(dx̂·x̂)) with dx̂ = dy·γ; dγ += dy·x̂, dβ += dy (at ggw, ggb). */
-export function layerNormBackwardF32(
-  f: Float32Array, dy: number, rows: number, d: number, gw: number, ggw: number, ggb: number, xhat: number, rstd: number, dx: number,
-): void {
-  for (let n = 0; n < rows; n++) {
-    const o = n * d;
-    let m1 = 0;
-    let m2 = 0;
-    for (let i = 0; i < d; i++) {
-      const dyi = f[dy + o + i]!;
-      const h = f[xhat + o + i]!;
-      f[ggw + i] += dyi * h;
-      f[ggb + i] += dyi;
-      const dh = dyi * f[gw + i]!;
-      m1 += dh;
-      m2 += dh * h;
-    }
-    m1 /= d;
-    m2 /= d;
-    const r = f[rstd + n]!;
-    for (let i = 0; i < d; i++) f[dx + o + i] += r * (f[dy + o + i]! * f[gw + i]! - m1 - f[xhat + o + i]! * m2);
-  }
-}
 
 /**
  * One query row of causal attention over `count` keys: probs[u] =

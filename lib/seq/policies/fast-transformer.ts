@@ -4,7 +4,7 @@ import { gemmChunkedK } from "../../../native/transformer/blocked-gemm.js";
 import { Workspace } from "../../../native/transformer/workspace.js";
 import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
 import { FastDecoder } from "./fast-decoder.js";
-import { attendRow, attendRowBackward, layerNormBackwardF32, layerNormF32, rotaryTables, rotateF32 } from "./fast-ops.js";
+import { attendRow, attendRowBackward, rotaryTables, rotateF32 } from "./fast-ops.js";
 import { WeightMirror } from "./fast-weights.js";
 import { initTransformerParams, paramLayout, type ParamLayout } from "./layout.js";
 import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
@@ -162,7 +162,7 @@ export class FastTransformer implements TokenPolicy {
     }
     this.w.blocks.forEach((s, l) => {
       const a = R.blocks[l]!;
-      layerNormF32(f, R.x, N, D, P + s.ln1w, P + s.ln1b, eps, a.ln1, a.hat1, a.rstd1);
+      k.layerNorm(4 * R.x, N, D, 4 * (P + s.ln1w), 4 * (P + s.ln1b), eps, 4 * a.ln1, 4 * a.hat1, 4 * a.rstd1);
       k.gemm(N, 3 * D, D, 4 * a.ln1, D, 1, 4 * (P + s.attnW), 4 * a.qkv, 4 * (P + s.attnB), ACT.linear, INIT.bias);
       if (this.rope) this.rotateQk(a.qkv, N, length, 1);
       const Lp = (length + 3) & ~3;
@@ -180,12 +180,12 @@ export class FastTransformer implements TokenPolicy {
         }
       }
       k.gemm(N, D, D, 4 * a.att, D, 1, 4 * (P + s.attnProjW), 4 * R.x, 4 * (P + s.attnProjB), ACT.linear, INIT.accumulateBias);
-      layerNormF32(f, R.x, N, D, P + s.ln2w, P + s.ln2b, eps, a.ln2, a.hat2, a.rstd2);
+      k.layerNorm(4 * R.x, N, D, 4 * (P + s.ln2w), 4 * (P + s.ln2b), eps, 4 * a.ln2, 4 * a.hat2, 4 * a.rstd2);
       k.gemm(N, H, D, 4 * a.ln2, D, 1, 4 * (P + s.fcW), 4 * a.fcPre, 4 * (P + s.fcB), ACT.linear, INIT.bias);
       k.gelu(N * H, 4 * a.fcPre, 4 * a.fcAct, 4 * ws.geluTable);
       gemmChunkedK(k, KC_FORWARD, N, D, H, 4 * a.fcAct, H, 1, 4 * (P + s.mlpProjW), 4 * R.x, 4 * (P + s.mlpProjB), INIT.accumulateBias);
     });
-    layerNormF32(f, R.x, N, D, P + w.lnfW, P + w.lnfB, eps, R.lnf, R.hatf, R.rstdf);
+    k.layerNorm(4 * R.x, N, D, 4 * (P + w.lnfW), 4 * (P + w.lnfB), eps, 4 * R.lnf, 4 * R.hatf, 4 * R.rstdf);
     const Vp = w.vocabPadded;
     k.gemm(N, Vp, D, 4 * R.lnf, D, 1, 4 * w.lmT, 4 * R.logits, 0, ACT.linear, INIT.zero);
     const logits = new Float32Array(N * V);
@@ -220,7 +220,7 @@ export class FastTransformer implements TokenPolicy {
     gemmChunkedK(k, KC_WEIGHT_GRAD, V, D, N, 4 * R.dLogits, 1, Vp, 4 * R.lnf, 4 * (G + w.lm), 0, INIT.accumulate);
     k.gemm(N, D, V, 4 * R.dLogits, Vp, 1, 4 * (P + w.lm), 4 * R.dLn, 0, ACT.linear, INIT.zero);
     f.fill(0, R.dx, R.dx + N * D);
-    layerNormBackwardF32(f, R.dLn, N, D, P + w.lnfW, G + w.lnfW, G + w.lnfB, R.hatf, R.rstdf, R.dx);
+    k.layerNormBackward(4 * R.dLn, N, D, 4 * (P + w.lnfW), 4 * (G + w.lnfW), 4 * (G + w.lnfB), 4 * R.hatf, 4 * R.rstdf, 4 * R.dx);
     const linearBackward = (x: number, inSize: number, wOff: number, bOff: number, outSize: number, dZ: number, WT: number, dX: number): void => {
       k.gemm(1, outSize, N, 4 * ws.one, 0, 0, 4 * dZ, 4 * (G + bOff), 0, ACT.linear, INIT.accumulate);
       gemmChunkedK(k, KC_WEIGHT_GRAD, inSize, outSize, N, 4 * x, 1, inSize, 4 * dZ, 4 * (G + wOff), 0, INIT.accumulate);
@@ -233,7 +233,7 @@ export class FastTransformer implements TokenPolicy {
       linearBackward(a.fcAct, H, s.mlpProjW, s.mlpProjB, D, R.dx, t.mlpProjWT, R.dAct);
       k.geluGrad(N * H, 4 * a.fcPre, 4 * R.dAct, 4 * ws.geluTable);
       linearBackward(a.ln2, D, s.fcW, s.fcB, H, R.dAct, t.fcWT, R.dLn);
-      layerNormBackwardF32(f, R.dLn, N, D, P + s.ln2w, G + s.ln2w, G + s.ln2b, a.hat2, a.rstd2, R.dx);
+      k.layerNormBackward(4 * R.dLn, N, D, 4 * (P + s.ln2w), 4 * (G + s.ln2w), 4 * (G + s.ln2b), 4 * a.hat2, 4 * a.rstd2, 4 * R.dx);
       linearBackward(a.att, D, s.attnProjW, s.attnProjB, D, R.dx, t.attnProjWT, R.dAtt);
       f.fill(0, R.dQkv, R.dQkv + N * 3 * D);
       const dShift = R.dQkv - a.qkv;
@@ -253,7 +253,7 @@ export class FastTransformer implements TokenPolicy {
       }
       if (this.rope) this.rotateQk(R.dQkv, N, length, -1);
       linearBackward(a.ln1, D, s.attnW, s.attnB, 3 * D, R.dQkv, t.attnWT, R.dLn);
-      layerNormBackwardF32(f, R.dLn, N, D, P + s.ln1w, G + s.ln1w, G + s.ln1b, a.hat1, a.rstd1, R.dx);
+      k.layerNormBackward(4 * R.dLn, N, D, 4 * (P + s.ln1w), 4 * (G + s.ln1w), 4 * (G + s.ln1b), 4 * a.hat1, 4 * a.rstd1, 4 * R.dx);
     }
     for (let n = 0; n < N; n++) {
       const e = G + w.wte + tokens[n]! * D;

@@ -34,14 +34,14 @@ function assertLogitsClose(actual: ArrayLike<number>, expected: ArrayLike<number
   assertClose(actual, expected, 1e-4, 1e-5 * scale, what);
 }
 
-/** Every tensor's gradient within `rel` of the reference, relative to the element plus 1e-5 of the tensor's largest. */
+/** Every tensor's gradient within `rel` of the reference, relative to the element, plus 1e-4 of the tensor's largest (float32 rounding of sums that cancel: up to ~3e-5 of it in the O(1)-weight models). */
 function assertGradsClose(fast: FastTransformer, ref: Transformer, rel: number): void {
   for (const [name, { offset, size }] of ref.layout.slots) {
     const e = ref.grads.subarray(offset, offset + size), a = fast.grads.subarray(offset, offset + size);
     let scale = 0;
     for (let i = 0; i < size; i++) scale = Math.max(scale, Math.abs(e[i]!));
     assert.ok(scale > 0, `${name}: the reference gradient is all 0 (the test would prove nothing)`);
-    assertClose(a, e, rel, 1e-5 * scale, `grad ${name}`);
+    assertClose(a, e, rel, 1e-4 * scale, `grad ${name}`);
   }
 }
 
