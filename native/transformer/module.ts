@@ -3,8 +3,8 @@
 // backward), the tanh GELU and its derivative, and the strided copy that
 // keeps transposed weights for input gradients, and causal attention. Compiled once per process.
 import { webAssembly, type WasmModule } from "../wasm/api.js";
-import { assemble } from "../wasm/assembler.js";
-import { attend, attendBackward } from "../wasm/attention.js";
+import { assemble, type Func } from "../wasm/assembler.js";
+import { attend, attendBackward, decodeAttend } from "../wasm/attention.js";
 import { copyBlock } from "../wasm/elementwise.js";
 import { geluBackward, geluForward } from "../wasm/gelu.js";
 import { DEFAULT_TILING, gemm } from "../wasm/gemm.js";
@@ -22,6 +22,7 @@ export interface TransformerExports {
   /** See ../wasm/attention.ts (head size % 4 == 0). */
   attend(q: number, k: number, v: number, kvs: number, count: number, heads: number, hd: number, scale: number, probs: number, ps: number, out: number): void;
   attendBackward(q: number, k: number, v: number, kvs: number, count: number, heads: number, hd: number, scale: number, probs: number, ps: number, dOut: number, dShift: number, dP: number): void;
+  decodeAttend(A: number, order: number, fed: number, qkv: number, K: number, V: number, T: number, D: number, heads: number, hd: number, scale: number, probs: number, ps: number, att: number): void;
   /** See ../wasm/layer-norm.ts (d % 4 == 0). */
   layerNorm(x: number, rows: number, d: number, gw: number, gb: number, eps: number, out: number, xhat: number, rstd: number): void;
   layerNormBackward(dy: number, rows: number, d: number, gw: number, ggw: number, ggb: number, xhat: number, rstd: number, dx: number): void;
@@ -30,9 +31,11 @@ export interface TransformerExports {
 let cached: { module: WasmModule; fma: boolean } | undefined;
 
 function moduleBytes(fma: boolean): Uint8Array {
-  const functions = { gemm: gemm(DEFAULT_TILING, fma), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock(), attend: attend(), attendBackward: attendBackward(),
+  const functions: Record<string, Func> = {
+    gemm: gemm(DEFAULT_TILING, fma), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock(), attend: attend(), attendBackward: attendBackward(),
     layerNorm: layerNormForward(), layerNormBackward: layerNormBackward(),
   };
+  functions.decodeAttend = decodeAttend(Object.keys(functions).indexOf("attend"));
   return assemble({ memory: { initialPages: 1 }, functions });
 }
 

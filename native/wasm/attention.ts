@@ -158,3 +158,37 @@ export function attendBackward(): Func {
   });
   return f;
 }
+
+/**
+ * decodeAttend(A, order, fed, qkv, K, V, T, D, heads, hd, scale, probs, ps, att):
+ * one decoder step's attention for A active rows in one call. Block row a is
+ * sequence r = order[a] (i32) at position fed[r] (i32): its key and value
+ * (from qkv row a, [q | k | v] of 3·D floats) go into the caches K and V
+ * ([rows, T, D]) at that position, then `attend` (function index
+ * `attendIndex` in the module) runs its query over positions 0 … fed[r]
+ * into att row a. probs: heads·ps floats of scratch.
+ */
+export function decodeAttend(attendIndex: number): Func {
+  const f = new Func([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, F32, I32, I32, I32]);
+  const [A, order, fed, qkv, K, V, T, D, heads, hd, scale, probs, ps, att] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
+  const a = f.local(I32), r = f.local(I32), pos = f.local(I32), q = f.local(I32), cache = f.local(I32), at = f.local(I32), c = f.local(I32), DB = f.local(I32);
+  f.get(D).i32(2).emit(op.i32Shl).set(DB);
+  f.i32(0).set(a);
+  loop(f, a, A, 1, () => {
+    f.get(order).get(a).i32(2).emit(op.i32Shl).emit(op.i32Add).mem(op.i32Load, 2).set(r);
+    f.get(fed).get(r).i32(2).emit(op.i32Shl).emit(op.i32Add).mem(op.i32Load, 2).set(pos);
+    f.get(qkv).get(a).get(DB).emit(op.i32Mul).i32(3).emit(op.i32Mul).emit(op.i32Add).set(q);
+    // byte offset of sequence r's cache rows, and of its row at pos
+    f.get(r).get(T).emit(op.i32Mul).get(DB).emit(op.i32Mul).set(cache);
+    f.get(cache).get(pos).get(DB).emit(op.i32Mul).emit(op.i32Add).set(at);
+    f.i32(0).set(c);
+    loop(f, c, DB, 16, () => {
+      f.get(K).get(at).emit(op.i32Add).get(c).emit(op.i32Add).get(q).get(DB).emit(op.i32Add).get(c).emit(op.i32Add).v128Load().v128Store();
+      f.get(V).get(at).emit(op.i32Add).get(c).emit(op.i32Add).get(q).get(DB).emit(op.i32Add).get(DB).emit(op.i32Add).get(c).emit(op.i32Add).v128Load().v128Store();
+    });
+    f.get(q).get(K).get(cache).emit(op.i32Add).get(V).get(cache).emit(op.i32Add).get(D).get(pos).i32(1).emit(op.i32Add);
+    f.get(heads).get(hd).get(scale).get(probs).get(ps).get(att).get(a).get(DB).emit(op.i32Mul).emit(op.i32Add);
+    f.call(attendIndex);
+  });
+  return f;
+}

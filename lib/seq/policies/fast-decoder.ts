@@ -18,10 +18,12 @@ export class FastDecoder implements TokenDecoder {
   private steps = 0;
   private readonly ws: Workspace;
   private readonly w: WeightMirror;
-  /** Tokens fed to each row. */
+  /** Tokens fed to each row (a view of wasm memory at float offset fedAt, read by decodeAttend). */
   private readonly fed: Int32Array;
-  /** Block index → row of the active rows of the current step. */
+  private readonly fedAt: number;
+  /** Block index → row of the active rows of the current step (in wasm memory at orderAt). */
   private readonly order: Int32Array;
+  private readonly orderAt: number;
   private readonly x: number; private readonly ln: number; private readonly hat: number; private readonly rstd: number;
   private readonly qkv: number; private readonly att: number; private readonly fc: number; private readonly logits: number;
   private readonly probs: number;
@@ -37,11 +39,11 @@ export class FastDecoder implements TokenDecoder {
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`decoder: rows must be a positive integer, got ${rows}`);
     const { dModel: D, mlpHidden: H, context: T } = config;
     const Vp = (config.vocabSize + 3) & ~3;
-    const perRow = D * 4 + 3 * D + H + Vp + 1 + 2 * config.layers * T * D;
+    const perRow = D * 4 + 3 * D + H + Vp + 3 + 2 * config.layers * T * D;
     const ws = (this.ws = new Workspace(layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + config.heads * (T + 4) + 1024));
     this.w = new WeightMirror(ws, config, layout);
-    this.fed = new Int32Array(rows);
-    this.order = new Int32Array(rows);
+    this.fedAt = ws.alloc(rows);
+    this.orderAt = ws.alloc(rows);
     this.x = ws.alloc(rows * D);
     this.ln = ws.alloc(rows * D);
     this.hat = ws.alloc(rows * D);
@@ -57,6 +59,9 @@ export class FastDecoder implements TokenDecoder {
     this.values = Array.from({ length: config.layers }, () => ws.alloc(rows * T * D));
     this.rope = config.positions === "rotary" ? rotaryTables(T, D / config.heads) : null;
     this.w.sync(params);
+    // the memory was sized for everything above: it does not grow, so these views stay valid
+    this.fed = new Int32Array(ws.f32.buffer, 4 * this.fedAt, rows);
+    this.order = new Int32Array(ws.f32.buffer, 4 * this.orderAt, rows);
   }
 
   get position(): number {
@@ -97,24 +102,27 @@ export class FastDecoder implements TokenDecoder {
       k.layerNorm(4 * this.x, A, D, 4 * (P + s.ln1w), 4 * (P + s.ln1b), eps, 4 * this.ln, 4 * this.hat, 4 * this.rstd);
       k.gemm(A, 3 * D, D, 4 * this.ln, D, 1, 4 * (P + s.attnW), 4 * this.qkv, 4 * (P + s.attnB), ACT.linear, INIT.bias);
       const K = this.keys[l]!, Vs = this.values[l]!;
-      for (let a = 0; a < A; a++) {
-        const r = order[a]!, pos = fed[r]!;
-        const q = this.qkv + a * 3 * D;
-        if (this.rope) {
+      if (this.rope) {
+        for (let a = 0; a < A; a++) {
+          const q = this.qkv + a * 3 * D, pos = fed[order[a]!]!;
           for (let h = 0; h < heads; h++) {
             rotateF32(f, q + h * hd, hd, pos, 1, this.rope.cos, this.rope.sin);
             rotateF32(f, q + D + h * hd, hd, pos, 1, this.rope.cos, this.rope.sin);
           }
         }
-        // element loops: copyWithin on these 64-float rows cost ~10% of a decode pass in call overhead
-        const c = (r * T + pos) * D;
-        for (let i = 0; i < D; i++) {
-          f[K + c + i] = f[q + D + i]!;
-          f[Vs + c + i] = f[q + 2 * D + i]!;
-        }
-        const kv = r * T * D;
-        if (this.simdHeads) k.attend(4 * q, 4 * (K + kv), 4 * (Vs + kv), D, pos + 1, heads, hd, scale, 4 * this.probs, this.probsStride, 4 * (this.att + a * D));
-        else {
+      }
+      if (this.simdHeads) {
+        k.decodeAttend(A, 4 * this.orderAt, 4 * this.fedAt, 4 * this.qkv, 4 * K, 4 * Vs, T, D, heads, hd, scale, 4 * this.probs, this.probsStride, 4 * this.att);
+      } else {
+        for (let a = 0; a < A; a++) {
+          const r = order[a]!, pos = fed[r]!;
+          const q = this.qkv + a * 3 * D;
+          const c = (r * T + pos) * D;
+          for (let i = 0; i < D; i++) {
+            f[K + c + i] = f[q + D + i]!;
+            f[Vs + c + i] = f[q + 2 * D + i]!;
+          }
+          const kv = r * T * D;
           for (let h = 0; h < heads; h++) {
             attendRow(f, q + h * hd, K + kv + h * hd, Vs + kv + h * hd, D, pos + 1, hd, scale, this.probs, this.att + a * D + h * hd);
           }
