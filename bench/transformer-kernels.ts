@@ -9,7 +9,8 @@
 // count; the summary compares them.
 //
 // The fast model is measured twice: as started, and in a child Node with
-// --experimental-wasm-relaxed-simd, where its GEMMs use relaxed_madd (FMA).
+// --experimental-wasm-relaxed-simd, where its GEMMs use relaxed_madd (FMA);
+// each also with forward+backward split over a helper thread (threads: 2).
 //
 //   npm run bench -- transformer-kernels [--quick]
 import { spawnSync } from "node:child_process";
@@ -84,32 +85,41 @@ function record(impl: string, op: string, t: Timing, flops: number): void {
   });
 }
 
-function benchPolicy(impl: string, policy: TokenPolicy, budget: number): void {
+function benchPolicy(impl: string, policy: TokenPolicy, budget: number, trainOnly = false): void {
   const out = new Float32Array(ROWS * CONFIG.vocabSize);
+  const train = (): void => {
+    policy.zeroGrads();
+    policy.forward(tokens, ROWS, LENGTH);
+    policy.backward(dLogits);
+  };
+  if (trainOnly) {
+    record(impl, "forward+backward 256×10", time(train, 2 * budget), trainFlops);
+    return;
+  }
   record(impl, "decode pass 256 rows × 9 steps", time(() => {
     const dec = policy.decoder(ROWS);
     for (const input of stepInputs) dec.step(input, null, out);
   }, budget), decodeFlops);
   record(impl, "forward 256×10", time(() => policy.forward(tokens, ROWS, LENGTH), budget), forwardFlops);
-  record(impl, "forward+backward 256×10", time(() => {
-    policy.zeroGrads();
-    policy.forward(tokens, ROWS, LENGTH);
-    policy.backward(dLogits);
-  }, 2 * budget), trainFlops);
+  record(impl, "forward+backward 256×10", time(train, 2 * budget), trainFlops);
   const sampleRng = Rng.fromSeed(2);
   record(impl, "sampleBatch 256 × (6 + 4)", time(() => sampleBatch(policy, prompts, { maxNewTokens: NEW, rng: sampleRng }), budget), decodeFlops);
 }
 
 const FAST = `trellis/fast-f32-wasm${transformerKernelsUseFma() ? "+relaxed-fma" : ""}`;
 benchPolicy(FAST, fast, 3000);
+// the helper thread only splits forward and backward (the decoder runs on the caller's thread)
+const twoThreads = FastTransformer.from(reference, { threads: 2 });
+if (twoThreads.threads === 2) benchPolicy(`${FAST}+2-threads`, twoThreads, 3000, true);
+twoThreads.close();
 if (FAST_ONLY) process.exit(0);
 let fma: string | null = null;
 if (!transformerKernelsUseFma()) {
   const child = spawnSync(process.execPath, ["--experimental-wasm-relaxed-simd", fileURLToPath(import.meta.url), "--fast-only", ...(QUICK ? ["--quick"] : [])], { encoding: "utf8" });
   for (const line of child.stdout.split("\n").filter((l) => l.startsWith("{"))) {
     const row = JSON.parse(line) as { impl: string; op: string; ms_min: number; ms_median: number; ms_p90: number; cpu_ms_median: number };
-    if (!row.impl.endsWith("+relaxed-fma")) continue;
-    fma = row.impl;
+    if (!row.impl.includes("+relaxed-fma")) continue;
+    if (row.impl.endsWith("+relaxed-fma")) fma = row.impl;
     (results[row.op] ??= {})[row.impl] = { min: row.ms_min, median: row.ms_median, p90: row.ms_p90, cpuMedian: row.cpu_ms_median };
     console.log(line);
   }

@@ -28,36 +28,42 @@ export interface TransformerExports {
   layerNormBackward(dy: number, rows: number, d: number, gw: number, ggw: number, ggb: number, xhat: number, rstd: number, dx: number): void;
 }
 
-let cached: { module: WasmModule; fma: boolean } | undefined;
+/** Pages of a shared workspace memory at most (1 GiB): a shared wasm memory must declare its maximum. */
+export const SHARED_MAXIMUM_PAGES = 16384;
 
-function moduleBytes(fma: boolean): Uint8Array {
+const cached = new Map<boolean, { module: WasmModule; fma: boolean }>();
+
+function moduleBytes(fma: boolean, shared: boolean): Uint8Array {
   const functions: Record<string, Func> = {
     gemm: gemm(DEFAULT_TILING, fma), gelu: geluForward(), geluGrad: geluBackward(), copy: copyBlock(), attend: attend(), attendBackward: attendBackward(),
     layerNorm: layerNormForward(), layerNormBackward: layerNormBackward(),
   };
   functions.decodeAttend = decodeAttend(Object.keys(functions).indexOf("attend"));
-  return assemble({ memory: { initialPages: 1 }, functions });
+  return assemble({ memory: { initialPages: 1, ...(shared ? { shared: { maximumPages: SHARED_MAXIMUM_PAGES } } : {}) }, functions });
 }
 
 /**
  * The compiled module: its GEMM multiply-adds with relaxed SIMD's
  * relaxed_madd where the runtime validates it (Node 20 with
- * --experimental-wasm-relaxed-simd), else with f32x4 mul and add. Throws
- * where WebAssembly or its SIMD is missing.
+ * --experimental-wasm-relaxed-simd), else with f32x4 mul and add. `shared`:
+ * the build that imports a shared memory (for a helper thread). Throws
+ * where WebAssembly or its SIMD (or, when shared, its threads) is missing.
  */
-export function transformerModule(): WasmModule {
-  if (cached) return cached.module;
+export function transformerModule(shared = false): WasmModule {
+  const hit = cached.get(shared);
+  if (hit) return hit.module;
   if (!webAssembly) throw new Error("this JavaScript runtime has no WebAssembly");
-  const relaxed = moduleBytes(true);
+  const relaxed = moduleBytes(true, shared);
   const fma = webAssembly.validate(relaxed);
-  cached = { module: new webAssembly.Module(fma ? relaxed : moduleBytes(false)), fma };
-  return cached.module;
+  const entry = { module: new webAssembly.Module(fma ? relaxed : moduleBytes(false, shared)), fma };
+  cached.set(shared, entry);
+  return entry.module;
 }
 
 /** Whether the compiled GEMM uses relaxed SIMD multiply-adds (see {@link transformerModule}). */
 export function transformerKernelsUseFma(): boolean {
   transformerModule();
-  return cached!.fma;
+  return cached.get(false)!.fma;
 }
 
 /** Null where this runtime compiles the kernels, else why not (no WebAssembly, or no SIMD). */

@@ -1,5 +1,5 @@
-import { webAssembly, type WasmMemory } from "../wasm/api.js";
-import { geluConstants, transformerModule, type TransformerExports } from "./module.js";
+import { webAssembly, type WasmMemory, type WasmModule } from "../wasm/api.js";
+import { geluConstants, SHARED_MAXIMUM_PAGES, transformerModule, type TransformerExports } from "./module.js";
 
 const PAGE = 65536;
 
@@ -11,7 +11,6 @@ const PAGE = 65536;
  */
 export class Workspace {
   readonly k: TransformerExports;
-  private readonly memory: WasmMemory;
   f32: Float32Array;
   private top = 16;
   /** Float offset of a constant 1.0 (the A operand of bias gradients, 1ᵀ·dZ). */
@@ -19,10 +18,19 @@ export class Workspace {
   /** Float offset of the GELU kernels' constant table (pass 4·geluTable). */
   readonly geluTable: number;
 
-  /** `floats`: roughly how many floats will be allocated, to grow the memory once instead of on every `alloc`. */
-  constructor(floats = 0) {
-    this.memory = new webAssembly!.Memory({ initial: 1 + Math.ceil((4 * floats) / PAGE) });
-    this.k = new webAssembly!.Instance(transformerModule(), { env: { memory: this.memory } }).exports as unknown as TransformerExports;
+  readonly memory: WasmMemory;
+  readonly module: WasmModule;
+
+  /**
+   * `floats`: roughly how many floats will be allocated, to grow the memory
+   * once instead of on every `alloc`. `shared`: a shared memory (up to
+   * SHARED_MAXIMUM_PAGES) that a helper thread can run the same kernels on.
+   */
+  constructor(floats = 0, shared = false) {
+    const initial = 1 + Math.ceil((4 * floats) / PAGE);
+    this.memory = new webAssembly!.Memory(shared ? { initial, maximum: SHARED_MAXIMUM_PAGES, shared: true } : { initial });
+    this.module = transformerModule(shared);
+    this.k = new webAssembly!.Instance(this.module, { env: { memory: this.memory } }).exports as unknown as TransformerExports;
     this.f32 = new Float32Array(this.memory.buffer);
     this.f32[this.one] = 1;
     const table = geluConstants();

@@ -227,8 +227,8 @@ export interface ImportSpec {
 }
 
 export interface ModuleSpec {
-  /** Imported as env.memory. */
-  memory: { initialPages: number };
+  /** Imported as env.memory; `maximumPages` with `shared` (threads) imports a shared memory. */
+  memory: { initialPages: number; shared?: { maximumPages: number } };
   /** Imported functions; they take function indices 0, 1, … in this order (see {@link Func.call}). */
   imports?: readonly ImportSpec[];
   functions: Record<string, Func>;
@@ -273,8 +273,15 @@ export function assemble(spec: ModuleSpec): Uint8Array {
   uleb(imports, 1 + imported.length);
   name(imports, "env");
   name(imports, "memory");
-  imports.push(0x02, 0x00);
-  uleb(imports, spec.memory.initialPages);
+  if (spec.memory.shared) {
+    // limits flags 3: a maximum follows, and the memory is shared
+    imports.push(0x02, 0x03);
+    uleb(imports, spec.memory.initialPages);
+    uleb(imports, spec.memory.shared.maximumPages);
+  } else {
+    imports.push(0x02, 0x00);
+    uleb(imports, spec.memory.initialPages);
+  }
   imported.forEach((im, i) => {
     name(imports, "env");
     name(imports, im.name);

@@ -1,6 +1,7 @@
 import type { Rng } from "../../random/rng.js";
 import { ACT, INIT, transformerKernelsUnavailable } from "../../../native/transformer/module.js";
-import { gemmChunkedK } from "../../../native/transformer/blocked-gemm.js";
+import { KernelHelper } from "../../../native/transformer/helper.js";
+import { SplitKernels } from "../../../native/transformer/split-kernels.js";
 import { Workspace } from "../../../native/transformer/workspace.js";
 import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
 import { FastDecoder } from "./fast-decoder.js";
@@ -25,6 +26,17 @@ interface Regions {
   lnf: number; hatf: number; rstdf: number;
   logits: number;
   dLogits: number; dx: number; dLn: number; dAtt: number; dQkv: number; dAct: number;
+}
+
+export interface FastTransformerOptions {
+  /**
+   * 2: forward and backward split their GEMMs, GELU and LayerNorm by rows
+   * with a helper thread on shared wasm memory (bit-identical results; pays
+   * only where a second core is free). Falls back to 1 where threads are
+   * unavailable (see {@link FastTransformer.threads}). Default 1. The decoder
+   * always runs on the calling thread.
+   */
+  threads?: 1 | 2;
 }
 
 /** K-chunk of the weight-gradient GEMMs (K = batch·length rows) and of the forward GEMM with K = mlpHidden (see gemmChunkedK). */
@@ -67,8 +79,16 @@ export class FastTransformer implements TokenPolicy {
   /** Float offset of the wasm attention backward's scratch (context floats). */
   private readonly dPScratch: number;
 
-  /** Wraps `params` (not copied) in `config`'s layout; fresh zero grads. Throws a RangeError where the kernels cannot run the config. */
-  constructor(config: TransformerConfig, params: Float32Array) {
+  /** Threads the forward and backward run on: 2 with a helper thread (see {@link FastTransformerOptions}), else 1. */
+  readonly threads: 1 | 2;
+  private kernels: SplitKernels;
+  private readonly helper: KernelHelper | null;
+
+  /**
+   * Wraps `params` (not copied) in `config`'s layout; fresh zero grads.
+   * Throws a RangeError where the kernels cannot run the config.
+   */
+  constructor(config: TransformerConfig, params: Float32Array, options: FastTransformerOptions = {}) {
     validateTransformerConfig(config);
     const why = fastTransformerUnsupported(config);
     if (why !== null) throw new RangeError(`FastTransformer: ${why}`);
@@ -79,7 +99,20 @@ export class FastTransformer implements TokenPolicy {
     }
     this.params = params;
     this.grads = new Float32Array(params.length);
-    this.ws = new Workspace();
+    const threads = options.threads ?? 1;
+    if (threads !== 1 && threads !== 2) throw new RangeError(`FastTransformer: threads must be 1 or 2, got ${JSON.stringify(threads)}`);
+    let helper: KernelHelper | null = null;
+    if (threads === 2) {
+      this.ws = new Workspace(0, true);
+      try {
+        helper = new KernelHelper(this.ws);
+      } catch {
+        helper = null; // no threads here: run on one
+      }
+    } else this.ws = new Workspace();
+    this.helper = helper;
+    this.threads = helper === null ? 1 : 2;
+    this.kernels = new SplitKernels(this.ws.k, helper);
     this.w = new WeightMirror(this.ws, this.config, this.layout);
     this.G = this.ws.alloc(this.layout.size);
     this.dPScratch = this.ws.alloc(this.config.context);
@@ -91,14 +124,14 @@ export class FastTransformer implements TokenPolicy {
   }
 
   /** A new model with GPT-2's initialization, drawn from `rng` only (the same params as `Transformer.create`). */
-  static create(config: Partial<TransformerConfig> & { vocabSize: number }, options: { rng: Rng; std?: number }): FastTransformer {
+  static create(config: Partial<TransformerConfig> & { vocabSize: number }, options: { rng: Rng; std?: number } & FastTransformerOptions): FastTransformer {
     const full = transformerConfig(config);
-    return new FastTransformer(full, initTransformerParams(full, paramLayout(full), options));
+    return new FastTransformer(full, initTransformerParams(full, paramLayout(full), options), options);
   }
 
   /** A fast copy of `model` (params copied). */
-  static from(model: Transformer): FastTransformer {
-    return new FastTransformer(model.config, model.params.slice());
+  static from(model: Transformer, options: FastTransformerOptions = {}): FastTransformer {
+    return new FastTransformer(model.config, model.params.slice(), options);
   }
 
   /** The reference float64 model with a copy of these params. */
@@ -118,8 +151,15 @@ export class FastTransformer implements TokenPolicy {
     this.grads.fill(0);
   }
 
+  /** A copy with copied params (grads zero) and the same number of threads. */
   clone(): FastTransformer {
-    return new FastTransformer(this.config, this.params.slice());
+    return new FastTransformer(this.config, this.params.slice(), { threads: this.threads });
+  }
+
+  /** Stops the helper thread, if any (later calls run on one thread). Optional: the helper does not keep the process alive. */
+  close(): void {
+    this.helper?.close();
+    this.kernels = new SplitKernels(this.ws.k, null);
   }
 
   /**
@@ -148,6 +188,7 @@ export class FastTransformer implements TokenPolicy {
     w.sync(this.params);
     const { ws } = this;
     const k = ws.k;
+    const kern = this.kernels;
     const f = ws.f32;
     const P = w.P;
     const hd = D / heads;
@@ -162,8 +203,8 @@ export class FastTransformer implements TokenPolicy {
     }
     this.w.blocks.forEach((s, l) => {
       const a = R.blocks[l]!;
-      k.layerNorm(4 * R.x, N, D, 4 * (P + s.ln1w), 4 * (P + s.ln1b), eps, 4 * a.ln1, 4 * a.hat1, 4 * a.rstd1);
-      k.gemm(N, 3 * D, D, 4 * a.ln1, D, 1, 4 * (P + s.attnW), 4 * a.qkv, 4 * (P + s.attnB), ACT.linear, INIT.bias);
+      kern.layerNorm(4 * R.x, N, D, 4 * (P + s.ln1w), 4 * (P + s.ln1b), eps, 4 * a.ln1, 4 * a.hat1, 4 * a.rstd1);
+      kern.gemm(N, 3 * D, D, 4 * a.ln1, D, 1, 4 * (P + s.attnW), 4 * a.qkv, 4 * (P + s.attnB), ACT.linear, INIT.bias);
       if (this.rope) this.rotateQk(a.qkv, N, length, 1);
       const Lp = (length + 3) & ~3;
       for (let b = 0; b < batch; b++) {
@@ -179,15 +220,15 @@ export class FastTransformer implements TokenPolicy {
           }
         }
       }
-      k.gemm(N, D, D, 4 * a.att, D, 1, 4 * (P + s.attnProjW), 4 * R.x, 4 * (P + s.attnProjB), ACT.linear, INIT.accumulateBias);
-      k.layerNorm(4 * R.x, N, D, 4 * (P + s.ln2w), 4 * (P + s.ln2b), eps, 4 * a.ln2, 4 * a.hat2, 4 * a.rstd2);
-      k.gemm(N, H, D, 4 * a.ln2, D, 1, 4 * (P + s.fcW), 4 * a.fcPre, 4 * (P + s.fcB), ACT.linear, INIT.bias);
-      k.gelu(N * H, 4 * a.fcPre, 4 * a.fcAct, 4 * ws.geluTable);
-      gemmChunkedK(k, KC_FORWARD, N, D, H, 4 * a.fcAct, H, 1, 4 * (P + s.mlpProjW), 4 * R.x, 4 * (P + s.mlpProjB), INIT.accumulateBias);
+      kern.gemm(N, D, D, 4 * a.att, D, 1, 4 * (P + s.attnProjW), 4 * R.x, 4 * (P + s.attnProjB), ACT.linear, INIT.accumulateBias);
+      kern.layerNorm(4 * R.x, N, D, 4 * (P + s.ln2w), 4 * (P + s.ln2b), eps, 4 * a.ln2, 4 * a.hat2, 4 * a.rstd2);
+      kern.gemm(N, H, D, 4 * a.ln2, D, 1, 4 * (P + s.fcW), 4 * a.fcPre, 4 * (P + s.fcB), ACT.linear, INIT.bias);
+      kern.gelu(N * H, 4 * a.fcPre, 4 * a.fcAct, 4 * ws.geluTable);
+      kern.gemmChunkedK(KC_FORWARD, N, D, H, 4 * a.fcAct, H, 1, 4 * (P + s.mlpProjW), 4 * R.x, 4 * (P + s.mlpProjB), INIT.accumulateBias);
     });
-    k.layerNorm(4 * R.x, N, D, 4 * (P + w.lnfW), 4 * (P + w.lnfB), eps, 4 * R.lnf, 4 * R.hatf, 4 * R.rstdf);
+    kern.layerNorm(4 * R.x, N, D, 4 * (P + w.lnfW), 4 * (P + w.lnfB), eps, 4 * R.lnf, 4 * R.hatf, 4 * R.rstdf);
     const Vp = w.vocabPadded;
-    k.gemm(N, Vp, D, 4 * R.lnf, D, 1, 4 * w.lmT, 4 * R.logits, 0, ACT.linear, INIT.zero);
+    kern.gemm(N, Vp, D, 4 * R.lnf, D, 1, 4 * w.lmT, 4 * R.logits, 0, ACT.linear, INIT.zero);
     const logits = new Float32Array(N * V);
     if (Vp === V) logits.set(f.subarray(R.logits, R.logits + N * V));
     else for (let n = 0; n < N; n++) logits.set(f.subarray(R.logits + n * Vp, R.logits + n * Vp + V), n * V);
@@ -208,6 +249,7 @@ export class FastTransformer implements TokenPolicy {
     const R = this.regions!;
     const { ws, w, G } = this;
     const k = ws.k;
+    const kern = this.kernels;
     const f = ws.f32;
     const P = w.P;
     const Vp = w.vocabPadded;
@@ -217,21 +259,21 @@ export class FastTransformer implements TokenPolicy {
     if (Vp === V) f.set(dLogits, R.dLogits);
     else for (let n = 0, i = 0; n < N; n++) for (let v = 0; v < V; v++) f[R.dLogits + n * Vp + v] = dLogits[i++]!;
     // dW_lm += dLogitsᵀ·ln_f, d ln_f = dLogits·W_lm
-    gemmChunkedK(k, KC_WEIGHT_GRAD, V, D, N, 4 * R.dLogits, 1, Vp, 4 * R.lnf, 4 * (G + w.lm), 0, INIT.accumulate);
-    k.gemm(N, D, V, 4 * R.dLogits, Vp, 1, 4 * (P + w.lm), 4 * R.dLn, 0, ACT.linear, INIT.zero);
+    kern.gemmChunkedK(KC_WEIGHT_GRAD, V, D, N, 4 * R.dLogits, 1, Vp, 4 * R.lnf, 4 * (G + w.lm), 0, INIT.accumulate);
+    kern.gemm(N, D, V, 4 * R.dLogits, Vp, 1, 4 * (P + w.lm), 4 * R.dLn, 0, ACT.linear, INIT.zero);
     f.fill(0, R.dx, R.dx + N * D);
     k.layerNormBackward(4 * R.dLn, N, D, 4 * (P + w.lnfW), 4 * (G + w.lnfW), 4 * (G + w.lnfB), 4 * R.hatf, 4 * R.rstdf, 4 * R.dx);
     const linearBackward = (x: number, inSize: number, wOff: number, bOff: number, outSize: number, dZ: number, WT: number, dX: number): void => {
-      k.gemm(1, outSize, N, 4 * ws.one, 0, 0, 4 * dZ, 4 * (G + bOff), 0, ACT.linear, INIT.accumulate);
-      gemmChunkedK(k, KC_WEIGHT_GRAD, inSize, outSize, N, 4 * x, 1, inSize, 4 * dZ, 4 * (G + wOff), 0, INIT.accumulate);
-      k.gemm(N, inSize, outSize, 4 * dZ, outSize, 1, 4 * WT, 4 * dX, 0, ACT.linear, INIT.zero);
+      kern.gemm(1, outSize, N, 4 * ws.one, 0, 0, 4 * dZ, 4 * (G + bOff), 0, ACT.linear, INIT.accumulate);
+      kern.gemmChunkedK(KC_WEIGHT_GRAD, inSize, outSize, N, 4 * x, 1, inSize, 4 * dZ, 4 * (G + wOff), 0, INIT.accumulate);
+      kern.gemm(N, inSize, outSize, 4 * dZ, outSize, 1, 4 * WT, 4 * dX, 0, ACT.linear, INIT.zero);
     };
     for (let l = w.blocks.length - 1; l >= 0; l--) {
       const s = w.blocks[l]!;
       const t = w.transposes[l]!;
       const a = R.blocks[l]!;
       linearBackward(a.fcAct, H, s.mlpProjW, s.mlpProjB, D, R.dx, t.mlpProjWT, R.dAct);
-      k.geluGrad(N * H, 4 * a.fcPre, 4 * R.dAct, 4 * ws.geluTable);
+      kern.geluGrad(N * H, 4 * a.fcPre, 4 * R.dAct, 4 * ws.geluTable);
       linearBackward(a.ln2, D, s.fcW, s.fcB, H, R.dAct, t.fcWT, R.dLn);
       k.layerNormBackward(4 * R.dLn, N, D, 4 * (P + s.ln2w), 4 * (G + s.ln2w), 4 * (G + s.ln2b), 4 * a.hat2, 4 * a.rstd2, 4 * R.dx);
       linearBackward(a.att, D, s.attnProjW, s.attnProjB, D, R.dx, t.attnProjWT, R.dAtt);

@@ -167,6 +167,27 @@ test("deterministic: the same inputs give bit-identical logits, gradients and de
   assert.notEqual(back.params, fast.params);
 });
 
+test("threads: 2 splits forward and backward with a helper thread: bit-identical logits and gradients; close() goes back to one thread", () => {
+  const { fast: one, rng } = pair({ vocabSize: 16, positions: "rotary" }, 12);
+  const two = new FastTransformer(one.config, one.params.slice(), { threads: 2 });
+  assert.equal(two.threads, 2, "this runtime has worker threads and shared wasm memory");
+  assert.equal(two.clone().threads, 2);
+  for (const [batch, length] of [[256, 10], [3, 16], [100, 7]] as const) {
+    const toks = tokens(rng, batch * length, 16);
+    const d = Float32Array.from({ length: batch * length * 16 }, () => rng.normal());
+    one.zeroGrads();
+    two.zeroGrads();
+    assert.deepEqual(two.forward(toks, batch, length), one.forward(toks, batch, length), `logits ${batch}×${length}`);
+    one.backward(d);
+    two.backward(d);
+    assert.deepEqual(two.grads, one.grads, `grads ${batch}×${length}`);
+  }
+  two.close();
+  const toks = tokens(rng, 640, 16);
+  assert.deepEqual(two.forward(toks, 64, 10), one.forward(toks, 64, 10), "after close()");
+  assert.throws(() => new FastTransformer(one.config, one.params.slice(), { threads: 3 as 2 }), RangeError);
+});
+
 test("bad inputs give clear RangeErrors", () => {
   const { fast } = pair(SMALL, 1);
   assert.throws(() => fast.backward(new Float64Array(7)), (e: unknown) => e instanceof RangeError && /forward first/.test(e.message));
