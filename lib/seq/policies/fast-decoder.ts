@@ -40,7 +40,8 @@ export class FastDecoder implements TokenDecoder {
     const { dModel: D, mlpHidden: H, context: T } = config;
     const Vp = (config.vocabSize + 3) & ~3;
     const perRow = D * 4 + 3 * D + H + Vp + 3 + 2 * config.layers * T * D;
-    const ws = (this.ws = new Workspace(layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + config.heads * (T + 4) + 1024));
+    const floats = layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + config.heads * (T + 4) + 1024;
+    const ws = (this.ws = new Workspace(floats));
     this.w = new WeightMirror(ws, config, layout);
     this.fedAt = ws.alloc(rows);
     this.orderAt = ws.alloc(rows);

@@ -51,6 +51,7 @@ const VARIANTS: { name: string; config: Cfg; batch: number; length: number }[] =
   { name: "rotary, untied, vocab 7 (padded LM head)", config: { ...SMALL, positions: "rotary", tieEmbeddings: false }, batch: 4, length: 5 },
   { name: "learned, untied, 1 layer, 4 heads of 4", config: { vocabSize: 5, context: 8, layers: 1, dModel: 16, heads: 4, mlpHidden: 32, tieEmbeddings: false }, batch: 2, length: 8 },
   { name: "rotary, tied, 3 layers, length 1", config: { ...SMALL, layers: 3, positions: "rotary" }, batch: 5, length: 1 },
+  { name: "learned, head size 36", config: { vocabSize: 6, context: 5, layers: 1, dModel: 72, heads: 2, mlpHidden: 16 }, batch: 2, length: 5 },
   { name: "rotary, head size 6 (attention in JS, not the f32x4 kernel)", config: { ...SMALL, dModel: 12, heads: 2, positions: "rotary" }, batch: 3, length: 6 },
 ];
 
@@ -98,7 +99,7 @@ test("params changed between forwards are used (Adam updates the Float32Array in
   assertLogitsClose(fast.forward(toks, 2, 6), ref.forward(toks, 2, 6), "logits after an update");
 });
 
-for (const [positions, dModel] of [["learned", 64], ["rotary", 64], ["rotary", 24]] as const) {
+for (const [positions, dModel] of [["learned", 64], ["rotary", 64], ["rotary", 24], ["learned", 144]] as const) {
   test(`the batched decoder's logits equal forward's rows and the reference decoder's, rows sitting out steps included (${positions}, head size ${dModel / 4})`, () => {
     const config: Cfg = { vocabSize: 16, context: 10, positions, dModel };
     const { ref, fast, rng } = pair(config, 3);
