@@ -353,12 +353,18 @@ export class FastTransformer implements TokenPolicy {
  * reference {@link Transformer}; both wrap `params` (a fresh GPT-2 init from
  * `rng` when given a config, the model's own params when given a model).
  */
-export function fastTransformer(model: Transformer): FastTransformer | Transformer;
-export function fastTransformer(config: Partial<TransformerConfig> & { vocabSize: number }, options: { rng: Rng; std?: number }): FastTransformer | Transformer;
+export function fastTransformer(model: Transformer, options?: FastTransformerOptions): FastTransformer | Transformer;
+export function fastTransformer(config: Partial<TransformerConfig> & { vocabSize: number }, options: { rng: Rng; std?: number } & FastTransformerOptions): FastTransformer | Transformer;
 export function fastTransformer(
   source: Transformer | (Partial<TransformerConfig> & { vocabSize: number }),
-  options?: { rng: Rng; std?: number },
+  options?: { rng?: Rng; std?: number } & FastTransformerOptions,
 ): FastTransformer | Transformer {
-  const model = source instanceof Transformer ? source : Transformer.create(source, options!);
-  return fastTransformerUnsupported(model.config) === null ? new FastTransformer(model.config, model.params) : model;
+  let model: Transformer;
+  if (source instanceof Transformer) model = source;
+  else {
+    if (options?.rng === undefined) throw new TypeError("fastTransformer: pass { rng } to initialize a model from a config");
+    model = Transformer.create(source, { rng: options.rng, ...(options.std === undefined ? {} : { std: options.std }) });
+  }
+  const threads = options?.threads;
+  return fastTransformerUnsupported(model.config) === null ? new FastTransformer(model.config, model.params, threads === undefined ? {} : { threads }) : model;
 }
