@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Rng } from "../../../lib/random/rng.js";
 import { charTokenizer } from "../../../lib/seq/tokenizers/index.js";
-import { sampleBatch, sftBatch, SftTrainer, Transformer, type TransformerConfig } from "../../../lib/seq/policies/index.js";
+import { fromGpt2Files, sampleBatch, sftBatch, SftTrainer, toGpt2Files, Transformer, type TransformerConfig } from "../../../lib/seq/policies/index.js";
 import { FastTransformer, fastTransformer } from "../../../lib/seq/policies/fast-transformer.js";
 
 type Cfg = Partial<TransformerConfig> & { vocabSize: number };
@@ -187,6 +187,14 @@ test("threads: 2 splits forward and backward with a helper thread: bit-identical
   const toks = tokens(rng, 640, 16);
   assert.deepEqual(two.forward(toks, 64, 10), one.forward(toks, 64, 10), "after close()");
   assert.throws(() => new FastTransformer(one.config, one.params.slice(), { threads: 3 as 2 }), RangeError);
+});
+
+test("GPT-2 checkpoints carry the fast model's params: save via toTransformer, load, FastTransformer.from gives the same logits bit for bit", () => {
+  const { fast, rng } = pair({ vocabSize: 16, tieEmbeddings: false }, 13);
+  const toks = tokens(rng, 4 * 9, 16);
+  const loaded = FastTransformer.from(fromGpt2Files(toGpt2Files(fast.toTransformer())));
+  assert.deepEqual(loaded.params, fast.params);
+  assert.deepEqual(loaded.forward(toks, 4, 9), fast.forward(toks, 4, 9));
 });
 
 test("bad inputs give clear RangeErrors", () => {
