@@ -22,15 +22,16 @@ export const op = {
   f64Eq: 0x61, f64Lt: 0x63, f64Gt: 0x64,
   i32Ctz: 0x68, i32Popcnt: 0x69,
   i32Add: 0x6a, i32Sub: 0x6b, i32Mul: 0x6c, i32And: 0x71, i32Or: 0x72, i32Xor: 0x73, i32Shl: 0x74, i32ShrS: 0x75, i32ShrU: 0x76,
-  f32Add: 0x92,
+  f32ConvertI32S: 0xb2, f32Sqrt: 0x91, f32Add: 0x92, f32Sub: 0x93, f32Mul: 0x94, f32Div: 0x95, f32Max: 0x97,
   f64Abs: 0x99, f64Neg: 0x9a, f64Add: 0xa0, f64Sub: 0xa1, f64Mul: 0xa2, f64Div: 0xa3,
 } as const;
 export const simd = {
   load: 0x00, load32Splat: 0x09, load64Splat: 0x0a, store: 0x0b, const: 0x0c, shuffle: 0x0d,
   i32x4Splat: 0x11, f32x4Splat: 0x13, f64x2Splat: 0x14,
-  i32x4ExtractLane: 0x1b, i32x4ReplaceLane: 0x1c, f64x2ExtractLane: 0x21, f64x2ReplaceLane: 0x22,
+  i32x4ExtractLane: 0x1b, i32x4ReplaceLane: 0x1c, f32x4ExtractLane: 0x1f, f64x2ExtractLane: 0x21, f64x2ReplaceLane: 0x22,
   i32x4Eq: 0x37, i32x4LtS: 0x39, i32x4GtS: 0x3b, i32x4GeS: 0x3f,
   f32x4Gt: 0x44,
+  f32x4Nearest: 0x6a,
   f64x2Eq: 0x47, f64x2Ne: 0x48, f64x2Lt: 0x49, f64x2Gt: 0x4a, f64x2Le: 0x4b, f64x2Ge: 0x4c,
   not: 0x4d, and: 0x4e, andnot: 0x4f, or: 0x50, xor: 0x51, bitselect: 0x52, anyTrue: 0x53,
   load64Lane: 0x57, store64Lane: 0x5b, load32Zero: 0x5c, load64Zero: 0x5d,
@@ -39,7 +40,10 @@ export const simd = {
   i64x2AllTrue: 0xc3, i64x2Bitmask: 0xc4, i64x2ExtendLowI32x4S: 0xc7, i64x2ExtendHighI32x4S: 0xc8,
   f32x4Sqrt: 0xe3, f32x4Add: 0xe4, f32x4Sub: 0xe5, f32x4Mul: 0xe6, f32x4Div: 0xe7, f32x4Min: 0xe8, f32x4Max: 0xe9, f32x4Pmin: 0xea, f32x4Pmax: 0xeb,
   f64x2Abs: 0xec, f64x2Neg: 0xed, f64x2Sqrt: 0xef, f64x2Add: 0xf0, f64x2Sub: 0xf1, f64x2Mul: 0xf2, f64x2Div: 0xf3, f64x2Min: 0xf4, f64x2Max: 0xf5, f64x2Pmin: 0xf6, f64x2Pmax: 0xf7,
+  i32x4TruncSatF32x4S: 0xf8,
   f64x2ConvertLowI32x4S: 0xfe,
+  /** Relaxed SIMD (a proposal; behind a flag in Node 20): a·b + c. */
+  f32x4RelaxedMadd: 0x105,
 } as const;
 
 /**
@@ -223,8 +227,8 @@ export interface ImportSpec {
 }
 
 export interface ModuleSpec {
-  /** Imported as env.memory. */
-  memory: { initialPages: number };
+  /** Imported as env.memory; `maximumPages` with `shared` (threads) imports a shared memory. */
+  memory: { initialPages: number; shared?: { maximumPages: number } };
   /** Imported functions; they take function indices 0, 1, … in this order (see {@link Func.call}). */
   imports?: readonly ImportSpec[];
   functions: Record<string, Func>;
@@ -269,8 +273,15 @@ export function assemble(spec: ModuleSpec): Uint8Array {
   uleb(imports, 1 + imported.length);
   name(imports, "env");
   name(imports, "memory");
-  imports.push(0x02, 0x00);
-  uleb(imports, spec.memory.initialPages);
+  if (spec.memory.shared) {
+    // limits flags 3: a maximum follows, and the memory is shared
+    imports.push(0x02, 0x03);
+    uleb(imports, spec.memory.initialPages);
+    uleb(imports, spec.memory.shared.maximumPages);
+  } else {
+    imports.push(0x02, 0x00);
+    uleb(imports, spec.memory.initialPages);
+  }
   imported.forEach((im, i) => {
     name(imports, "env");
     name(imports, im.name);

@@ -4,7 +4,8 @@
 //   same routine computes x·W (forward), Xᵀ·dZ (weight grads), 1ᵀ·dZ (bias
 //   grads: A a single 1.0 with zero strides) and dZ·Wᵀ (input grads).
 //   C₀ by `init`: INIT.zero, INIT.bias (the row at byte address `bias`
-//   broadcast down) or INIT.accumulate (C itself).
+//   broadcast down), INIT.accumulate (C itself) or INIT.accumulateBias
+//   (C plus the bias row: a residual add fused into the layer).
 // Register tiles of 4 rows × 8 columns (8 f32x4 accumulators) measured
 // fastest in V8 (bench/mlp-tiling.ts: 3×8 and 2×16 come close; 6×8, 4×12,
 // 3×16, 4×4, 8×4 are 1.3–2× slower, larger ones from register spills).
@@ -14,7 +15,7 @@ import { TANH_CLAMP, TANH_P, TANH_Q } from "../mlp/tanh.js";
 /** Activation codes shared with the runtime. */
 export const ACT = { linear: 0, tanh: 1, relu: 2 } as const;
 /** How gemm's accumulators start. */
-export const INIT = { zero: 0, bias: 1, accumulate: 2 } as const;
+export const INIT = { zero: 0, bias: 1, accumulate: 2, accumulateBias: 3 } as const;
 
 /** Shape of the register tiles: row blocks tried largest first, and f32x4 vectors per tile row. */
 export interface GemmTiling {
@@ -23,7 +24,12 @@ export interface GemmTiling {
 }
 export const DEFAULT_TILING: GemmTiling = { rows: [4, 1], vecs: 2 };
 
-export function gemm(tiling: GemmTiling = DEFAULT_TILING): Func {
+/**
+ * `fma`: multiply-add with relaxed SIMD's f32x4.relaxed_madd (one fused or
+ * unfused instruction, the engine's choice) instead of mul then add; only
+ * valid where the runtime has relaxed SIMD (Node 20: --experimental-wasm-relaxed-simd).
+ */
+export function gemm(tiling: GemmTiling = DEFAULT_TILING, fma = false): Func {
   const f = new Func([I32, I32, I32, I32, I32, I32, I32, I32, I32, I32, I32]);
   const [M, N, K, a, ars, acs, b, c, bias, act, init] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
   const ROWS = Math.max(...tiling.rows), VECS = tiling.vecs;
@@ -41,12 +47,16 @@ export function gemm(tiling: GemmTiling = DEFAULT_TILING): Func {
 
   const tile = (R: number, V: number): void => {
     f.get(c).get(i).get(ldb).emit(op.i32Mul).emit(op.i32Add).get(j).emit(op.i32Add).set(pc);
-    f.get(init).i32(INIT.accumulate).emit(op.i32Eq).if();
+    f.get(init).i32(INIT.accumulate).emit(op.i32GeS).if();
     f.get(pc).set(pr);
     for (let r = 0; r < R; r++) {
       for (let v = 0; v < V; v++) f.get(pr).v128Load(16 * v).set(acc[r]![v]!);
       if (r < R - 1) f.addLocal(pr, ldb);
     }
+    f.get(init).i32(INIT.accumulateBias).emit(op.i32Eq).if();
+    for (let v = 0; v < V; v++) f.get(bias).get(j).emit(op.i32Add).v128Load(16 * v).set(bv[v]!);
+    for (let r = 0; r < R; r++) for (let v = 0; v < V; v++) f.get(acc[r]![v]!).get(bv[v]!).simd(simd.f32x4Add).set(acc[r]![v]!);
+    f.end();
     f.else().get(init).i32(INIT.bias).emit(op.i32Eq).if();
     for (let v = 0; v < V; v++) f.get(bias).get(j).emit(op.i32Add).v128Load(16 * v).set(acc[0]![v]!);
     f.else();
@@ -64,7 +74,8 @@ export function gemm(tiling: GemmTiling = DEFAULT_TILING): Func {
     for (let r = 0; r < R; r++) {
       f.get(pa[r]!).splatLoad().set(av);
       for (let v = 0; v < V; v++) {
-        f.get(acc[r]![v]!).get(av).get(bv[v]!).simd(simd.f32x4Mul).simd(simd.f32x4Add).set(acc[r]![v]!);
+        if (fma) f.get(av).get(bv[v]!).get(acc[r]![v]!).simd(simd.f32x4RelaxedMadd).set(acc[r]![v]!);
+        else f.get(acc[r]![v]!).get(av).get(bv[v]!).simd(simd.f32x4Mul).simd(simd.f32x4Add).set(acc[r]![v]!);
       }
       f.addLocal(pa[r]!, acs);
     }
@@ -112,14 +123,14 @@ export function gemm(tiling: GemmTiling = DEFAULT_TILING): Func {
   return f;
 }
 
-interface TanhConsts {
+export interface TanhConsts {
   lo: number;
   hi: number;
   p: number[];
   q: number[];
 }
 
-function tanhConstants(f: Func): TanhConsts {
+export function tanhConstants(f: Func): TanhConsts {
   const local = (x: number): number => {
     const l = f.local(V128);
     f.f32x4(x).set(l);
@@ -129,7 +140,7 @@ function tanhConstants(f: Func): TanhConsts {
 }
 
 /** x ← tanh(x) for a v128 local: the rational approximation of ../mlp/tanh.ts in f32x4. */
-function tanh(f: Func, x: number, x2: number, c: TanhConsts): void {
+export function tanh(f: Func, x: number, x2: number, c: TanhConsts): void {
   const mul = simd.f32x4Mul, add = simd.f32x4Add;
   f.get(x).get(c.lo).simd(simd.f32x4Pmax).get(c.hi).simd(simd.f32x4Pmin).set(x);
   f.get(x).get(x).simd(mul).set(x2);

@@ -5,6 +5,7 @@
 export { DEFAULT_TRANSFORMER_CONFIG, transformerConfig, validateTransformerConfig, type PositionEncoding, type TransformerConfig } from "./config.js";
 export { initTransformerParams, paramLayout, type ParamLayout, type TensorSlot, type TransformerInitOptions } from "./layout.js";
 export { Transformer } from "./transformer.js";
+export { FastTransformer, fastTransformer, fastTransformerUnsupported } from "./fast-transformer.js";
 export { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
 export { entropyOf, gatherTokenLogProbs, gatherTokenLogProbsBackward, logSoftmax, tokenLogProbs, tokenLogProbsBackward, type TokenLogProbs } from "./logprobs.js";
 export { checkSampleOptions, sample, sampleBatch, truncatedWeights, type Completion, type SampleOptions } from "./sample.js";

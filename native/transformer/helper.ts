@@ -1,0 +1,70 @@
+import { Worker } from "node:worker_threads";
+import { ARGS_COUNT, ARGS_OFFSET, CONTROL_BYTES, SLOT, SPINS, TASK } from "./helper-protocol.js";
+import type { Workspace } from "./workspace.js";
+
+/** How long the main thread waits for the helper to start or to finish a task before giving up. */
+const TIMEOUT_MS = 10000;
+
+/**
+ * A second thread running the transformer kernels on a shared {@link Workspace}:
+ * {@link start} posts one task (the helper's share of a kernel call), the
+ * main thread does its own share, {@link finish} waits for the helper. The
+ * helper sleeps in Atomics.wait between bursts of tasks and does not keep
+ * the process alive.
+ */
+export class KernelHelper {
+  private readonly worker: Worker;
+  private readonly ctl: Int32Array;
+  private readonly args: Float64Array;
+  private seq = 0;
+  private closed = false;
+
+  /** Starts the thread and waits (synchronously) until it is ready; throws when it does not start. */
+  constructor(ws: Workspace) {
+    if (!(ws.memory.buffer instanceof SharedArrayBuffer)) throw new Error("KernelHelper: the workspace memory is not shared");
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    this.ctl = new Int32Array(control, 0, ARGS_OFFSET / 4);
+    this.args = new Float64Array(control, ARGS_OFFSET, ARGS_COUNT);
+    this.worker = new Worker(new URL("./helper-worker.js", import.meta.url), { workerData: { module: ws.module, memory: ws.memory, control } });
+    this.worker.unref();
+    const deadline = performance.now() + TIMEOUT_MS;
+    while (Atomics.load(this.ctl, SLOT.ready) === 0) {
+      if (performance.now() > deadline) {
+        void this.worker.terminate();
+        throw new Error("KernelHelper: the helper thread did not start");
+      }
+      Atomics.wait(this.ctl, SLOT.ready, 0, 50);
+    }
+  }
+
+  /** Posts `task` with `values` (numbers, at most 16) to the helper. */
+  start(task: number, values: readonly number[]): void {
+    if (this.closed) throw new Error("KernelHelper: closed");
+    for (let i = 0; i < values.length; i++) this.args[i] = values[i]!;
+    this.ctl[SLOT.task] = task;
+    Atomics.store(this.ctl, SLOT.seq, ++this.seq);
+    Atomics.notify(this.ctl, SLOT.seq);
+  }
+
+  /** Waits until the helper has done the last task; throws when it failed or did not answer. */
+  finish(): void {
+    const { ctl, seq } = this;
+    let done = Atomics.load(ctl, SLOT.done);
+    for (let i = 0; done !== seq && i < SPINS; i++) done = Atomics.load(ctl, SLOT.done);
+    const deadline = performance.now() + TIMEOUT_MS;
+    while (done !== seq) {
+      if (performance.now() > deadline) throw new Error("KernelHelper: the helper thread did not finish its task");
+      Atomics.wait(ctl, SLOT.done, done, 100);
+      done = Atomics.load(ctl, SLOT.done);
+    }
+    if (Atomics.load(ctl, SLOT.error) !== 0) throw new Error("KernelHelper: a kernel failed on the helper thread");
+  }
+
+  /** Stops the thread. */
+  close(): void {
+    if (this.closed) return;
+    this.start(TASK.stop, []);
+    this.closed = true;
+    void this.worker.terminate();
+  }
+}
