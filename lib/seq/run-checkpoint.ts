@@ -23,6 +23,7 @@ import { PgSpec, pgConfigFromJSON } from "../pg/spec.js";
 import type { SequenceRow } from "../data/sequence-table.js";
 import { readSafetensors, writeSafetensors, type SafeTensor } from "./policies/safetensors.js";
 import { Transformer } from "./policies/transformer.js";
+import { FastTransformer, fastTransformer } from "./policies/fast-transformer.js";
 import { GruPolicy } from "./policies/gru.js";
 import type { TransformerConfig } from "./policies/config.js";
 import type { GruConfig } from "./policies/gru-config.js";
@@ -43,7 +44,7 @@ interface RunJson {
   levels: number[];
   schedule: SequenceEvalSchedule;
   algo: unknown;
-  policy: { kind: string; config: unknown };
+  policy: { kind: string; config: unknown; fast?: boolean };
   test: TaskItem[];
   train: TaskItem[] | null;
   run: unknown;
@@ -51,14 +52,18 @@ interface RunJson {
 }
 
 /** The policy's kind and config, so a checkpoint can make it again. */
-function policyRecord(policy: TokenPolicy): { kind: string; config: unknown } {
+function policyRecord(policy: TokenPolicy): { kind: string; config: unknown; fast?: boolean } {
   const config = (policy as { config?: unknown }).config;
   if (policy.kind !== "transformer" && policy.kind !== "gru") throw new Error(`run.save: a ${policy.kind} policy cannot be saved in a sequence run checkpoint yet (transformer and gru can)`);
-  return { kind: policy.kind, config };
+  return { kind: policy.kind, config, ...(policy instanceof FastTransformer ? { fast: true } : {}) };
 }
 
-function makePolicy(record: { kind: string; config: unknown }, params: Float32Array): TokenPolicy {
-  if (record.kind === "transformer") return new Transformer(record.config as TransformerConfig, params);
+function makePolicy(record: { kind: string; config: unknown; fast?: boolean }, params: Float32Array): TokenPolicy {
+  if (record.kind === "transformer") {
+    const reference = new Transformer(record.config as TransformerConfig, params);
+    // the float32 build where it ran (its numbers differ from the float64 reference's); where wasm SIMD is missing, the reference
+    return record.fast ? fastTransformer(reference) : reference;
+  }
   // JSON writes Infinity (an unbounded GRU context) as null
   if (record.kind === "gru") {
     const c = record.config as GruConfig & { context: number | null };

@@ -3,7 +3,7 @@ import type { TransformerConfig } from "./config.js";
 import type { GruConfig } from "./gru-config.js";
 import { GruPolicy } from "./gru.js";
 import type { TokenPolicy } from "./token-policy.js";
-import { Transformer } from "./transformer.js";
+import { fastTransformer } from "./fast-transformer.js";
 
 /** Options of a new token policy. */
 export interface TokenPolicyOptions {
@@ -13,7 +13,9 @@ export interface TokenPolicyOptions {
 
 /**
  * A new token policy of `kind` with a seeded initialization: a GPT-2-style
- * transformer (see {@link TransformerConfig}) or a GRU (see {@link GruConfig}).
+ * transformer (see {@link TransformerConfig}; the float32 wasm build,
+ * `FastTransformer`, where WebAssembly SIMD runs and the sizes allow, else
+ * the reference `Transformer`) or a GRU (see {@link GruConfig}).
  */
 export function tokenPolicy(kind: "transformer", config: Partial<TransformerConfig> & { vocabSize: number }, options?: TokenPolicyOptions): TokenPolicy;
 export function tokenPolicy(kind: "gru", config: Partial<GruConfig> & { vocabSize: number }, options?: TokenPolicyOptions): TokenPolicy;
@@ -21,7 +23,7 @@ export function tokenPolicy(kind: "transformer" | "gru", config: { vocabSize: nu
   const seed = options.seed ?? 0;
   if (!Number.isInteger(seed)) throw new TypeError(`tokenPolicy: seed must be an integer, got ${String(seed)}`);
   const rng = Rng.fromSeed(seed);
-  if (kind === "transformer") return Transformer.create(config as Partial<TransformerConfig> & { vocabSize: number }, { rng });
+  if (kind === "transformer") return fastTransformer(config as Partial<TransformerConfig> & { vocabSize: number }, { rng });
   if (kind === "gru") return GruPolicy.create(config as Partial<GruConfig> & { vocabSize: number }, { rng });
   throw new RangeError(`tokenPolicy: kind must be "transformer" or "gru", got ${JSON.stringify(kind)}`);
 }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { rl } from "../../../lib/rl.js";
 import { componentTypes } from "../../../lib/pg/component.js";
-import { Transformer } from "../../../lib/seq/policies/index.js";
+import { FastTransformer, Transformer } from "../../../lib/seq/policies/index.js";
 import { GruPolicy } from "../../../lib/seq/policies/gru.js";
 import { Rng } from "../../../lib/random/rng.js";
 import type { PgSpec } from "../../../lib/pg/spec.js";
@@ -17,17 +17,23 @@ const quiet = { progress() {} };
 const task = rl.tasks.addition;
 const ENV_ONLY = new Set(["collect:rollout", "collect:episodes", "advantage:gae", "advantage:monteCarlo", "advantage:tdLambda", "loss:value", "loss:imitation", "loss:offlineCritic", "reference:run"]);
 
-function build(spec: PgSpec, gru = false): SequenceRun {
-  const policy = gru
-    ? GruPolicy.create({ vocabSize: tok.vocabSize, embedSize: 8, hiddenSize: 16 }, { rng: Rng.fromSeed(5) })
-    : Transformer.create({ vocabSize: tok.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { rng: Rng.fromSeed(5) });
+type PolicyKind = "reference" | "fast" | "gru";
+
+function build(spec: PgSpec, kind: PolicyKind = "reference"): SequenceRun {
+  const config = { vocabSize: tok.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 };
+  const policy =
+    kind === "gru"
+      ? GruPolicy.create({ vocabSize: tok.vocabSize, embedSize: 8, hiddenSize: 16 }, { rng: Rng.fromSeed(5) })
+      : kind === "fast"
+        ? FastTransformer.create(config, { rng: Rng.fromSeed(5) })
+        : Transformer.create(config, { rng: Rng.fromSeed(5) });
   return rl.seq(task, { level: 1, policy, tokenizer: tok, seed: 7 }).algo(spec).eval({ problems: 10, every: 2 }).build();
 }
 
-async function resumes(spec: () => PgSpec, gru = false): Promise<void> {
-  const whole = build(spec(), gru);
+async function resumes(spec: () => PgSpec, kind: PolicyKind = "reference"): Promise<void> {
+  const whole = build(spec(), kind);
   await whole.train({ steps: 5, display: quiet });
-  const first = build(spec(), gru);
+  const first = build(spec(), kind);
   await first.train({ steps: 3, display: quiet });
   const dir = await mkdtemp(join(tmpdir(), "trellis-seq-"));
   try {
@@ -55,7 +61,18 @@ describe("a sequence run resumes bit for bit after save and load, with every com
     assert.deepEqual(missing, []);
   });
   for (const [name, spec] of Object.entries(SEQUENCE_VARIANTS)) test(name, () => resumes(spec));
-  test("a GRU policy", () => resumes(SEQUENCE_VARIANTS["preset:grpo"]!, true));
+  test("a GRU policy", () => resumes(SEQUENCE_VARIANTS["preset:grpo"]!, "gru"));
+  test("the float32 wasm transformer", async () => {
+    await resumes(SEQUENCE_VARIANTS["preset:grpo"]!, "fast");
+    const run = build(SEQUENCE_VARIANTS["preset:grpo"]!(), "fast");
+    const dir = await mkdtemp(join(tmpdir(), "trellis-seq-"));
+    try {
+      await run.save(dir);
+      assert.ok((await rl.seq.load(dir, { task })).policy instanceof FastTransformer);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
   test("loading checks the task and the files", async () => {
     const run = build(SEQUENCE_VARIANTS["preset:grpo"]!());
     const dir = await mkdtemp(join(tmpdir(), "trellis-seq-"));
