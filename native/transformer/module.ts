@@ -2,6 +2,7 @@
 // ../wasm/gemm.ts (every linear layer and the LM head, forward and
 // backward), the tanh GELU and its derivative, and the strided copy that
 // keeps transposed weights for input gradients, and causal attention. Compiled once per process.
+import { setFlagsFromString } from "node:v8";
 import { webAssembly, type WasmModule } from "../wasm/api.js";
 import { assemble, type Func } from "../wasm/assembler.js";
 import { attend, attendBackward, decodeAttend } from "../wasm/attention.js";
@@ -62,10 +63,27 @@ export function transformerModule(shared = false): WasmModule {
   if (hit) return hit.module;
   if (!webAssembly) throw new Error("this JavaScript runtime has no WebAssembly");
   const relaxed = moduleBytes(true, shared);
+  if (!webAssembly.validate(relaxed)) allowRelaxedSimd();
   const fma = webAssembly.validate(relaxed);
   const entry = { module: new webAssembly.Module(fma ? relaxed : moduleBytes(false, shared)), fma };
   cached.set(shared, entry);
   return entry.module;
+}
+
+/**
+ * Node 20's V8 has relaxed SIMD behind a flag (on by default from V8 11.4);
+ * a wasm feature flag set before the module is compiled applies to it, so
+ * the GEMMs get FMA (~15–20 % faster) without starting Node with the flag.
+ * TRELLIS_RELAXED_SIMD=0 keeps the plain SIMD path (FMA rounds once, so its
+ * numbers differ in the last bits from mul + add).
+ */
+function allowRelaxedSimd(): void {
+  if (process.env.TRELLIS_RELAXED_SIMD === "0") return;
+  try {
+    setFlagsFromString("--experimental-wasm-relaxed-simd");
+  } catch {
+    // not V8, or flags locked: the plain SIMD path runs
+  }
 }
 
 /** Whether the compiled GEMM uses relaxed SIMD multiply-adds (see {@link transformerModule}). */

@@ -184,7 +184,8 @@ export class SequenceLearner {
     return out.map((o, i) => {
       const item = items[Math.floor(i / c.groupSize)]!;
       const stopped = o.finish === "stop";
-      const text = ctx.tokenizer.decode(stopped ? o.tokens.subarray(0, o.tokens.length - 1) : o.tokens, { skipSpecial: true });
+      // special tokens stay in the text (by name), so a completion that emits one is judged as written
+      const text = ctx.tokenizer.decode(stopped ? o.tokens.subarray(0, o.tokens.length - 1) : o.tokens);
       const r = ctx.reward(text, item);
       const truncated = !stopped;
       return {

@@ -60,7 +60,7 @@ function complete(policy: TokenPolicy, tokenizer: Tokenizer, items: readonly Tas
       greedy,
       ...(greedy ? {} : { rng: options.rng! }),
     });
-    for (const d of done) out.push(tokenizer.decode(d.finish === "stop" ? d.tokens.subarray(0, d.tokens.length - 1) : d.tokens, { skipSpecial: true }));
+    for (const d of done) out.push(tokenizer.decode(d.finish === "stop" ? d.tokens.subarray(0, d.tokens.length - 1) : d.tokens));
   }
   return out;
 }
