@@ -31,8 +31,8 @@ after(async () => {
   await rm(prefix, { recursive: true, force: true });
 });
 
-test("the five research notebooks are there", () => {
-  assert.deepEqual(names, ["components.ipynb", "credit-assignment.ipynb", "datasets.ipynb", "hybrid.ipynb", "quickstart.ipynb"]);
+test("the six research notebooks are there", () => {
+  assert.deepEqual(names, ["components.ipynb", "credit-assignment.ipynb", "datasets.ipynb", "grpo.ipynb", "hybrid.ipynb", "quickstart.ipynb"]);
 });
 
 type Notebook = { cells: { cell_type: string; id?: string; outputs?: { output_type: string; data?: Record<string, string | string[]> }[] }[] };
