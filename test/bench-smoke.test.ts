@@ -79,3 +79,13 @@ test("pg-kl-example reports each method's returns at 25k/50k/final and the KL to
   assert.ok(rows.filter((r) => r.method === "ppo").every((r) => r.kl_final === null));
   for (const m of ["ppo", "ppo+kl"]) assert.ok(m in (s.summary as object), m);
 });
+
+test("grpo-addition runs ours and the PyTorch reference on the shared setup and reports the issue's summary fields", () => {
+  const s = summary("grpo-addition", "--quick", "--seeds", "1");
+  assert.equal(s.summary, "grpo-addition");
+  for (const field of ["pass1_before", "pass1_after", "steps_per_s", "tokens_per_s_sampled", "tokens_per_s_trained", "sft_tokens_per_s", "peak_rss_mb"]) assert.ok(typeof s[field] === "number" && (s[field] as number) >= 0, field);
+  assert.ok("steps_to_gain20" in s && "seconds_to_gain20" in s);
+  const torch = s.torch as Record<string, number> | null;
+  assert.ok(torch !== null, "the PyTorch reference ran (.venv made by scripts/python-env.sh)");
+  assert.ok(torch.steps_per_s > 0 && typeof s.speedup_vs_torch === "number");
+});
