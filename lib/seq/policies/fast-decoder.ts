@@ -69,6 +69,17 @@ export class FastDecoder implements TokenDecoder {
     return this.steps;
   }
 
+  share(from: number, to: number): void {
+    const { rows } = this;
+    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
+    if (from === to) return;
+    const { context: T, dModel: D } = this.config;
+    const n = this.fed[from]!;
+    const f = this.ws.f32;
+    for (const base of [...this.keys, ...this.values]) f.copyWithin(base + to * T * D, base + from * T * D, base + (from * T + n) * D);
+    this.fed[to] = n;
+  }
+
   step(tokens: Int32Array, active: Uint8Array | null, logits: Float32Array | Float64Array): void {
     const { rows } = this;
     const { vocabSize: V, context: T, dModel: D, heads, mlpHidden: H, layerNormEps: eps } = this.config;

@@ -19,6 +19,12 @@ export interface SampleOptions {
   greedy?: boolean;
   /** The only source of randomness (required unless greedy). */
   rng?: Rng;
+  /**
+   * sampleBatch: run a prompt that several rows share (a GRPO group) once and
+   * copy its state to the others, where the policy's decoder can (`share`).
+   * The numbers are the same either way. Default true.
+   */
+  sharePrompts?: boolean;
 }
 
 export interface Completion {
@@ -122,6 +128,19 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
   const logits = new Float64Array(n * V);
   const input = new Int32Array(n);
   const active = new Uint8Array(n).fill(1);
+  // A row whose prompt an earlier row has sits out that prompt's first tokens and takes over the earlier row's state before its last one.
+  const source = new Int32Array(n).fill(-1);
+  if (decoder.share && options.sharePrompts !== false) {
+    const first = new Map<string, number>();
+    prompts.forEach((p, r) => {
+      if (p.length < 2) return;
+      const key = p.join(",");
+      const at = first.get(key);
+      if (at === undefined) first.set(key, r);
+      else source[r] = at;
+    });
+  }
+  const fed = new Uint8Array(n);
   const tokens: number[][] = prompts.map(() => []);
   const logprobs: number[][] = prompts.map(() => []);
   const entropies: number[][] = prompts.map(() => []);
@@ -133,9 +152,14 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
   let left = maxNewTokens === 0 ? 0 : n;
   for (let s = 0; left > 0; s++) {
     for (let r = 0; r < n; r++) {
-      if (active[r]) input[r] = s < prompts[r]!.length ? prompts[r]![s]! : tokens[r]![tokens[r]!.length - 1]!;
+      fed[r] = active[r]!;
+      if (!active[r]) continue;
+      const last = prompts[r]!.length - 1;
+      if (source[r]! >= 0 && s < last) fed[r] = 0;
+      else if (source[r]! >= 0 && s === last) decoder.share!(source[r]!, r);
+      input[r] = s < prompts[r]!.length ? prompts[r]![s]! : tokens[r]![tokens[r]!.length - 1]!;
     }
-    decoder.step(input, active, logits);
+    decoder.step(input, fed, logits);
     for (let r = 0; r < n; r++) {
       if (!active[r] || s < prompts[r]!.length - 1) continue;
       for (let v = 0; v < V; v++) row[v] = logits[r * V + v]!;

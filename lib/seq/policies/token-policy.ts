@@ -44,4 +44,11 @@ export interface TokenDecoder {
    * `logits[r·vocab … (r+1)·vocab)`; inactive rows' logits are left as they were.
    */
   step(tokens: Int32Array, active: Uint8Array | null, logits: Float32Array | Float64Array): void;
+  /**
+   * Optional: row `to` continues from row `from`'s state (the tokens it was
+   * fed and what they left, e.g. its KV cache), as if it had been fed the same
+   * tokens; its next logits then equal what feeding them would have given.
+   * Samplers use it to run a prompt shared by a group once.
+   */
+  share?(from: number, to: number): void;
 }

@@ -95,6 +95,11 @@ export class Transformer implements TokenPolicy {
         }
         position++;
       },
+      share: (from, to) => {
+        if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
+        const c = caches[from]!;
+        caches[to] = { length: c.length, keys: c.keys.map((k) => k.slice()), values: c.values.map((v) => v.slice()) };
+      },
     };
   }
 

@@ -93,3 +93,19 @@ test("truncatedWeights: top-k then the smallest nucleus reaching top-p; at least
   truncatedWeights(lp, 4, 0, 0.01, w, order);
   assert.deepEqual([...w].map((x) => +x.toFixed(6)), [0, 0.4, 0, 0]);
 });
+
+test("sampleBatch runs a prompt shared by a group once and gives the same completions as feeding every row", async () => {
+  const { FastTransformer } = await import("../../../lib/seq/policies/fast-transformer.js");
+  const { sampleBatch, Transformer } = await import("../../../lib/seq/policies/index.js");
+  const { Rng } = await import("../../../lib/random/rng.js");
+  const config = { vocabSize: 16, layers: 2, dModel: 16, heads: 4, mlpHidden: 32, context: 12 };
+  const a = Int32Array.of(4, 5, 6, 7), b = Int32Array.of(8, 9, 10, 11), c = Int32Array.of(12, 13);
+  const prompts = [a, a, a, b, b, c, a.slice(), c, Int32Array.of(5)];
+  for (const policy of [Transformer.create(config, { rng: Rng.fromSeed(3) }), FastTransformer.create(config, { rng: Rng.fromSeed(3) })]) {
+    const run = (sharePrompts: boolean) => sampleBatch(policy, prompts, { maxNewTokens: 5, temperature: 1.3, stopToken: 2, rng: Rng.fromSeed(9), sharePrompts });
+    const shared = run(true), fed = run(false);
+    assert.deepEqual(shared.map((x) => [...x.tokens]), fed.map((x) => [...x.tokens]));
+    assert.deepEqual(shared.map((x) => [...x.logprobs]), fed.map((x) => [...x.logprobs]));
+    assert.deepEqual(shared.map((x) => x.finish), fed.map((x) => x.finish));
+  }
+});
