@@ -89,3 +89,9 @@ test("grpo-addition runs ours and the PyTorch reference on the shared setup and 
   assert.ok(torch !== null, "the PyTorch reference ran (.venv made by scripts/python-env.sh)");
   assert.ok(torch.steps_per_s > 0 && typeof s.speedup_vs_torch === "number");
 });
+
+test("sft-addition measures SFT tokens/s, ours and the PyTorch reference", () => {
+  const s = summary("sft-addition", "--seeds", "1", "--steps", "5");
+  assert.equal(s.summary, "sft-addition");
+  assert.ok((s.tokens_per_s as number) > 0 && (s.torch_tokens_per_s as number) > 0 && (s.speedup_vs_torch as number) > 0);
+});
