@@ -88,6 +88,8 @@ export {
   tokenLogProbsBackward,
   loadGpt2,
   saveGpt2,
+  loadLlama,
+  saveLlama,
   readSafetensors,
   writeSafetensors,
   SafetensorsError,

@@ -6,7 +6,8 @@ export type PositionEncoding =
   | "rotary";
 
 /**
- * The shape of a decoder-only transformer policy (GPT-2 style, pre-norm).
+ * The shape of a decoder-only transformer policy (GPT-2 style, pre-norm; Llama
+ * style with the optional `norm`, `mlp`, `bias` and `ropeTheta`).
  * Defaults ({@link DEFAULT_TRANSFORMER_CONFIG}) are tiny: 2 layers, d 64,
  * 4 heads, MLP 256, context 16.
  */
@@ -26,8 +27,40 @@ export interface TransformerConfig {
   positions: PositionEncoding;
   /** logits = x · wteᵀ (GPT-2) instead of a separate `lm_head.weight`. */
   tieEmbeddings: boolean;
-  /** ε of every LayerNorm (layer_norm_epsilon). */
+  /** ε of every LayerNorm, or of every RMSNorm with `norm: "rms"` (layer_norm_epsilon, rms_norm_eps). */
   layerNormEps: number;
+  /**
+   * The normalization before each sublayer and before the head. Absent:
+   * "layer" (GPT-2's LayerNorm with gain and bias); "rms" is Llama's RMSNorm
+   * x / √(mean(x²) + ε) · γ, gain only.
+   */
+  norm?: NormKind;
+  /**
+   * The MLP. Absent: "gelu" (GPT-2: c_proj(gelu_new(c_fc(x)))); "swiglu" is
+   * Llama's down(silu(gate(x)) ⊙ up(x)), hidden width mlpHidden.
+   */
+  mlp?: MlpKind;
+  /** Whether the attention and MLP projections have biases. Absent: true (GPT-2); Llama has none. */
+  bias?: boolean;
+  /** The rotary frequency base (rope_theta). Absent: 10000. */
+  ropeTheta?: number;
+}
+
+/** See {@link TransformerConfig.norm}. */
+export type NormKind = "layer" | "rms";
+/** See {@link TransformerConfig.mlp}. */
+export type MlpKind = "gelu" | "swiglu";
+
+/** The optional fields with their defaults filled in: what the kernels read. */
+export interface TransformerVariant {
+  norm: NormKind;
+  mlp: MlpKind;
+  bias: boolean;
+  ropeTheta: number;
+}
+
+export function transformerVariant(config: TransformerConfig): TransformerVariant {
+  return { norm: config.norm ?? "layer", mlp: config.mlp ?? "gelu", bias: config.bias ?? true, ropeTheta: config.ropeTheta ?? 10000 };
 }
 
 export const DEFAULT_TRANSFORMER_CONFIG: Readonly<Omit<TransformerConfig, "vocabSize">> = Object.freeze({
@@ -49,7 +82,8 @@ export function transformerConfig(partial: Partial<TransformerConfig> & { vocabS
 }
 
 const POSITIVE_INTS = ["vocabSize", "context", "layers", "dModel", "heads", "mlpHidden"] as const;
-const KEYS = new Set<string>([...POSITIVE_INTS, "positions", "tieEmbeddings", "layerNormEps"]);
+// The optional fields stay out of DEFAULT_TRANSFORMER_CONFIG so GPT-2 configs (and saved runs) keep their exact shape.
+const KEYS = new Set<string>([...POSITIVE_INTS, "positions", "tieEmbeddings", "layerNormEps", "norm", "mlp", "bias", "ropeTheta"]);
 
 /** Throws a RangeError naming the field when `config` is not a valid {@link TransformerConfig}. */
 export function validateTransformerConfig(config: TransformerConfig): void {
@@ -76,5 +110,17 @@ export function validateTransformerConfig(config: TransformerConfig): void {
   }
   if (typeof config.layerNormEps !== "number" || !(config.layerNormEps > 0) || !Number.isFinite(config.layerNormEps)) {
     throw new RangeError(`transformer config: layerNormEps must be a positive finite number, got ${JSON.stringify(config.layerNormEps)}`);
+  }
+  if (config.norm !== undefined && config.norm !== "layer" && config.norm !== "rms") {
+    throw new RangeError(`transformer config: norm must be "layer" or "rms", got ${JSON.stringify(config.norm)}`);
+  }
+  if (config.mlp !== undefined && config.mlp !== "gelu" && config.mlp !== "swiglu") {
+    throw new RangeError(`transformer config: mlp must be "gelu" or "swiglu", got ${JSON.stringify(config.mlp)}`);
+  }
+  if (config.bias !== undefined && typeof config.bias !== "boolean") {
+    throw new RangeError(`transformer config: bias must be a boolean, got ${JSON.stringify(config.bias)}`);
+  }
+  if (config.ropeTheta !== undefined && (typeof config.ropeTheta !== "number" || !(config.ropeTheta > 0) || !Number.isFinite(config.ropeTheta))) {
+    throw new RangeError(`transformer config: ropeTheta must be a positive finite number, got ${JSON.stringify(config.ropeTheta)}`);
   }
 }

@@ -3,7 +3,7 @@ import { ACT, INIT, transformerKernelsUnavailable } from "../../../native/transf
 import { KernelHelper } from "../../../native/transformer/helper.js";
 import { SplitKernels } from "../../../native/transformer/split-kernels.js";
 import { Workspace } from "../../../native/transformer/workspace.js";
-import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
+import { transformerConfig, transformerVariant, validateTransformerConfig, type TransformerConfig } from "./config.js";
 import { FastDecoder } from "./fast-decoder.js";
 import { attendRow, attendRowBackward, rotaryTables, rotateF32 } from "./fast-ops.js";
 import { WeightMirror } from "./fast-weights.js";
@@ -45,6 +45,12 @@ const KC_FORWARD = 64;
 
 /** Why {@link FastTransformer} cannot run `config` on this runtime, or null when it can. */
 export function fastTransformerUnsupported(config: TransformerConfig): string | null {
+  // the f32 kernels compute GPT-2's block only (LayerNorm with bias, GELU MLP, biased projections, rotary base 10000)
+  const v = transformerVariant(config);
+  if (v.norm !== "layer") return `norm ${JSON.stringify(v.norm)} is not implemented by the f32 kernels (only "layer")`;
+  if (v.mlp !== "gelu") return `mlp ${JSON.stringify(v.mlp)} is not implemented by the f32 kernels (only "gelu")`;
+  if (!v.bias) return "bias false is not implemented by the f32 kernels (the projections need biases)";
+  if (config.positions === "rotary" && v.ropeTheta !== 10000) return `ropeTheta ${v.ropeTheta} is not implemented by the f32 kernels (only 10000)`;
   if (config.dModel % 4 !== 0 || config.mlpHidden % 4 !== 0) return `dModel (${config.dModel}) and mlpHidden (${config.mlpHidden}) must be multiples of 4 for the f32x4 kernels`;
   return transformerKernelsUnavailable();
 }

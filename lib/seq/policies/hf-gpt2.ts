@@ -1,6 +1,6 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { transformerConfig, type TransformerConfig } from "./config.js";
+import { transformerConfig, transformerVariant, type TransformerConfig } from "./config.js";
 import { paramLayout } from "./layout.js";
 import { readSafetensors, writeSafetensors, type SafeTensor } from "./safetensors.js";
 import { Transformer } from "./transformer.js";
@@ -22,6 +22,10 @@ export interface Gpt2Files {
 /** config.json for `config` (a GPT2LMHeadModel; dropouts irrelevant at inference). */
 export function gpt2ConfigJson(config: TransformerConfig): Record<string, unknown> {
   if (config.positions !== "learned") throw new RangeError(`GPT-2 checkpoints have learned positions; this model uses ${JSON.stringify(config.positions)}`);
+  const v = transformerVariant(config);
+  if (v.norm !== "layer" || v.mlp !== "gelu" || !v.bias) {
+    throw new RangeError(`GPT-2 checkpoints have LayerNorm, a GELU MLP and biases; this model has norm ${JSON.stringify(v.norm)}, mlp ${JSON.stringify(v.mlp)}, bias ${v.bias} (see hf-llama.ts)`);
+  }
   return {
     architectures: ["GPT2LMHeadModel"],
     model_type: "gpt2",

@@ -1,4 +1,4 @@
-import { gelu, layerNorm, linear, rotate } from "./ops.js";
+import { gelu, linear, norm, rotate, swiglu } from "./ops.js";
 import { lmHead, type Transformer } from "./transformer.js";
 
 /**
@@ -36,6 +36,9 @@ export function decodeStep(model: Transformer, cache: KvCache, token: number): F
   if (!(Number.isInteger(token) && token >= 0 && token < V)) throw new RangeError(`decodeStep: token ${token} is outside the vocabulary [0, ${V})`);
   const p = model.params;
   const hd = D / heads;
+  const { ropeTheta } = model.variant;
+  const rms = model.variant.norm === "rms";
+  const glu = model.variant.mlp === "swiglu";
   const scale = 1 / Math.sqrt(hd);
   const x = new Float64Array(D);
   const e = model.slot("wte.weight").offset + token * D;
@@ -47,15 +50,16 @@ export function decodeStep(model: Transformer, cache: KvCache, token: number): F
   const qkv = new Float64Array(3 * D);
   const att = new Float64Array(D);
   const tmp = new Float64Array(D);
-  const fc = new Float64Array(Hd);
+  const fc = new Float64Array(glu ? 2 * Hd : Hd);
+  const act = glu ? new Float64Array(Hd) : fc;
   const scores = new Float64Array(t + 1);
   model.blocks.forEach((s, l) => {
-    layerNorm(x, 1, D, p, s.ln1w, s.ln1b, eps, ln, hat, rstd);
+    norm(rms, x, 1, D, p, s.ln1w, s.ln1b, eps, ln, hat, rstd);
     linear(ln, 1, D, p, s.attnW, s.attnB, 3 * D, qkv);
     if (model.config.positions === "rotary") {
       for (let h = 0; h < heads; h++) {
-        rotate(qkv, h * hd, hd, t, 1);
-        rotate(qkv, D + h * hd, hd, t, 1);
+        rotate(qkv, h * hd, hd, t, 1, ropeTheta);
+        rotate(qkv, D + h * hd, hd, t, 1, ropeTheta);
       }
     }
     const K = cache.keys[l]!;
@@ -86,13 +90,15 @@ export function decodeStep(model: Transformer, cache: KvCache, token: number): F
     }
     linear(att, 1, D, p, s.attnProjW, s.attnProjB, D, tmp);
     for (let i = 0; i < D; i++) x[i] += tmp[i]!;
-    layerNorm(x, 1, D, p, s.ln2w, s.ln2b, eps, ln, hat, rstd);
-    linear(ln, 1, D, p, s.fcW, s.fcB, Hd, fc);
-    gelu(fc, Hd, fc);
-    linear(fc, 1, Hd, p, s.mlpProjW, s.mlpProjB, D, tmp);
+    norm(rms, x, 1, D, p, s.ln2w, s.ln2b, eps, ln, hat, rstd);
+    linear(ln, 1, D, p, s.fcW, s.fcB, fc.length, fc);
+    if (glu) swiglu(fc, 1, Hd, act);
+    else gelu(fc, Hd, fc);
+    linear(act, 1, Hd, p, s.mlpProjW, s.mlpProjB, D, tmp);
     for (let i = 0; i < D; i++) x[i] += tmp[i]!;
   });
-  layerNorm(x, 1, D, p, model.slot("ln_f.weight").offset, model.slot("ln_f.bias").offset, eps, ln, hat, rstd);
+  const lnf = model.lnfOffsets;
+  norm(rms, x, 1, D, p, lnf.w, lnf.b, eps, ln, hat, rstd);
   const logits = new Float64Array(V);
   lmHead(ln, 1, D, p, model.lmHeadOffset, V, logits);
   cache.length = t + 1;

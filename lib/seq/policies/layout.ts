@@ -1,5 +1,5 @@
 import type { Rng } from "../../random/rng.js";
-import type { TransformerConfig } from "./config.js";
+import { transformerVariant, type TransformerConfig } from "./config.js";
 
 /** Where one named tensor lives in the flat parameter array (row-major). */
 export interface TensorSlot {
@@ -14,13 +14,17 @@ export interface TensorSlot {
  * …), including its Conv1D layout: a projection weight is `[in, out]` and
  * y = x · W + b. `wpe.weight` is absent with rotary positions and
  * `lm_head.weight` ([vocab, dModel]) only when the embeddings are not tied.
+ * The Llama options keep these names: with `norm: "rms"` the `ln_*.bias`
+ * tensors are absent, with `bias: false` the projections' biases are, and
+ * with `mlp: "swiglu"` `mlp.c_fc` is [dModel, 2·mlpHidden], gate columns
+ * then up columns (one GEMM for both), `mlp.c_proj` the down projection.
  */
 export interface ParamLayout {
   readonly slots: ReadonlyMap<string, TensorSlot>;
   readonly size: number;
 }
 
-/** Offsets of the tensors of one block, for the kernels. */
+/** Offsets of the tensors of one block, for the kernels; an absent bias (see {@link paramLayout}) is −1. */
 export interface BlockSlots {
   ln1w: number; ln1b: number;
   attnW: number; attnB: number;
@@ -32,6 +36,9 @@ export interface BlockSlots {
 
 export function paramLayout(config: TransformerConfig): ParamLayout {
   const { vocabSize: V, context: T, dModel: D, mlpHidden: H } = config;
+  const { norm, mlp, bias } = transformerVariant(config);
+  const normBias = norm === "layer";
+  const fcOut = mlp === "swiglu" ? 2 * H : H;
   const slots = new Map<string, TensorSlot>();
   let offset = 0;
   const add = (name: string, ...shape: number[]) => {
@@ -43,20 +50,20 @@ export function paramLayout(config: TransformerConfig): ParamLayout {
   if (config.positions === "learned") add("wpe.weight", T, D);
   for (let i = 0; i < config.layers; i++) {
     add(`h.${i}.ln_1.weight`, D);
-    add(`h.${i}.ln_1.bias`, D);
+    if (normBias) add(`h.${i}.ln_1.bias`, D);
     add(`h.${i}.attn.c_attn.weight`, D, 3 * D);
-    add(`h.${i}.attn.c_attn.bias`, 3 * D);
+    if (bias) add(`h.${i}.attn.c_attn.bias`, 3 * D);
     add(`h.${i}.attn.c_proj.weight`, D, D);
-    add(`h.${i}.attn.c_proj.bias`, D);
+    if (bias) add(`h.${i}.attn.c_proj.bias`, D);
     add(`h.${i}.ln_2.weight`, D);
-    add(`h.${i}.ln_2.bias`, D);
-    add(`h.${i}.mlp.c_fc.weight`, D, H);
-    add(`h.${i}.mlp.c_fc.bias`, H);
+    if (normBias) add(`h.${i}.ln_2.bias`, D);
+    add(`h.${i}.mlp.c_fc.weight`, D, fcOut);
+    if (bias) add(`h.${i}.mlp.c_fc.bias`, fcOut);
     add(`h.${i}.mlp.c_proj.weight`, H, D);
-    add(`h.${i}.mlp.c_proj.bias`, D);
+    if (bias) add(`h.${i}.mlp.c_proj.bias`, D);
   }
   add("ln_f.weight", D);
-  add("ln_f.bias", D);
+  if (normBias) add("ln_f.bias", D);
   if (!config.tieEmbeddings) add("lm_head.weight", V, D);
   return { slots, size: offset };
 }
@@ -69,13 +76,14 @@ export function slotOf(layout: ParamLayout, name: string): TensorSlot {
 
 export function blockSlots(layout: ParamLayout, i: number): BlockSlots {
   const o = (s: string) => slotOf(layout, `h.${i}.${s}`).offset;
+  const ob = (s: string) => layout.slots.get(`h.${i}.${s}`)?.offset ?? -1;
   return {
-    ln1w: o("ln_1.weight"), ln1b: o("ln_1.bias"),
-    attnW: o("attn.c_attn.weight"), attnB: o("attn.c_attn.bias"),
-    attnProjW: o("attn.c_proj.weight"), attnProjB: o("attn.c_proj.bias"),
-    ln2w: o("ln_2.weight"), ln2b: o("ln_2.bias"),
-    fcW: o("mlp.c_fc.weight"), fcB: o("mlp.c_fc.bias"),
-    mlpProjW: o("mlp.c_proj.weight"), mlpProjB: o("mlp.c_proj.bias"),
+    ln1w: o("ln_1.weight"), ln1b: ob("ln_1.bias"),
+    attnW: o("attn.c_attn.weight"), attnB: ob("attn.c_attn.bias"),
+    attnProjW: o("attn.c_proj.weight"), attnProjB: ob("attn.c_proj.bias"),
+    ln2w: o("ln_2.weight"), ln2b: ob("ln_2.bias"),
+    fcW: o("mlp.c_fc.weight"), fcB: ob("mlp.c_fc.bias"),
+    mlpProjW: o("mlp.c_proj.weight"), mlpProjB: ob("mlp.c_proj.bias"),
   };
 }
 

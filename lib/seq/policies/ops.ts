@@ -1,6 +1,6 @@
 // The row-wise kernels of the transformer: dense layers in GPT-2's Conv1D
-// layout (y = x · W + b, W is [in, out]), LayerNorm, the tanh GELU and rotary
-// rotations, each with its backward. Activations are Float64Array (exact
+// layout (y = x · W + b, W is [in, out]), LayerNorm and RMSNorm, the tanh
+// GELU and SwiGLU, rotary rotations, each with its backward. Activations are Float64Array (exact
 // enough for finite-difference checks and interop at 1e-5); parameters and
 // their gradients are the model's flat Float32Arrays, addressed by offset.
 type Arr = Float32Array | Float64Array;
@@ -93,6 +93,94 @@ export function layerNormBackward(
     for (let i = 0; i < d; i++) {
       const v = r * (dy[o + i]! * p[gw + i]! - m1 - xhat[o + i]! * m2);
       dx[o + i] = accumulate ? dx[o + i]! + v : v;
+    }
+  }
+}
+
+/** Llama's RMSNorm: y = x/√(mean(x²) + ε) · γ per row; keeps x̂ = x·rstd and rstd for the backward. */
+export function rmsNorm(
+  x: Float64Array, rows: number, d: number, p: Float32Array, gw: number, eps: number,
+  out: Float64Array, xhat: Float64Array, rstd: Float64Array,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const o = n * d;
+    let ms = 0;
+    for (let i = 0; i < d; i++) ms += x[o + i]! * x[o + i]!;
+    const r = 1 / Math.sqrt(ms / d + eps);
+    rstd[n] = r;
+    for (let i = 0; i < d; i++) {
+      const h = x[o + i]! * r;
+      xhat[o + i] = h;
+      out[o + i] = h * p[gw + i]!;
+    }
+  }
+}
+
+/** Backward of {@link rmsNorm}: dx (+)= rstd·(dx̂ − x̂·mean(dx̂·x̂)) with dx̂ = dy·γ; dγ += dy·x̂. */
+export function rmsNormBackward(
+  dy: Float64Array, rows: number, d: number, p: Float32Array, g: Float32Array, gw: number,
+  xhat: Float64Array, rstd: Float64Array, dx: Float64Array, accumulate: boolean,
+): void {
+  for (let n = 0; n < rows; n++) {
+    const o = n * d;
+    let m2 = 0;
+    for (let i = 0; i < d; i++) {
+      const dyi = dy[o + i]!;
+      const h = xhat[o + i]!;
+      g[gw + i] += dyi * h;
+      m2 += dyi * p[gw + i]! * h;
+    }
+    m2 /= d;
+    const r = rstd[n]!;
+    for (let i = 0; i < d; i++) {
+      const v = r * (dy[o + i]! * p[gw + i]! - xhat[o + i]! * m2);
+      dx[o + i] = accumulate ? dx[o + i]! + v : v;
+    }
+  }
+}
+
+/**
+ * The config's norm over `rows` rows: {@link layerNorm} with bias at `gb`, or
+ * {@link rmsNorm} when `rms` (`gb` unused).
+ */
+export function norm(
+  rms: boolean, x: Float64Array, rows: number, d: number, p: Float32Array, gw: number, gb: number, eps: number,
+  out: Float64Array, xhat: Float64Array, rstd: Float64Array,
+): void {
+  if (rms) rmsNorm(x, rows, d, p, gw, eps, out, xhat, rstd);
+  else layerNorm(x, rows, d, p, gw, gb, eps, out, xhat, rstd);
+}
+
+/** Backward of {@link norm}. */
+export function normBackward(
+  rms: boolean, dy: Float64Array, rows: number, d: number, p: Float32Array, g: Float32Array, gw: number, gb: number,
+  xhat: Float64Array, rstd: Float64Array, dx: Float64Array, accumulate: boolean,
+): void {
+  if (rms) rmsNormBackward(dy, rows, d, p, g, gw, xhat, rstd, dx, accumulate);
+  else layerNormBackward(dy, rows, d, p, g, gw, gb, xhat, rstd, dx, accumulate);
+}
+
+/** SwiGLU over rows of `pre` = [gate | up] (2·h wide): out[n, j] = silu(gate[n, j]) · up[n, j], silu(a) = a·σ(a). */
+export function swiglu(pre: Float64Array, rows: number, h: number, out: Float64Array): void {
+  for (let n = 0; n < rows; n++) {
+    const o = n * 2 * h;
+    for (let j = 0; j < h; j++) {
+      const a = pre[o + j]!;
+      out[n * h + j] = (a / (1 + Math.exp(-a))) * pre[o + h + j]!;
+    }
+  }
+}
+
+/** Backward of {@link swiglu}: dPre [rows, 2·h] (overwritten) from dOut [rows, h]. */
+export function swigluBackward(pre: Float64Array, rows: number, h: number, dOut: Float64Array, dPre: Float64Array): void {
+  for (let n = 0; n < rows; n++) {
+    const o = n * 2 * h;
+    for (let j = 0; j < h; j++) {
+      const a = pre[o + j]!;
+      const sig = 1 / (1 + Math.exp(-a));
+      const d = dOut[n * h + j]!;
+      dPre[o + j] = d * pre[o + h + j]! * sig * (1 + a * (1 - sig));
+      dPre[o + h + j] = d * a * sig;
     }
   }
 }

@@ -1,8 +1,8 @@
 import type { Rng } from "../../random/rng.js";
-import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
+import { transformerConfig, transformerVariant, validateTransformerConfig, type TransformerConfig, type TransformerVariant } from "./config.js";
 import { blockSlots, initTransformerParams, paramLayout, slotOf, type BlockSlots, type ParamLayout, type TensorSlot } from "./layout.js";
 import { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
-import { gelu, geluBackward, layerNorm, layerNormBackward, linear, linearBackward, rotate } from "./ops.js";
+import { gelu, geluBackward, linear, linearBackward, norm, normBackward, rotate, swiglu, swigluBackward } from "./ops.js";
 import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
 
 /** What {@link Transformer.forward} keeps for {@link Transformer.backward}. */
@@ -15,7 +15,9 @@ interface BlockActs {
   /** [rows, dModel] the heads' outputs, concatenated. */
   att: Float64Array;
   ln2: Float64Array; ln2Hat: Float64Array; ln2Rstd: Float64Array;
-  fcPre: Float64Array; fcAct: Float64Array;
+  /** [rows, mlpHidden], or [rows, 2·mlpHidden] (gate | up) with SwiGLU. */
+  fcPre: Float64Array;
+  fcAct: Float64Array;
 }
 
 interface Saved {
@@ -34,6 +36,9 @@ interface Saved {
  *                x += mlp.c_proj(gelu_new(mlp.c_fc(ln_2(x))))
  *     logits = ln_f(x) · W_lmᵀ                (W_lm = wte when tied)
  *
+ * or Llama style with `norm: "rms"`, `mlp: "swiglu"`, `bias: false` and
+ * rotary positions (RMSNorm for ln_*, mlp.c_proj(silu(gate) ⊙ up)).
+ *
  * All parameters live in one flat Float32Array (`params`, named views in
  * `layout`, see {@link paramLayout}); {@link backward} accumulates into
  * `grads` in the same layout. Activations are kept in float64.
@@ -46,6 +51,8 @@ export class Transformer implements TokenPolicy {
   readonly grads: Float32Array;
   /** Offsets of each block's tensors. */
   readonly blocks: readonly BlockSlots[];
+  /** The config's optional fields with defaults filled in. */
+  readonly variant: TransformerVariant;
   private saved: Saved | null = null;
 
   /** Wraps `params` (not copied) in `config`'s layout; fresh zero grads. */
@@ -59,6 +66,7 @@ export class Transformer implements TokenPolicy {
     this.params = params;
     this.grads = new Float32Array(params.length);
     this.blocks = Array.from({ length: this.config.layers }, (_, i) => blockSlots(this.layout, i));
+    this.variant = transformerVariant(this.config);
   }
 
   /** A new model with GPT-2's initialization (see {@link initTransformerParams}), drawn from `rng` only. */
@@ -128,6 +136,11 @@ export class Transformer implements TokenPolicy {
     return new Transformer(this.config, this.params.slice());
   }
 
+  /** Offsets of the final norm's gain and bias (−1 with RMSNorm, which has none). */
+  get lnfOffsets(): { w: number; b: number } {
+    return { w: this.slot("ln_f.weight").offset, b: this.layout.slots.get("ln_f.bias")?.offset ?? -1 };
+  }
+
   /** Offset of the output embedding [vocab, dModel] (wte when tied). */
   get lmHeadOffset(): number {
     return this.slot(this.config.tieEmbeddings ? "wte.weight" : "lm_head.weight").offset;
@@ -152,6 +165,10 @@ export class Transformer implements TokenPolicy {
     const p = this.params;
     const N = batch * length;
     const hd = D / heads;
+    const { ropeTheta } = this.variant;
+    const rms = this.variant.norm === "rms";
+    const glu = this.variant.mlp === "swiglu";
+    const fcOut = glu ? 2 * Hd : Hd;
     const x = new Float64Array(N * D);
     const wte = this.slot("wte.weight").offset;
     const wpe = this.config.positions === "learned" ? this.slot("wpe.weight").offset : -1;
@@ -167,24 +184,25 @@ export class Transformer implements TokenPolicy {
         ln1: new Float64Array(N * D), ln1Hat: new Float64Array(N * D), ln1Rstd: new Float64Array(N),
         qkv: new Float64Array(N * 3 * D), probs: new Float64Array(batch * heads * length * length), att: new Float64Array(N * D),
         ln2: new Float64Array(N * D), ln2Hat: new Float64Array(N * D), ln2Rstd: new Float64Array(N),
-        fcPre: new Float64Array(N * Hd), fcAct: new Float64Array(N * Hd),
+        fcPre: new Float64Array(N * fcOut), fcAct: new Float64Array(N * Hd),
       };
-      layerNorm(x, N, D, p, s.ln1w, s.ln1b, eps, a.ln1, a.ln1Hat, a.ln1Rstd);
+      norm(rms, x, N, D, p, s.ln1w, s.ln1b, eps, a.ln1, a.ln1Hat, a.ln1Rstd);
       linear(a.ln1, N, D, p, s.attnW, s.attnB, 3 * D, a.qkv);
       if (this.config.positions === "rotary") {
         for (let n = 0; n < N; n++) {
           for (let h = 0; h < heads; h++) {
-            rotate(a.qkv, n * 3 * D + h * hd, hd, n % length, 1);
-            rotate(a.qkv, n * 3 * D + D + h * hd, hd, n % length, 1);
+            rotate(a.qkv, n * 3 * D + h * hd, hd, n % length, 1, ropeTheta);
+            rotate(a.qkv, n * 3 * D + D + h * hd, hd, n % length, 1, ropeTheta);
           }
         }
       }
       attentionForward(a.qkv, batch, length, D, heads, a.probs, a.att);
       linear(a.att, N, D, p, s.attnProjW, s.attnProjB, D, tmpD);
       for (let i = 0; i < N * D; i++) x[i] += tmpD[i]!;
-      layerNorm(x, N, D, p, s.ln2w, s.ln2b, eps, a.ln2, a.ln2Hat, a.ln2Rstd);
-      linear(a.ln2, N, D, p, s.fcW, s.fcB, Hd, a.fcPre);
-      gelu(a.fcPre, N * Hd, a.fcAct);
+      norm(rms, x, N, D, p, s.ln2w, s.ln2b, eps, a.ln2, a.ln2Hat, a.ln2Rstd);
+      linear(a.ln2, N, D, p, s.fcW, s.fcB, fcOut, a.fcPre);
+      if (glu) swiglu(a.fcPre, N, Hd, a.fcAct);
+      else gelu(a.fcPre, N * Hd, a.fcAct);
       linear(a.fcAct, N, Hd, p, s.mlpProjW, s.mlpProjB, D, tmpD);
       for (let i = 0; i < N * D; i++) x[i] += tmpD[i]!;
       blocks.push(a);
@@ -192,7 +210,8 @@ export class Transformer implements TokenPolicy {
     const lnf = new Float64Array(N * D);
     const lnfHat = new Float64Array(N * D);
     const lnfRstd = new Float64Array(N);
-    layerNorm(x, N, D, p, this.slot("ln_f.weight").offset, this.slot("ln_f.bias").offset, eps, lnf, lnfHat, lnfRstd);
+    const lnfW = this.lnfOffsets;
+    norm(rms, x, N, D, p, lnfW.w, lnfW.b, eps, lnf, lnfHat, lnfRstd);
     const logits = new Float64Array(N * V);
     lmHead(lnf, N, D, p, this.lmHeadOffset, V, logits);
     this.saved = { tokens: tokens.slice(), batch, length, blocks, lnf, lnfHat, lnfRstd };
@@ -215,6 +234,9 @@ export class Transformer implements TokenPolicy {
     const p = this.params;
     const g = this.grads;
     const hd = D / heads;
+    const { ropeTheta } = this.variant;
+    const rms = this.variant.norm === "rms";
+    const glu = this.variant.mlp === "swiglu";
     // logits[n, v] = Σ_d lnf[n, d] · W[v, d]
     const W = this.lmHeadOffset;
     const dLnf = new Float64Array(N * D);
@@ -230,8 +252,10 @@ export class Transformer implements TokenPolicy {
       }
     }
     const dx = new Float64Array(N * D);
-    layerNormBackward(dLnf, N, D, p, g, this.slot("ln_f.weight").offset, this.slot("ln_f.bias").offset, saved.lnfHat, saved.lnfRstd, dx, false);
+    const lnfW = this.lnfOffsets;
+    normBackward(rms, dLnf, N, D, p, g, lnfW.w, lnfW.b, saved.lnfHat, saved.lnfRstd, dx, false);
     const dAct = new Float64Array(N * Hd);
+    const dPre = glu ? new Float64Array(N * 2 * Hd) : dAct;
     const dLn = new Float64Array(N * D);
     const dAtt = new Float64Array(N * D);
     const dQkv = new Float64Array(N * 3 * D);
@@ -239,21 +263,22 @@ export class Transformer implements TokenPolicy {
       const s = this.blocks[l]!;
       const a = saved.blocks[l]!;
       linearBackward(a.fcAct, N, Hd, p, g, s.mlpProjW, s.mlpProjB, D, dx, dAct);
-      geluBackward(a.fcPre, N * Hd, dAct);
-      linearBackward(a.ln2, N, D, p, g, s.fcW, s.fcB, Hd, dAct, dLn);
-      layerNormBackward(dLn, N, D, p, g, s.ln2w, s.ln2b, a.ln2Hat, a.ln2Rstd, dx, true);
+      if (glu) swigluBackward(a.fcPre, N, Hd, dAct, dPre);
+      else geluBackward(a.fcPre, N * Hd, dAct);
+      linearBackward(a.ln2, N, D, p, g, s.fcW, s.fcB, glu ? 2 * Hd : Hd, dPre, dLn);
+      normBackward(rms, dLn, N, D, p, g, s.ln2w, s.ln2b, a.ln2Hat, a.ln2Rstd, dx, true);
       linearBackward(a.att, N, D, p, g, s.attnProjW, s.attnProjB, D, dx, dAtt);
       attentionBackward(a.qkv, a.probs, batch, length, D, heads, dAtt, dQkv);
       if (this.config.positions === "rotary") {
         for (let n = 0; n < N; n++) {
           for (let h = 0; h < heads; h++) {
-            rotate(dQkv, n * 3 * D + h * hd, hd, n % length, -1);
-            rotate(dQkv, n * 3 * D + D + h * hd, hd, n % length, -1);
+            rotate(dQkv, n * 3 * D + h * hd, hd, n % length, -1, ropeTheta);
+            rotate(dQkv, n * 3 * D + D + h * hd, hd, n % length, -1, ropeTheta);
           }
         }
       }
       linearBackward(a.ln1, N, D, p, g, s.attnW, s.attnB, 3 * D, dQkv, dLn);
-      layerNormBackward(dLn, N, D, p, g, s.ln1w, s.ln1b, a.ln1Hat, a.ln1Rstd, dx, true);
+      normBackward(rms, dLn, N, D, p, g, s.ln1w, s.ln1b, a.ln1Hat, a.ln1Rstd, dx, true);
     }
     const wte = this.slot("wte.weight").offset;
     const wpe = this.config.positions === "learned" ? this.slot("wpe.weight").offset : -1;

@@ -3,7 +3,7 @@ import { test } from "node:test";
 import { Rng } from "../../../lib/random/rng.js";
 import { charTokenizer } from "../../../lib/seq/tokenizers/index.js";
 import { fromGpt2Files, sampleBatch, sftBatch, SftTrainer, toGpt2Files, Transformer, type TransformerConfig } from "../../../lib/seq/policies/index.js";
-import { FastTransformer, fastTransformer } from "../../../lib/seq/policies/fast-transformer.js";
+import { FastTransformer, fastTransformer, fastTransformerUnsupported } from "../../../lib/seq/policies/fast-transformer.js";
 
 type Cfg = Partial<TransformerConfig> & { vocabSize: number };
 
@@ -229,6 +229,23 @@ test("fastTransformer picks the fast model where the kernels run the config, els
   const wrapped = fastTransformer(ref2);
   assert.ok(wrapped instanceof FastTransformer);
   assert.equal(wrapped.params, ref2.params);
+});
+
+test("fastTransformerUnsupported names the Llama options the f32 kernels lack, and fastTransformer falls back to the reference for them", () => {
+  const base = { vocabSize: 16, positions: "rotary" as const };
+  for (const [over, why] of [
+    [{ norm: "rms" as const }, /norm "rms"/],
+    [{ mlp: "swiglu" as const }, /mlp "swiglu"/],
+    [{ bias: false }, /bias false/],
+    [{ ropeTheta: 500 }, /ropeTheta 500/],
+  ] as const) {
+    const ref = Transformer.create({ ...base, ...over }, { rng: Rng.fromSeed(1) });
+    assert.match(fastTransformerUnsupported(ref.config) ?? "", why);
+    assert.equal(fastTransformer(ref), ref);
+    assert.ok(fastTransformer({ ...base, ...over }, { rng: Rng.fromSeed(1) }) instanceof Transformer);
+    assert.throws(() => new FastTransformer(ref.config, ref.params), why);
+  }
+  assert.equal(fastTransformerUnsupported(Transformer.create({ ...base, norm: "layer", mlp: "gelu", bias: true, ropeTheta: 10000 }, { rng: Rng.fromSeed(1) }).config), null);
 });
 
 test("SftTrainer trains the fast model: the loss falls like the reference's on the reversal task", () => {

@@ -58,6 +58,8 @@ for (const variant of [
   { name: "learned positions, tied", config: { ...TINY } },
   { name: "learned positions, untied, 1 layer", config: { ...TINY, layers: 1, tieEmbeddings: false } },
   { name: "rotary positions, tied", config: { ...TINY, positions: "rotary" as const } },
+  { name: "Llama: RMSNorm, SwiGLU, no biases, rotary base 500, untied", config: { ...TINY, positions: "rotary" as const, norm: "rms" as const, mlp: "swiglu" as const, bias: false, ropeTheta: 500, tieEmbeddings: false } },
+  { name: "RMSNorm and SwiGLU with biases, learned positions, tied", config: { ...TINY, norm: "rms" as const, mlp: "swiglu" as const } },
 ]) {
   test(`backward matches central differences on a sample of every tensor (${variant.name})`, () => {
     const model = randomModel(variant.config, 11);
@@ -104,10 +106,11 @@ test("tokenLogProbs: hand case (uniform logits: logp = −log V, entropy = log V
   assert.throws(() => tokenLogProbs(logits, Int32Array.from([0, 2]), 1, 2, 3, 0), /temperature must be a positive/);
 });
 
-for (const positions of ["learned", "rotary"] as const) {
-  test(`KV-cache incremental logits equal the full forward's within 1e-5 (${positions}, random models)`, () => {
+const LLAMA = { norm: "rms", mlp: "swiglu", bias: false, ropeTheta: 500 } as const;
+for (const [positions, llama] of [["learned", false], ["rotary", false], ["rotary", true]] as const) {
+  test(`KV-cache incremental logits equal the full forward's within 1e-5 (${positions}${llama ? ", Llama: RMSNorm, SwiGLU, no biases, base 500" : ""}, random models)`, () => {
     for (let seed = 0; seed < 3; seed++) {
-      const config = { vocabSize: 11, context: 9, layers: 2, dModel: 16, heads: 4, mlpHidden: 24, positions };
+      const config = { vocabSize: 11, context: 9, layers: 2, dModel: 16, heads: 4, mlpHidden: 24, positions, ...(llama ? LLAMA : {}) };
       const model = Transformer.create(config, { rng: Rng.fromSeed(seed), std: 0.5 });
       const tokens = randomTokens(Rng.fromSeed(100 + seed), 9, 11);
       const full = model.forward(tokens, 1, 9);
@@ -163,4 +166,33 @@ test("init: GPT-2's N(0, 0.02) weights, residual projections scaled by 1/√(2·
   assert.ok(m.param("h.0.attn.c_attn.bias").every((v) => v === 0));
   assert.ok(m.param("ln_f.weight").every((v) => v === 1));
   assert.deepEqual(Transformer.create(config, { rng: Rng.fromSeed(7) }).params, m.params);
+});
+
+test("Llama options: layout without the absent biases, SwiGLU's fused [gate | up], refusals name the field, the config survives JSON (saved runs)", () => {
+  const c = transformerConfig({ vocabSize: 20, positions: "rotary", ...LLAMA });
+  const names = [...paramLayout(c).slots.keys()];
+  assert.ok(!names.some((n) => n.endsWith(".bias")), names.join(", "));
+  assert.deepEqual(paramLayout(c).slots.get("h.0.mlp.c_fc.weight")!.shape, [64, 512]);
+  const perBlock = 64 + 64 * 192 + 64 * 64 + 64 + 64 * 512 + 256 * 64;
+  assert.equal(paramLayout(c).size, 20 * 64 + 2 * perBlock + 64);
+  assert.throws(() => transformerConfig({ vocabSize: 5, norm: "batch" as never }), /norm must be "layer" or "rms"/);
+  assert.throws(() => transformerConfig({ vocabSize: 5, mlp: "relu" as never }), /mlp must be "gelu" or "swiglu"/);
+  assert.throws(() => transformerConfig({ vocabSize: 5, bias: 1 as never }), /bias must be a boolean/);
+  assert.throws(() => transformerConfig({ vocabSize: 5, ropeTheta: -1 }), /ropeTheta must be a positive/);
+  const m = Transformer.create({ vocabSize: 7, context: 6, dModel: 8, heads: 2, mlpHidden: 12, positions: "rotary", ...LLAMA }, { rng: Rng.fromSeed(3), std: 0.4 });
+  assert.ok(m.param("ln_f.weight").every((v) => v === 1) && m.param("h.1.ln_2.weight").every((v) => v === 1));
+  const again = new Transformer(JSON.parse(JSON.stringify(m.config)) as TransformerConfig, m.params.slice());
+  assert.deepEqual(again.config, m.config);
+  const tokens = Int32Array.from([1, 2, 3, 4]);
+  assert.deepEqual(again.forward(tokens, 1, 4), m.forward(tokens, 1, 4));
+});
+
+test("RMSNorm hand case: x / √(mean(x²) + ε) · γ", () => {
+  const m = Transformer.create({ vocabSize: 3, context: 2, layers: 1, dModel: 2, heads: 1, mlpHidden: 2, positions: "rotary", ...LLAMA }, { rng: Rng.fromSeed(0) });
+  m.params.fill(0);
+  m.param("wte.weight").set([3, 4, 0, 0, 0, 0]);
+  m.param("ln_f.weight").set([1, 2]); // tied head: logits = ln_f(x) · wteᵀ, the block adds 0
+  const logits = m.forward(Int32Array.from([0]), 1, 1);
+  const r = 1 / Math.sqrt((9 + 16) / 2 + 1e-5);
+  assert.ok(Math.abs(logits[0]! - (3 * r * 1 * 3 + 4 * r * 2 * 4)) < 1e-5);
 });
