@@ -5,7 +5,7 @@
 // pass@1 gains 20 points. One JSON line per implementation and seed, then a
 // summary with the ratios measured side by side in this run.
 //
-//   npm run bench -- grpo-addition [--seeds 1] [--max-steps 400] [--no-torch] [--quick]
+//   npm run bench -- grpo-addition [--seeds 3] [--max-steps 400] [--threads 1|2] [--no-torch] [--quick]
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -28,6 +28,7 @@ const config = JSON.parse(readFileSync(join(root, "bench/grpo-addition.json"), "
 const seeds = arg("seeds", QUICK ? 1 : 3);
 const maxSteps = arg("max-steps", QUICK ? 20 : config.grpo.maxSteps);
 const g = config.grpo;
+const THREADS = arg("threads", 2) === 1 ? 1 : 2;
 
 interface Result {
   impl: string;
@@ -48,7 +49,8 @@ interface Result {
 function trellis(seed: number): Result {
   const tokenizer = rl.tokenizer.char(config.vocab.alphabet, { unk: true });
   const m = config.model;
-  const policy = fastTransformer({ vocabSize: tokenizer.vocabSize, layers: m.layers, dModel: m.dModel, heads: m.heads, mlpHidden: m.mlp, context: m.context }, { rng: Rng.fromSeed(seed) });
+  // two threads, as the reference's torch.set_num_threads(2)
+  const policy = fastTransformer({ vocabSize: tokenizer.vocabSize, layers: m.layers, dModel: m.dModel, heads: m.heads, mlpHidden: m.mlp, context: m.context }, { rng: Rng.fromSeed(seed), threads: THREADS });
   const task = rl.tasks.addition;
   const test: TaskItem[] = config.task.testProblems.map(([a, b]: [number, number]) => ({ id: `addition/2/${a}+${b}=`, prompt: `${a}+${b}=`, answer: String(a + b), solution: String(a + b), level: 2 }));
   const sftSteps = QUICK ? 50 : config.sft.steps;
@@ -90,7 +92,7 @@ function trellis(seed: number): Result {
     }
   }
   return {
-    impl: `trellis-${policy.constructor.name}`,
+    impl: `trellis-${policy.constructor.name}-threads${(policy as { threads?: number }).threads ?? 1}`,
     seed,
     sftSteps,
     sftSeconds: round(sftSeconds),

@@ -4,7 +4,7 @@
 // the PyTorch reference (bench/reference/sft_addition.py) side by side, seed
 // by seed, then a summary with the ratio.
 //
-//   npm run bench -- sft-addition [--seeds 3] [--steps 300] [--no-torch]
+//   npm run bench -- sft-addition [--seeds 3] [--steps 300] [--threads 1|2] [--no-torch]
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
@@ -25,10 +25,10 @@ const steps = arg("steps", 300);
 function ours(seed: number): number {
   const tokenizer = rl.tokenizer.char(config.vocab.alphabet, { unk: true });
   const m = config.model;
-  const policy = rl.seq.policy("transformer", { vocabSize: tokenizer.vocabSize, layers: m.layers, dModel: m.dModel, heads: m.heads, mlpHidden: m.mlp, context: m.context }, { seed });
+  const policy = rl.seq.policy("transformer", { vocabSize: tokenizer.vocabSize, layers: m.layers, dModel: m.dModel, heads: m.heads, mlpHidden: m.mlp, context: m.context }, { seed, threads: arg("threads", 2) === 1 ? 1 : 2 });
   const r = rl.seq.sft(policy, tokenizer, rl.tasks.addition, { level: 2, steps, batch: config.sft.batch, lr: config.sft.lr, maxGradNorm: config.sft.gradClip, seed: seed + 1000 });
   const tokensPerS = r.tokens / r.seconds;
-  emit({ impl: `trellis-${policy.constructor.name}`, seed, steps, seconds: round(r.seconds), tokensPerS: Math.round(tokensPerS), lossFirst: round(r.losses[0]!), lossLast: round(r.losses[steps - 1]!) });
+  emit({ impl: `trellis-${policy.constructor.name}-threads${(policy as { threads?: number }).threads ?? 1}`, seed, steps, seconds: round(r.seconds), tokensPerS: Math.round(tokensPerS), lossFirst: round(r.losses[0]!), lossLast: round(r.losses[steps - 1]!) });
   return tokensPerS;
 }
 

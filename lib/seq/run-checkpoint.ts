@@ -44,7 +44,7 @@ interface RunJson {
   levels: number[];
   schedule: SequenceEvalSchedule;
   algo: unknown;
-  policy: { kind: string; config: unknown; fast?: boolean };
+  policy: { kind: string; config: unknown; fast?: boolean; threads?: 1 | 2 };
   test: TaskItem[];
   train: TaskItem[] | null;
   run: unknown;
@@ -55,14 +55,14 @@ interface RunJson {
 function policyRecord(policy: TokenPolicy): { kind: string; config: unknown; fast?: boolean } {
   const config = (policy as { config?: unknown }).config;
   if (policy.kind !== "transformer" && policy.kind !== "gru") throw new Error(`run.save: a ${policy.kind} policy cannot be saved in a sequence run checkpoint yet (transformer and gru can)`);
-  return { kind: policy.kind, config, ...(policy instanceof FastTransformer ? { fast: true } : {}) };
+  return { kind: policy.kind, config, ...(policy instanceof FastTransformer ? { fast: true, threads: policy.threads } : {}) };
 }
 
-function makePolicy(record: { kind: string; config: unknown; fast?: boolean }, params: Float32Array): TokenPolicy {
+function makePolicy(record: { kind: string; config: unknown; fast?: boolean; threads?: 1 | 2 }, params: Float32Array): TokenPolicy {
   if (record.kind === "transformer") {
     const reference = new Transformer(record.config as TransformerConfig, params);
     // the float32 build where it ran (its numbers differ from the float64 reference's); where wasm SIMD is missing, the reference
-    return record.fast ? fastTransformer(reference) : reference;
+    return record.fast ? fastTransformer(reference, record.threads === 2 ? { threads: 2 } : {}) : reference;
   }
   // JSON writes Infinity (an unbounded GRU context) as null
   if (record.kind === "gru") {

@@ -4,7 +4,7 @@ import { rl } from "../../../lib/rl.js";
 import { RunConfigError } from "../../../lib/run/builder.js";
 import { packSequences } from "../../../lib/pg/seq/pack.js";
 import { clipRatios, isClipped, sampleMetrics, withSignal, type SampledCompletion } from "../../../lib/pg/seq/learner.js";
-import { gatherTokenLogProbs, gatherTokenLogProbsBackward, tokenLogProbs, tokenLogProbsBackward, Transformer } from "../../../lib/seq/policies/index.js";
+import { gatherTokenLogProbs, gatherTokenLogProbsBackward, tokenLogProbs, tokenLogProbsBackward, Transformer, type TokenPolicy } from "../../../lib/seq/policies/index.js";
 import { Rng } from "../../../lib/random/rng.js";
 import type { RewardFunction } from "../../../lib/seq/tasks/rewards.js";
 
@@ -71,7 +71,7 @@ test("withSignal keeps the groups whose rewards differ; sampleMetrics and clip r
   assert.equal(isClipped(Math.log(1.25), 1, { low: 0.2, high: 0.28 }), false);
 });
 
-function seqRun(spec = rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 3, lr: 1e-2 }), seed = 0, policy = tiny()) {
+function seqRun(spec = rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 3, lr: 1e-2 }), seed = 0, policy: TokenPolicy = tiny()) {
   return rl.seq(rl.tasks.addition, { level: 1, policy, tokenizer: tok, seed, reward: startsWithOne }).algo(spec).eval({ problems: 20 }).build();
 }
 
@@ -172,4 +172,13 @@ test("a sequence run's views: the credit of its last step (clipped tokens marked
   assert.match(text, /step/);
   assert.ok((table.bundle()["text/html"] as string).length > 1000);
   assert.ok(run.curve().bundle()["text/html"]);
+});
+
+test("the fast transformer on two threads trains to the same numbers as on one", async () => {
+  const make = (threads: 1 | 2) => rl.seq.policy("transformer", { vocabSize: tok.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { seed: 2, threads });
+  const one = seqRun(undefined, 5, make(1)), two = seqRun(undefined, 5, make(2));
+  await one.train({ steps: 3, display: quiet });
+  await two.train({ steps: 3, display: quiet });
+  assert.deepEqual(two.policy.params, one.policy.params);
+  assert.throws(() => rl.seq.policy("transformer", { vocabSize: 16 }, { threads: 3 as never }), /threads must be 1 or 2/);
 });

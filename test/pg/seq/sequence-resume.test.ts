@@ -17,7 +17,7 @@ const quiet = { progress() {} };
 const task = rl.tasks.addition;
 const ENV_ONLY = new Set(["collect:rollout", "collect:episodes", "advantage:gae", "advantage:monteCarlo", "advantage:tdLambda", "loss:value", "loss:imitation", "loss:offlineCritic", "reference:run"]);
 
-type PolicyKind = "reference" | "fast" | "gru";
+type PolicyKind = "reference" | "fast" | "gru" | "llama";
 
 function build(spec: PgSpec, kind: PolicyKind = "reference"): SequenceRun {
   const config = { vocabSize: tok.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 };
@@ -26,7 +26,9 @@ function build(spec: PgSpec, kind: PolicyKind = "reference"): SequenceRun {
       ? GruPolicy.create({ vocabSize: tok.vocabSize, embedSize: 8, hiddenSize: 16 }, { rng: Rng.fromSeed(5) })
       : kind === "fast"
         ? FastTransformer.create(config, { rng: Rng.fromSeed(5) })
-        : Transformer.create(config, { rng: Rng.fromSeed(5) });
+        : kind === "llama"
+          ? Transformer.create({ ...config, norm: "rms", mlp: "swiglu", bias: false, positions: "rotary", tieEmbeddings: false }, { rng: Rng.fromSeed(5) })
+          : Transformer.create(config, { rng: Rng.fromSeed(5) });
   return rl.seq(task, { level: 1, policy, tokenizer: tok, seed: 7 }).algo(spec).eval({ problems: 10, every: 2 }).build();
 }
 
@@ -62,6 +64,7 @@ describe("a sequence run resumes bit for bit after save and load, with every com
   });
   for (const [name, spec] of Object.entries(SEQUENCE_VARIANTS)) test(name, () => resumes(spec));
   test("a GRU policy", () => resumes(SEQUENCE_VARIANTS["preset:grpo"]!, "gru"));
+  test("a Llama-style transformer (RMSNorm, SwiGLU, rotary, no biases, untied)", () => resumes(SEQUENCE_VARIANTS["preset:grpo"]!, "llama"));
   test("the float32 wasm transformer", async () => {
     await resumes(SEQUENCE_VARIANTS["preset:grpo"]!, "fast");
     const run = build(SEQUENCE_VARIANTS["preset:grpo"]!(), "fast");
