@@ -275,15 +275,22 @@ export class SequenceRun {
     const start = this.learner.updates;
     const t0 = performance.now();
     const base = this.trainSeconds;
+    const learner = this.learner;
     const source = {
       id: this.id,
       label: this.label,
-      algo: { get envSteps() { return self.learner.updates; }, get updates() { return self.learner.updates; } },
+      algo: {
+        get envSteps() {
+          return learner.updates;
+        },
+        get updates() {
+          return learner.updates;
+        },
+      },
       episodeStats: { lastReturn: () => this.log.last()?.reward, meanReturn: () => this.log.last()?.reward },
       metricsLog: this.log,
       stop: () => this.stop(),
     };
-    const self = this;
     const progress = new TrainProgressReporter(source, display, { step: start, updates: start }, { targetStep: steps === undefined ? undefined : start + steps, targetUpdates: undefined }, { key: "reward", label: "mean reward", x: "step", ...(this.schedule.every ? { extra: [{ key: "pass1", label: "pass@1" }] } : {}) }, t0);
     progress.report();
     let stopped: "steps" | "until" | "aborted" | "interrupted" = "steps";
@@ -296,7 +303,11 @@ export class SequenceRun {
           break;
         }
         if (steps !== undefined && this.learner.updates - start >= steps) break;
-        if (this.learner.updates === 0 && this.schedule.every && this.lastEval === undefined) this.evaluate();
+        if (this.learner.updates === 0 && this.schedule.every && this.log.last() === undefined) {
+          // the policy as training starts: pass@1 at step 0
+          const row0 = this.appendRow({}, this.evaluate());
+          display.metricsRow?.(this.id, row0);
+        }
         const m = this.learner.step();
         this.record(this.learner.last);
         const every = this.schedule.every ?? 0;
