@@ -239,7 +239,19 @@ export class SequenceLearner {
     metrics.trainedTokens = trained.reduce((n, s) => n + s.tokens.length, 0);
     const lr = this.currentLr();
     metrics.learningRate = lr;
-    if (trained.length > 0) Object.assign(metrics, this.update(trained, lr));
+    if (trained.length > 0) {
+      // a diverged update leaves the policy and Adam as they were before it (the run stays usable with a lower lr)
+      const before = { params: this.policy.params.slice(), m: this.adamState.m.slice(), v: this.adamState.v.slice(), t: this.adamState.t };
+      try {
+        Object.assign(metrics, this.update(trained, lr));
+      } catch (error) {
+        this.policy.params.set(before.params);
+        this.adamState.m.set(before.m);
+        this.adamState.v.set(before.v);
+        this.adamState.t = before.t;
+        throw error;
+      }
+    }
     this.updates++;
     this.reference?.afterUpdate(this.policy, this.updates);
     metrics.updateSeconds = (performance.now() - t1) / 1000;

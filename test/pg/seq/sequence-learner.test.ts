@@ -182,3 +182,23 @@ test("the fast transformer on two threads trains to the same numbers as on one",
   assert.deepEqual(two.policy.params, one.policy.params);
   assert.throws(() => rl.seq.policy("transformer", { vocabSize: 16 }, { threads: 3 as never }), /threads must be 1 or 2/);
 });
+
+test("a diverged update throws TrainingDivergedError and leaves the policy and Adam as they were before the step", async () => {
+  const { TrainingDivergedError } = await import("../../../lib/algos/errors.js");
+  const run = seqRun(rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 3, lr: 1e39, epochs: 4, maxGradNorm: null }));
+  let diverged = false;
+  for (let i = 0; i < 6 && !diverged; i++) {
+    const params = run.policy.params.slice(), m = run.learner.adamState.m.slice(), t = run.learner.adamState.t, updates = run.learner.updates;
+    try {
+      run.learner.step();
+    } catch (error) {
+      assert.ok(error instanceof TrainingDivergedError, String(error));
+      assert.deepEqual(run.policy.params, params);
+      assert.deepEqual(run.learner.adamState.m, m);
+      assert.equal(run.learner.adamState.t, t);
+      assert.equal(run.learner.updates, updates);
+      diverged = true;
+    }
+  }
+  assert.ok(diverged, "lr 1e39 (float32 params overflow) diverges within 6 steps");
+});
