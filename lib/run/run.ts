@@ -86,12 +86,13 @@ export interface EvaluateResult {
   readonly stdReturn: number;
 }
 
-const YIELD_EVERY_MS = 20;
+/** Most time a training loop runs between two yields to the event loop. */
+export const YIELD_EVERY_MS = 20;
 
 let runCounter = 0;
 
 /** Lets timers, I/O and abort signals run (kernel messages, widget updates) before the loop goes on. */
-function yieldToEventLoop(): Promise<void> {
+export function yieldToEventLoop(): Promise<void> {
   return new Promise<void>((resolve) => setImmediate(resolve));
 }
 

@@ -20,6 +20,7 @@ import { currentDisplay, type Display } from "../run/display.js";
 import { currentInterrupt, InterruptedError } from "../run/interrupt.js";
 import { MetricsLog, documentMetric, type MetricsRow } from "../run/metrics-log.js";
 import { AbortSources } from "../run/stop-conditions.js";
+import { YIELD_EVERY_MS, yieldToEventLoop } from "../run/run.js";
 import { TrainProgressReporter } from "../run/train-progress.js";
 import { Rng } from "../random/rng.js";
 import { problem, type Problem } from "../config/problem.js";
@@ -319,8 +320,8 @@ export class SequenceRun {
           stopped = "until";
           break;
         }
-        if (performance.now() - lastYield >= 20) {
-          await new Promise<void>((resolve) => setImmediate(resolve));
+        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
+          await yieldToEventLoop();
           lastYield = performance.now();
           progress.tick(lastYield);
         }

@@ -2,7 +2,7 @@ import type { Rng } from "../../random/rng.js";
 import { gruConfig, validateGruConfig, type GruConfig } from "./gru-config.js";
 import { gruLayerSlots, gruLayout, initGruParams, type GruLayerSlots } from "./gru-layout.js";
 import { dense, denseBackward, gruCell, gruCellBackward, type GruCellActs } from "./gru-ops.js";
-import { slotOf, type ParamLayout, type TensorSlot } from "./layout.js";
+import { slotOf, tensorView, type ParamLayout, type TensorSlot } from "./layout.js";
 import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
 
 /** What {@link GruPolicy.forward} keeps of one layer, time-major (row t·batch + b). */
@@ -74,14 +74,12 @@ export class GruPolicy implements TokenPolicy {
 
   /** A view (not a copy) of the parameter tensor `name`, row-major in its shape. */
   param(name: string): Float32Array {
-    const { offset, size } = slotOf(this.layout, name);
-    return this.params.subarray(offset, offset + size);
+    return tensorView(this.layout, this.params, name);
   }
 
   /** A view of the gradient of `name`. */
   grad(name: string): Float32Array {
-    const { offset, size } = slotOf(this.layout, name);
-    return this.grads.subarray(offset, offset + size);
+    return tensorView(this.layout, this.grads, name);
   }
 
   slot(name: string): TensorSlot {

@@ -68,6 +68,12 @@ export function paramLayout(config: TransformerConfig): ParamLayout {
   return { slots, size: offset };
 }
 
+/** The view (not a copy) of tensor `name` in a flat array laid out by `layout` (params or grads). */
+export function tensorView(layout: ParamLayout, flat: Float32Array, name: string): Float32Array {
+  const { offset, size } = slotOf(layout, name);
+  return flat.subarray(offset, offset + size);
+}
+
 export function slotOf(layout: ParamLayout, name: string): TensorSlot {
   const slot = layout.slots.get(name);
   if (slot === undefined) throw new RangeError(`no parameter named ${JSON.stringify(name)} (have: ${[...layout.slots.keys()].join(", ")})`);

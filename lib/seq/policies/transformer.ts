@@ -1,6 +1,6 @@
 import type { Rng } from "../../random/rng.js";
 import { transformerConfig, transformerVariant, validateTransformerConfig, type TransformerConfig, type TransformerVariant } from "./config.js";
-import { blockSlots, initTransformerParams, paramLayout, slotOf, type BlockSlots, type ParamLayout, type TensorSlot } from "./layout.js";
+import { blockSlots, initTransformerParams, paramLayout, slotOf, tensorView, type BlockSlots, type ParamLayout, type TensorSlot } from "./layout.js";
 import { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
 import { gelu, geluBackward, linear, linearBackward, norm, normBackward, rotate, swiglu, swigluBackward } from "./ops.js";
 import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
@@ -113,14 +113,12 @@ export class Transformer implements TokenPolicy {
 
   /** A view (not a copy) of the parameter tensor `name`, row-major in `shape(name)`. */
   param(name: string): Float32Array {
-    const { offset, size } = slotOf(this.layout, name);
-    return this.params.subarray(offset, offset + size);
+    return tensorView(this.layout, this.params, name);
   }
 
   /** A view of the gradient of `name`. */
   grad(name: string): Float32Array {
-    const { offset, size } = slotOf(this.layout, name);
-    return this.grads.subarray(offset, offset + size);
+    return tensorView(this.layout, this.grads, name);
   }
 
   slot(name: string): TensorSlot {
