@@ -20,6 +20,8 @@ import { arrowFileBytes } from "../data/arrow-ipc.js";
 import { writeDirAtomic, writeFileSynced } from "../run/atomic-dir.js";
 import { MetricsLog } from "../run/metrics-log.js";
 import { PgSpec, pgConfigFromJSON } from "../pg/spec.js";
+import { sequenceSpecProblems } from "../pg/seq/problems.js";
+import { checkItem } from "./tasks/define.js";
 import type { SequenceRow } from "../data/sequence-table.js";
 import { readSafetensors, writeSafetensors, type SafeTensor } from "./policies/safetensors.js";
 import { Transformer } from "./policies/transformer.js";
@@ -31,7 +33,7 @@ import type { TokenPolicy } from "./policies/token-policy.js";
 import { loadTokenizer } from "./tokenizers/load.js";
 import type { RewardFunction } from "./tasks/rewards.js";
 import type { Task, TaskItem } from "./tasks/task.js";
-import { SequenceRun, type SequenceEvalSchedule } from "./run.js";
+import { evalScheduleProblems, SequenceRun, type SequenceEvalSchedule } from "./run.js";
 
 export const SEQUENCE_RUN_FORMAT = "trellis.sequence-run";
 
@@ -128,6 +130,53 @@ function rowsFromTable(table: Table): SequenceRow[] {
   });
 }
 
+const isInt = (v: unknown, min = 0): v is number => Number.isInteger(v) && (v as number) >= min;
+const isRngState = (v: unknown) => Array.isArray(v) && v.length === 4 && v.every((w) => Number.isInteger(w));
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** What is wrong with a run.json's fields (one line each; empty when nothing). */
+export function sequenceRunJsonProblems(json: Record<string, unknown>, task: Task): string[] {
+  const p: string[] = [];
+  const want = (ok: boolean, field: string, expected: string, got: unknown) => {
+    if (!ok) p.push(`${field}: expected ${expected}, got ${JSON.stringify(got)?.slice(0, 80) ?? String(got)}`);
+  };
+  want(typeof json.id === "string" && json.id.length > 0, "id", "a non-empty string", json.id);
+  want(Number.isInteger(json.seed), "seed", "an integer", json.seed);
+  const levels = json.levels;
+  const levelsOk = Array.isArray(levels) && levels.length > 0 && levels.every((l) => task.levels.includes(l as number));
+  want(levelsOk, "levels", `a non-empty array of the task's levels (${task.levels.join(", ")})`, levels);
+  for (const q of evalScheduleProblems(json.schedule)) p.push(`schedule: ${q.message}`);
+  const policy = json.policy;
+  want(isObject(policy) && (policy.kind === "transformer" || policy.kind === "gru") && isObject(policy.config) && (policy.fast === undefined || typeof policy.fast === "boolean") && (policy.threads === undefined || policy.threads === 1 || policy.threads === 2), "policy", '{ kind: "transformer" | "gru", config: {...}, fast?: boolean, threads?: 1 | 2 }', policy);
+  for (const name of ["test", "train"] as const) {
+    const items = json[name];
+    if (name === "train" && items === null) continue;
+    if (!Array.isArray(items) || items.length === 0) {
+      want(false, name, name === "train" ? "null or a non-empty array of task items" : "a non-empty array of task items", items);
+      continue;
+    }
+    items.forEach((item, i) => {
+      try {
+        const level = (item as { level?: unknown })?.level;
+        if (!task.levels.includes(level as number)) throw new Error(`level must be one of the task's levels, got ${JSON.stringify(level)}`);
+        checkItem(item, `${name}[${i}]`, task.id, level as number);
+      } catch (e) {
+        p.push(`${name}[${i}]: ${(e as Error).message}`);
+      }
+    });
+  }
+  const learner = json.learner;
+  want(isObject(learner) && ["updates", "sampled", "groups", "adamT"].every((k) => isInt(learner[k])), "learner", "{ updates, sampled, groups, adamT: integers ≥ 0 }", learner);
+  const run = json.run;
+  want(
+    isObject(run) && typeof run.trainSeconds === "number" && Number.isFinite(run.trainSeconds) && run.trainSeconds >= 0 && isRngState(run.promptRng) && isRngState(run.evalRng) && (run.lastEval === null || (isObject(run.lastEval) && typeof run.lastEval.pass1 === "number")),
+    "run",
+    "{ trainSeconds: a number ≥ 0, promptRng, evalRng: 4 integers each, lastEval: null or an evaluation }",
+    run,
+  );
+  return p;
+}
+
 /** Loads a run saved by {@link saveSequenceRun}; `task` (and a custom `reward`) as the run was built with. */
 export async function loadSequenceRun(dir: string, options: { task: Task; reward?: RewardFunction }): Promise<SequenceRun> {
   const text = await readFile(join(dir, "run.json"), "utf8").catch((e: Error) => {
@@ -141,14 +190,24 @@ export async function loadSequenceRun(dir: string, options: { task: Task; reward
   }
   if (json?.format !== SEQUENCE_RUN_FORMAT || json.version !== 1) throw new Error(`${join(dir, "run.json")}: expected format "${SEQUENCE_RUN_FORMAT}" version 1, got ${JSON.stringify(json?.format)} ${JSON.stringify(json?.version)}`);
   if (options?.task?.id !== json.taskId) throw new Error(`loadSequenceRun: the checkpoint was trained on task "${json.taskId}", got ${options?.task ? `"${options.task.id}"` : "no task"}: pass { task } as the run was built with`);
+  const runJson = join(dir, "run.json");
+  const problems = sequenceRunJsonProblems(json as unknown as Record<string, unknown>, options.task);
+  if (problems.length) throw new Error(`${runJson}: ${problems.join("; ")}`);
   const state = readSafetensors(new Uint8Array(await readFile(join(dir, "state.safetensors"))));
   const arrays = Object.fromEntries([...state.tensors].map(([k, t]) => [k, t.data]));
   if (!arrays.params) throw new Error(`${join(dir, "state.safetensors")}: no "params" tensor`);
-  const policy = makePolicy(json.policy, arrays.params.slice());
   const tokenizer = loadTokenizer(JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8")));
-  const spec = new PgSpec(pgConfigFromJSON(json.algo));
-  const run = new SequenceRun(options.task, { policy, tokenizer, levels: json.levels, seed: json.seed, id: json.id, test: json.test, ...(json.train ? { train: json.train } : {}), ...(options.reward ? { reward: options.reward } : {}) }, spec, json.schedule, json.levels);
-  run.learner.loadState({ json: json.learner, arrays });
+  let run: SequenceRun;
+  try {
+    const policy = makePolicy(json.policy, arrays.params.slice());
+    const spec = new PgSpec(pgConfigFromJSON(json.algo));
+    const specProblems = sequenceSpecProblems(spec);
+    if (specProblems.length) throw new Error(`algo: ${specProblems.map((q) => q.message).join("; ")}`);
+    run = new SequenceRun(options.task, { policy, tokenizer, levels: json.levels, seed: json.seed, id: json.id, test: json.test, ...(json.train ? { train: json.train } : {}), ...(options.reward ? { reward: options.reward } : {}) }, spec, json.schedule, json.levels);
+    run.learner.loadState({ json: json.learner, arrays });
+  } catch (e) {
+    throw new Error(`${runJson} with ${join(dir, "state.safetensors")}: ${(e as Error).message}`);
+  }
   const metrics = MetricsLog.fromArrow(tableFromIPC(await readFile(join(dir, "metrics.arrow"))));
   const completions = rowsFromTable(tableFromIPC(await readFile(join(dir, "completions.arrow"))));
   run.restoreRunState(json.run, metrics, completions);

@@ -86,6 +86,26 @@ export interface SequenceTrainOptions {
 
 let seqRunCounter = 0;
 
+/** Bounds of an evaluation schedule: beyond them one evaluation would take hours or exhaust memory. */
+export const EVAL_LIMITS = { problems: 100_000, samples: 1024 } as const;
+
+/** Problems of an evaluation schedule (`.eval({...})`, or one read from a checkpoint), as data. */
+export function evalScheduleProblems(schedule: unknown): Problem[] {
+  if (schedule === null || typeof schedule !== "object" || Array.isArray(schedule)) return [problem("eval", "wrong-type", `expected { every?, problems?, samples?, k? }, got ${JSON.stringify(schedule)}`)];
+  const s = schedule as Record<string, unknown>;
+  const p: Problem[] = [];
+  const limits: Record<string, number> = { every: Number.MAX_SAFE_INTEGER, ...EVAL_LIMITS };
+  for (const key of ["every", "problems", "samples"]) {
+    const v = s[key];
+    if (v !== undefined && !(Number.isInteger(v) && (v as number) >= 0 && (v as number) <= limits[key]!)) p.push(problem(`eval.${key}`, "out-of-range", `expected an integer in [0, ${limits[key]}], got ${JSON.stringify(v)}`, { expected: `0 … ${limits[key]}`, got: v as never }));
+  }
+  const n = typeof s.samples === "number" ? s.samples : 0;
+  if (s.k !== undefined && !(Array.isArray(s.k) && s.k.every((k) => Number.isInteger(k) && k >= 1 && k <= n))) {
+    p.push(problem("eval.k", "out-of-range", `expected integers in [1, samples = ${n}], got ${JSON.stringify(s.k)}`, { expected: `1 … ${n}`, got: JSON.stringify(s.k) }));
+  }
+  return p;
+}
+
 /** Builds a {@link SequenceRun}: `rl.seq(task, { policy, tokenizer }).algo(rl.grpo()).build()`. */
 export class SequenceRunBuilder {
   constructor(
@@ -123,11 +143,7 @@ export class SequenceRunBuilder {
     }
     if (o.seed !== undefined && !Number.isInteger(o.seed)) p.push(problem("seed", "wrong-type", `expected an integer seed, got ${String(o.seed)}`));
     if (o.train !== undefined && (!Array.isArray(o.train) || o.train.length === 0)) p.push(problem("train", "wrong-type", "expected a non-empty array of task items"));
-    const s = this.schedule;
-    for (const key of ["every", "problems", "samples"] as const) {
-      const v = s[key];
-      if (v !== undefined && !(Number.isInteger(v) && v >= 0)) p.push(problem(`eval.${key}`, "wrong-type", `expected an integer ≥ 0, got ${String(v)}`));
-    }
+    p.push(...evalScheduleProblems(this.schedule));
     if (!this.spec) p.push(problem("algo", "missing", "give the method: .algo(rl.grpo())"));
     else p.push(...sequenceSpecProblems(this.spec));
     return p;

@@ -390,7 +390,10 @@ export class SequenceLearner {
     this.adamState.m.set(a.adamM!);
     this.adamState.v.set(a.adamV!);
     this.adamState.t = j.adamT;
-    if (this.reference && a.referenceParams) this.reference.copy.params.set(a.referenceParams);
+    if (this.reference) {
+      if (!(a.referenceParams instanceof Float32Array) || a.referenceParams.length !== this.policy.params.length) throw new RangeError(`sequence learner state: the run has a reference policy, so referenceParams must hold ${this.policy.params.length} float32 values, got ${a.referenceParams?.length}`);
+      this.reference.copy.params.set(a.referenceParams);
+    }
     this.updates = j.updates;
     this.sampled = j.sampled;
     this.groups = j.groups;

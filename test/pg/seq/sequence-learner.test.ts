@@ -156,6 +156,8 @@ test("a sequence run refuses what it cannot run, as problems naming the field", 
   assert.deepEqual(codes(() => seqRun(rl.grpo().collect(rl.collect.completions({ dynamicSampling: true, groupSize: 1 })))), ["algo.collect.groupSize incompatible"]);
   assert.deepEqual(codes(() => rl.seq(rl.tasks.addition, { level: 42, policy: tiny(), tokenizer: tok }).algo(rl.grpo()).build()), ["level not-one-of"]);
   assert.deepEqual(codes(() => rl.seq(rl.tasks.addition, { policy: tiny(), tokenizer: tok }).build()), ["algo missing"]);
+  assert.deepEqual(codes(() => rl.seq(rl.tasks.addition, { level: 1, policy: tiny(), tokenizer: tok }).algo(rl.grpo()).eval({ samples: 5000, problems: -1 }).build()), ["eval.problems out-of-range", "eval.samples out-of-range"]);
+  assert.deepEqual(codes(() => rl.seq(rl.tasks.addition, { level: 1, policy: tiny(), tokenizer: tok }).algo(rl.grpo()).eval({ samples: 2, k: [1, 3] }).build()), ["eval.k out-of-range"]);
   // an env run with a completions collector
   assert.deepEqual(codes(() => rl.env("CartPole-v1").algo(rl.grpo()).build()), ["algo.collect incompatible"]);
 });
