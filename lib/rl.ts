@@ -1,4 +1,4 @@
-import { a2c, adv, agg, collect, div, grpo, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
+import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
 import { loadSequenceRun } from "./seq/run-checkpoint.js";
 import { sftOnTask } from "./seq/sft-task.js";
@@ -98,6 +98,8 @@ export const rl = {
   agg,
   /** How on-policy batches are gathered (`collect` slot). */
   collect,
+  /** What a sequence run does for groups whose samples all failed: hints, teachers (`guidance` slot). */
+  guide,
   /** Optimizers (`optimizer` slot). */
   optim,
   /** Learning-rate schedules (`schedule` slot). */

@@ -6,7 +6,8 @@ export type FieldCheck =
   | { readonly type: "number"; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean; readonly integer?: boolean; readonly nullable?: boolean; readonly or?: readonly string[] }
   | { readonly type: "boolean" }
   | { readonly type: "enum"; readonly values: readonly (string | number)[] }
-  | { readonly type: "string" };
+  | { readonly type: "string" }
+  | { readonly type: "numbers"; readonly min?: number; readonly max?: number; readonly exclusiveMin?: boolean; readonly ascending?: boolean };
 
 /** One field of a component's configuration, written once: default, unit, doc line, constraint. */
 export interface Field<T = unknown> {
@@ -42,6 +43,12 @@ export function int(value: number, doc: string, bounds: Bounds = {}): Field<numb
   return { default: value, doc, ...(unit ? { unit } : {}), check: { type: "number", integer: true, ...b } };
 }
 
+/** A non-empty list of numbers, each within the bounds (strictly ascending with `ascending`). */
+export function nums(value: readonly number[], doc: string, bounds: Bounds & { ascending?: boolean } = {}): Field<readonly number[]> {
+  const { unit, ...b } = bounds;
+  return { default: Object.freeze([...value]), doc, ...(unit ? { unit } : {}), check: { type: "numbers", ...b } };
+}
+
 export function bool(value: boolean, doc: string): Field<boolean> {
   return { default: value, doc, check: { type: "boolean" } };
 }
@@ -63,6 +70,10 @@ export function constraintText(check: FieldCheck): string {
       return "a string";
     case "enum":
       return `one of ${check.values.map((v) => JSON.stringify(v)).join(", ")}`;
+    case "numbers": {
+      const each = [check.min !== undefined ? (check.exclusiveMin ? `> ${check.min}` : `≥ ${check.min}`) : "", check.max !== undefined ? `≤ ${check.max}` : ""].filter(Boolean).join(" ");
+      return `a non-empty list of numbers${each ? ` ${each}` : ""}${check.ascending ? ", ascending" : ""}`;
+    }
     case "number": {
       const parts = [check.integer ? "an integer" : "a number", check.min !== undefined ? (check.exclusiveMin ? `> ${check.min}` : `≥ ${check.min}`) : "", check.max !== undefined ? `≤ ${check.max}` : ""];
       return parts.filter(Boolean).join(" ") + (check.nullable ? ", or null (off)" : "") + (check.or?.length ? `, or ${check.or.map((w) => JSON.stringify(w)).join(", ")}` : "");
@@ -80,6 +91,14 @@ export function fieldProblem(path: string, value: unknown, check: FieldCheck): P
       return typeof value === "string" ? null : problem(path, "wrong-type", `expected a string, got ${describeValue(value)}`, { expected, got: value });
     case "enum":
       return check.values.includes(value as string) ? null : problem(path, "not-one-of", `expected ${expected}, got ${describeValue(value)}`, { expected, got: value });
+    case "numbers": {
+      if (!Array.isArray(value) || value.length === 0 || value.some((x) => typeof x !== "number" || !Number.isFinite(x))) return problem(path, "wrong-type", `expected ${expected}, got ${describeValue(value)}`, { expected, got: value });
+      const { min, max, exclusiveMin } = check;
+      const bad = value.find((x: number) => !((min === undefined || (exclusiveMin ? x > min : x >= min)) && (max === undefined || x <= max)));
+      if (bad !== undefined) return problem(path, "out-of-range", `expected ${expected}, got ${describeValue(value)} (${bad})`, { expected, got: value });
+      if (check.ascending && value.some((x: number, i: number) => i > 0 && x <= value[i - 1]!)) return problem(path, "out-of-range", `expected ${expected}, got ${describeValue(value)}`, { expected, got: value });
+      return null;
+    }
     case "number": {
       if (value === null && check.nullable) return null;
       if (typeof value === "string" && check.or?.includes(value)) return null;

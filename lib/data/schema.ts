@@ -6,7 +6,7 @@ import { Bool, Dictionary, Field, FixedSizeList, Float32, Int32, Int64, Int8, Sc
 import { VERSION } from "../version.js";
 
 /** Where a row came from (the values of the `source` dictionary, in index order). */
-export const TRAJECTORY_SOURCES = ["online", "offline", "hint", "teacher", "sim"] as const;
+export const TRAJECTORY_SOURCES = ["online", "offline", "hint", "teacher", "sim", "reference"] as const;
 export type TrajectorySource = (typeof TRAJECTORY_SOURCES)[number];
 
 /** Dictionary ids of the two dictionary columns (stable, so batches of one run share them). */

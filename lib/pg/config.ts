@@ -30,5 +30,7 @@ export interface PgConfig {
   readonly aggregation: Component<"aggregation">;
   readonly optimizer: Component<"optimizer">;
   readonly schedule: Component<"schedule">;
+  /** What a sequence run does for groups that failed (hints, teachers, gated imitation); absent or null: nothing. */
+  readonly guidance?: Component<"guidance"> | null;
   readonly settings: EngineSettings;
 }

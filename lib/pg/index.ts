@@ -18,12 +18,15 @@ import { value } from "./loss/value.js";
 import { opmd } from "./loss/opmd.js";
 import { rec } from "./loss/rec.js";
 import { gspo } from "./loss/gspo.js";
+import { offPolicy } from "./loss/off-policy.js";
+import { hints } from "./guide/hints.js";
 import { adam } from "./optimizer.js";
 import { ema, initial, run, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 
 export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage };
-export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo };
+export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
+export const guide = { hints };
 export const div = { kl };
 export const ref = { initial, run, synced, ema };
 export const agg = { mean, sequenceMean, constant: constantAggregation };

@@ -21,6 +21,13 @@ export interface TermRows {
   readonly returns: Float32Array;
   /** log π_ref(a|s) when the run has a reference policy. */
   readonly refLogp?: Float32Array;
+  /**
+   * 1 where the row's token was not sampled by π_old in the context it is
+   * trained in (guidance: a hint's tokens trained without the hint, teacher
+   * tokens): its `oldLogp` is the behavior's, in another context. Read by
+   * `rl.loss.offPolicy()`; the clipped surrogate leaves these rows out.
+   */
+  readonly offPolicy?: Uint8Array;
   /** The episode or sequence of each row (equal ids: one segment), for terms that read whole sequences. */
   readonly segments?: Int32Array;
 }

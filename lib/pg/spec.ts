@@ -17,7 +17,7 @@ export interface PresetOptions {
   readonly nested?: Readonly<Record<string, ConfigSchema<Fields>>>;
 }
 
-const SLOTS: readonly Exclude<Slot, "loss">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
+const SLOTS: readonly Exclude<Slot, "loss" | "guidance">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
 
 /**
  * A policy-gradient method: the engine's slots filled with components. Every
@@ -96,6 +96,16 @@ export class PgSpec implements AlgoSpec<PgConfig> {
     return this.with({ schedule: c });
   }
 
+  /**
+   * What a sequence run does for groups whose samples all failed:
+   * `rl.guide.hints({ levels: [0.25, 0.5, 0.75] })` (GHPO),
+   * `rl.guide.hints({ levels: [0.5], context: "plain", filter: true })` with
+   * `rl.loss.offPolicy()` (Guide), or null for none.
+   */
+  guidance(c: Component<"guidance"> | null): PgSpec {
+    return this.with({ guidance: c });
+  }
+
   /** The engine's own settings: `{ epochs, minibatches, maxGradNorm, targetKl, truncation, valueSteps }`. */
   set(settings: Partial<EngineSettings>): PgSpec {
     return this.with({ settings: Object.freeze({ ...this.config.settings, ...settings }) });
@@ -134,6 +144,7 @@ export class PgSpec implements AlgoSpec<PgConfig> {
     return [
       `${c.preset}: policy-gradient engine`,
       line("collect", c.collect),
+      ...(c.guidance ? [line("guidance", c.guidance)] : []),
       line("advantage", c.advantage),
       ...c.loss.map((t, i) => line(`loss[${i}]`, t)),
       line("divergence", c.divergence),
@@ -173,6 +184,10 @@ export function pgConfigProblems(c: PgConfig, env: VecEnv, from: "preset" | "eng
     else c.loss.forEach((t, i) => p.push(...componentProblems(t, "loss", `algo.loss[${i}]`)));
     if (p.length) return p;
   }
+  if (c.guidance) p.push(problem("algo.guidance", "incompatible", `guidance (rl.guide.${c.guidance.kind}()) re-samples groups of completions: it needs a sequence run, rl.seq(task, { policy, tokenizer })`, { got: c.guidance.kind }));
+  c.loss.forEach((t, i) => {
+    if (t.kind === "offPolicy") p.push(problem(`algo.loss[${i}]`, "incompatible", "rl.loss.offPolicy() trains the off-policy tokens that guidance adds to a sequence run; an env run has none", { got: t.kind }));
+  });
   if (c.collect.kind === "completions") {
     return [problem("algo.collect", "incompatible", "rl.collect.completions() samples a sequence task with a token policy: build the run with rl.seq(task, { policy, tokenizer }) instead of an env", { got: "completions" })];
   }
@@ -213,6 +228,7 @@ export function pgConfigFromJSON(json: unknown): PgConfig {
     aggregation: componentFromJSON(c.aggregation, "aggregation") as Component<"aggregation">,
     optimizer: componentFromJSON(c.optimizer, "optimizer") as Component<"optimizer">,
     schedule: componentFromJSON(c.schedule, "schedule") as Component<"schedule">,
+    ...(c.guidance ? { guidance: componentFromJSON(c.guidance, "guidance") as Component<"guidance"> } : {}),
     settings: ENGINE_SETTINGS.merge(c.settings),
   });
 }

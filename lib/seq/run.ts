@@ -375,6 +375,7 @@ export class SequenceRun {
         ...(s.status === "trained" ? { tokenAdv: new Float32Array(s.tokens.length).fill(s.advantage) } : {}),
         ...(s.clipped ? { tokenClipped: s.clipped } : {}),
         reward: s.reward,
+        ...(s.source ? { source: s.source } : {}),
         prompt: s.prompt,
         policyVersion: s.policyVersion,
         promptId: s.item.id,

@@ -3,6 +3,7 @@ import { readFile } from "node:fs/promises";
 import { test } from "node:test";
 import { componentsReference, GENERATED_BEGIN, GENERATED_END } from "../../lib/pg/components-doc.js";
 import { componentTypes } from "../../lib/pg/index.js";
+import { SLOT_NAMESPACE } from "../../lib/pg/component.js";
 
 test("docs/components.md carries the reference generated from the declarations (run scripts/components-doc.mjs after changing a component)", async () => {
   const text = await readFile(new URL("../../../docs/components.md", import.meta.url), "utf8");
@@ -10,5 +11,5 @@ test("docs/components.md carries the reference generated from the declarations (
   const b = text.indexOf(GENERATED_END);
   assert.ok(a >= 0 && b > a, "the generated part's markers");
   assert.equal(text.slice(a + GENERATED_BEGIN.length, b).trim(), componentsReference().trim());
-  for (const t of componentTypes()) assert.ok(text.includes(`rl.${t.slot === "advantage" ? "adv" : t.slot === "divergence" ? "div" : t.slot === "reference" ? "ref" : t.slot === "aggregation" ? "agg" : t.slot === "optimizer" ? "optim" : t.slot}.${t.kind}(`), `${t.slot} ${t.kind} is documented`);
+  for (const t of componentTypes()) assert.ok(text.includes(`rl.${SLOT_NAMESPACE[t.slot]}.${t.kind}(`), `${t.slot} ${t.kind} is documented`);
 });

@@ -91,8 +91,21 @@ export const clipped = defineComponent({
   relations: (c, path) => (c.clipLow !== null && c.clipLow >= 1 ? [problem(`${path}.clipLow`, "out-of-range", `expected ε_low < 1 (the lower bound 1 − ε_low must stay positive), got ${c.clipLow}`, { expected: "< 1", got: c.clipLow })] : []),
   create: (c): LossTerm => {
     const clip: SurrogateClip = { low: c.clipLow ?? c.clip, high: c.clipHigh ?? c.clip, dual: c.dualClip };
+    let onPolicy: { logp: Float32Array; advantages: Float32Array } | null = null;
     return scaledTerm("logp", c.coef, (rows, aggregate, d) => {
-      const s = clippedSurrogate(rows.logp, rows.oldLogp, rows.advantages, clip, aggregate, d);
+      let { logp, advantages } = rows;
+      if (rows.offPolicy) {
+        // off-policy rows (guidance) are another term's: ratio 1 and Â 0 give them no loss, gradient, clip or KL here
+        if (!onPolicy || onPolicy.logp.length < rows.size) onPolicy = { logp: new Float32Array(rows.size), advantages: new Float32Array(rows.size) };
+        logp = onPolicy.logp.subarray(0, rows.size);
+        advantages = onPolicy.advantages.subarray(0, rows.size);
+        for (let i = 0; i < rows.size; i++) {
+          const off = rows.offPolicy[i] === 1;
+          logp[i] = off ? rows.oldLogp[i]! : rows.logp[i]!;
+          advantages[i] = off ? 0 : rows.advantages[i]!;
+        }
+      }
+      const s = clippedSurrogate(logp, rows.oldLogp, advantages, clip, aggregate, d);
       return { loss: s.loss, metrics: { policyLoss: s.loss, approxKl: s.approxKl, oldApproxKl: s.oldApproxKl, clipfrac: s.clipfrac } };
     });
   },

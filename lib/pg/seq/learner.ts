@@ -20,6 +20,7 @@ import type { AdamSettings } from "../optimizer.js";
 import { OutputGrads, type LossTerm, type TermRows } from "../rows.js";
 import type { ScheduleRuntime } from "../schedule.js";
 import { packSequences } from "./pack.js";
+import type { GuidanceRuntime, GuidanceTools, GuidedRequest } from "../guide/guidance.js";
 import { TokenReference } from "./token-reference.js";
 
 /** Where a sequence run's training prompts come from. */
@@ -61,6 +62,10 @@ export interface SampledCompletion {
   readonly policyVersion: number;
   /** log π_ref of each token, when the run has a reference. */
   refLogp?: Float32Array;
+  /** Where its tokens came from: sampled from the prompt ("online", the default), after a hint, or a teacher's. */
+  source?: "online" | "hint" | "teacher" | "reference";
+  /** Per token, 1 where the token was not sampled by π_old in the context it is trained in (see TermRows.offPolicy). */
+  offPolicy?: Uint8Array;
   /** Per token, 1 where the clipped surrogate held the ratio at a bound (Â < 0, r < 1 − ε_low or Â > 0, r > 1 + ε_high) in the update's last pass. */
   clipped?: Uint8Array;
 }
@@ -112,6 +117,7 @@ export class SequenceLearner {
   readonly terms: readonly LossTerm[];
   readonly divergence: DivergenceRuntime | null;
   readonly reference: TokenReference | null;
+  readonly guidance: GuidanceRuntime | null;
   readonly adamState: AdamState;
   /** The completions of the last step (trained, masked and dropped). */
   last: SampledCompletion[] = [];
@@ -138,6 +144,10 @@ export class SequenceLearner {
     this.aggregation = createComponent<AggregationRuntime, unknown>(config.aggregation, {});
     this.divergence = config.divergence ? createComponent<DivergenceRuntime, unknown>(config.divergence, {}) : null;
     this.reference = config.divergence ? new TokenReference(config.reference ?? { slot: "reference", kind: "initial", config: {} }, this.policy) : null;
+    this.guidance = config.guidance ? createComponent<GuidanceRuntime, unknown>(config.guidance, {}) : null;
+    if (this.guidance?.offPolicyTokens && !config.loss.some((t) => t.kind === "offPolicy")) {
+      throw new RangeError(`the guidance rl.guide.${config.guidance!.kind}() trains tokens the policy did not sample in their context (off-policy), which the clipped surrogate leaves out: add rl.loss.offPolicy() to the loss`);
+    }
     const terms = config.loss.map((c) => createComponent<LossTerm, unknown>(c, {}));
     for (const [i, t] of terms.entries()) {
       if (t.reads.includes("values")) throw new RangeError(`loss[${i}] (${config.loss[i]!.kind}) reads a critic's values, which a token policy does not have`);
@@ -146,7 +156,7 @@ export class SequenceLearner {
     const clippedTerm = config.loss.find((c) => c.kind === "clipped")?.config as { clip: number; clipLow: number | null; clipHigh: number | null } | undefined;
     this.clip = clippedTerm ? { low: clippedTerm.clipLow ?? clippedTerm.clip, high: clippedTerm.clipHigh ?? clippedTerm.clip } : null;
     this.metricOver = { "clip_ratio/low_mean": "mean", "clip_ratio/high_mean": "mean", "clip_ratio/region_mean": "mean" };
-    for (const c of [config.advantage, ...config.loss, ...(config.divergence ? [config.divergence] : [])]) {
+    for (const c of [config.advantage, ...config.loss, ...(config.divergence ? [config.divergence] : []), ...(config.guidance ? [config.guidance] : [])]) {
       for (const [k, d] of Object.entries(componentType(c.slot, c.kind)?.metrics ?? {})) this.metricOver[k] = d.over;
     }
     this.adamState = makeAdamState(this.policy.params.length);
@@ -162,36 +172,52 @@ export class SequenceLearner {
     return this.schedule(this.adam.lr, this.updates, this.batchCompletions);
   }
 
-  /** Samples one round of `prompts` groups. */
-  private sampleRound(prompts: number): SampledCompletion[] {
-    const { policy, ctx } = this;
+  /** Samples one round of `prompts` groups (new group ids), guided when the run has guidance; `unguided` is the round as first sampled. */
+  private sampleRound(prompts: number, guidanceMetrics: Record<string, number>): { round: SampledCompletion[]; unguided: SampledCompletion[] } {
     const c = this.collect;
+    const { ctx } = this;
     const items = ctx.prompts.draw(ctx.rng, prompts);
-    const encoded = items.map((item) => ctx.tokenizer.encode(item.prompt));
-    const rows: Int32Array[] = [];
-    for (const e of encoded) for (let g = 0; g < c.groupSize; g++) rows.push(e);
-    const out = sampleBatch(policy, rows, {
-      maxNewTokens: c.maxNewTokens,
-      temperature: c.temperature,
-      topK: c.topK,
-      topP: c.topP,
-      stopToken: ctx.tokenizer.eos,
-      rng: ctx.rng,
-    });
     const firstGroup = this.groups;
     this.groups += items.length;
+    const requests: GuidedRequest[] = [];
+    items.forEach((item, j) => {
+      const context = ctx.tokenizer.encode(item.prompt);
+      for (let g = 0; g < c.groupSize; g++) requests.push({ context, item, group: firstGroup + j });
+    });
+    const round = this.sampleRequests(requests);
+    if (!this.guidance) return { round, unguided: round };
+    const groups = items.map((_, j) => round.slice(j * c.groupSize, (j + 1) * c.groupSize));
+    const guided = this.guidance.guide(groups, this.guidanceTools);
+    for (const [k, v] of Object.entries(guided.metrics)) guidanceMetrics[k] = (guidanceMetrics[k] ?? 0) + v;
+    return { round: guided.groups.flat(), unguided: round };
+  }
+
+  private get guidanceTools(): GuidanceTools {
+    return { tokenizer: this.ctx.tokenizer, groupSize: this.collect.groupSize, sample: (requests) => this.sampleRequests(requests) };
+  }
+
+  /** One completion per request from the current policy, judged by the run's reward. */
+  private sampleRequests(requests: readonly GuidedRequest[]): SampledCompletion[] {
+    const { policy, ctx } = this;
+    const c = this.collect;
+    if (requests.length === 0) return [];
+    const out = sampleBatch(
+      policy,
+      requests.map((r) => r.context),
+      { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topK: c.topK, topP: c.topP, stopToken: ctx.tokenizer.eos, rng: ctx.rng },
+    );
     this.sampled += out.length;
     return out.map((o, i) => {
-      const item = items[Math.floor(i / c.groupSize)]!;
+      const { item, context, group } = requests[i]!;
       const stopped = o.finish === "stop";
       // special tokens stay in the text (by name), so a completion that emits one is judged as written
-      const text = ctx.tokenizer.decode(stopped ? o.tokens.subarray(0, o.tokens.length - 1) : o.tokens);
+      const text = (requests[i]!.answerPrefix ?? "") + ctx.tokenizer.decode(stopped ? o.tokens.subarray(0, o.tokens.length - 1) : o.tokens);
       const r = ctx.reward(text, item);
       const truncated = !stopped;
       return {
-        group: firstGroup + Math.floor(i / c.groupSize),
+        group,
         item,
-        prompt: rows[i]!,
+        prompt: context,
         tokens: o.tokens,
         logp: Float32Array.from(o.logprobs),
         entropy: Float32Array.from(o.entropies),
@@ -213,20 +239,28 @@ export class SequenceLearner {
   step(): Record<string, number> {
     const c = this.collect;
     const t0 = performance.now();
-    const first = this.sampleRound(c.prompts);
+    const guidanceMetrics: Record<string, number> = {};
+    const sampled = this.sampleRound(c.prompts, guidanceMetrics);
+    const first = sampled.round;
     const all = [...first];
-    const metrics: Record<string, number> = { ...sampleMetrics(first, c.groupSize) };
-    let kept = c.dynamicSampling ? withSignal(first, c.groupSize) : first;
+    const metrics: Record<string, number> = { ...sampleMetrics(sampled.unguided, c.groupSize) };
+    const live = (round: SampledCompletion[]) => round.filter((s) => s.status !== "dropped");
+    let kept = c.dynamicSampling ? withSignal(live(first), c.groupSize) : live(first);
     let rounds = 1;
     while (c.dynamicSampling && kept.length < c.prompts * c.groupSize && rounds <= c.maxRefills) {
-      const more = this.sampleRound(c.prompts - kept.length / c.groupSize);
+      const more = this.sampleRound(c.prompts - kept.length / c.groupSize, guidanceMetrics).round;
       all.push(...more);
-      kept = kept.concat(withSignal(more, c.groupSize));
+      kept = kept.concat(withSignal(live(more), c.groupSize));
       rounds++;
     }
     const keptSet = new Set(kept);
     for (const s of all) if (!keptSet.has(s)) s.status = "dropped";
     metrics.samplingRounds = rounds;
+    if (this.guidance) {
+      Object.assign(metrics, guidanceMetrics);
+      const live = first.filter((s) => s.status !== "dropped");
+      metrics["guide/frac_reward_zero_std"] = live.length ? sampleMetrics(live, c.groupSize).frac_reward_zero_std! : 0;
+    }
     const t1 = performance.now();
     metrics.sampleSeconds = (t1 - t0) / 1000;
     this.last = all;
@@ -327,16 +361,18 @@ export class SequenceLearner {
         const advantages = new Float32Array(m);
         const segments = new Int32Array(m);
         const refLogp = this.reference ? new Float32Array(m) : undefined;
+        const offPolicy = seqs.some((q) => q.offPolicy) ? new Uint8Array(m) : undefined;
         let k = 0;
         seqs.forEach((q, b) => {
           oldLogp.set(q.logp, k);
+          if (offPolicy && q.offPolicy) offPolicy.set(q.offPolicy, k);
           if (refLogp) refLogp.set(q.refLogp!, k);
           advantages.fill(q.advantage, k, k + q.tokens.length);
           segments.fill(b, k, k + q.tokens.length);
           k += q.tokens.length;
         });
         const zeros = new Float32Array(m);
-        const rows: TermRows = { size: m, logp, entropy, values: zeros, oldLogp, oldValues: zeros, advantages, returns: zeros, segments, ...(refLogp ? { refLogp } : {}) };
+        const rows: TermRows = { size: m, logp, entropy, values: zeros, oldLogp, oldValues: zeros, advantages, returns: zeros, segments, ...(refLogp ? { refLogp } : {}), ...(offPolicy ? { offPolicy } : {}) };
         const aggregate = this.aggregation(m, segments);
         this.grads.reset(m);
         let loss = 0;
@@ -346,11 +382,11 @@ export class SequenceLearner {
           sums.add(r.metrics);
         }
         if (this.clip) {
-          sums.add(clipRatios(logp, oldLogp, advantages, this.clip));
+          sums.add(clipRatios(logp, oldLogp, advantages, this.clip, offPolicy));
           let at = 0;
           for (const q of seqs) {
             const flags = (q.clipped ??= new Uint8Array(q.tokens.length));
-            for (let t = 0; t < flags.length; t++, at++) flags[t] = isClipped(logp[at]! - oldLogp[at]!, advantages[at]!, this.clip) ? 1 : 0;
+            for (let t = 0; t < flags.length; t++, at++) flags[t] = !offPolicy?.[at] && isClipped(logp[at]! - oldLogp[at]!, advantages[at]!, this.clip) ? 1 : 0;
           }
         }
         policy.zeroGrads();
@@ -451,10 +487,10 @@ export function isClipped(logRatio: number, advantage: number, clip: { low: numb
 }
 
 /** TRL's clip ratios of a minibatch: tokens whose ratio the clipped surrogate holds at a bound. */
-export function clipRatios(logp: Float32Array, oldLogp: Float32Array, advantages: Float32Array, clip: { low: number; high: number }): Record<string, number> {
+export function clipRatios(logp: Float32Array, oldLogp: Float32Array, advantages: Float32Array, clip: { low: number; high: number }, offPolicy?: Uint8Array): Record<string, number> {
   let low = 0, high = 0;
   for (let i = 0; i < logp.length; i++) {
-    if (!isClipped(logp[i]! - oldLogp[i]!, advantages[i]!, clip)) continue;
+    if (offPolicy?.[i] || !isClipped(logp[i]! - oldLogp[i]!, advantages[i]!, clip)) continue;
     if (advantages[i]! < 0) low++;
     else high++;
   }

@@ -1,10 +1,10 @@
 import { nestedProblems } from "../../config/fields.js";
 import { problem, type Problem } from "../../config/problem.js";
-import { componentProblems, componentType, type Slot } from "../component.js";
+import { componentProblems, componentType, createComponent, type Slot } from "../component.js";
 import { ENGINE_SETTINGS, type PgConfig } from "../config.js";
 import type { PgSpec } from "../spec.js";
 
-const SLOTS: readonly Exclude<Slot, "loss">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
+const SLOTS: readonly Exclude<Slot, "loss" | "guidance">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
 const DATASET_TERMS = new Set(["imitation", "offlineCritic", "value"]);
 
 /** Every problem of `spec` as the method of a sequence run (a token policy on a task), as data. */
@@ -21,7 +21,11 @@ export function sequenceSpecProblems(spec: PgSpec): Problem[] {
   }
   if (!Array.isArray(c.loss) || c.loss.length === 0) p.push(problem("algo.loss", "missing", "expected at least one loss term, e.g. .loss(rl.loss.clipped())"));
   else c.loss.forEach((t, i) => p.push(...componentProblems(t, "loss", `algo.loss[${i}]`)));
+  if (c.guidance) p.push(...componentProblems(c.guidance, "guidance", "algo.guidance"));
   if (p.length) return p;
+  if (c.guidance && (createComponent<{ offPolicyTokens: boolean }, unknown>(c.guidance, {}).offPolicyTokens) && !c.loss.some((t) => t.kind === "offPolicy")) {
+    p.push(problem("algo.loss", "incompatible", `rl.guide.${c.guidance.kind}(${JSON.stringify(c.guidance.config)}) trains tokens the policy did not sample in their context (off-policy), which the clipped surrogate leaves out: add rl.loss.offPolicy() to the loss (.addLoss(rl.loss.offPolicy()))`, { expected: "an offPolicy loss term" }));
+  }
   if (c.collect.kind !== "completions") p.push(problem("algo.collect", "incompatible", `a sequence run samples completions: use rl.collect.completions(), got "${c.collect.kind}"`, { expected: "completions", got: c.collect.kind }));
   const adv = componentType("advantage", c.advantage.kind)!;
   const collectors = (adv.create(c.advantage.config as never, {}) as { collectors: readonly string[] }).collectors;

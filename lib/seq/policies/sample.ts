@@ -67,7 +67,7 @@ export function sample(model: Transformer, prompts: readonly Int32Array[], optio
     const logprobs: number[] = [];
     const entropies: number[] = [];
     let finish: Completion["finish"] = "length";
-    for (let step = 0; step < maxNewTokens; step++) {
+    for (let step = 0; step < maxNewTokens && prompt.length < model.config.context; step++) {
       logSoftmax(logits, 0, V, temperature, lp);
       let next: number;
       if (greedy) {
@@ -84,7 +84,8 @@ export function sample(model: Transformer, prompts: readonly Int32Array[], optio
         finish = "stop";
         break;
       }
-      if (step === maxNewTokens - 1 || cache.length >= model.config.context) break;
+      // a sequence never outgrows the context, so a completion can be trained in one forward of prompt + completion
+      if (step === maxNewTokens - 1 || prompt.length + tokens.length >= model.config.context) break;
       logits = decodeStep(model, cache, next);
     }
     return { tokens: Int32Array.from(tokens), logprobs: Float64Array.from(logprobs), entropies: Float64Array.from(entropies), finish };
@@ -150,6 +151,12 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
   const order = new Int32Array(V);
   const row = new Float64Array(V);
   let left = maxNewTokens === 0 ? 0 : n;
+  prompts.forEach((p, r) => {
+    if (p.length >= policy.context && left > 0) {
+      active[r] = 0; // a full context leaves no room for a completion
+      left--;
+    }
+  });
   for (let s = 0; left > 0; s++) {
     for (let r = 0; r < n; r++) {
       fed[r] = active[r]!;
@@ -176,7 +183,8 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
       logprobs[r]!.push(lp[next]!);
       entropies[r]!.push(entropyOf(lp, V));
       const stopped = next === stopToken;
-      if (stopped || tokens[r]!.length === maxNewTokens || s + 1 >= policy.context) {
+      // a sequence never outgrows the context, so a completion can be trained in one forward of prompt + completion
+      if (stopped || tokens[r]!.length === maxNewTokens || prompts[r]!.length + tokens[r]!.length >= policy.context) {
         if (stopped) finish[r] = "stop";
         active[r] = 0;
         left--;

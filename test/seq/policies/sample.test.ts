@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Rng } from "../../../lib/random/rng.js";
-import { logSoftmax, sample, tokenLogProbs, Transformer, truncatedWeights } from "../../../lib/seq/policies/index.js";
+import { logSoftmax, sample, sampleBatch, tokenLogProbs, Transformer, truncatedWeights } from "../../../lib/seq/policies/index.js";
 
 const CONFIG = { vocabSize: 6, context: 12, layers: 2, dModel: 16, heads: 2, mlpHidden: 32 };
 const model = Transformer.create(CONFIG, { rng: Rng.fromSeed(21), std: 0.6 });
@@ -41,8 +41,13 @@ test("stopToken ends a row (included) and the context bounds the length", () => 
   assert.deepEqual([...c.tokens], [...greedy[0]!.tokens.subarray(0, first + 1)]);
   assert.equal(c.finish, "stop");
   const long = sample(model, [prompts[2]!], { maxNewTokens: 100, greedy: true })[0]!;
-  assert.equal(long.tokens.length, 12 - 5 + 1, "the last position's logits give one more token");
+  assert.equal(long.tokens.length, 12 - 5, "prompt + completion fill the context and no more (so the completion trains in one forward)");
   assert.equal(long.finish, "length");
+  const full = sample(model, [new Int32Array(12).fill(1)], { maxNewTokens: 3, greedy: true })[0]!;
+  assert.equal(full.tokens.length, 0, "a prompt that fills the context leaves no room");
+  const batch = sampleBatch(model, [prompts[2]!, new Int32Array(12).fill(1)], { maxNewTokens: 100, greedy: true });
+  assert.deepEqual([...batch[0]!.tokens], [...long.tokens]);
+  assert.equal(batch[1]!.tokens.length, 0);
   assert.throws(() => sample(model, prompts, { maxNewTokens: 2 }), /pass an rng/);
   assert.throws(() => sample(model, prompts, { maxNewTokens: 2, greedy: true, topP: 0 }), /topP must be in \(0, 1\]/);
   assert.throws(() => sample(model, [new Int32Array(13)], { maxNewTokens: 2, greedy: true }), /more than the context/);

@@ -1,0 +1,35 @@
+import type { TaskItem } from "../../seq/tasks/task.js";
+import type { Tokenizer } from "../../seq/tokenizers/tokenizer.js";
+import type { SampledCompletion } from "../seq/learner.js";
+
+/** One completion to sample for guidance: the context it is sampled in, its problem and group. */
+export interface GuidedRequest {
+  readonly context: Int32Array;
+  readonly item: TaskItem;
+  readonly group: number;
+  /** Text the verifier reads before the completion's own (a hint that is the answer's beginning). */
+  readonly answerPrefix?: string;
+}
+
+/** What the sequence learner lends a guidance component during a step. */
+export interface GuidanceTools {
+  readonly tokenizer: Tokenizer;
+  readonly groupSize: number;
+  /**
+   * One completion per request from the current policy, with the
+   * collector's settings, judged by the run's reward on `answerPrefix` + its
+   * text; `prompt` is the context it was sampled in, `source` "online".
+   */
+  sample(requests: readonly GuidedRequest[]): SampledCompletion[];
+}
+
+/** The runtime of a guidance component: rewrites a sampling round's groups before they are credited. */
+export interface GuidanceRuntime {
+  /**
+   * Returns the round's groups (each `groupSize` completions of one prompt,
+   * in order) with the guided ones replaced, and the step's guidance metrics.
+   */
+  guide(groups: readonly SampledCompletion[][], tools: GuidanceTools): { groups: SampledCompletion[][]; metrics: Record<string, number> };
+  /** Whether the completions it makes carry off-policy tokens (a loss term must read `offPolicy`). */
+  readonly offPolicyTokens: boolean;
+}
