@@ -20,13 +20,14 @@ import { rec } from "./loss/rec.js";
 import { gspo } from "./loss/gspo.js";
 import { offPolicy } from "./loss/off-policy.js";
 import { hints } from "./guide/hints.js";
+import { teachers } from "./guide/teacher-guidance.js";
 import { adam } from "./optimizer.js";
 import { ema, initial, run, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 
 export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
-export const guide = { hints };
+export const guide = { hints, teachers };
 export const div = { kl };
 export const ref = { initial, run, synced, ema };
 export const agg = { mean, sequenceMean, constant: constantAggregation };

@@ -1,3 +1,5 @@
+import type { Rng } from "../../random/rng.js";
+import type { TokenPolicy } from "../../seq/policies/token-policy.js";
 import type { TaskItem } from "../../seq/tasks/task.js";
 import type { Tokenizer } from "../../seq/tokenizers/tokenizer.js";
 import type { SampledCompletion } from "../seq/learner.js";
@@ -21,6 +23,14 @@ export interface GuidanceTools {
    * text; `prompt` is the context it was sampled in, `source` "online".
    */
   sample(requests: readonly GuidedRequest[]): SampledCompletion[];
+  /** The run's reward of a completion text. */
+  judge(text: string, item: TaskItem): { reward: number; correct: boolean; format: boolean };
+  /** The policy being trained (read only: guidance scores with it, never steps it). */
+  readonly policy: TokenPolicy;
+  /** The sampling temperature of the collector. */
+  readonly temperature: number;
+  /** The run's generator (every random choice of guidance). */
+  readonly rng: Rng;
 }
 
 /** The runtime of a guidance component: rewrites a sampling round's groups before they are credited. */

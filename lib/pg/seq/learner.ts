@@ -193,7 +193,18 @@ export class SequenceLearner {
   }
 
   private get guidanceTools(): GuidanceTools {
-    return { tokenizer: this.ctx.tokenizer, groupSize: this.collect.groupSize, sample: (requests) => this.sampleRequests(requests) };
+    return {
+      tokenizer: this.ctx.tokenizer,
+      groupSize: this.collect.groupSize,
+      sample: (requests) => this.sampleRequests(requests),
+      judge: (text, item) => {
+        const r = this.ctx.reward(text, item);
+        return { reward: r.reward, correct: r.verdict.correct, format: r.verdict.format };
+      },
+      policy: this.policy,
+      temperature: this.collect.temperature,
+      rng: this.ctx.rng,
+    };
   }
 
   /** One completion per request from the current policy, judged by the run's reward. */

@@ -140,7 +140,9 @@ export function countdownTask(options: CountdownOptions = {}): Task {
         if (candidates.length === 0) continue;
         const [target, steps] = candidates[rng.int(candidates.length)]!;
         const prompt = countdownPrompt(numbers, target);
-        return { id: itemId(id, level, prompt), prompt, answer: String(target), solution: steps.join(","), level, steps: [...steps] };
+        const solution = steps.join(",");
+        const solutions = [...new Set(["smaller", "larger"].map((order) => countdownStyle(steps, order as "smaller" | "larger")))].filter((s) => s !== solution);
+        return { id: itemId(id, level, prompt), prompt, answer: String(target), solution, level, steps: [...steps], ...(solutions.length ? { solutions } : {}) };
       }
       throw new Error(`task ${id}: no solvable instance found at level ${level} in 1000 draws`);
     },
@@ -150,6 +152,23 @@ export function countdownTask(options: CountdownOptions = {}): Task {
     },
   };
   return task;
+}
+
+/**
+ * A solution's steps in another style: the operands of each + and × step
+ * written smaller first or larger first (the same arithmetic, so the
+ * verifier accepts it). The styles stand for teachers that write alike.
+ */
+export function countdownStyle(steps: readonly string[], order: "smaller" | "larger"): string {
+  return steps
+    .map((step) => {
+      const m = STEP.exec(step);
+      if (!m || (m[2] !== "+" && m[2] !== "*")) return step;
+      const [a, b] = [Number(m[1]), Number(m[3])];
+      const swap = order === "smaller" ? a > b : a < b;
+      return swap ? `${m[3]}${m[2]}${m[1]}=${m[4]}` : step;
+    })
+    .join(",");
 }
 
 /** Countdown with levels 3, 4, 5 numbers; earlier results reusable. */

@@ -55,6 +55,10 @@ export function checkItem(value: unknown, where: string, taskId: string, level: 
   const id = text("id", true) ?? itemId(taskId, level, prompt);
   if (v.level !== undefined && v.level !== level) throw new TypeError(`${where}: level must be the level asked for (${level}), got ${describe(v.level)}`);
   const item: TaskItem = { id, prompt, answer, solution, level };
+  if (v.solutions !== undefined) {
+    if (!Array.isArray(v.solutions) || v.solutions.some((s) => typeof s !== "string")) throw new TypeError(`${where}: solutions must be an array of strings, got ${describe(v.solutions)}`);
+    item.solutions = [...(v.solutions as string[])];
+  }
   if (v.steps !== undefined) {
     if (!Array.isArray(v.steps) || v.steps.some((s) => typeof s !== "string")) throw new TypeError(`${where}: steps must be an array of strings, got ${describe(v.steps)}`);
     item.steps = [...(v.steps as string[])];

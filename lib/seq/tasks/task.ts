@@ -22,6 +22,12 @@ export interface TaskItem {
   solution: string;
   /** The difficulty level it was generated at (one of the task's `levels`). */
   level: number;
+  /**
+   * Other reference completions the verifier accepts, written in other
+   * styles (e.g. operands in another order): the "teachers" of
+   * `rl.guide.teachers()`, besides `solution`.
+   */
+  solutions?: string[];
   /** Reference steps, for multi-step tasks (`solution` is these joined as the task's format says). */
   steps?: string[];
 }

@@ -113,3 +113,36 @@ test("guidance is checked as data: bad levels, and an env run", () => {
   assert.match(bad([]), /non-empty list/);
   assert.throws(() => rl.env("CartPole-v1", { seed: 0 }).algo(rl.ppo().guidance(rl.guide.hints())).build(), /needs a sequence run/);
 });
+
+test("AMPO teachers: a group with no correct sample gets the task's reference solutions in place of k samples, off-policy, ranked by comprehension", async () => {
+  const ctok = rl.tokenizer.char("0123456789+-*/=,: abcdefghijklmnopqrstuvwxyz");
+  const policy = Transformer.create({ vocabSize: ctok.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 64 }, { rng: Rng.fromSeed(2) });
+  const spec = rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 6, lr: 1e-2, normalize: "none" }).guidance(rl.guide.teachers({ k: 2 })).addLoss(rl.loss.offPolicy({ shape: "likelihood" }));
+  const r = rl.seq(rl.tasks.countdown, { level: 3, policy, tokenizer: ctok, seed: 1 }).algo(spec).build();
+  await r.train({ steps: 2, display: quiet });
+  const m = rows(r);
+  assert.equal(m[0]!["guide/failed_groups"], 4);
+  const teachers = r.learner.last.filter((s) => s.source === "teacher");
+  const failed = m.at(-1)!["guide/failed_groups"]!;
+  assert.ok(teachers.length >= failed && teachers.length <= 2 * failed, `${teachers.length} teachers for ${failed} failed groups`);
+  for (const s of teachers) {
+    assert.equal(s.correct, true);
+    assert.ok(s.text === s.item.solution || s.item.solutions?.includes(s.text));
+    assert.equal(ctok.decode(s.tokens.subarray(0, -1)), s.text);
+    assert.equal(s.tokens.at(-1), ctok.eos);
+    assert.deepEqual([...s.offPolicy!], new Array(s.tokens.length).fill(1));
+    // mean-only advantages: a group of 4 with 1 or 2 teachers → +0.75 or +0.5
+    assert.ok(s.advantage === 0.75 || s.advantage === 0.5, String(s.advantage));
+  }
+  assert.ok(m.at(-1)!["guide/comprehension_mean"]! > 0 && m.at(-1)!["guide/comprehension_mean"]! <= 1);
+  // the teachers' tokens reach the table as "teacher"
+  assert.ok((r.completions().getChild("source")!.toArray() as string[]).includes("teacher"));
+});
+
+test("teacherReasoning: the solution before its final answer", async () => {
+  const { teacherReasoning } = await import("../../../lib/pg/guide/teacher-guidance.js");
+  const item = { id: "x", prompt: "reach 97 from 25,4,3:", answer: "97", solution: "25*4=100,100-3=97", level: 3 };
+  assert.equal(teacherReasoning("25*4=100,100-3=97", item), "25*4=100,100-3=");
+  assert.equal(teacherReasoning("85", { ...item, answer: "85" }), "");
+  assert.equal(teacherReasoning("4*25=100", item), "4*25=100");
+});

@@ -2,7 +2,7 @@ import { rl } from "../../../lib/rl.js";
 import type { PgSpec } from "../../../lib/pg/spec.js";
 
 /** Component types that only a sequence run can use (env runs refuse them). */
-export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "guidance:hints", "loss:offPolicy"] as const;
+export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "guidance:hints", "guidance:teachers", "loss:offPolicy"] as const;
 
 const base = () => rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 3, lr: 1e-2, epochs: 2, minibatches: 2 });
 
@@ -22,6 +22,7 @@ export const SEQUENCE_VARIANTS: Record<string, () => PgSpec> = {
   "loss:rec": () => base().loss(rl.loss.rec({ variant: "ringNoIS" })),
   "loss:gspo": () => base().loss(rl.loss.gspo({ clipLow: 0.1, clipHigh: 0.1 })).aggregation(rl.agg.sequenceMean()),
   "guidance:hints": () => base().guidance(rl.guide.hints({ levels: [0.5, 1] })),
+  "guidance:teachers": () => base().guidance(rl.guide.teachers({ k: 1 })).addLoss(rl.loss.offPolicy({ shape: "likelihood" })),
   "loss:offPolicy": () => base().guidance(rl.guide.hints({ levels: [1], context: "plain", filter: true })).addLoss(rl.loss.offPolicy({ quantile: 0.8 })),
   "divergence:kl": () => base().divergence(rl.div.kl({ estimator: "k2", in: "reward" })),
   "reference:initial": () => base().divergence(rl.div.kl()).reference(rl.ref.initial()),
