@@ -9,6 +9,7 @@ import { constant as constantAggregation, mean, sequenceMean } from "./aggregati
 import { episodes } from "./collect/episodes.js";
 import { rollout } from "./collect/rollout.js";
 import { kl } from "./divergence/kl.js";
+import { alphaDivergence, forwardKl, js } from "./divergence/rehearsal.js";
 import { clipped } from "./loss/clipped-surrogate.js";
 import { entropy } from "./loss/entropy.js";
 import { imitation } from "./loss/imitation.js";
@@ -28,7 +29,7 @@ import { constant, linear } from "./schedule.js";
 export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
 export const guide = { hints, teachers };
-export const div = { kl };
+export const div = { kl, forwardKl, js, alpha: alphaDivergence };
 export const ref = { initial, run, synced, ema };
 export const agg = { mean, sequenceMean, constant: constantAggregation };
 export const collect = { rollout, episodes, completions };

@@ -185,6 +185,7 @@ export function pgConfigProblems(c: PgConfig, env: VecEnv, from: "preset" | "eng
     if (p.length) return p;
   }
   if (c.guidance) p.push(problem("algo.guidance", "incompatible", `guidance (rl.guide.${c.guidance.kind}()) re-samples groups of completions: it needs a sequence run, rl.seq(task, { policy, tokenizer })`, { got: c.guidance.kind }));
+  if (c.divergence && c.divergence.kind !== "kl") p.push(problem("algo.divergence", "incompatible", `rl.div.${c.divergence.kind}() is estimated on stored samples of the reference, which a sequence run keeps; an env run takes rl.div.kl()`, { got: c.divergence.kind }));
   c.loss.forEach((t, i) => {
     if (t.kind === "offPolicy") p.push(problem(`algo.loss[${i}]`, "incompatible", "rl.loss.offPolicy() trains the off-policy tokens that guidance adds to a sequence run; an env run has none", { got: t.kind }));
   });

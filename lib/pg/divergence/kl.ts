@@ -49,9 +49,9 @@ export function klPenalty(estimator: KlEstimator, logp: Float32Array, refLogp: F
   return kl;
 }
 
-/** The runtime of a divergence: a loss term (placement "loss") or a reward penalty (placement "reward"). */
+/** The runtime of a divergence: a loss term (placement "loss"), a reward penalty (placement "reward"), or a loss on stored samples of the reference (placement "rehearsal", see `rehearsal.ts`). */
 export interface DivergenceRuntime {
-  readonly placement: "loss" | "reward";
+  readonly placement: "loss" | "reward" | "rehearsal";
   readonly coef: number;
   /** The loss term, when placed in the loss. */
   readonly term: LossTerm | null;

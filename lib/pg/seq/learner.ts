@@ -21,6 +21,8 @@ import { OutputGrads, type LossTerm, type TermRows } from "../rows.js";
 import type { ScheduleRuntime } from "../schedule.js";
 import { packSequences } from "./pack.js";
 import type { GuidanceRuntime, GuidanceTools, GuidedRequest } from "../guide/guidance.js";
+import { isRehearsal, type RehearsalDivergence } from "../divergence/rehearsal.js";
+import { RehearsalStore } from "./rehearsal-store.js";
 import { TokenReference } from "./token-reference.js";
 
 /** Where a sequence run's training prompts come from. */
@@ -118,6 +120,9 @@ export class SequenceLearner {
   readonly divergence: DivergenceRuntime | null;
   readonly reference: TokenReference | null;
   readonly guidance: GuidanceRuntime | null;
+  /** The stored reference samples of a divergence estimated on them (DPH-RL), made before the first update. */
+  rehearsal: RehearsalStore | null = null;
+  private readonly rehearsalDivergence: RehearsalDivergence | null;
   readonly adamState: AdamState;
   /** The completions of the last step (trained, masked and dropped). */
   last: SampledCompletion[] = [];
@@ -144,6 +149,7 @@ export class SequenceLearner {
     this.aggregation = createComponent<AggregationRuntime, unknown>(config.aggregation, {});
     this.divergence = config.divergence ? createComponent<DivergenceRuntime, unknown>(config.divergence, {}) : null;
     this.reference = config.divergence ? new TokenReference(config.reference ?? { slot: "reference", kind: "initial", config: {} }, this.policy) : null;
+    this.rehearsalDivergence = isRehearsal(this.divergence) ? this.divergence : null;
     this.guidance = config.guidance ? createComponent<GuidanceRuntime, unknown>(config.guidance, {}) : null;
     if (this.guidance?.offPolicyTokens && !config.loss.some((t) => t.kind === "offPolicy")) {
       throw new RangeError(`the guidance rl.guide.${config.guidance!.kind}() trains tokens the policy did not sample in their context (off-policy), which the clipped surrogate leaves out: add rl.loss.offPolicy() to the loss`);
@@ -251,6 +257,14 @@ export class SequenceLearner {
     const c = this.collect;
     const t0 = performance.now();
     const guidanceMetrics: Record<string, number> = {};
+    if (this.rehearsalDivergence && this.rehearsal === null) {
+      this.rehearsal = RehearsalStore.sample(this.reference!.copy, this.rehearsalDivergence.rehearsal, {
+        draw: (n) => this.ctx.prompts.draw(this.ctx.rng, n),
+        tokenizer: this.ctx.tokenizer,
+        judge: (text, item) => this.ctx.reward(text, item).verdict.correct,
+        sample: { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topK: c.topK, topP: c.topP, rng: this.ctx.rng },
+      });
+    }
     const sampled = this.sampleRound(c.prompts, guidanceMetrics);
     const first = sampled.round;
     const all = [...first];
@@ -275,7 +289,7 @@ export class SequenceLearner {
     const t1 = performance.now();
     metrics.sampleSeconds = (t1 - t0) / 1000;
     this.last = all;
-    if (this.reference) this.referenceLogp(kept);
+    if (this.reference && !this.rehearsalDivergence) this.referenceLogp(kept);
     if (this.divergence?.placement === "reward") metrics.kl = this.penalizeRewards(kept, this.divergence);
     this.credit(kept);
     if (c.truncated === "mask") for (const s of kept) if (s.truncated) s.status = "masked";
@@ -371,7 +385,7 @@ export class SequenceLearner {
         const oldLogp = new Float32Array(m);
         const advantages = new Float32Array(m);
         const segments = new Int32Array(m);
-        const refLogp = this.reference ? new Float32Array(m) : undefined;
+        const refLogp = this.reference && !this.rehearsalDivergence ? new Float32Array(m) : undefined;
         const offPolicy = seqs.some((q) => q.offPolicy) ? new Uint8Array(m) : undefined;
         let k = 0;
         seqs.forEach((q, b) => {
@@ -404,6 +418,11 @@ export class SequenceLearner {
         const dLogits = new Float32Array(logits.length);
         gatherTokenLogProbsBackward(logits, pack.tokens, pack.positions, V, temperature, this.grads.logp, this.grads.dEntropy, dLogits);
         policy.backward(dLogits);
+        if (this.rehearsal && this.rehearsal.size > 0) {
+          const r = this.rehearse(this.rehearsal, this.rehearsalDivergence!);
+          loss += r.value;
+          sums.add(r.metrics);
+        }
         gradNorm = s.maxGradNorm === null ? Math.sqrt(sumOfSquares(policy.grads)) : clipGradNorm(policy.grads, s.maxGradNorm);
         if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new TrainingDivergedError(this.name, this.updates + 1, epoch, start / mbSize, loss);
         adamStep(policy.params, policy.grads, this.adamState, { lr, eps: this.adam.eps });
@@ -412,6 +431,38 @@ export class SequenceLearner {
       if (s.targetKl !== null && kl !== undefined && kl > s.targetKl) break;
     }
     return { ...sums.result(), gradNorm };
+  }
+
+  /**
+   * Adds the gradient of coef · D(π_ref, π_θ) on `batch` stored reference
+   * samples to the policy's gradients (one more forward/backward; the main
+   * minibatch's gradients are kept aside while it runs).
+   */
+  private rehearse(store: RehearsalStore, div: RehearsalDivergence): { value: number; metrics: Record<string, number> } {
+    const policy = this.policy;
+    const V = policy.vocabSize;
+    const rows = store.draw(this.ctx.rng, div.rehearsal.batch);
+    const main = policy.grads.slice();
+    policy.zeroGrads();
+    const pack = packSequences(rows, this.ctx.tokenizer.pad);
+    const m = pack.positions.length;
+    const logits = policy.forward(pack.tokens, pack.batch, pack.length);
+    const logp = new Float32Array(m);
+    gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, this.collect.temperature, logp, new Float32Array(m));
+    const refLogp = new Float32Array(m);
+    let k = 0;
+    for (const r of rows) {
+      refLogp.set(r.refLogp, k);
+      k += r.refLogp.length;
+    }
+    const dLogp = new Float32Array(m);
+    const value = div.loss(logp, refLogp, dLogp);
+    const dLogits = new Float32Array(logits.length);
+    gatherTokenLogProbsBackward(logits, pack.tokens, pack.positions, V, this.collect.temperature, dLogp, 0, dLogits);
+    policy.backward(dLogits);
+    const g = policy.grads;
+    for (let i = 0; i < g.length; i++) g[i] = g[i]! + main[i]!;
+    return { value: div.coef * value, metrics: { divergence: value, rehearsalPrompts: store.prompts, rehearsalSamples: store.size } };
   }
 
   /** Everything a checkpoint needs to continue bit for bit (with the run's own state). */
@@ -423,6 +474,7 @@ export class SequenceLearner {
         adamM: this.adamState.m.slice(),
         adamV: this.adamState.v.slice(),
         ...(this.reference ? { referenceParams: this.reference.copy.params.slice() } : {}),
+        ...(this.rehearsal ? this.rehearsal.toArrays() : {}),
       },
     };
   }
@@ -441,6 +493,7 @@ export class SequenceLearner {
       if (!(a.referenceParams instanceof Float32Array) || a.referenceParams.length !== this.policy.params.length) throw new RangeError(`sequence learner state: the run has a reference policy, so referenceParams must hold ${this.policy.params.length} float32 values, got ${a.referenceParams?.length}`);
       this.reference.copy.params.set(a.referenceParams);
     }
+    this.rehearsal = this.rehearsalDivergence ? RehearsalStore.fromArrays(a) : null;
     this.updates = j.updates;
     this.sampled = j.sampled;
     this.groups = j.groups;

@@ -2,7 +2,7 @@ import { rl } from "../../../lib/rl.js";
 import type { PgSpec } from "../../../lib/pg/spec.js";
 
 /** Component types that only a sequence run can use (env runs refuse them). */
-export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "guidance:hints", "guidance:teachers", "loss:offPolicy"] as const;
+export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "guidance:hints", "guidance:teachers", "loss:offPolicy", "divergence:forwardKl", "divergence:js", "divergence:alpha"] as const;
 
 const base = () => rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 3, lr: 1e-2, epochs: 2, minibatches: 2 });
 
@@ -24,6 +24,9 @@ export const SEQUENCE_VARIANTS: Record<string, () => PgSpec> = {
   "guidance:hints": () => base().guidance(rl.guide.hints({ levels: [0.5, 1] })),
   "guidance:teachers": () => base().guidance(rl.guide.teachers({ k: 1 })).addLoss(rl.loss.offPolicy({ shape: "likelihood" })),
   "loss:offPolicy": () => base().guidance(rl.guide.hints({ levels: [1], context: "plain", filter: true })).addLoss(rl.loss.offPolicy({ quantile: 0.8 })),
+  "divergence:forwardKl": () => base().divergence(rl.div.forwardKl({ prompts: 16, samples: 4, solved: 1, batch: 4 })),
+  "divergence:js": () => base().divergence(rl.div.js({ prompts: 16, samples: 4, solved: 1, batch: 4 })),
+  "divergence:alpha": () => base().divergence(rl.div.alpha({ prompts: 16, samples: 4, solved: 1, batch: 4, alpha: 0.5 })),
   "divergence:kl": () => base().divergence(rl.div.kl({ estimator: "k2", in: "reward" })),
   "reference:initial": () => base().divergence(rl.div.kl()).reference(rl.ref.initial()),
   "reference:synced": () => base().divergence(rl.div.kl()).reference(rl.ref.synced({ every: 2 })),
