@@ -3,7 +3,7 @@ import { clipGradNorm, sumOfSquares } from "../../optim/clip.js";
 import type { Rng } from "../../random/rng.js";
 import { documentMetric } from "../../run/metrics-log.js";
 import { TrainingDivergedError } from "../../algos/errors.js";
-import { gatherTokenLogProbs, gatherTokenLogProbsBackward } from "../../seq/policies/logprobs.js";
+import { gatherLogProbs, gatherLogProbsBackward } from "../../seq/policies/logprobs.js";
 import { sampleBatch } from "../../seq/policies/sample.js";
 import type { TokenPolicy } from "../../seq/policies/token-policy.js";
 import type { RewardFunction } from "../../seq/tasks/rewards.js";
@@ -19,7 +19,7 @@ import { UpdateMetricsSums } from "../learner.js";
 import type { AdamSettings } from "../optimizer.js";
 import { OutputGrads, type LossTerm, type TermRows } from "../rows.js";
 import type { ScheduleRuntime } from "../schedule.js";
-import { packSequences } from "./pack.js";
+import { completionLogits } from "./completion-logits.js";
 import { TokenReference } from "./token-reference.js";
 
 /** Where a sequence run's training prompts come from. */
@@ -273,11 +273,10 @@ export class SequenceLearner {
     for (let start = 0; start < completions.length; start += 64) {
       const chunk = completions.slice(start, start + 64).filter((s) => s.tokens.length > 0);
       if (chunk.length === 0) continue;
-      const pack = packSequences(chunk, this.ctx.tokenizer.pad);
-      const logits = ref.forward(pack.tokens, pack.batch, pack.length);
-      const logp = new Float32Array(pack.positions.length);
-      const entropy = new Float32Array(pack.positions.length);
-      gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, this.collect.temperature, logp, entropy);
+      const { logits, rows, targets } = completionLogits(ref, chunk, this.ctx.tokenizer.pad);
+      const logp = new Float32Array(rows.length);
+      const entropy = new Float32Array(rows.length);
+      gatherLogProbs(logits, rows, targets, V, this.collect.temperature, logp, entropy);
       let k = 0;
       for (const s of chunk) {
         s.refLogp = logp.slice(k, k + s.tokens.length);
@@ -317,12 +316,11 @@ export class SequenceLearner {
         const end = Math.min(trained.length, start + mbSize);
         const seqs: SampledCompletion[] = [];
         for (let i = start; i < end; i++) seqs.push(trained[order ? order[i]! : i]!);
-        const pack = packSequences(seqs, this.ctx.tokenizer.pad);
-        const m = pack.positions.length;
-        const logits = policy.forward(pack.tokens, pack.batch, pack.length);
+        const { logits, rows: logitRows, targets } = completionLogits(policy, seqs, this.ctx.tokenizer.pad);
+        const m = logitRows.length;
         const logp = new Float32Array(m);
         const entropy = new Float32Array(m);
-        gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, temperature, logp, entropy);
+        gatherLogProbs(logits, logitRows, targets, V, temperature, logp, entropy);
         const oldLogp = new Float32Array(m);
         const advantages = new Float32Array(m);
         const segments = new Int32Array(m);
@@ -355,7 +353,7 @@ export class SequenceLearner {
         }
         policy.zeroGrads();
         const dLogits = new Float32Array(logits.length);
-        gatherTokenLogProbsBackward(logits, pack.tokens, pack.positions, V, temperature, this.grads.logp, this.grads.dEntropy, dLogits);
+        gatherLogProbsBackward(logits, logitRows, targets, V, temperature, this.grads.logp, this.grads.dEntropy, dLogits);
         policy.backward(dLogits);
         gradNorm = s.maxGradNorm === null ? Math.sqrt(sumOfSquares(policy.grads)) : clipGradNorm(policy.grads, s.maxGradNorm);
         if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new TrainingDivergedError(this.name, this.updates + 1, epoch, start / mbSize, loss);
