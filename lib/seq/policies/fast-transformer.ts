@@ -198,6 +198,7 @@ export class FastTransformer implements TokenPolicy {
       prefixStarts: Int32Array.from({ length: batch + 1 }, (_, b) => b * length),
       sequencePrefix: new Int32Array(0),
       suffixStarts: Int32Array.of(N),
+      byPrefix: new Int32Array(0),
     });
   }
 
@@ -307,55 +308,67 @@ export class FastTransformer implements TokenPolicy {
 
   /** Causal attention of block `a`'s rows: each prefix over itself, each suffix over its prefix and itself (into a.att and a.probs). */
   private attend(rows: PrefixedRows, a: BlockRegion, R: Regions): void {
-    const D = this.config.dModel;
-    const { prefixStarts, suffixStarts } = rows;
+    const D = this.config.dModel, D3 = 3 * D;
+    const f = this.ws.f32;
+    const { prefixStarts, sequencePrefix, suffixStarts, byPrefix } = rows;
     for (let p = 0; p + 1 < prefixStarts.length; p++) {
       const r0 = prefixStarts[p]!;
-      const q0 = a.qkv + r0 * 3 * D;
+      const q0 = a.qkv + r0 * D3;
       this.attendRows(a, q0, q0 + D, 1, prefixStarts[p + 1]! - r0, r0);
     }
-    for (let s = 0; s + 1 < suffixStarts.length; s++) {
-      const r0 = suffixStarts[s]!, count = suffixStarts[s + 1]! - r0;
-      if (count === 0) continue;
-      const prefixLength = this.gatherSequence(rows, s, a.qkv, R.seqQkv);
-      this.attendRows(a, R.seqQkv + prefixLength * 3 * D, R.seqQkv + D, prefixLength + 1, count, r0);
+    // each sequence laid out contiguously in the scratch (as the kernels read keys), its prefix copied once per run of sequences sharing it
+    let gathered = -1, prefixLength = 0;
+    for (const s of byPrefix) {
+      const r0 = suffixStarts[s]!, r1 = suffixStarts[s + 1]!;
+      if (r1 === r0) continue;
+      const p = sequencePrefix[s]!;
+      if (p !== gathered) {
+        f.copyWithin(R.seqQkv, a.qkv + prefixStarts[p]! * D3, a.qkv + prefixStarts[p + 1]! * D3);
+        prefixLength = prefixStarts[p + 1]! - prefixStarts[p]!;
+        gathered = p;
+      }
+      const q0 = R.seqQkv + prefixLength * D3;
+      f.copyWithin(q0, a.qkv + r0 * D3, a.qkv + r1 * D3);
+      this.attendRows(a, q0, R.seqQkv + D, prefixLength + 1, r1 - r0, r0);
     }
   }
 
   /** The backward of {@link attend}: adds the q, k, v gradients into R.dQkv (zeroed by the caller). */
   private attendBackward(rows: PrefixedRows, a: BlockRegion, R: Regions): void {
-    const D = this.config.dModel;
+    const D = this.config.dModel, D3 = 3 * D;
     const f = this.ws.f32;
-    const { prefixStarts, sequencePrefix, suffixStarts } = rows;
+    const { prefixStarts, sequencePrefix, suffixStarts, byPrefix } = rows;
     for (let p = 0; p + 1 < prefixStarts.length; p++) {
       const r0 = prefixStarts[p]!;
-      const q0 = a.qkv + r0 * 3 * D;
+      const q0 = a.qkv + r0 * D3;
       this.attendRowsBackward(a, q0, q0 + D, 1, prefixStarts[p + 1]! - r0, r0, R.dQkv - a.qkv);
     }
-    for (let s = 0; s + 1 < suffixStarts.length; s++) {
-      const r0 = suffixStarts[s]!, count = suffixStarts[s + 1]! - r0;
-      if (count === 0) continue;
-      const prefixLength = this.gatherSequence(rows, s, a.qkv, R.seqQkv);
-      const prefixFloats = prefixLength * 3 * D, suffixFloats = count * 3 * D;
-      f.fill(0, R.dSeqQkv, R.dSeqQkv + prefixFloats + suffixFloats);
-      this.attendRowsBackward(a, R.seqQkv + prefixFloats, R.seqQkv + D, prefixLength + 1, count, r0, R.dSeqQkv - R.seqQkv);
-      // the prefix's keys and values serve every sequence that continues it: their gradients add up
-      const prefixQkv = R.dQkv + prefixStarts[sequencePrefix[s]!]! * 3 * D;
-      for (let i = 0; i < prefixFloats; i++) f[prefixQkv + i] += f[R.dSeqQkv + i]!;
-      f.copyWithin(R.dQkv + r0 * 3 * D, R.dSeqQkv + prefixFloats, R.dSeqQkv + prefixFloats + suffixFloats);
+    // the prefix's keys and values serve every sequence that continues it: their gradients add up in the scratch over the run of those sequences
+    let gathered = -1, prefixFloats = 0;
+    const flush = (): void => {
+      if (gathered < 0) return;
+      const to = R.dQkv + prefixStarts[gathered]! * D3;
+      for (let i = 0; i < prefixFloats; i++) f[to + i] += f[R.dSeqQkv + i]!;
+    };
+    for (const s of byPrefix) {
+      const r0 = suffixStarts[s]!, r1 = suffixStarts[s + 1]!;
+      if (r1 === r0) continue;
+      const p = sequencePrefix[s]!;
+      if (p !== gathered) {
+        flush();
+        f.copyWithin(R.seqQkv, a.qkv + prefixStarts[p]! * D3, a.qkv + prefixStarts[p + 1]! * D3);
+        prefixFloats = (prefixStarts[p + 1]! - prefixStarts[p]!) * D3;
+        f.fill(0, R.dSeqQkv, R.dSeqQkv + prefixFloats);
+        gathered = p;
+      }
+      const suffixFloats = (r1 - r0) * D3;
+      const q0 = R.seqQkv + prefixFloats;
+      f.copyWithin(q0, a.qkv + r0 * D3, a.qkv + r1 * D3);
+      f.fill(0, R.dSeqQkv + prefixFloats, R.dSeqQkv + prefixFloats + suffixFloats);
+      this.attendRowsBackward(a, q0, R.seqQkv + D, prefixFloats / D3 + 1, r1 - r0, r0, R.dSeqQkv - R.seqQkv);
+      f.copyWithin(R.dQkv + r0 * D3, R.dSeqQkv + prefixFloats, R.dSeqQkv + prefixFloats + suffixFloats);
     }
-  }
-
-  /** Copies sequence s's prefix rows then suffix rows of `qkv` back to back to `to` (the contiguous layout the attention kernels read); returns the prefix length. */
-  private gatherSequence(rows: PrefixedRows, s: number, qkv: number, to: number): number {
-    const D3 = 3 * this.config.dModel;
-    const f = this.ws.f32;
-    const p = rows.sequencePrefix[s]!;
-    const p0 = rows.prefixStarts[p]!, p1 = rows.prefixStarts[p + 1]!;
-    const r0 = rows.suffixStarts[s]!, r1 = rows.suffixStarts[s + 1]!;
-    f.copyWithin(to, qkv + p0 * D3, qkv + p1 * D3);
-    f.copyWithin(to + (p1 - p0) * D3, qkv + r0 * D3, qkv + r1 * D3);
-    return p1 - p0;
+    flush();
   }
 
   /**

@@ -16,6 +16,8 @@ export interface PrefixedRows {
   readonly sequencePrefix: Int32Array;
   /** sequences + 1 row offsets (after the prefix rows): sequence s's suffix rows, each also seeing its suffix rows up to itself. */
   readonly suffixStarts: Int32Array;
+  /** The sequences ordered by prefix (stable): a prefix's sequences in one run. */
+  readonly byPrefix: Int32Array;
 }
 
 /** The offsets array `starts` of `name`: `parts` + 1 int32 values from 0 to `total`, non-decreasing (increasing where parts may not be empty). */
@@ -76,5 +78,6 @@ export function prefixedRows(input: PrefixedTokens, vocab: number, context: numb
   const tokens = new Int32Array(P + suffixTokens.length);
   tokens.set(prefixTokens);
   tokens.set(suffixTokens, P);
-  return { tokens, positions, prefixStarts: prefixStarts.slice(), sequencePrefix: sequencePrefix.slice(), suffixStarts: rowStarts };
+  const byPrefix = Int32Array.from({ length: sequences }, (_, s) => s).sort((x, y) => sequencePrefix[x]! - sequencePrefix[y]! || x - y);
+  return { tokens, positions, prefixStarts: prefixStarts.slice(), sequencePrefix: sequencePrefix.slice(), suffixStarts: rowStarts, byPrefix };
 }
