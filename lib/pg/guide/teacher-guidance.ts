@@ -1,8 +1,8 @@
 import { int, num } from "../../config/fields.js";
-import { gatherTokenLogProbs } from "../../seq/policies/logprobs.js";
+import { gatherLogProbs } from "../../seq/policies/logprobs.js";
 import type { TaskItem } from "../../seq/tasks/task.js";
 import { defineComponent } from "../component.js";
-import { packSequences } from "../seq/pack.js";
+import { completionLogits } from "../seq/completion-logits.js";
 import type { SampledCompletion } from "../seq/learner.js";
 import type { GuidanceRuntime, GuidanceTools } from "./guidance.js";
 import { comprehensionScore, needsTeachers, topK } from "./teachers.js";
@@ -100,9 +100,8 @@ function comprehensionScores(problems: readonly { prompt: Int32Array; item: Task
     const scored = chunk.filter((_, i) => fits[i]);
     const probs = new Float32Array(scored.reduce((n, r) => n + r.tokens.length, 0));
     if (scored.length) {
-      const pack = packSequences(scored, tools.tokenizer.pad);
-      const logits = tools.policy.forward(pack.tokens, pack.batch, pack.length);
-      gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, tools.temperature, probs, new Float32Array(probs.length));
+      const { logits, rows: at, targets } = completionLogits(tools.policy, scored, tools.tokenizer.pad);
+      gatherLogProbs(logits, at, targets, V, tools.temperature, probs, new Float32Array(probs.length));
     }
     let at = 0;
     chunk.forEach((r, i) => {

@@ -3,7 +3,7 @@ import { clipGradNorm, sumOfSquares } from "../../optim/clip.js";
 import type { Rng } from "../../random/rng.js";
 import { documentMetric } from "../../run/metrics-log.js";
 import { TrainingDivergedError } from "../../algos/errors.js";
-import { gatherTokenLogProbs, gatherTokenLogProbsBackward } from "../../seq/policies/logprobs.js";
+import { gatherLogProbs, gatherLogProbsBackward } from "../../seq/policies/logprobs.js";
 import { sampleBatch } from "../../seq/policies/sample.js";
 import type { TokenPolicy } from "../../seq/policies/token-policy.js";
 import type { RewardFunction } from "../../seq/tasks/rewards.js";
@@ -19,7 +19,7 @@ import { UpdateMetricsSums } from "../learner.js";
 import type { AdamSettings } from "../optimizer.js";
 import { OutputGrads, type LossTerm, type TermRows } from "../rows.js";
 import type { ScheduleRuntime } from "../schedule.js";
-import { packSequences } from "./pack.js";
+import { completionLogits } from "./completion-logits.js";
 import type { GuidanceRuntime, GuidanceTools, GuidedRequest } from "../guide/guidance.js";
 import { isRehearsal, type RehearsalDivergence } from "../divergence/rehearsal.js";
 import { RehearsalStore } from "./rehearsal-store.js";
@@ -332,11 +332,10 @@ export class SequenceLearner {
     for (let start = 0; start < completions.length; start += 64) {
       const chunk = completions.slice(start, start + 64).filter((s) => s.tokens.length > 0);
       if (chunk.length === 0) continue;
-      const pack = packSequences(chunk, this.ctx.tokenizer.pad);
-      const logits = ref.forward(pack.tokens, pack.batch, pack.length);
-      const logp = new Float32Array(pack.positions.length);
-      const entropy = new Float32Array(pack.positions.length);
-      gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, this.collect.temperature, logp, entropy);
+      const { logits, rows, targets } = completionLogits(ref, chunk, this.ctx.tokenizer.pad);
+      const logp = new Float32Array(rows.length);
+      const entropy = new Float32Array(rows.length);
+      gatherLogProbs(logits, rows, targets, V, this.collect.temperature, logp, entropy);
       let k = 0;
       for (const s of chunk) {
         s.refLogp = logp.slice(k, k + s.tokens.length);
@@ -376,12 +375,11 @@ export class SequenceLearner {
         const end = Math.min(trained.length, start + mbSize);
         const seqs: SampledCompletion[] = [];
         for (let i = start; i < end; i++) seqs.push(trained[order ? order[i]! : i]!);
-        const pack = packSequences(seqs, this.ctx.tokenizer.pad);
-        const m = pack.positions.length;
-        const logits = policy.forward(pack.tokens, pack.batch, pack.length);
+        const { logits, rows: logitRows, targets } = completionLogits(policy, seqs, this.ctx.tokenizer.pad);
+        const m = logitRows.length;
         const logp = new Float32Array(m);
         const entropy = new Float32Array(m);
-        gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, temperature, logp, entropy);
+        gatherLogProbs(logits, logitRows, targets, V, temperature, logp, entropy);
         const oldLogp = new Float32Array(m);
         const advantages = new Float32Array(m);
         const segments = new Int32Array(m);
@@ -416,7 +414,7 @@ export class SequenceLearner {
         }
         policy.zeroGrads();
         const dLogits = new Float32Array(logits.length);
-        gatherTokenLogProbsBackward(logits, pack.tokens, pack.positions, V, temperature, this.grads.logp, this.grads.dEntropy, dLogits);
+        gatherLogProbsBackward(logits, logitRows, targets, V, temperature, this.grads.logp, this.grads.dEntropy, dLogits);
         policy.backward(dLogits);
         if (this.rehearsal && this.rehearsal.size > 0) {
           const r = this.rehearse(this.rehearsal, this.rehearsalDivergence!);
@@ -444,11 +442,10 @@ export class SequenceLearner {
     const rows = store.draw(this.ctx.rng, div.rehearsal.batch);
     const main = policy.grads.slice();
     policy.zeroGrads();
-    const pack = packSequences(rows, this.ctx.tokenizer.pad);
-    const m = pack.positions.length;
-    const logits = policy.forward(pack.tokens, pack.batch, pack.length);
+    const { logits, rows: logitRows, targets } = completionLogits(policy, rows, this.ctx.tokenizer.pad);
+    const m = logitRows.length;
     const logp = new Float32Array(m);
-    gatherTokenLogProbs(logits, pack.tokens, pack.positions, V, this.collect.temperature, logp, new Float32Array(m));
+    gatherLogProbs(logits, logitRows, targets, V, this.collect.temperature, logp, new Float32Array(m));
     const refLogp = new Float32Array(m);
     let k = 0;
     for (const r of rows) {
@@ -458,7 +455,7 @@ export class SequenceLearner {
     const dLogp = new Float32Array(m);
     const value = div.loss(logp, refLogp, dLogp);
     const dLogits = new Float32Array(logits.length);
-    gatherTokenLogProbsBackward(logits, pack.tokens, pack.positions, V, this.collect.temperature, dLogp, 0, dLogits);
+    gatherLogProbsBackward(logits, logitRows, targets, V, this.collect.temperature, dLogp, 0, dLogits);
     policy.backward(dLogits);
     const g = policy.grads;
     for (let i = 0; i < g.length; i++) g[i] = g[i]! + main[i]!;

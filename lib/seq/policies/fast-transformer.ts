@@ -8,7 +8,8 @@ import { FastDecoder } from "./fast-decoder.js";
 import { attendRow, attendRowBackward, rotaryTables, rotateF32 } from "./fast-ops.js";
 import { WeightMirror } from "./fast-weights.js";
 import { initTransformerParams, paramLayout, type ParamLayout } from "./layout.js";
-import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
+import { prefixedRows, type PrefixedRows } from "./prefixed-rows.js";
+import type { PrefixedTokens, TokenDecoder, TokenPolicy } from "./token-policy.js";
 import { Transformer } from "./transformer.js";
 
 /** Float offsets of one block's activations for the current capacity. */
@@ -26,6 +27,8 @@ interface Regions {
   lnf: number; hatf: number; rstdf: number;
   logits: number;
   dLogits: number; dx: number; dLn: number; dAtt: number; dQkv: number; dAct: number;
+  /** One sequence's [q | k | v] rows (context of them) gathered for attention, and their gradients. */
+  seqQkv: number; dSeqQkv: number;
 }
 
 export interface FastTransformerOptions {
@@ -77,7 +80,8 @@ export class FastTransformer implements TokenPolicy {
   private readonly G: number;
   private readonly activationsMark: number;
   private regions: Regions | null = null;
-  private saved: { tokens: Int32Array; batch: number; length: number } | null = null;
+  /** The rows of the last forward and who attends to whom (a packed batch is one prefix per row of the batch, no suffixes). */
+  private saved: PrefixedRows | null = null;
   private readonly rope: { cos: Float64Array; sin: Float64Array } | null;
   private readonly dP: Float64Array;
   /** Whether attention runs in the wasm kernel (head size % 4 == 0), else in JS. */
@@ -177,7 +181,7 @@ export class FastTransformer implements TokenPolicy {
   }
 
   forward(tokens: Int32Array, batch: number, length: number): Float32Array {
-    const { vocabSize: V, context, dModel: D, heads, mlpHidden: H, layerNormEps: eps } = this.config;
+    const { vocabSize: V, context } = this.config;
     if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(length) || length < 1) {
       throw new RangeError(`forward: batch and length must be positive integers, got ${batch} and ${length}`);
     }
@@ -187,23 +191,39 @@ export class FastTransformer implements TokenPolicy {
       const t = tokens[i]!;
       if (!(t >= 0 && t < V)) throw new RangeError(`forward: token ${t} at index ${i} is outside the vocabulary [0, ${V})`);
     }
-    this.saved = null;
     const N = batch * length;
+    return this.forwardRows({
+      tokens: tokens.slice(),
+      positions: Int32Array.from({ length: N }, (_, n) => n % length),
+      prefixStarts: Int32Array.from({ length: batch + 1 }, (_, b) => b * length),
+      sequencePrefix: new Int32Array(0),
+      suffixStarts: Int32Array.of(N),
+      byPrefix: new Int32Array(0),
+    });
+  }
+
+  /** See {@link TokenPolicy.forwardPrefixed}: each prefix's rows once, each suffix's rows attending to its prefix's keys and values. */
+  forwardPrefixed(input: PrefixedTokens): Float32Array {
+    return this.forwardRows(prefixedRows(input, this.config.vocabSize, this.config.context));
+  }
+
+  private forwardRows(rows: PrefixedRows): Float32Array {
+    const { vocabSize: V, dModel: D, mlpHidden: H, layerNormEps: eps } = this.config;
+    const { tokens, positions } = rows;
+    this.saved = null;
+    const N = tokens.length;
     const R = this.ensure(N);
     const w = this.w;
     w.sync(this.params);
     const { ws } = this;
-    const k = ws.k;
     const kern = this.kernels;
     const f = ws.f32;
     const P = w.P;
-    const hd = D / heads;
-    const scale = 1 / Math.sqrt(hd);
     for (let n = 0; n < N; n++) {
       const e = P + w.wte + tokens[n]! * D;
       const xo = R.x + n * D;
       if (w.wpe >= 0) {
-        const pe = P + w.wpe + (n % length) * D;
+        const pe = P + w.wpe + positions[n]! * D;
         for (let i = 0; i < D; i++) f[xo + i] = f[e + i]! + f[pe + i]!;
       } else for (let i = 0; i < D; i++) f[xo + i] = f[e + i]!;
     }
@@ -211,21 +231,8 @@ export class FastTransformer implements TokenPolicy {
       const a = R.blocks[l]!;
       kern.layerNorm(4 * R.x, N, D, 4 * (P + s.ln1w), 4 * (P + s.ln1b), eps, 4 * a.ln1, 4 * a.hat1, 4 * a.rstd1);
       kern.gemm(N, 3 * D, D, 4 * a.ln1, D, 1, 4 * (P + s.attnW), 4 * a.qkv, 4 * (P + s.attnB), ACT.linear, INIT.bias);
-      if (this.rope) this.rotateQk(a.qkv, N, length, 1);
-      const Lp = (length + 3) & ~3;
-      for (let b = 0; b < batch; b++) {
-        const kv = a.qkv + b * length * 3 * D + D;
-        for (let t = 0; t < length; t++) {
-          const n = b * length + t;
-          const q = a.qkv + n * 3 * D, probs = a.probs + (b * heads * length + t) * Lp, out = a.att + n * D;
-          if (this.simdHeads) k.attend(4 * q, 4 * kv, 4 * (kv + D), 3 * D, t + 1, heads, hd, scale, 4 * probs, length * Lp, 4 * out);
-          else {
-            for (let h = 0; h < heads; h++) {
-              attendRow(f, q + h * hd, kv + h * hd, kv + D + h * hd, 3 * D, t + 1, hd, scale, probs + h * length * Lp, out + h * hd);
-            }
-          }
-        }
-      }
+      if (this.rope) this.rotateQk(a.qkv, positions, 1);
+      this.attend(rows, a, R);
       kern.gemm(N, D, D, 4 * a.att, D, 1, 4 * (P + s.attnProjW), 4 * R.x, 4 * (P + s.attnProjB), ACT.linear, INIT.accumulateBias);
       kern.layerNorm(4 * R.x, N, D, 4 * (P + s.ln2w), 4 * (P + s.ln2b), eps, 4 * a.ln2, 4 * a.hat2, 4 * a.rstd2);
       kern.gemm(N, H, D, 4 * a.ln2, D, 1, 4 * (P + s.fcW), 4 * a.fcPre, 4 * (P + s.fcB), ACT.linear, INIT.bias);
@@ -238,18 +245,18 @@ export class FastTransformer implements TokenPolicy {
     const logits = new Float32Array(N * V);
     if (Vp === V) logits.set(f.subarray(R.logits, R.logits + N * V));
     else for (let n = 0; n < N; n++) logits.set(f.subarray(R.logits + n * Vp, R.logits + n * Vp + V), n * V);
-    this.saved = { tokens: tokens.slice(), batch, length };
+    this.saved = rows;
     return logits;
   }
 
   backward(dLogits: ArrayLike<number>): void {
     const saved = this.saved;
     if (saved === null) throw new RangeError("backward: call forward first (each forward allows one backward)");
-    const { vocabSize: V, dModel: D, heads, mlpHidden: H } = this.config;
-    const { batch, length, tokens } = saved;
-    const N = batch * length;
+    const { vocabSize: V, dModel: D, mlpHidden: H } = this.config;
+    const { tokens, positions } = saved;
+    const N = tokens.length;
     if (dLogits === null || typeof dLogits !== "object" || dLogits.length !== N * V) {
-      throw new RangeError(`backward: expected dLogits of ${N}·${V} = ${N * V} values, got ${(dLogits as { length?: unknown } | null)?.length}`);
+      throw new RangeError(`backward: expected dLogits of ${N}·${V} = ${N * V} values (the last forward's logits), got ${(dLogits as { length?: unknown } | null)?.length}`);
     }
     this.saved = null;
     const R = this.regions!;
@@ -259,8 +266,6 @@ export class FastTransformer implements TokenPolicy {
     const f = ws.f32;
     const P = w.P;
     const Vp = w.vocabPadded;
-    const hd = D / heads;
-    const scale = 1 / Math.sqrt(hd);
     f.set(this.grads, G);
     if (Vp === V) f.set(dLogits, R.dLogits);
     else for (let n = 0, i = 0; n < N; n++) for (let v = 0; v < V; v++) f[R.dLogits + n * Vp + v] = dLogits[i++]!;
@@ -284,22 +289,8 @@ export class FastTransformer implements TokenPolicy {
       k.layerNormBackward(4 * R.dLn, N, D, 4 * (P + s.ln2w), 4 * (G + s.ln2w), 4 * (G + s.ln2b), 4 * a.hat2, 4 * a.rstd2, 4 * R.dx);
       linearBackward(a.att, D, s.attnProjW, s.attnProjB, D, R.dx, t.attnProjWT, R.dAtt);
       f.fill(0, R.dQkv, R.dQkv + N * 3 * D);
-      const dShift = R.dQkv - a.qkv;
-      const Lp = (length + 3) & ~3;
-      for (let b = 0; b < batch; b++) {
-        const kv = a.qkv + b * length * 3 * D + D;
-        for (let tt = 0; tt < length; tt++) {
-          const n = b * length + tt;
-          const q = a.qkv + n * 3 * D, probs = a.probs + (b * heads * length + tt) * Lp, dOut = R.dAtt + n * D;
-          if (this.simdHeads) k.attendBackward(4 * q, 4 * kv, 4 * (kv + D), 3 * D, tt + 1, heads, hd, scale, 4 * probs, length * Lp, 4 * dOut, 4 * dShift, 4 * this.dPScratch);
-          else {
-            for (let h = 0; h < heads; h++) {
-              attendRowBackward(f, q + h * hd, kv + h * hd, kv + D + h * hd, 3 * D, tt + 1, hd, scale, probs + h * length * Lp, dOut + h * hd, dShift, this.dP);
-            }
-          }
-        }
-      }
-      if (this.rope) this.rotateQk(R.dQkv, N, length, -1);
+      this.attendBackward(saved, a, R);
+      if (this.rope) this.rotateQk(R.dQkv, positions, -1);
       linearBackward(a.ln1, D, s.attnW, s.attnB, 3 * D, R.dQkv, t.attnWT, R.dLn);
       k.layerNormBackward(4 * R.dLn, N, D, 4 * (P + s.ln1w), 4 * (G + s.ln1w), 4 * (G + s.ln1b), 4 * a.hat1, 4 * a.rstd1, 4 * R.dx);
     }
@@ -308,21 +299,127 @@ export class FastTransformer implements TokenPolicy {
       const xo = R.dx + n * D;
       for (let i = 0; i < D; i++) f[e + i] += f[xo + i]!;
       if (w.wpe >= 0) {
-        const pe = G + w.wpe + (n % length) * D;
+        const pe = G + w.wpe + positions[n]! * D;
         for (let i = 0; i < D; i++) f[pe + i] += f[xo + i]!;
       }
     }
     this.grads.set(f.subarray(G, G + this.grads.length));
   }
 
-  /** Rotates (sign 1) or un-rotates (−1) the q and k heads of `rows` rows [q | k | v] at float offset `qkv`. */
-  private rotateQk(qkv: number, rows: number, length: number, sign: 1 | -1): void {
+  /** Causal attention of block `a`'s rows: each prefix over itself, each suffix over its prefix and itself (into a.att and a.probs). */
+  private attend(rows: PrefixedRows, a: BlockRegion, R: Regions): void {
+    const D = this.config.dModel, D3 = 3 * D;
+    const f = this.ws.f32;
+    const { prefixStarts, sequencePrefix, suffixStarts, byPrefix } = rows;
+    for (let p = 0; p + 1 < prefixStarts.length; p++) {
+      const r0 = prefixStarts[p]!;
+      const q0 = a.qkv + r0 * D3;
+      this.attendRows(a, q0, q0 + D, 1, prefixStarts[p + 1]! - r0, r0);
+    }
+    // each sequence laid out contiguously in the scratch (as the kernels read keys), its prefix copied once per run of sequences sharing it
+    let gathered = -1, prefixLength = 0;
+    for (const s of byPrefix) {
+      const r0 = suffixStarts[s]!, r1 = suffixStarts[s + 1]!;
+      if (r1 === r0) continue;
+      const p = sequencePrefix[s]!;
+      if (p !== gathered) {
+        f.copyWithin(R.seqQkv, a.qkv + prefixStarts[p]! * D3, a.qkv + prefixStarts[p + 1]! * D3);
+        prefixLength = prefixStarts[p + 1]! - prefixStarts[p]!;
+        gathered = p;
+      }
+      const q0 = R.seqQkv + prefixLength * D3;
+      f.copyWithin(q0, a.qkv + r0 * D3, a.qkv + r1 * D3);
+      this.attendRows(a, q0, R.seqQkv + D, prefixLength + 1, r1 - r0, r0);
+    }
+  }
+
+  /** The backward of {@link attend}: adds the q, k, v gradients into R.dQkv (zeroed by the caller). */
+  private attendBackward(rows: PrefixedRows, a: BlockRegion, R: Regions): void {
+    const D = this.config.dModel, D3 = 3 * D;
+    const f = this.ws.f32;
+    const { prefixStarts, sequencePrefix, suffixStarts, byPrefix } = rows;
+    for (let p = 0; p + 1 < prefixStarts.length; p++) {
+      const r0 = prefixStarts[p]!;
+      const q0 = a.qkv + r0 * D3;
+      this.attendRowsBackward(a, q0, q0 + D, 1, prefixStarts[p + 1]! - r0, r0, R.dQkv - a.qkv);
+    }
+    // the prefix's keys and values serve every sequence that continues it: their gradients add up in the scratch over the run of those sequences
+    let gathered = -1, prefixFloats = 0;
+    const flush = (): void => {
+      if (gathered < 0) return;
+      const to = R.dQkv + prefixStarts[gathered]! * D3;
+      for (let i = 0; i < prefixFloats; i++) f[to + i] += f[R.dSeqQkv + i]!;
+    };
+    for (const s of byPrefix) {
+      const r0 = suffixStarts[s]!, r1 = suffixStarts[s + 1]!;
+      if (r1 === r0) continue;
+      const p = sequencePrefix[s]!;
+      if (p !== gathered) {
+        flush();
+        f.copyWithin(R.seqQkv, a.qkv + prefixStarts[p]! * D3, a.qkv + prefixStarts[p + 1]! * D3);
+        prefixFloats = (prefixStarts[p + 1]! - prefixStarts[p]!) * D3;
+        f.fill(0, R.dSeqQkv, R.dSeqQkv + prefixFloats);
+        gathered = p;
+      }
+      const suffixFloats = (r1 - r0) * D3;
+      const q0 = R.seqQkv + prefixFloats;
+      f.copyWithin(q0, a.qkv + r0 * D3, a.qkv + r1 * D3);
+      f.fill(0, R.dSeqQkv + prefixFloats, R.dSeqQkv + prefixFloats + suffixFloats);
+      this.attendRowsBackward(a, q0, R.seqQkv + D, prefixFloats / D3 + 1, r1 - r0, r0, R.dSeqQkv - R.seqQkv);
+      f.copyWithin(R.dQkv + r0 * D3, R.dSeqQkv + prefixFloats, R.dSeqQkv + prefixFloats + suffixFloats);
+    }
+    flush();
+  }
+
+  /**
+   * Attention of `count` query rows (q rows from q0, stride 3·dModel) over the
+   * keys and values from kv (k at kv, v at kv + dModel, same stride), row i
+   * seeing the first firstKeys + i of them; probs and outputs of row row0 + i.
+   */
+  private attendRows(a: BlockRegion, q0: number, kv: number, firstKeys: number, count: number, row0: number): void {
+    const { dModel: D, heads, context } = this.config;
+    const hd = D / heads;
+    const scale = 1 / Math.sqrt(hd);
+    const ps = (context + 3) & ~3;
+    const k = this.ws.k;
+    const f = this.ws.f32;
+    for (let i = 0; i < count; i++) {
+      const q = q0 + i * 3 * D, keys = firstKeys + i, probs = a.probs + (row0 + i) * heads * ps, out = a.att + (row0 + i) * D;
+      if (this.simdHeads) k.attend(4 * q, 4 * kv, 4 * (kv + D), 3 * D, keys, heads, hd, scale, 4 * probs, ps, 4 * out);
+      else {
+        for (let h = 0; h < heads; h++) attendRow(f, q + h * hd, kv + h * hd, kv + D + h * hd, 3 * D, keys, hd, scale, probs + h * ps, out + h * hd);
+      }
+    }
+  }
+
+  /** The backward of {@link attendRows} given R.dAtt: the gradients go to the same places shifted by dShift floats. */
+  private attendRowsBackward(a: BlockRegion, q0: number, kv: number, firstKeys: number, count: number, row0: number, dShift: number): void {
+    const { dModel: D, heads, context } = this.config;
+    const hd = D / heads;
+    const scale = 1 / Math.sqrt(hd);
+    const ps = (context + 3) & ~3;
+    const k = this.ws.k;
+    const f = this.ws.f32;
+    const dAtt = this.regions!.dAtt;
+    for (let i = 0; i < count; i++) {
+      const q = q0 + i * 3 * D, keys = firstKeys + i, probs = a.probs + (row0 + i) * heads * ps, dOut = dAtt + (row0 + i) * D;
+      if (this.simdHeads) k.attendBackward(4 * q, 4 * kv, 4 * (kv + D), 3 * D, keys, heads, hd, scale, 4 * probs, ps, 4 * dOut, 4 * dShift, 4 * this.dPScratch);
+      else {
+        for (let h = 0; h < heads; h++) {
+          attendRowBackward(f, q + h * hd, kv + h * hd, kv + D + h * hd, 3 * D, keys, hd, scale, probs + h * ps, dOut + h * hd, dShift, this.dP);
+        }
+      }
+    }
+  }
+
+  /** Rotates (sign 1) or un-rotates (−1) the q and k heads of rows [q | k | v] at float offset `qkv`, row n at `positions[n]`. */
+  private rotateQk(qkv: number, positions: Int32Array, sign: 1 | -1): void {
     const { dModel: D, heads } = this.config;
     const hd = D / heads;
     const { cos, sin } = this.rope!;
     const f = this.ws.f32;
-    for (let n = 0; n < rows; n++) {
-      const pos = n % length;
+    for (let n = 0; n < positions.length; n++) {
+      const pos = positions[n]!;
       for (let h = 0; h < heads; h++) {
         rotateF32(f, qkv + n * 3 * D + h * hd, hd, pos, sign, cos, sin);
         rotateF32(f, qkv + n * 3 * D + D + h * hd, hd, pos, sign, cos, sin);
@@ -348,6 +445,7 @@ export class FastTransformer implements TokenPolicy {
       lnf: A(D), hatf: A(D), rstdf: A(1),
       logits: A(this.w.vocabPadded),
       dLogits: A(this.w.vocabPadded), dx: A(D), dLn: A(D), dAtt: A(D), dQkv: A(3 * D), dAct: A(H),
+      seqQkv: ws.alloc(context * 3 * D), dSeqQkv: ws.alloc(context * 3 * D),
     };
     return this.regions;
   }

@@ -10,9 +10,9 @@ export { initTransformerParams, paramLayout, type ParamLayout, type TensorSlot, 
 export { Transformer } from "./transformer.js";
 export { FastTransformer, fastTransformer, fastTransformerUnsupported } from "./fast-transformer.js";
 export { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
-export { entropyOf, gatherTokenLogProbs, gatherTokenLogProbsBackward, logSoftmax, tokenLogProbs, tokenLogProbsBackward, type TokenLogProbs } from "./logprobs.js";
+export { entropyOf, gatherLogProbs, gatherLogProbsBackward, gatherTokenLogProbs, gatherTokenLogProbsBackward, logSoftmax, tokenLogProbs, tokenLogProbsBackward, type TokenLogProbs } from "./logprobs.js";
 export { checkSampleOptions, sample, sampleBatch, truncatedWeights, type Completion, type SampleOptions } from "./sample.js";
-export type { TokenDecoder, TokenPolicy } from "./token-policy.js";
+export type { PrefixedTokens, TokenDecoder, TokenPolicy } from "./token-policy.js";
 export { readSafetensors, SafetensorsError, writeSafetensors, type SafeTensor, type SafetensorsFile } from "./safetensors.js";
 export { configFromGpt2Json, fromGpt2Files, gpt2ConfigJson, loadGpt2, saveGpt2, toGpt2Files, type Gpt2Files } from "./hf-gpt2.js";
 export { configFromLlamaJson, fromLlamaFiles, llamaConfigJson, loadLlama, saveLlama, toLlamaFiles, type LlamaFiles } from "./hf-llama.js";

@@ -109,31 +109,55 @@ export function gatherTokenLogProbs(
   logits: ArrayLike<number>, tokens: Int32Array, positions: Int32Array, vocab: number, temperature: number,
   logp: Float32Array, entropy: Float32Array,
 ): void {
+  gatherLogProbs(logits, positions, nextTokens(tokens, positions), vocab, temperature, logp, entropy);
+}
+
+/** The backward of {@link gatherTokenLogProbs}; see {@link gatherLogProbsBackward}. */
+export function gatherTokenLogProbsBackward(
+  logits: ArrayLike<number>, tokens: Int32Array, positions: Int32Array, vocab: number, temperature: number,
+  dLogp: Float32Array, dEntropy: number | Float32Array, dLogits: Float32Array | Float64Array,
+): void {
+  gatherLogProbsBackward(logits, positions, nextTokens(tokens, positions), vocab, temperature, dLogp, dEntropy, dLogits);
+}
+
+function nextTokens(tokens: Int32Array, positions: Int32Array): Int32Array {
+  return Int32Array.from(positions, (at) => tokens[at + 1]!);
+}
+
+/**
+ * Log-probabilities of chosen tokens under chosen logit rows: writes log π_τ
+ * of `targets[i]` under row `rows[i]` of `logits` `[rows, vocab]`, and that
+ * row's entropy, into `logp[i]` and `entropy[i]`. Rows may repeat (a shared
+ * prefix's last row predicts every sequence's first token).
+ */
+export function gatherLogProbs(
+  logits: ArrayLike<number>, rows: Int32Array, targets: Int32Array, vocab: number, temperature: number,
+  logp: Float32Array, entropy: Float32Array,
+): void {
   const lp = new Float64Array(vocab);
-  for (let i = 0; i < positions.length; i++) {
-    const at = positions[i]!;
-    logSoftmax(logits, at * vocab, vocab, temperature, lp);
-    logp[i] = lp[tokens[at + 1]!]!;
+  for (let i = 0; i < rows.length; i++) {
+    logSoftmax(logits, rows[i]! * vocab, vocab, temperature, lp);
+    logp[i] = lp[targets[i]!]!;
     entropy[i] = entropyOf(lp, vocab);
   }
 }
 
 /**
- * The backward of {@link gatherTokenLogProbs}: adds into `dLogits` (the
- * logits' layout) the gradient of Σ_i dLogp[i]·logp[i] + dEntropy_i·entropy[i],
- * where dEntropy is one number for every row or one per row.
+ * The backward of {@link gatherLogProbs}: adds into `dLogits` (the logits'
+ * layout) the gradient of Σ_i dLogp[i]·logp[i] + dEntropy_i·entropy[i],
+ * where dEntropy is one number for every row or one per row (a repeated row
+ * gets the sum of its entries' gradients).
  */
-export function gatherTokenLogProbsBackward(
-  logits: ArrayLike<number>, tokens: Int32Array, positions: Int32Array, vocab: number, temperature: number,
+export function gatherLogProbsBackward(
+  logits: ArrayLike<number>, rows: Int32Array, targets: Int32Array, vocab: number, temperature: number,
   dLogp: Float32Array, dEntropy: number | Float32Array, dLogits: Float32Array | Float64Array,
 ): void {
   const lp = new Float64Array(vocab);
-  for (let i = 0; i < positions.length; i++) {
-    const at = positions[i]!;
+  for (let i = 0; i < rows.length; i++) {
     const gl = dLogp[i]!;
     const ge = typeof dEntropy === "number" ? dEntropy : dEntropy[i]!;
     if (gl === 0 && ge === 0) continue;
-    const o = at * vocab;
+    const o = rows[i]! * vocab;
     logSoftmax(logits, o, vocab, temperature, lp);
     const H = ge === 0 ? 0 : entropyOf(lp, vocab);
     for (let v = 0; v < vocab; v++) {
@@ -142,6 +166,6 @@ export function gatherTokenLogProbsBackward(
       if (ge !== 0 && pv > 0) d -= ge * pv * (lp[v]! + H);
       dLogits[o + v] += d / temperature;
     }
-    dLogits[o + tokens[at + 1]!] += gl / temperature;
+    dLogits[o + targets[i]!] += gl / temperature;
   }
 }

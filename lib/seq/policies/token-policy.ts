@@ -21,10 +21,42 @@ export interface TokenPolicy {
    * t seeing tokens 0..t of its row; keeps what one {@link backward} needs.
    */
   forward(tokens: Int32Array, batch: number, length: number): Float32Array | Float64Array;
-  /** Accumulates into `grads` the gradient of a loss whose gradient with respect to the last forward's logits is `dLogits`. */
+  /**
+   * Optional: the logits of sequences that share prefixes, each unique prefix
+   * run once (see {@link PrefixedTokens}); equal to {@link forward}'s rows of
+   * the same tokens up to float rounding. Keeps what one {@link backward} needs.
+   */
+  forwardPrefixed?(input: PrefixedTokens): Float32Array | Float64Array;
+  /**
+   * Accumulates into `grads` the gradient of a loss whose gradient with
+   * respect to the last forward's logits (of {@link forward} or
+   * {@link forwardPrefixed}, in its layout) is `dLogits`.
+   */
   backward(dLogits: ArrayLike<number>): void;
   /** A decoder of `rows` sequences fed in lock step (see {@link TokenDecoder}). */
   decoder(rows: number): TokenDecoder;
+}
+
+/**
+ * Sequences `prefix ++ suffix` whose prefixes are shared (the prompt of a
+ * group of completions), for {@link TokenPolicy.forwardPrefixed}. Its logits
+ * are `[prefixTokens.length + suffixTokens.length, vocab]`: row i < P =
+ * prefixTokens.length is prefix token i (given its prefix up to it), row
+ * P + j is suffix token j (given its sequence's prefix and suffix up to it).
+ * A sequence's first token after the prefix is thus predicted by its
+ * prefix's last row, shared by every sequence of that prefix.
+ */
+export interface PrefixedTokens {
+  /** The unique prefixes' tokens, back to back. */
+  readonly prefixTokens: Int32Array;
+  /** prefixes + 1 offsets: prefix p is prefixTokens[prefixStarts[p] .. prefixStarts[p + 1]), at least one token. */
+  readonly prefixStarts: Int32Array;
+  /** Per sequence, the index of its prefix. */
+  readonly sequencePrefix: Int32Array;
+  /** The sequences' suffixes, back to back. */
+  readonly suffixTokens: Int32Array;
+  /** sequences + 1 offsets: sequence s's suffix is suffixTokens[suffixStarts[s] .. suffixStarts[s + 1]), possibly empty. */
+  readonly suffixStarts: Int32Array;
 }
 
 /**

@@ -3,8 +3,11 @@ import { test } from "node:test";
 import { rl } from "../../../lib/rl.js";
 import { RunConfigError } from "../../../lib/run/builder.js";
 import { packSequences } from "../../../lib/pg/seq/pack.js";
+import { packPrefixed } from "../../../lib/pg/seq/prefix-pack.js";
+import { completionLogits } from "../../../lib/pg/seq/completion-logits.js";
+import { FastTransformer } from "../../../lib/seq/policies/fast-transformer.js";
 import { clipRatios, isClipped, sampleMetrics, withSignal, type SampledCompletion } from "../../../lib/pg/seq/learner.js";
-import { gatherTokenLogProbs, gatherTokenLogProbsBackward, tokenLogProbs, tokenLogProbsBackward, Transformer, type TokenPolicy } from "../../../lib/seq/policies/index.js";
+import { gatherLogProbs, gatherTokenLogProbs, gatherTokenLogProbsBackward, tokenLogProbs, tokenLogProbsBackward, Transformer, type TokenPolicy } from "../../../lib/seq/policies/index.js";
 import { Rng } from "../../../lib/random/rng.js";
 import type { RewardFunction } from "../../../lib/seq/tasks/rewards.js";
 
@@ -47,6 +50,44 @@ test("gatherTokenLogProbs and its backward equal the full-grid versions at the c
   p.positions.forEach((at, i) => ((gl[rowOf(at)] = dLogp[i]!), (ge[rowOf(at)] = dEnt[i]!)));
   const ref = tokenLogProbsBackward(logits, p.tokens, p.batch, p.length, tok.vocabSize, gl, ge, 0.7);
   ref.forEach((v, i) => assert.ok(Math.abs(v - mine[i]!) < 1e-5, `dLogits[${i}]: ${mine[i]} vs ${v}`));
+});
+
+test("packPrefixed: each distinct prompt once, completions less their last token as suffixes; a completion's first token scored from its prompt's last row", () => {
+  const a = Int32Array.of(5, 6), b = Int32Array.of(4);
+  const p = packPrefixed([
+    { prompt: a, tokens: Int32Array.of(7, 2) },
+    { prompt: b, tokens: Int32Array.of(9, 9, 2) },
+    { prompt: Int32Array.of(5, 6), tokens: Int32Array.of(3) },
+    { prompt: b, tokens: new Int32Array(0) },
+  ]);
+  assert.deepEqual([...p.input.prefixTokens], [5, 6, 4]);
+  assert.deepEqual([...p.input.prefixStarts], [0, 2, 3]);
+  assert.deepEqual([...p.input.sequencePrefix], [0, 1, 0, 1]);
+  assert.deepEqual([...p.input.suffixTokens], [7, 9, 9]);
+  assert.deepEqual([...p.input.suffixStarts], [0, 1, 3, 3, 3]);
+  // rows 0–2 are the prefixes' tokens, rows 3–5 the suffixes'
+  assert.deepEqual([...p.rows], [1, 3, 2, 4, 5, 1]);
+  assert.throws(() => packPrefixed([{ prompt: new Int32Array(0), tokens: Int32Array.of(1) }]), (e: unknown) => e instanceof RangeError && /sequence 0 has an empty prompt/.test(e.message));
+});
+
+test("completionLogits: the fast transformer's prefixed log-probs equal the packed rows' (the reference Transformer takes the packed path)", () => {
+  const ref = tiny(3);
+  const fast = FastTransformer.from(ref);
+  assert.equal((ref as TokenPolicy).forwardPrefixed, undefined);
+  const rng = Rng.fromSeed(2);
+  const prompts = [Int32Array.of(1, 10, 2, 11), Int32Array.of(3, 10, 4, 11, 5)];
+  const seqs = Array.from({ length: 10 }, (_, i) => ({ prompt: prompts[i % 2]!, tokens: Int32Array.from({ length: rng.int(4) }, () => rng.int(tok.vocabSize)) }));
+  const score = (policy: TokenPolicy) => {
+    const { logits, rows, targets } = completionLogits(policy, seqs, tok.pad);
+    const logp = new Float32Array(rows.length), entropy = new Float32Array(rows.length);
+    gatherLogProbs(logits, rows, targets, tok.vocabSize, 0.8, logp, entropy);
+    return { logp, entropy, rows: logits.length / tok.vocabSize };
+  };
+  const expected = score(ref), actual = score(fast);
+  assert.equal(expected.rows, 10 * 8, "the packed grid: 10 rows of the longest sequence (5 + 3)");
+  assert.ok(actual.rows < expected.rows / 2, `the prefixed rows: ${actual.rows}`);
+  expected.logp.forEach((v, i) => assert.ok(Math.abs(actual.logp[i]! - v) < 1e-4, `logp[${i}]: ${actual.logp[i]} vs ${v}`));
+  expected.entropy.forEach((v, i) => assert.ok(Math.abs(actual.entropy[i]! - v) < 1e-4, `entropy[${i}]`));
 });
 
 test("withSignal keeps the groups whose rewards differ; sampleMetrics and clip ratios on hand data", () => {
@@ -203,4 +244,34 @@ test("a diverged update throws TrainingDivergedError and leaves the policy and A
     }
   }
   assert.ok(diverged, "lr 1e39 (float32 params overflow) diverges within 6 steps");
+});
+
+/** `policy` without its optional forwardPrefixed: the learner takes the packed path. */
+function packedOnly(policy: TokenPolicy): TokenPolicy {
+  return {
+    kind: policy.kind, vocabSize: policy.vocabSize, context: policy.context, params: policy.params, grads: policy.grads,
+    zeroGrads: () => policy.zeroGrads(),
+    clone: () => packedOnly(policy.clone()),
+    forward: (tokens, batch, length) => policy.forward(tokens, batch, length),
+    backward: (dLogits) => policy.backward(dLogits),
+    decoder: (rows) => policy.decoder(rows),
+  };
+}
+
+test("a GRPO update of the fast transformer with each prompt computed once moves the params as the packed path does; the same seed twice is bit-identical", async () => {
+  const spec = rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 3, lr: 1e-3, epochs: 2, minibatches: 2, beta: 0.05 });
+  const make = () => rl.seq.policy("transformer", { vocabSize: tok.vocabSize, layers: 2, dModel: 16, heads: 2, mlpHidden: 32, context: 8, positions: "rotary" }, { seed: 7 });
+  const prefixed = seqRun(spec, 5, make()), again = seqRun(spec, 5, make()), packed = seqRun(spec, 5, packedOnly(make()));
+  assert.ok(prefixed.policy instanceof FastTransformer && prefixed.policy.forwardPrefixed);
+  const before = prefixed.policy.params.slice();
+  for (const r of [prefixed, again, packed]) r.learner.step();
+  assert.deepEqual(again.policy.params, prefixed.policy.params);
+  let moved = 0, worst = 0;
+  prefixed.policy.params.forEach((v, i) => {
+    moved = Math.max(moved, Math.abs(v - before[i]!));
+    worst = Math.max(worst, Math.abs(v - packed.policy.params[i]!));
+  });
+  assert.ok(moved > 1e-3, `the update moved the params (by up to ${moved})`);
+  assert.ok(worst < 1e-5, `the two paths' params differ by up to ${worst} after one update of lr 1e-3`);
+  assert.deepEqual(prefixed.learner.last.map((s) => s.refLogp!.length), packed.learner.last.map((s) => s.tokens.length));
 });
