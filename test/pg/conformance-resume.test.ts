@@ -57,6 +57,20 @@ const VARIANTS: Record<string, Variant> = {
       return spec;
     },
   },
+  "reference:soup": {
+    spec: async () => {
+      const make = async (seed: number) => {
+        const r = rl.env("CartPole-v1", { n: 2, seed }).record(false).policy(rl.mlp([8])).algo(base()).build();
+        await r.train({ steps: 64 });
+        return r;
+      };
+      const a = await make(9), b = await make(10);
+      const spec = base().divergence(rl.div.kl()).reference(rl.ref.soup([a, b], { weights: [0.25, 0.75] }));
+      a.dispose();
+      b.dispose();
+      return spec;
+    },
+  },
   "aggregation:mean": { spec: base },
   "aggregation:sequenceMean": { spec: () => base().aggregation(rl.agg.sequenceMean()) },
   "aggregation:constant": { spec: () => base().aggregation(rl.agg.constant({ divisor: 64 })) },

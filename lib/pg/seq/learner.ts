@@ -256,6 +256,7 @@ export class SequenceLearner {
   step(): Record<string, number> {
     const c = this.collect;
     const t0 = performance.now();
+    this.reference?.check();
     const guidanceMetrics: Record<string, number> = {};
     if (this.rehearsalDivergence && this.rehearsal === null) {
       this.rehearsal = RehearsalStore.sample(this.reference!.copy, this.rehearsalDivergence.rehearsal, {
@@ -488,7 +489,7 @@ export class SequenceLearner {
     this.adamState.t = j.adamT;
     if (this.reference) {
       if (!(a.referenceParams instanceof Float32Array) || a.referenceParams.length !== this.policy.params.length) throw new RangeError(`sequence learner state: the run has a reference policy, so referenceParams must hold ${this.policy.params.length} float32 values, got ${a.referenceParams?.length}`);
-      this.reference.copy.params.set(a.referenceParams);
+      this.reference.load(a.referenceParams);
     }
     this.rehearsal = this.rehearsalDivergence ? RehearsalStore.fromArrays(a) : null;
     this.updates = j.updates;

@@ -36,7 +36,6 @@ export function sequenceSpecProblems(spec: PgSpec): Problem[] {
     if (DATASET_TERMS.has(t.kind)) p.push(problem(`algo.loss[${i}]`, "incompatible", `rl.loss.${t.kind}() needs a critic or offline env data, which a sequence run does not have`, { got: t.kind }));
   });
   if (c.reference && !c.divergence) p.push(problem("algo.reference", "incompatible", "a reference policy is only read by a divergence: add .divergence(rl.div.kl(...)) or drop the reference"));
-  if (c.reference && c.reference.kind === "run") p.push(problem("algo.reference", "incompatible", "a sequence run's reference is rl.ref.initial(), synced({ every }) or ema({ decay })", { got: "run" }));
   const emitsKl = c.loss.some((t) => "approxKl" in (componentType("loss", t.kind)?.metrics ?? {}));
   if (typeof c.settings.targetKl === "number" && !emitsKl) p.push(problem("algo.targetKl", "incompatible", "stopping early on the approximate KL needs a loss term that measures it (rl.loss.clipped())", { got: c.settings.targetKl }));
   return p;

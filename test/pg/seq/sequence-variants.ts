@@ -1,5 +1,10 @@
 import { rl } from "../../../lib/rl.js";
 import type { PgSpec } from "../../../lib/pg/spec.js";
+import { Transformer } from "../../../lib/seq/policies/index.js";
+import { Rng } from "../../../lib/random/rng.js";
+
+/** A policy of the resume tests' architecture (their tokenizer's 15 tokens, 1 layer, d 16, context 8), for references. */
+const other = (seed: number) => Transformer.create({ vocabSize: 15, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { rng: Rng.fromSeed(seed) });
 
 /** Component types that only a sequence run can use (env runs refuse them). */
 export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "guidance:hints", "guidance:teachers", "loss:offPolicy", "divergence:forwardKl", "divergence:js", "divergence:alpha"] as const;
@@ -30,6 +35,8 @@ export const SEQUENCE_VARIANTS: Record<string, () => PgSpec> = {
   "divergence:kl": () => base().divergence(rl.div.kl({ estimator: "k2", in: "reward" })),
   "reference:initial": () => base().divergence(rl.div.kl()).reference(rl.ref.initial()),
   "reference:synced": () => base().divergence(rl.div.kl()).reference(rl.ref.synced({ every: 2 })),
+  "reference:run": () => base().divergence(rl.div.kl()).reference(rl.ref.run(other(11))),
+  "reference:soup": () => base().divergence(rl.div.kl({ in: "reward" })).reference(rl.ref.soup([other(11), other(12)])),
   "reference:ema": () => base().divergence(rl.div.kl({ estimator: "k1" })).reference(rl.ref.ema({ decay: 0.9 })),
   "aggregation:mean": () => base().aggregation(rl.agg.mean()),
   "aggregation:sequenceMean": () => base().aggregation(rl.agg.sequenceMean()),
