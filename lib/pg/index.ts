@@ -22,13 +22,14 @@ import { gspo } from "./loss/gspo.js";
 import { offPolicy } from "./loss/off-policy.js";
 import { hints } from "./guide/hints.js";
 import { teachers } from "./guide/teacher-guidance.js";
+import { expert } from "./guide/expert-guidance.js";
 import { adam } from "./optimizer.js";
 import { ema, initial, run, soup, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 
 export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
-export const guide = { hints, teachers };
+export const guide = { hints, teachers, expert };
 export const div = { kl, forwardKl, js, alpha: alphaDivergence };
 export const ref = { initial, run, soup, synced, ema };
 export const agg = { mean, sequenceMean, constant: constantAggregation };

@@ -32,10 +32,10 @@ export function shapedLikelihoodLoss(logp: Float32Array, advantages: Float32Arra
 export const offPolicy = defineComponent({
   slot: "loss",
   kind: "offPolicy",
-  formula: "off-policy tokens: ℓ = −Â r/(r + γ), γ = q-quantile of the batch's r (Guide), or ℓ = −Â p/(p + c) (AMPO)",
+  formula: "off-policy tokens: ℓ = −Â r/(r + γ), γ = q-quantile of the batch's r (Guide); ℓ = −Â p/(p + c) (AMPO); or mean −log π (AHPO)",
   doc: "Trains the off-policy tokens that guidance adds: Guide's squashed importance ratio (shape \"squash\", no clip) or AMPO's shaped likelihood of teacher tokens (shape \"likelihood\"). Rows sampled on-policy are left to the clipped surrogate.",
   fields: {
-    shape: oneOf<"squash" | "likelihood">("squash", ["squash", "likelihood"], "\"squash\": r/(r + γ) with r = π_θ/π_behavior (Guide); \"likelihood\": p/(p + c) with p = π_θ (AMPO)"),
+    shape: oneOf<"squash" | "likelihood" | "nll">("squash", ["squash", "likelihood", "nll"], "\"squash\": −Â r/(r + γ) with r = π_θ/π_behavior (Guide); \"likelihood\": −Â p/(p + c) with p = π_θ (AMPO); \"nll\": the mean −log π over the off-policy tokens, no advantage (AHPO's imitation of reference solutions)"),
     quantile: num(0.9, "with shape \"squash\" and gamma null: γ is this quantile (linear interpolation) of the minibatch's off-policy ratios, detached", { min: 0, max: 1 }),
     gamma: numOrNull(null, "with shape \"squash\": a constant γ instead of the quantile", { min: 0, exclusiveMin: true }),
     c: num(0.1, "with shape \"likelihood\": c of p/(p + c)", { min: 0, exclusiveMin: true }),
@@ -64,6 +64,17 @@ export const offPolicy = defineComponent({
           const r = squashedRatioLoss(rows.logp, rows.oldLogp, rows.advantages, mask, gamma, weight, d);
           loss = r.loss;
           Object.assign(metrics, { offPolicyTokens: r.rows, offPolicyGamma: r.gamma, offPolicyRatio: r.meanRatio });
+        } else if (c.shape === "nll") {
+          // AHPO: ξ·L_off with L_off the mean over the expert tokens, beside the on-policy loss (not weighted by its aggregation)
+          let n = 0;
+          for (let i = 0; i < rows.size; i++) n += mask[i]!;
+          loss = 0;
+          for (let i = 0; i < rows.size; i++) {
+            if (!mask[i]) continue;
+            loss -= rows.logp[i]! / n;
+            d[i] = -1 / n;
+          }
+          metrics.offPolicyTokens = n;
         } else {
           const r = shapedLikelihoodLoss(rows.logp, rows.advantages, mask, c.c, weight, d);
           loss = r.loss;

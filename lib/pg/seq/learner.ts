@@ -270,7 +270,8 @@ export class SequenceLearner {
     const first = sampled.round;
     const all = [...first];
     const metrics: Record<string, number> = { ...sampleMetrics(sampled.unguided, c.groupSize) };
-    const live = (round: SampledCompletion[]) => round.filter((s) => s.status !== "dropped");
+    // a group's members (positional runs of groupSize), without the reference solutions guidance may add beside them
+    const live = (round: SampledCompletion[]) => round.filter((s) => s.status !== "dropped" && s.source !== "reference");
     let kept = c.dynamicSampling ? withSignal(live(first), c.groupSize) : live(first);
     let rounds = 1;
     while (c.dynamicSampling && kept.length < c.prompts * c.groupSize && rounds <= c.maxRefills) {
@@ -279,13 +280,15 @@ export class SequenceLearner {
       kept = kept.concat(withSignal(live(more), c.groupSize));
       rounds++;
     }
+    const keptGroups = new Set(kept.map((s) => s.group));
+    kept = kept.concat(all.filter((s) => s.source === "reference" && keptGroups.has(s.group)));
     const keptSet = new Set(kept);
     for (const s of all) if (!keptSet.has(s)) s.status = "dropped";
     metrics.samplingRounds = rounds;
     if (this.guidance) {
       Object.assign(metrics, guidanceMetrics);
-      const live = first.filter((s) => s.status !== "dropped");
-      metrics["guide/frac_reward_zero_std"] = live.length ? sampleMetrics(live, c.groupSize).frac_reward_zero_std! : 0;
+      const members = live(first);
+      metrics["guide/frac_reward_zero_std"] = members.length ? sampleMetrics(members, c.groupSize).frac_reward_zero_std! : 0;
     }
     const t1 = performance.now();
     metrics.sampleSeconds = (t1 - t0) / 1000;
@@ -318,8 +321,10 @@ export class SequenceLearner {
     return metrics;
   }
 
-  /** Writes each completion's advantage from its group's rewards. */
-  private credit(completions: SampledCompletion[]): void {
+  /** Writes each completion's advantage from its group's rewards (reference solutions that guidance added are not part of a group's baseline: advantage 0). */
+  private credit(all: SampledCompletion[]): void {
+    const completions = all.filter((s) => s.source !== "reference");
+    for (const s of all) if (s.source === "reference") s.advantage = 0;
     const rewards = Float64Array.from(completions, (s) => s.reward);
     const ids = Int32Array.from(completions, (s) => s.group);
     const adv = this.advantage.groups(rewards, ids);

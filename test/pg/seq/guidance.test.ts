@@ -146,3 +146,40 @@ test("teacherReasoning: the solution before its final answer", async () => {
   assert.equal(teacherReasoning("85", { ...item, answer: "85" }), "");
   assert.equal(teacherReasoning("4*25=100", item), "4*25=100");
 });
+
+test("AHPO expert: a group below the success threshold gets its reference solution beside its samples, trained by likelihood, outside the group's baseline", async () => {
+  const spec = grpo().guidance(rl.guide.expert({ threshold: 0.5 })).addLoss(rl.loss.offPolicy({ shape: "nll" }));
+  const r = run(spec);
+  await r.train({ steps: 2, display: quiet });
+  const ms = rows(r);
+  assert.equal(ms[0]!["guide/expert_groups"], 6);
+  const experts = r.learner.last.filter((s) => s.source === "reference");
+  assert.equal(experts.length, ms.at(-1)!["guide/expert_groups"]);
+  for (const s of experts) {
+    assert.equal(s.text, s.item.solution);
+    assert.equal(s.advantage, 0);
+    assert.equal(s.status, "trained");
+    assert.deepEqual([...s.offPolicy!], new Array(s.tokens.length).fill(1));
+    const members = r.learner.last.filter((x) => x.group === s.group && x.source !== "reference");
+    assert.equal(members.length, 4, "the group keeps its own samples");
+  }
+  // the imitation term's value is the mean −log π over the expert tokens
+  assert.ok(ms.every((m) => m.offPolicyLoss! > 0 && m.offPolicyTokens! > 0), JSON.stringify(ms.map((m) => m.offPolicyLoss)));
+  // on one fixed problem, imitation alone raises the likelihood of its reference solution step after step
+  const item = rl.tasks.addition.generate(Rng.fromSeed(9), 2);
+  const alone = rl.seq(rl.tasks.addition, { level: 2, policy: tiny(), tokenizer: tok, seed: 0, train: [item] }).algo(grpo().loss(rl.loss.offPolicy({ shape: "nll" })).guidance(rl.guide.expert({ threshold: 0.5 }))).build();
+  await alone.train({ steps: 6, display: quiet });
+  const nll = rows(alone).map((m) => m.offPolicyLoss!);
+  assert.ok(nll.at(-1)! < 0.7 * nll[0]!, JSON.stringify(nll));
+});
+
+test("rl.loss.offPolicy({ shape: \"nll\" }): the mean −log π over the off-policy rows, gradient −1/n on each, ignoring the aggregation", () => {
+  const term = createComponent<LossTerm, unknown>(rl.loss.offPolicy({ shape: "nll" }), {});
+  const g = new OutputGrads();
+  g.reset(3);
+  const rowsIn = { size: 3, logp: Float32Array.of(Math.log(0.5), -7, Math.log(0.25)), entropy: new Float32Array(3), values: new Float32Array(3), oldLogp: new Float32Array(3), oldValues: new Float32Array(3), advantages: Float32Array.of(5, 5, 5), returns: new Float32Array(3), offPolicy: Uint8Array.of(1, 0, 1) } satisfies TermRows;
+  const r = term.compute(rowsIn, { divisor: 3, weights: null }, g);
+  // (ln 2 + ln 4)/2 = 1.039721
+  assert.ok(Math.abs(r.value - 1.039721) < 1e-6);
+  assert.deepEqual([...g.logp], [-0.5, 0, -0.5]);
+});

@@ -7,7 +7,7 @@ import { Rng } from "../../../lib/random/rng.js";
 const other = (seed: number) => Transformer.create({ vocabSize: 15, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { rng: Rng.fromSeed(seed) });
 
 /** Component types that only a sequence run can use (env runs refuse them). */
-export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "guidance:hints", "guidance:teachers", "loss:offPolicy", "divergence:forwardKl", "divergence:js", "divergence:alpha"] as const;
+export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "guidance:hints", "guidance:teachers", "guidance:expert", "loss:offPolicy", "divergence:forwardKl", "divergence:js", "divergence:alpha"] as const;
 
 const base = () => rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 3, lr: 1e-2, epochs: 2, minibatches: 2 });
 
@@ -28,6 +28,7 @@ export const SEQUENCE_VARIANTS: Record<string, () => PgSpec> = {
   "loss:gspo": () => base().loss(rl.loss.gspo({ clipLow: 0.1, clipHigh: 0.1 })).aggregation(rl.agg.sequenceMean()),
   "guidance:hints": () => base().guidance(rl.guide.hints({ levels: [0.5, 1] })),
   "guidance:teachers": () => base().guidance(rl.guide.teachers({ k: 1 })).addLoss(rl.loss.offPolicy({ shape: "likelihood" })),
+  "guidance:expert": () => base().guidance(rl.guide.expert({ threshold: 0.5 })).addLoss(rl.loss.offPolicy({ shape: "nll" })),
   "loss:offPolicy": () => base().guidance(rl.guide.hints({ levels: [1], context: "plain", filter: true })).addLoss(rl.loss.offPolicy({ quantile: 0.8 })),
   "divergence:forwardKl": () => base().divergence(rl.div.forwardKl({ prompts: 16, samples: 4, solved: 1, batch: 4 })),
   "divergence:js": () => base().divergence(rl.div.js({ prompts: 16, samples: 4, solved: 1, batch: 4 })),
