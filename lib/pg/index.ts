@@ -5,6 +5,7 @@ import { monteCarlo } from "./advantage/monte-carlo.js";
 import { tdLambda } from "./advantage/td-lambda.js";
 import { asymre, groupRelative, opmd as opmdAdvantage, reinforcePlusPlus, rloo } from "./advantage/group-baselines.js";
 import { completions } from "./collect/completions.js";
+import { empg, selfAttribution } from "./advantage/step-credit.js";
 import { constant as constantAggregation, mean, sequenceMean } from "./aggregation.js";
 import { episodes } from "./collect/episodes.js";
 import { rollout } from "./collect/rollout.js";
@@ -27,7 +28,7 @@ import { adam } from "./optimizer.js";
 import { ema, initial, run, soup, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 
-export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage };
+export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage, empg, selfAttribution };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
 export const guide = { hints, teachers, expert };
 export const div = { kl, forwardKl, js, alpha: alphaDivergence };

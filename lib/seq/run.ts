@@ -372,7 +372,7 @@ export class SequenceRun {
         groupId: s.group,
         tokens: s.tokens,
         tokenLogp: s.logp,
-        ...(s.status === "trained" ? { tokenAdv: new Float32Array(s.tokens.length).fill(s.advantage) } : {}),
+        ...(s.status === "trained" ? { tokenAdv: s.tokenAdvantages ?? new Float32Array(s.tokens.length).fill(s.advantage) } : {}),
         ...(s.clipped ? { tokenClipped: s.clipped } : {}),
         reward: s.reward,
         ...(s.source ? { source: s.source } : {}),

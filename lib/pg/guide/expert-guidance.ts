@@ -64,6 +64,7 @@ function expertCompletion(like: SampledCompletion, tools: GuidanceTools): Sample
     text,
     reward: verdict.reward,
     correct: verdict.correct,
+    stepVerdicts: verdict.steps,
     truncated: false,
     source: "reference",
     offPolicy: new Uint8Array(tokens.length).fill(1),

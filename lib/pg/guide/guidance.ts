@@ -24,7 +24,7 @@ export interface GuidanceTools {
    */
   sample(requests: readonly GuidedRequest[]): SampledCompletion[];
   /** The run's reward of a completion text. */
-  judge(text: string, item: TaskItem): { reward: number; correct: boolean; format: boolean };
+  judge(text: string, item: TaskItem): { reward: number; correct: boolean; format: boolean; steps?: boolean[] };
   /** The policy being trained (read only: guidance scores with it, never steps it). */
   readonly policy: TokenPolicy;
   /** The sampling temperature of the collector. */

@@ -65,7 +65,8 @@ function guideWithHints(groups: readonly SampledCompletion[][], tools: GuidanceT
     const still: number[] = [];
     pending.forEach((gi, j) => {
       const plain = groups[gi]![0]!.prompt;
-      const group = sampled.slice(j * tools.groupSize, (j + 1) * tools.groupSize).map((s) => asHinted(s, plain, context));
+      const hint = solutionHint(groups[gi]![0]!.item.solution, level);
+      const group = sampled.slice(j * tools.groupSize, (j + 1) * tools.groupSize).map((s) => asHinted(s, plain, hint, context));
       if (group.some((s) => s.correct)) {
         out[gi] = filter && group.every((s) => s.correct) ? dropped(group) : group;
         rescued++;
@@ -85,8 +86,9 @@ function guideWithHints(groups: readonly SampledCompletion[][], tools: GuidanceT
 }
 
 /** A completion sampled after prompt + hint, as trained: in that context, or on the plain prompt with the hint's tokens forced (behavior log-prob 0, off-policy). */
-function asHinted(s: SampledCompletion, plain: Int32Array, context: "hinted" | "plain"): SampledCompletion {
-  if (context === "hinted") return { ...s, source: "hint" };
+function asHinted(s: SampledCompletion, plain: Int32Array, hintText: string, context: "hinted" | "plain"): SampledCompletion {
+  // in the hinted context the trained tokens are the continuation: the judgments of steps the hint completed are not theirs
+  if (context === "hinted") return { ...s, source: "hint", ...(s.stepVerdicts ? { stepVerdicts: s.stepVerdicts.slice(completedSteps(hintText)) } : {}) };
   const hint = s.prompt.subarray(plain.length);
   const n = hint.length + s.tokens.length;
   const offPolicy = new Uint8Array(n);
@@ -96,6 +98,11 @@ function asHinted(s: SampledCompletion, plain: Int32Array, context: "hinted" | "
   const entropy = new Float32Array(n);
   entropy.set(s.entropy, hint.length);
   return { ...s, source: "hint", prompt: plain, tokens: concat(hint, s.tokens), logp, entropy, offPolicy };
+}
+
+/** Steps a hint completes (separators in it), for ","-separated steps. */
+function completedSteps(hint: string): number {
+  return hint.split(",").length - 1;
 }
 
 function dropped(group: SampledCompletion[]): SampledCompletion[] {

@@ -68,7 +68,7 @@ function injectTeachers(groups: readonly SampledCompletion[][], tools: GuidanceT
     const slots = tools.rng.permutation(group.length).slice(0, chosen.length);
     const next = group.slice();
     chosen.forEach((ci, n) => {
-      next[slots[n]!] = teacherCompletion(group[slots[n]!]!, cands[ci]!.text, cands[ci]!.verdict.reward, tools);
+      next[slots[n]!] = teacherCompletion(group[slots[n]!]!, cands[ci]!.text, cands[ci]!.verdict, tools);
       scoreSum += s[ci]!;
       injected++;
     });
@@ -116,7 +116,7 @@ function comprehensionScores(problems: readonly { prompt: Int32Array; item: Task
 }
 
 /** A teacher's solution in place of a failed sample: on the plain prompt, every token off-policy (behavior log-prob 0, unused by the shaped likelihood). */
-function teacherCompletion(replaced: SampledCompletion, text: string, reward: number, tools: GuidanceTools): SampledCompletion {
+function teacherCompletion(replaced: SampledCompletion, text: string, verdict: { reward: number; steps?: boolean[] }, tools: GuidanceTools): SampledCompletion {
   const body = tools.tokenizer.encode(text);
   const tokens = new Int32Array(body.length + 1);
   tokens.set(body);
@@ -127,8 +127,9 @@ function teacherCompletion(replaced: SampledCompletion, text: string, reward: nu
     logp: new Float32Array(tokens.length),
     entropy: new Float32Array(tokens.length),
     text,
-    reward,
+    reward: verdict.reward,
     correct: true,
+    stepVerdicts: verdict.steps,
     truncated: false,
     source: "teacher",
     offPolicy: new Uint8Array(tokens.length).fill(1),

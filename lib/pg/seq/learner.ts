@@ -11,6 +11,7 @@ import type { TaskItem } from "../../seq/tasks/task.js";
 import type { Tokenizer } from "../../seq/tokenizers/tokenizer.js";
 import type { AggregationRuntime } from "../aggregation.js";
 import { isGroupAdvantage, type GroupAdvantageRuntime } from "../advantage/group-baselines.js";
+import { isStepAdvantage } from "../advantage/step-credit.js";
 import type { CompletionsConfig } from "../collect/completions.js";
 import { componentType, createComponent, type MetricDecl } from "../component.js";
 import type { PgConfig } from "../config.js";
@@ -64,6 +65,10 @@ export interface SampledCompletion {
   readonly policyVersion: number;
   /** log π_ref of each token, when the run has a reference. */
   refLogp?: Float32Array;
+  /** The verifier's judgment of each written step (multi-step tasks). */
+  stepVerdicts?: readonly boolean[];
+  /** Per token, the advantage when credit is given to steps (rl.adv.empg(), selfAttribution()); else every token has `advantage`. */
+  tokenAdvantages?: Float32Array;
   /** Where its tokens came from: sampled from the prompt ("online", the default), after a hint, or a teacher's. */
   source?: "online" | "hint" | "teacher" | "reference";
   /** Per token, 1 where the token was not sampled by π_old in the context it is trained in (see TermRows.offPolicy). */
@@ -205,7 +210,7 @@ export class SequenceLearner {
       sample: (requests) => this.sampleRequests(requests),
       judge: (text, item) => {
         const r = this.ctx.reward(text, item);
-        return { reward: r.reward, correct: r.verdict.correct, format: r.verdict.format };
+        return { reward: r.reward, correct: r.verdict.correct, format: r.verdict.format, ...(r.verdict.steps ? { steps: r.verdict.steps } : {}) };
       },
       policy: this.policy,
       temperature: this.collect.temperature,
@@ -241,6 +246,7 @@ export class SequenceLearner {
         text,
         reward: truncated && c.truncated === "penalize" ? c.truncatedReward : r.reward,
         correct: r.verdict.correct,
+        ...(r.verdict.steps ? { stepVerdicts: r.verdict.steps } : {}),
         truncated,
         advantage: 0,
         status: "trained" as const,
@@ -329,6 +335,10 @@ export class SequenceLearner {
     const ids = Int32Array.from(completions, (s) => s.group);
     const adv = this.advantage.groups(rewards, ids);
     completions.forEach((s, i) => (s.advantage = adv[i]!));
+    if (isStepAdvantage(this.advantage)) {
+      const perToken = this.advantage.tokenAdvantages(completions, this.ctx.tokenizer);
+      completions.forEach((s, i) => (s.tokenAdvantages = perToken[i]!));
+    }
   }
 
   /** log π_ref of every completion token (chunks of 64 sequences). */
@@ -396,7 +406,8 @@ export class SequenceLearner {
           oldLogp.set(q.logp, k);
           if (offPolicy && q.offPolicy) offPolicy.set(q.offPolicy, k);
           if (refLogp) refLogp.set(q.refLogp!, k);
-          advantages.fill(q.advantage, k, k + q.tokens.length);
+          if (q.tokenAdvantages) advantages.set(q.tokenAdvantages, k);
+          else advantages.fill(q.advantage, k, k + q.tokens.length);
           segments.fill(b, k, k + q.tokens.length);
           k += q.tokens.length;
         });

@@ -7,7 +7,7 @@ import { Rng } from "../../../lib/random/rng.js";
 const other = (seed: number) => Transformer.create({ vocabSize: 15, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { rng: Rng.fromSeed(seed) });
 
 /** Component types that only a sequence run can use (env runs refuse them). */
-export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "guidance:hints", "guidance:teachers", "guidance:expert", "loss:offPolicy", "divergence:forwardKl", "divergence:js", "divergence:alpha"] as const;
+export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "advantage:empg", "advantage:selfAttribution", "guidance:hints", "guidance:teachers", "guidance:expert", "loss:offPolicy", "divergence:forwardKl", "divergence:js", "divergence:alpha"] as const;
 
 const base = () => rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 3, lr: 1e-2, epochs: 2, minibatches: 2 });
 
@@ -20,6 +20,8 @@ export const SEQUENCE_VARIANTS: Record<string, () => PgSpec> = {
   "advantage:reinforcePlusPlus": () => base().advantage(rl.adv.reinforcePlusPlus()),
   "advantage:asymre": () => base().advantage(rl.adv.asymre({ tau: 0.2 })),
   "advantage:opmd": () => base().advantage(rl.adv.opmd({ baseline: "logavgexp" })),
+  "advantage:empg": () => base().advantage(rl.adv.empg({ separator: "+" })),
+  "advantage:selfAttribution": () => base().advantage(rl.adv.selfAttribution({ separator: "+" })),
   "loss:clipped": () => base().loss(rl.loss.clipped({ clipHigh: 0.28, dualClip: 3 })),
   "loss:pg": () => base().loss(rl.loss.pg()),
   "loss:entropy": () => base().addLoss(rl.loss.entropy({ coef: 0.05 })),
