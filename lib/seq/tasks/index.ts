@@ -16,6 +16,7 @@
  *
  * Built-ins (level meaning; prompt → completion):
  * - `tasks.addition` (digits 1–10; `"47+38="` → `"85"`), `tasks.multiplication` (digits 1–6; `"12*34="` → `"408"`)
+ * - `tasks.carryAddition` (level 0: 2-digit sums without a carry out of the ones, 1: with one; the guidance notebooks' hard split)
  * - `tasks.reversal` (length 2–12; `"reverse:abc="` → `"cba"`)
  * - `tasks.sortDigits`, `tasks.sortLetters` (length 2–12; `"sort:3142="` → `"1234"`)
  * - `tasks.countChar` (length; `"count b:abbcab="` → `"3"`), `tasks.parity` (bits; `"parity:10110="` → `"1"`)
@@ -26,7 +27,7 @@
  * Custom tasks: `defineTask({ id, levels, generate, verify })`, `taskFromRows(rows)`,
  * `taskFromJsonl(text)`, `taskFromTable(arrowTable)`, `await openTaskTable(path)`.
  */
-import { addition, multiplication } from "./arithmetic.js";
+import { addition, carryAddition, multiplication } from "./arithmetic.js";
 import { countChar, parity } from "./counting.js";
 import { countdown, countdownHard, countdownTask } from "./countdown.js";
 import { reversal } from "./reversal.js";
@@ -46,6 +47,7 @@ export { solveCountdown, countdownReachable, type CountdownStep, type SolveOptio
 /** The built-in tasks (see the module doc). */
 export const tasks = {
   addition,
+  carryAddition,
   multiplication,
   reversal,
   sortDigits,
@@ -56,5 +58,5 @@ export const tasks = {
   countdownHard,
   countdownTask,
   /** Every built-in task object. */
-  all: [addition, multiplication, reversal, sortDigits, sortLetters, countChar, parity, countdown, countdownHard] as readonly Task[],
+  all: [addition, carryAddition, multiplication, reversal, sortDigits, sortLetters, countChar, parity, countdown, countdownHard] as readonly Task[],
 } as const;
