@@ -95,3 +95,10 @@ test("sft-addition measures SFT tokens/s, ours and the PyTorch reference", () =>
   assert.equal(s.summary, "sft-addition");
   assert.ok((s.tokens_per_s as number) > 0 && (s.torch_tokens_per_s as number) > 0 && (s.speedup_vs_torch as number) > 0);
 });
+
+test("guidance-hard reports tokens to the target per method and best_tokens_ratio (tiny budget: none reaches it)", () => {
+  const s = summary("guidance-hard", "--quick");
+  assert.equal(s.summary, "guidance-hard");
+  for (const field of ["methods", "best_tokens_ratio", "best_method", "best_tokens_ratio_is_upper_bound"]) assert.ok(field in s, field);
+  assert.deepEqual(Object.keys(s.methods as object), ["grpo", "ghpo", "guide", "ampo", "ahpo"]);
+});

@@ -166,7 +166,7 @@ export function sequenceRunJsonProblems(json: Record<string, unknown>, task: Tas
     });
   }
   const learner = json.learner;
-  want(isObject(learner) && ["updates", "sampled", "groups", "adamT"].every((k) => isInt(learner[k])), "learner", "{ updates, sampled, groups, adamT: integers ≥ 0 }", learner);
+  want(isObject(learner) && ["updates", "sampled", "groups", "adamT"].every((k) => isInt(learner[k])) && (learner.sampledTokens === undefined || isInt(learner.sampledTokens)), "learner", "{ updates, sampled, groups, adamT, sampledTokens?: integers ≥ 0 }", learner);
   const run = json.run;
   want(
     isObject(run) && typeof run.trainSeconds === "number" && Number.isFinite(run.trainSeconds) && run.trainSeconds >= 0 && isRngState(run.promptRng) && isRngState(run.evalRng) && (run.lastEval === null || (isObject(run.lastEval) && typeof run.lastEval.pass1 === "number")),

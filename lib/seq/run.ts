@@ -44,6 +44,7 @@ import type { Tokenizer } from "./tokenizers/tokenizer.js";
 
 documentMetric("pass1", "greedy pass@1 on the run's held-out problems (scheduled evaluation)");
 documentMetric("completions", "completions sampled so far (every round, dropped groups included)");
+documentMetric("sampledTokens", "tokens the policy generated so far (guidance re-samples included; hint and teacher tokens are not sampled)");
 
 /** What a sequence run is made of (besides its method). */
 export interface SequenceRunOptions {
@@ -361,7 +362,7 @@ export class SequenceRun {
       for (const [k, v] of Object.entries(evaluation.passAtK)) extra[`pass@${k}`] = v;
       for (const [k, v] of Object.entries(evaluation.majAtK)) extra[`maj@${k}`] = v;
     }
-    this.log.append({ step: this.learner.updates, update: this.learner.updates, wallTime: this.trainSeconds, completions: this.learner.sampled, ...m, ...extra });
+    this.log.append({ step: this.learner.updates, update: this.learner.updates, wallTime: this.trainSeconds, completions: this.learner.sampled, sampledTokens: this.learner.sampledTokens, ...m, ...extra });
     return this.log.last()!;
   }
 

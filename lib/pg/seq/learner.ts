@@ -116,6 +116,8 @@ export class SequenceLearner {
   updates = 0;
   /** Completions sampled so far (every round, dropped ones included). */
   sampled = 0;
+  /** Tokens the policy generated so far (every sampled completion's, guidance's re-samples included; not hint or teacher tokens). */
+  sampledTokens = 0;
   /** Groups numbered so far. */
   private groups = 0;
   readonly policy: TokenPolicy;
@@ -229,6 +231,7 @@ export class SequenceLearner {
       { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topK: c.topK, topP: c.topP, stopToken: ctx.tokenizer.eos, rng: ctx.rng },
     );
     this.sampled += out.length;
+    for (const o of out) this.sampledTokens += o.tokens.length;
     return out.map((o, i) => {
       const { item, context, group } = requests[i]!;
       const stopped = o.finish === "stop";
@@ -482,7 +485,7 @@ export class SequenceLearner {
   /** Everything a checkpoint needs to continue bit for bit (with the run's own state). */
   saveState(): { json: Record<string, unknown>; arrays: Record<string, Float32Array> } {
     return {
-      json: { updates: this.updates, sampled: this.sampled, groups: this.groups, adamT: this.adamState.t },
+      json: { updates: this.updates, sampled: this.sampled, sampledTokens: this.sampledTokens, groups: this.groups, adamT: this.adamState.t },
       arrays: {
         params: this.policy.params.slice(),
         adamM: this.adamState.m.slice(),
@@ -494,7 +497,7 @@ export class SequenceLearner {
   }
 
   loadState(state: { json: Record<string, unknown>; arrays: Record<string, Float32Array> }): void {
-    const j = state.json as { updates: number; sampled: number; groups: number; adamT: number };
+    const j = state.json as { updates: number; sampled: number; sampledTokens?: number; groups: number; adamT: number };
     const a = state.arrays;
     for (const name of ["params", "adamM", "adamV"]) {
       if (!(a[name] instanceof Float32Array) || a[name]!.length !== this.policy.params.length) throw new RangeError(`sequence learner state: ${name} must hold ${this.policy.params.length} float32 values, got ${a[name]?.length}`);
@@ -510,6 +513,7 @@ export class SequenceLearner {
     this.rehearsal = this.rehearsalDivergence ? RehearsalStore.fromArrays(a) : null;
     this.updates = j.updates;
     this.sampled = j.sampled;
+    this.sampledTokens = j.sampledTokens ?? 0;
     this.groups = j.groups;
   }
 }
