@@ -19,7 +19,11 @@ const cli = join(root, "dist", "kernel", "cli.js");
 /** Executed notebooks and their HTML reports are kept here (the browser tests and a reader look at them). */
 const executedDir = join(root, "test-output", "notebooks");
 const MAX_BYTES = 2 * 1024 * 1024;
-const names = readdirSync(notebooksDir).filter((f) => f.endsWith(".ipynb")).sort();
+/** The notebooks, the seed papers' under seeds/ (as "seeds/name.ipynb"). */
+const names = [
+  ...readdirSync(notebooksDir).filter((f) => f.endsWith(".ipynb")),
+  ...readdirSync(join(notebooksDir, "seeds")).filter((f) => f.endsWith(".ipynb")).map((f) => `seeds/${f}`),
+].sort();
 let prefix: string;
 
 before(async () => {
@@ -31,8 +35,8 @@ after(async () => {
   await rm(prefix, { recursive: true, force: true });
 });
 
-test("the six research notebooks are there", () => {
-  assert.deepEqual(names, ["components.ipynb", "credit-assignment.ipynb", "datasets.ipynb", "grpo.ipynb", "hybrid.ipynb", "quickstart.ipynb"]);
+test("the research notebooks are there", () => {
+  assert.deepEqual(names, ["components.ipynb", "credit-assignment.ipynb", "datasets.ipynb", "grpo.ipynb", "hybrid.ipynb", "quickstart.ipynb", "seeds/hints-teachers.ipynb"]);
 });
 
 type Notebook = { cells: { cell_type: string; id?: string; outputs?: { output_type: string; data?: Record<string, string | string[]> }[] }[] };
@@ -40,7 +44,7 @@ const text = (v: string | string[] | undefined) => (Array.isArray(v) ? v.join(""
 
 for (const name of names) {
   test(`${name}: runs with \`trellis run\` and with nbclient, same numbers both ways, under 2 MB, widgets kept`, async () => {
-    const base = name.replace(/\.ipynb$/, "");
+    const base = name.replace(/\.ipynb$/, "").replace("/", "-");
     const headless = join(executedDir, `${base}.ipynb`);
     const viaJupyter = join(executedDir, `${base}.nbclient.ipynb`);
     const r = spawnSync(process.execPath, [cli, "run", join(notebooksDir, name), "--out", headless, "--html", join(executedDir, `${base}.html`), "--quiet"], { encoding: "utf8", env: { ...process.env, TRELLIS_QUIET: "1" } });

@@ -59,3 +59,14 @@ test("rl.compare overlays runs or bands groups; bad arguments say how to call it
   assert.ok(!existsSync(path));
   for (const r of runs) r.dispose();
 });
+
+test("x: another metrics column on the x axis (e.g. sampled tokens), named on the axis", () => {
+  const metrics = tableFromArrays({ step: Float64Array.of(1, 2, 3), sampledTokens: Float64Array.of(100, 250, 400), pass1: Float64Array.of(0.1, 0.2, 0.4) });
+  const b = bundle(curveWidget([{ name: "a", metrics }], { seeds: [{ name: "s", metrics }] }, { metric: "pass1", x: "sampledTokens", smoothing: 0 }));
+  const p = payload(b["text/html"]!) as CurvePayload & { curve: { xLabel?: string } };
+  assert.deepEqual(p.curve.series[0]!.step, [100, 250, 400]);
+  assert.equal(p.curve.xLabel, "sampledTokens");
+  assert.match(b["image/svg+xml"]!, /sampledTokens/);
+  const byStep = payload(bundle(curveWidget([{ name: "a", metrics }], {}, { metric: "pass1" }))["text/html"]!);
+  assert.deepEqual(byStep.curve.series[0]!.step, [1, 2, 3]);
+});

@@ -24,6 +24,8 @@ export interface CurveOptions {
   title?: string;
   /** Points per trace (default 1500). */
   maxPoints?: number;
+  /** The metrics column on the x axis (default "step"), e.g. "sampledTokens" to compare methods at equal sampling cost. */
+  x?: string;
 }
 
 /** The points whose value is finite (null and NaN values skipped), as (step, value, wall time). */
@@ -40,8 +42,8 @@ export function finitePoints(step: ArrayLike<number>, y: ArrayLike<number | null
 }
 
 /** The finite (step, value, wall time) points of one metric of a metrics table. */
-export function metricPoints(metrics: Table, metric: string): { step: number[]; y: number[]; wallTime: number[] } {
-  const stepCol = metrics.getChild("step");
+export function metricPoints(metrics: Table, metric: string, x = "step"): { step: number[]; y: number[]; wallTime: number[] } {
+  const stepCol = metrics.getChild(x);
   const col = metrics.getChild(metric);
   if (!stepCol || !col) return { step: [], y: [], wallTime: [] };
   const wall = metrics.getChild("wallTime");
@@ -65,13 +67,14 @@ export function curveWidget(runs: readonly CurveSource[], groups: Readonly<Recor
   const smoothing = options.smoothing ?? 0.6;
   if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`curve: smoothing must be in [0, 1), got ${smoothing}`);
   const max = options.maxPoints ?? MAX_POINTS;
-  const series: CurveSeries[] = runs.map((r) => ({ name: r.name, ...downsampleSeries(metricPoints(r.metrics, metric), max) }));
+  const x = options.x ?? "step";
+  const series: CurveSeries[] = runs.map((r) => ({ name: r.name, ...downsampleSeries(metricPoints(r.metrics, metric, x), max) }));
   const bands: CurveBand[] = Object.entries(groups).map(([name, members]) => {
-    const b = meanBand(members.map((m) => { const p = metricPoints(m.metrics, metric); return { x: p.step, y: p.y }; }), 300);
+    const b = meanBand(members.map((m) => { const p = metricPoints(m.metrics, metric, x); return { x: p.step, y: p.y }; }), 300);
     return { name, runs: members.length, x: Array.from(b.x), mean: Array.from(b.mean), lower: Array.from(b.lower), upper: Array.from(b.upper) };
   });
   const yLabel = metric === "episodicReturn" ? "episode return" : metric;
-  const data: CurveData = { ...(options.title ? { title: options.title } : {}), yLabel, smoothing, series, bands };
+  const data: CurveData = { ...(options.title ? { title: options.title } : {}), yLabel, ...(x !== "step" ? { xLabel: x } : {}), smoothing, series, bands };
   const svg = () =>
     lineChartSvg(
       [
@@ -83,7 +86,7 @@ export function curveWidget(runs: readonly CurveSource[], groups: Readonly<Recor
       ],
       {
         ...(options.title ? { title: options.title } : {}),
-        xLabel: "env steps",
+        xLabel: x === "step" ? "env steps" : x,
         yLabel,
         bands: bands.map((b, i) => ({ x: b.x, lower: emaSmooth(b.lower, smoothing), upper: emaSmooth(b.upper, smoothing), color: COLORS[(series.length + i) % COLORS.length]! })),
       },
