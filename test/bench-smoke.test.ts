@@ -102,3 +102,9 @@ test("guidance-hard reports tokens to the target per method and best_tokens_rati
   for (const field of ["methods", "best_tokens_ratio", "best_method", "best_tokens_ratio_is_upper_bound"]) assert.ok(field in s, field);
   assert.deepEqual(Object.keys(s.methods as object), ["grpo", "ghpo", "guide", "ampo", "ahpo"]);
 });
+
+test("divergence-passk reports pass@64 end ÷ start for each divergence", () => {
+  const s = summary("divergence-passk", "--quick");
+  assert.equal(s.summary, "divergence-passk");
+  assert.deepEqual(Object.keys(s.pass64_end_over_start as object), ["none", "reverseKl", "forwardKl", "js"]);
+});

@@ -20,6 +20,7 @@
  * - `tasks.reversal` (length 2–12; `"reverse:abc="` → `"cba"`)
  * - `tasks.sortDigits`, `tasks.sortLetters` (length 2–12; `"sort:3142="` → `"1234"`)
  * - `tasks.countChar` (length; `"count b:abbcab="` → `"3"`), `tasks.parity` (bits; `"parity:10110="` → `"1"`)
+ * - `tasks.chainSum` (numbers 3–6; `"3+4+5="` → `"3+4=7,7+5=12"`, each step judged)
  * - `tasks.countdown` (numbers 3–5; `"reach 97 from 25,4,3,7:"` → `"25*4=100,100-3=97"`),
  *   `tasks.countdownHard` (5 numbers, ≥ 4 operations), `tasks.countdownTask({ reuse, hard })` for the variants.
  * `tasks.all` lists the built-in task objects.
@@ -29,6 +30,7 @@
  */
 import { addition, carryAddition, multiplication } from "./arithmetic.js";
 import { countChar, parity } from "./counting.js";
+import { chainSum } from "./chain-sum.js";
 import { countdown, countdownHard, countdownTask } from "./countdown.js";
 import { reversal } from "./reversal.js";
 import { sortDigits, sortLetters } from "./sorting.js";
@@ -57,6 +59,7 @@ export const tasks = {
   countdown,
   countdownHard,
   countdownTask,
+  chainSum,
   /** Every built-in task object. */
-  all: [addition, carryAddition, multiplication, reversal, sortDigits, sortLetters, countChar, parity, countdown, countdownHard] as readonly Task[],
+  all: [addition, carryAddition, multiplication, reversal, sortDigits, sortLetters, countChar, parity, countdown, countdownHard, chainSum] as readonly Task[],
 } as const;
