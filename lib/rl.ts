@@ -2,6 +2,7 @@ import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ref, re
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
 import { loadSequenceRun } from "./seq/run-checkpoint.js";
 import { sftOnTask } from "./seq/sft-task.js";
+import { weightSoup } from "./pg/reference/soup.js";
 import { tokenPolicy } from "./seq/policies/make.js";
 import type { Task } from "./seq/tasks/task.js";
 import { dqn } from "./algos/off-policy/dqn.js";
@@ -81,6 +82,8 @@ export const rl = {
     policy: tokenPolicy,
     /** Supervised fine-tuning on a task's reference solutions (makes the initial policy GRPO improves). */
     sft: sftOnTask,
+    /** The weighted average of several policies' parameters of one architecture (SALSA's soup): `policy.params.set(rl.seq.weightSoup([a.params, b.params]))`. */
+    weightSoup,
   }),
   dqn,
   sac,
