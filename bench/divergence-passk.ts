@@ -7,12 +7,9 @@
 //   node dist/bench/divergence-passk.js [--seeds 3] [--steps 80] [--quick]
 import { rl } from "../lib/rl.js";
 import type { PgSpec } from "../lib/pg/spec.js";
-import { emit, median, round } from "./stats.js";
+import { emit, median, option, round } from "./stats.js";
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
+const arg = option;
 const QUICK = process.argv.includes("--quick");
 const seeds = Number(arg("seeds", QUICK ? "1" : "3"));
 const steps = Number(arg("steps", QUICK ? "2" : "80"));

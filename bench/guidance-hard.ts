@@ -9,12 +9,9 @@
 // (median over seeds that reached it), best_tokens_ratio = best guided ÷ GRPO.
 import { rl } from "../lib/rl.js";
 import type { PgSpec } from "../lib/pg/spec.js";
-import { emit, median, round } from "./stats.js";
+import { emit, median, option, round } from "./stats.js";
 
-const arg = (name: string, fallback: string) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1]! : fallback;
-};
+const arg = option;
 const QUICK = process.argv.includes("--quick");
 const seeds = Number(arg("seeds", QUICK ? "1" : "3"));
 const maxSteps = Number(arg("max-steps", QUICK ? "4" : "300"));
