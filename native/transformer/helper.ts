@@ -1,4 +1,5 @@
-import { Worker } from "node:worker_threads";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import type { WasmMemory } from "../wasm/api.js";
 import { ARGS_COUNT, ARGS_OFFSET, CONTROL_BYTES, SLOT, SPINS, TASK } from "./helper-protocol.js";
 import type { Workspace } from "./workspace.js";
 
@@ -10,12 +11,18 @@ const TIMEOUT_MS = 10000;
  * {@link start} posts one task (the helper's share of a kernel call), the
  * main thread does its own share, {@link finish} waits for the helper. The
  * helper sleeps in Atomics.wait between bursts of tasks and does not keep
- * the process alive.
+ * the process alive. Besides its own workspace's memory it runs tasks on one
+ * other shared memory of the same module at a time (a decoder's), attached
+ * when a task names it.
  */
 export class KernelHelper {
   private readonly worker: Worker;
   private readonly ctl: Int32Array;
   private readonly args: Float64Array;
+  private readonly own: WasmMemory;
+  private readonly port: MessagePort;
+  /** The other memory the helper has an instance on, if any. */
+  private attached: WasmMemory | null = null;
   private seq = 0;
   private closed = false;
 
@@ -25,7 +32,11 @@ export class KernelHelper {
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     this.ctl = new Int32Array(control, 0, ARGS_OFFSET / 4);
     this.args = new Float64Array(control, ARGS_OFFSET, ARGS_COUNT);
-    this.worker = new Worker(new URL("./helper-worker.js", import.meta.url), { workerData: { module: ws.module, memory: ws.memory, control } });
+    this.own = ws.memory;
+    const { port1, port2 } = new MessageChannel();
+    this.port = port1;
+    this.port.unref();
+    this.worker = new Worker(new URL("./helper-worker.js", import.meta.url), { workerData: { module: ws.module, memory: ws.memory, control, port: port2 }, transferList: [port2] });
     this.worker.unref();
     const deadline = performance.now() + TIMEOUT_MS;
     while (Atomics.load(this.ctl, SLOT.ready) === 0) {
@@ -37,13 +48,43 @@ export class KernelHelper {
     }
   }
 
-  /** Posts `task` with `values` (numbers, at most 16) to the helper. */
-  start(task: number, values: readonly number[]): void {
+  /** Tasks posted so far (attaching a memory included). */
+  get tasksPosted(): number {
+    return this.seq;
+  }
+
+  /** Whether {@link close} was called (then tasks must run on the calling thread). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /**
+   * Posts `task` with `values` (numbers, at most 16) to the helper, to run
+   * on `memory`: the helper's own workspace memory (the default) or another
+   * shared memory of the same compiled module, which is attached first
+   * (synchronously) when it is not the one attached already.
+   */
+  start(task: number, values: readonly number[], memory: WasmMemory = this.own): void {
     if (this.closed) throw new Error("KernelHelper: closed");
+    if (memory !== this.own && memory !== this.attached) this.attach(memory);
+    this.ctl[SLOT.memory] = memory === this.own ? 0 : 1;
+    this.post(task, values);
+  }
+
+  private post(task: number, values: readonly number[]): void {
     for (let i = 0; i < values.length; i++) this.args[i] = values[i]!;
     this.ctl[SLOT.task] = task;
     Atomics.store(this.ctl, SLOT.seq, ++this.seq);
     Atomics.notify(this.ctl, SLOT.seq);
+  }
+
+  private attach(memory: WasmMemory): void {
+    if (!(memory.buffer instanceof SharedArrayBuffer)) throw new Error("KernelHelper: the memory to attach is not shared");
+    this.attached = null;
+    this.port.postMessage(memory);
+    this.post(TASK.attach, []);
+    this.finish();
+    this.attached = memory;
   }
 
   /** Waits until the helper has done the last task; throws when it failed or did not answer. */
@@ -63,8 +104,10 @@ export class KernelHelper {
   /** Stops the thread. */
   close(): void {
     if (this.closed) return;
-    this.start(TASK.stop, []);
+    this.post(TASK.stop, []);
     this.closed = true;
+    this.attached = null;
+    this.port.close();
     void this.worker.terminate();
   }
 }

@@ -1,4 +1,6 @@
+import type { KernelHelper } from "../../../native/transformer/helper.js";
 import { ACT, INIT } from "../../../native/transformer/module.js";
+import { SplitKernels } from "../../../native/transformer/split-kernels.js";
 import { Workspace } from "../../../native/transformer/workspace.js";
 import type { TransformerConfig } from "./config.js";
 import { attendRow, rotaryTables, rotateF32 } from "./fast-ops.js";
@@ -12,11 +14,15 @@ import type { TokenDecoder } from "./token-policy.js";
  * as one GEMM over it; attention reads each row's own cache. Owns its wasm
  * memory and a snapshot of the params taken when it is made. As in the
  * reference decoder, a row is fed at its own next position (the tokens it has
- * been fed), so a row that sat out steps continues where it stopped.
+ * been fed), so a row that sat out steps continues where it stopped. Given an
+ * open {@link KernelHelper}, its memory is shared and each step splits the
+ * GEMMs, LayerNorms, GELU and attention by rows with that helper thread
+ * (bit-identical to one thread); when the helper is closed it runs on one.
  */
 export class FastDecoder implements TokenDecoder {
   private steps = 0;
   private readonly ws: Workspace;
+  private readonly kernels: SplitKernels;
   private readonly w: WeightMirror;
   /** Tokens fed to each row (a view of wasm memory at float offset fedAt, read by decodeAttend). */
   private readonly fed: Int32Array;
@@ -27,6 +33,8 @@ export class FastDecoder implements TokenDecoder {
   private readonly x: number; private readonly ln: number; private readonly hat: number; private readonly rstd: number;
   private readonly qkv: number; private readonly att: number; private readonly fc: number; private readonly logits: number;
   private readonly probs: number;
+  /** The helper thread's attention scratch (as `probs`). */
+  private readonly helperProbs: number;
   /** Floats per head in `probs` (room for whole vectors). */
   private readonly probsStride: number;
   private readonly simdHeads: boolean;
@@ -35,13 +43,15 @@ export class FastDecoder implements TokenDecoder {
   private readonly values: number[];
   private readonly rope: { cos: Float64Array; sin: Float64Array } | null;
 
-  constructor(private readonly config: TransformerConfig, layout: ParamLayout, params: Float32Array, readonly rows: number) {
+  constructor(private readonly config: TransformerConfig, layout: ParamLayout, params: Float32Array, readonly rows: number, helper: KernelHelper | null = null) {
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`decoder: rows must be a positive integer, got ${rows}`);
     const { dModel: D, mlpHidden: H, context: T } = config;
     const Vp = (config.vocabSize + 3) & ~3;
     const perRow = D * 4 + 3 * D + H + Vp + 3 + 2 * config.layers * T * D;
-    const floats = layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + config.heads * (T + 4) + 1024;
-    const ws = (this.ws = new Workspace(floats));
+    const floats = layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + 2 * config.heads * (T + 4) + 1024;
+    const threaded = helper !== null && !helper.isClosed;
+    const ws = (this.ws = new Workspace(floats, threaded));
+    this.kernels = new SplitKernels(ws.k, threaded ? helper : null, ws.memory);
     this.w = new WeightMirror(ws, config, layout);
     this.fedAt = ws.alloc(rows);
     this.orderAt = ws.alloc(rows);
@@ -55,6 +65,7 @@ export class FastDecoder implements TokenDecoder {
     this.logits = ws.alloc(rows * this.w.vocabPadded);
     this.probsStride = (T + 3) & ~3;
     this.probs = ws.alloc(config.heads * this.probsStride);
+    this.helperProbs = ws.alloc(config.heads * this.probsStride);
     this.simdHeads = (D / config.heads) % 4 === 0;
     this.keys = Array.from({ length: config.layers }, () => ws.alloc(rows * T * D));
     this.values = Array.from({ length: config.layers }, () => ws.alloc(rows * T * D));
@@ -96,7 +107,7 @@ export class FastDecoder implements TokenDecoder {
     this.steps++;
     if (A === 0) return;
     const { ws, w, order, fed } = this;
-    const k = ws.k;
+    const k = this.kernels;
     const f = ws.f32;
     const P = w.P;
     const hd = D / heads;
@@ -124,7 +135,7 @@ export class FastDecoder implements TokenDecoder {
         }
       }
       if (this.simdHeads) {
-        k.decodeAttend(A, 4 * this.orderAt, 4 * this.fedAt, 4 * this.qkv, 4 * K, 4 * Vs, T, D, heads, hd, scale, 4 * this.probs, this.probsStride, 4 * this.att);
+        k.decodeAttend(A, 4 * this.orderAt, 4 * this.fedAt, 4 * this.qkv, 4 * K, 4 * Vs, T, D, heads, hd, scale, 4 * this.probs, this.probsStride, 4 * this.att, 4 * this.helperProbs);
       } else {
         for (let a = 0; a < A; a++) {
           const r = order[a]!, pos = fed[r]!;

@@ -33,8 +33,8 @@ export interface FastTransformerOptions {
    * 2: forward and backward split their GEMMs, GELU and LayerNorm by rows
    * with a helper thread on shared wasm memory (bit-identical results; pays
    * only where a second core is free). Falls back to 1 where threads are
-   * unavailable (see {@link FastTransformer.threads}). Default 1. The decoder
-   * always runs on the calling thread.
+   * unavailable (see {@link FastTransformer.threads}). Default 1. Decoders
+   * split their steps with the same helper thread.
    */
   threads?: 1 | 2;
 }
@@ -170,10 +170,12 @@ export class FastTransformer implements TokenPolicy {
 
   /**
    * A batched decoder of `rows` sequences over a snapshot of the current
-   * params (later changes to `params` do not reach it).
+   * params (later changes to `params` do not reach it), on this model's
+   * threads (its own memory, shared with the helper thread; one thread once
+   * the model is closed).
    */
   decoder(rows: number): TokenDecoder {
-    return new FastDecoder(this.config, this.layout, this.params, rows);
+    return new FastDecoder(this.config, this.layout, this.params, rows, this.helper);
   }
 
   forward(tokens: Int32Array, batch: number, length: number): Float32Array {
