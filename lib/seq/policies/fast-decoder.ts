@@ -1,8 +1,9 @@
 import type { KernelHelper } from "../../../native/transformer/helper.js";
 import { ACT, INIT } from "../../../native/transformer/module.js";
 import { SplitKernels } from "../../../native/transformer/split-kernels.js";
-import { Workspace } from "../../../native/transformer/workspace.js";
+import type { Workspace } from "../../../native/transformer/workspace.js";
 import type { TransformerConfig } from "./config.js";
+import { DecoderMemory } from "./decoder-memory.js";
 import { attendRow, rotaryTables, rotateF32 } from "./fast-ops.js";
 import { WeightMirror } from "./fast-weights.js";
 import type { ParamLayout } from "./layout.js";
@@ -18,10 +19,15 @@ import type { TokenDecoder } from "./token-policy.js";
  * open {@link KernelHelper}, its memory is shared and each step splits the
  * GEMMs, LayerNorms, GELU and attention by rows with that helper thread
  * (bit-identical to one thread); when the helper is closed it runs on one.
+ * {@link close} hands its memory back to `memory` (its model's) for the next
+ * decoder.
  */
 export class FastDecoder implements TokenDecoder {
   private steps = 0;
+  private closed = false;
   private readonly ws: Workspace;
+  private readonly floats: number;
+  private readonly shared: boolean;
   private readonly kernels: SplitKernels;
   private readonly w: WeightMirror;
   /** Tokens fed to each row (a view of wasm memory at float offset fedAt, read by decodeAttend). */
@@ -43,14 +49,17 @@ export class FastDecoder implements TokenDecoder {
   private readonly values: number[];
   private readonly rope: { cos: Float64Array; sin: Float64Array } | null;
 
-  constructor(private readonly config: TransformerConfig, layout: ParamLayout, params: Float32Array, readonly rows: number, helper: KernelHelper | null = null) {
+  constructor(
+    private readonly config: TransformerConfig, layout: ParamLayout, params: Float32Array, readonly rows: number,
+    helper: KernelHelper | null = null, private readonly memory = new DecoderMemory(),
+  ) {
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`decoder: rows must be a positive integer, got ${rows}`);
     const { dModel: D, mlpHidden: H, context: T } = config;
     const Vp = (config.vocabSize + 3) & ~3;
     const perRow = D * 4 + 3 * D + H + Vp + 3 + 2 * config.layers * T * D;
-    const floats = layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + 2 * config.heads * (T + 4) + 1024;
-    const threaded = helper !== null && !helper.isClosed;
-    const ws = (this.ws = new Workspace(floats, threaded));
+    const floats = (this.floats = layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + 2 * config.heads * (T + 4) + 1024);
+    const threaded = (this.shared = helper !== null && !helper.isClosed);
+    const ws = (this.ws = memory.take(floats, threaded));
     this.kernels = new SplitKernels(ws.k, threaded ? helper : null, ws.memory);
     this.w = new WeightMirror(ws, config, layout);
     this.fedAt = ws.alloc(rows);
@@ -80,7 +89,15 @@ export class FastDecoder implements TokenDecoder {
     return this.steps;
   }
 
+  /** Gives the memory back to the model for its next decoder; later calls throw. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.memory.give(this.ws, this.floats, this.shared);
+  }
+
   share(from: number, to: number): void {
+    if (this.closed) throw new Error("decoder.share: the decoder is closed");
     const { rows } = this;
     if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
     if (from === to) return;
@@ -92,6 +109,7 @@ export class FastDecoder implements TokenDecoder {
   }
 
   step(tokens: Int32Array, active: Uint8Array | null, logits: Float32Array | Float64Array): void {
+    if (this.closed) throw new Error("decoder.step: the decoder is closed");
     const { rows } = this;
     const { vocabSize: V, context: T, dModel: D, heads, mlpHidden: H, layerNormEps: eps } = this.config;
     if (tokens.length < rows || logits.length < rows * V) throw new RangeError(`decoder.step: expected ${rows} tokens and ${rows}·${V} logits, got ${tokens.length} and ${logits.length}`);
