@@ -1,6 +1,6 @@
 import type { Rng } from "../../random/rng.js";
 import { decodeStep, newKvCache } from "./kv-cache.js";
-import { entropyOf, logSoftmax } from "./logprobs.js";
+import { entropyOf, entropyOfProbs, logSoftmax } from "./logprobs.js";
 import type { TokenPolicy } from "./token-policy.js";
 import type { Transformer } from "./transformer.js";
 
@@ -147,9 +147,9 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
     const entropies: number[][] = prompts.map(() => []);
     const finish: Completion["finish"][] = prompts.map(() => "length");
     const lp = new Float64Array(V);
+    const probs = new Float64Array(V);
     const weights = new Float64Array(V);
     const order = new Int32Array(V);
-    const row = new Float64Array(V);
     let left = maxNewTokens === 0 ? 0 : n;
     for (let s = 0; left > 0; s++) {
       for (let r = 0; r < n; r++) {
@@ -163,19 +163,22 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
       decoder.step(input, fed, logits);
       for (let r = 0; r < n; r++) {
         if (!active[r] || s < prompts[r]!.length - 1) continue;
-        for (let v = 0; v < V; v++) row[v] = logits[r * V + v]!;
-        logSoftmax(row, 0, V, temperature, lp);
+        const o = r * V;
+        logSoftmax(logits, o, V, temperature, lp);
+        // exp(lp) once for the weights and the entropy (the same values truncatedWeights and entropyOf compute)
+        for (let v = 0; v < V; v++) probs[v] = Math.exp(lp[v]!);
         let next: number;
         if (greedy) {
           next = 0;
-          for (let v = 1; v < V; v++) if (row[v]! > row[next]!) next = v;
+          for (let v = 1; v < V; v++) if (logits[o + v]! > logits[o + next]!) next = v;
         } else {
-          truncatedWeights(lp, V, topK, topP, weights, order);
+          weights.set(probs);
+          truncate(lp, V, topK, topP, weights, order);
           next = rng!.categorical(weights);
         }
         tokens[r]!.push(next);
         logprobs[r]!.push(lp[next]!);
-        entropies[r]!.push(entropyOf(lp, V));
+        entropies[r]!.push(entropyOfProbs(probs, lp, V));
         const stopped = next === stopToken;
         if (stopped || tokens[r]!.length === maxNewTokens || s + 1 >= policy.context) {
           if (stopped) finish[r] = "stop";
@@ -197,6 +200,11 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
  */
 export function truncatedWeights(lp: Float64Array, V: number, topK: number, topP: number, out: Float64Array, order: Int32Array): void {
   for (let v = 0; v < V; v++) out[v] = Math.exp(lp[v]!);
+  truncate(lp, V, topK, topP, out, order);
+}
+
+/** {@link truncatedWeights} on `out` holding exp(lp) already: zeroes the tokens outside the top-k and the nucleus. */
+function truncate(lp: Float64Array, V: number, topK: number, topP: number, out: Float64Array, order: Int32Array): void {
   if ((topK === 0 || topK >= V) && topP >= 1) return;
   for (let v = 0; v < V; v++) order[v] = v;
   order.sort((a, b) => lp[b]! - lp[a]! || a - b);
