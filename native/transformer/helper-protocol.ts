@@ -1,11 +1,13 @@
 // What the main thread and its kernel helper thread share: a control block
-// (a SharedArrayBuffer) with a task counter, a done counter, the task code,
-// an error flag, which memory the task runs on and up to 16 float64
-// arguments. A second memory (a decoder's) reaches the helper as a message
-// on a MessagePort that it reads synchronously when told to attach it.
+// (a SharedArrayBuffer) with a task counter, the last task claimed (by the
+// helper to run it, or by the main thread to run it itself), a done
+// counter, the task code, an error flag, which memory the task runs on and
+// up to 16 float64 arguments. A second memory (a decoder's) reaches the
+// helper as a message on a MessagePort that it reads synchronously when told
+// to attach it.
 
 /** Int32 slots of the control block. `memory`: 0 the helper's own memory, 1 the attached one. */
-export const SLOT = { seq: 0, done: 1, task: 2, ready: 3, error: 4, memory: 5 } as const;
+export const SLOT = { seq: 0, done: 1, task: 2, ready: 3, error: 4, memory: 5, claim: 6 } as const;
 /** Byte offset and count of the float64 arguments. */
 export const ARGS_OFFSET = 64;
 export const ARGS_COUNT = 16;

@@ -1,6 +1,8 @@
 import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
 import type { WasmMemory } from "../wasm/api.js";
 import { ARGS_COUNT, ARGS_OFFSET, CONTROL_BYTES, SLOT, SPINS, TASK } from "./helper-protocol.js";
+import { runTask } from "./helper-tasks.js";
+import type { TransformerExports } from "./module.js";
 import type { Workspace } from "./workspace.js";
 
 /** How long the main thread waits for the helper to start or to finish a task before giving up. */
@@ -87,9 +89,20 @@ export class KernelHelper {
     this.attached = memory;
   }
 
-  /** Waits until the helper has done the last task; throws when it failed or did not answer. */
-  finish(): void {
+  /**
+   * Waits until the helper has done the last task; throws when it failed or
+   * did not answer. With `k` (the kernels on the task's memory) it first
+   * tries to take the task back and runs it on the calling thread when the
+   * helper has not started it: where the helper thread is descheduled
+   * (more busy threads than cores) that costs one thread's time instead of
+   * a wait for the scheduler. Either thread gives the same bits.
+   */
+  finish(k?: TransformerExports): void {
     const { ctl, seq } = this;
+    if (k !== undefined && Atomics.compareExchange(ctl, SLOT.claim, seq - 1, seq) === seq - 1) {
+      runTask(k, ctl[SLOT.task]!, this.args);
+      return;
+    }
     let done = Atomics.load(ctl, SLOT.done);
     for (let i = 0; done !== seq && i < SPINS; i++) done = Atomics.load(ctl, SLOT.done);
     const deadline = performance.now() + TIMEOUT_MS;
