@@ -7,6 +7,16 @@ import type { Workspace } from "./workspace.js";
 
 /** How long the main thread waits for the helper to start or to finish a task before giving up. */
 const TIMEOUT_MS = 10000;
+/** A wait this long for the helper's share means the helper was descheduled mid-task (the shares take well under it). */
+const STALL_MS = 2;
+/**
+ * Split calls per look at how many of their tasks the calling thread took
+ * back; when it took back over half, the helper is not getting a core in
+ * time (on a busy machine it then only takes CPU from the calling thread).
+ */
+const WINDOW = 64;
+/** After a stall or such a window, kernel calls stay on the calling thread this long: the cores are busy, and splitting would lose again. */
+const PAUSE_MS = 100;
 
 /**
  * A second thread running the transformer kernels on a shared {@link Workspace}:
@@ -27,6 +37,11 @@ export class KernelHelper {
   private attached: WasmMemory | null = null;
   private seq = 0;
   private closed = false;
+  /** performance.now() until which {@link available} is false after a stall; 0 when not paused. */
+  private pausedUntil = 0;
+  /** Split calls finished in the current window, and how many of their tasks the calling thread took back. */
+  private finished = 0;
+  private takenBack = 0;
 
   /** Starts the thread and waits (synchronously) until it is ready; throws when it does not start. */
   constructor(ws: Workspace) {
@@ -58,6 +73,15 @@ export class KernelHelper {
   /** Whether {@link close} was called (then tasks must run on the calling thread). */
   get isClosed(): boolean {
     return this.closed;
+  }
+
+  /** Whether to split kernel calls with the helper now: open, and not paused (after a stall, or a window of mostly taken-back tasks, in the last PAUSE_MS). */
+  get available(): boolean {
+    if (this.closed) return false;
+    if (this.pausedUntil === 0) return true;
+    if (performance.now() < this.pausedUntil) return false;
+    this.pausedUntil = 0;
+    return true;
   }
 
   /**
@@ -101,17 +125,33 @@ export class KernelHelper {
     const { ctl, seq } = this;
     if (k !== undefined && Atomics.compareExchange(ctl, SLOT.claim, seq - 1, seq) === seq - 1) {
       runTask(k, ctl[SLOT.task]!, this.args);
+      this.takenBack++;
+      this.tally();
       return;
     }
     let done = Atomics.load(ctl, SLOT.done);
     for (let i = 0; done !== seq && i < SPINS; i++) done = Atomics.load(ctl, SLOT.done);
-    const deadline = performance.now() + TIMEOUT_MS;
-    while (done !== seq) {
-      if (performance.now() > deadline) throw new Error("KernelHelper: the helper thread did not finish its task");
-      Atomics.wait(ctl, SLOT.done, done, 100);
-      done = Atomics.load(ctl, SLOT.done);
+    if (done !== seq) {
+      const since = performance.now();
+      while (done !== seq) {
+        if (performance.now() > since + TIMEOUT_MS) throw new Error("KernelHelper: the helper thread did not finish its task");
+        Atomics.wait(ctl, SLOT.done, done, 100);
+        done = Atomics.load(ctl, SLOT.done);
+      }
+      if (performance.now() - since > STALL_MS) this.pause();
     }
     if (Atomics.load(ctl, SLOT.error) !== 0) throw new Error("KernelHelper: a kernel failed on the helper thread");
+    if (k !== undefined) this.tally();
+  }
+
+  private tally(): void {
+    if (++this.finished < WINDOW) return;
+    if (2 * this.takenBack > WINDOW) this.pause();
+    this.finished = this.takenBack = 0;
+  }
+
+  private pause(): void {
+    this.pausedUntil = performance.now() + PAUSE_MS;
   }
 
   /** Stops the thread. */

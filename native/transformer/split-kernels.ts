@@ -20,16 +20,16 @@ const half = (n: number): number => (n >> 1) & ~3;
  * results are bit-identical with and without the helper. Arguments as the
  * exports of ./module.ts (byte addresses; strides and sizes in floats).
  * `memory`: the shared memory `k` runs on when it is not the helper's own
- * (a decoder's); a closed helper counts as none. `minRows`: calls on fewer
+ * (a decoder's); a closed or paused helper counts as none. `minRows`: calls on fewer
  * rows (or 64·minRows floats) run on the calling thread alone.
  */
 export class SplitKernels {
   constructor(readonly k: TransformerExports, readonly helper: KernelHelper | null, private readonly memory?: WasmMemory, private readonly minRows = MIN_ROWS) {}
 
-  /** The helper to split with, or null when there is none or it was closed. */
+  /** The helper to split with, or null when there is none, it was closed or it is paused after a stall (see KernelHelper.available). */
   private get open(): KernelHelper | null {
     const h = this.helper;
-    return h === null || h.isClosed ? null : h;
+    return h === null || !h.available ? null : h;
   }
 
   private start(h: KernelHelper, task: number, values: readonly number[]): void {
