@@ -13,6 +13,8 @@ export class Workspace {
   readonly k: TransformerExports;
   f32: Float32Array;
   private top = 16;
+  /** The allocation mark of the workspace as constructed. */
+  private readonly empty: number;
   /** Float offset of a constant 1.0 (the A operand of bias gradients, 1ᵀ·dZ). */
   readonly one = 4;
   /** Float offset of the GELU kernels' constant table (pass 4·geluTable). */
@@ -36,6 +38,12 @@ export class Workspace {
     const table = geluConstants();
     this.geluTable = this.alloc(table.length);
     this.f32.set(table, this.geluTable);
+    this.empty = this.top;
+  }
+
+  /** Frees (and zeroes) every allocation, for reuse of the memory as if fresh. */
+  reset(): void {
+    this.release(this.empty);
   }
 
   /** Bump-allocates `floats` zeroed floats, 64-byte aligned; returns the float offset. */

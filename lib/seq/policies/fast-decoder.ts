@@ -1,10 +1,20 @@
+import type { KernelHelper } from "../../../native/transformer/helper.js";
 import { ACT, INIT } from "../../../native/transformer/module.js";
-import { Workspace } from "../../../native/transformer/workspace.js";
+import { SplitKernels } from "../../../native/transformer/split-kernels.js";
+import type { Workspace } from "../../../native/transformer/workspace.js";
 import type { TransformerConfig } from "./config.js";
+import { DecoderMemory } from "./decoder-memory.js";
 import { attendRow, rotaryTables, rotateF32 } from "./fast-ops.js";
 import { WeightMirror } from "./fast-weights.js";
 import type { ParamLayout } from "./layout.js";
 import type { TokenDecoder } from "./token-policy.js";
+
+/**
+ * Active rows from which a step's kernels split with the helper thread: on
+ * the GRPO shape (d 64, MLP 256) a 32-row step took 160 µs on two threads
+ * and 190–250 on one, a 16-row step 90 and 100.
+ */
+const MIN_SPLIT_ROWS = 16;
 
 /**
  * The batched KV-cache decoder of {@link FastTransformer}: each step gathers
@@ -12,11 +22,20 @@ import type { TokenDecoder } from "./token-policy.js";
  * as one GEMM over it; attention reads each row's own cache. Owns its wasm
  * memory and a snapshot of the params taken when it is made. As in the
  * reference decoder, a row is fed at its own next position (the tokens it has
- * been fed), so a row that sat out steps continues where it stopped.
+ * been fed), so a row that sat out steps continues where it stopped. Given an
+ * open {@link KernelHelper}, its memory is shared and each step splits the
+ * GEMMs, LayerNorms, GELU and attention by rows with that helper thread
+ * (bit-identical to one thread); when the helper is closed it runs on one.
+ * {@link close} hands its memory back to `memory` (its model's) for the next
+ * decoder.
  */
 export class FastDecoder implements TokenDecoder {
   private steps = 0;
+  private closed = false;
   private readonly ws: Workspace;
+  private readonly floats: number;
+  private readonly shared: boolean;
+  private readonly kernels: SplitKernels;
   private readonly w: WeightMirror;
   /** Tokens fed to each row (a view of wasm memory at float offset fedAt, read by decodeAttend). */
   private readonly fed: Int32Array;
@@ -27,6 +46,8 @@ export class FastDecoder implements TokenDecoder {
   private readonly x: number; private readonly ln: number; private readonly hat: number; private readonly rstd: number;
   private readonly qkv: number; private readonly att: number; private readonly fc: number; private readonly logits: number;
   private readonly probs: number;
+  /** The helper thread's attention scratch (as `probs`). */
+  private readonly helperProbs: number;
   /** Floats per head in `probs` (room for whole vectors). */
   private readonly probsStride: number;
   private readonly simdHeads: boolean;
@@ -35,13 +56,18 @@ export class FastDecoder implements TokenDecoder {
   private readonly values: number[];
   private readonly rope: { cos: Float64Array; sin: Float64Array } | null;
 
-  constructor(private readonly config: TransformerConfig, layout: ParamLayout, params: Float32Array, readonly rows: number) {
+  constructor(
+    private readonly config: TransformerConfig, layout: ParamLayout, params: Float32Array, readonly rows: number,
+    helper: KernelHelper | null = null, private readonly memory = new DecoderMemory(),
+  ) {
     if (!Number.isInteger(rows) || rows < 1) throw new RangeError(`decoder: rows must be a positive integer, got ${rows}`);
     const { dModel: D, mlpHidden: H, context: T } = config;
     const Vp = (config.vocabSize + 3) & ~3;
     const perRow = D * 4 + 3 * D + H + Vp + 3 + 2 * config.layers * T * D;
-    const floats = layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + config.heads * (T + 4) + 1024;
-    const ws = (this.ws = new Workspace(floats));
+    const floats = (this.floats = layout.size + config.layers * (4 * D * D + 2 * D * H) + D * Vp + rows * perRow + 2 * config.heads * (T + 4) + 1024);
+    const threaded = (this.shared = helper !== null && !helper.isClosed);
+    const ws = (this.ws = memory.take(floats, threaded));
+    this.kernels = new SplitKernels(ws.k, threaded ? helper : null, ws.memory, MIN_SPLIT_ROWS);
     this.w = new WeightMirror(ws, config, layout);
     this.fedAt = ws.alloc(rows);
     this.orderAt = ws.alloc(rows);
@@ -55,6 +81,7 @@ export class FastDecoder implements TokenDecoder {
     this.logits = ws.alloc(rows * this.w.vocabPadded);
     this.probsStride = (T + 3) & ~3;
     this.probs = ws.alloc(config.heads * this.probsStride);
+    this.helperProbs = ws.alloc(config.heads * this.probsStride);
     this.simdHeads = (D / config.heads) % 4 === 0;
     this.keys = Array.from({ length: config.layers }, () => ws.alloc(rows * T * D));
     this.values = Array.from({ length: config.layers }, () => ws.alloc(rows * T * D));
@@ -69,7 +96,15 @@ export class FastDecoder implements TokenDecoder {
     return this.steps;
   }
 
+  /** Gives the memory back to the model for its next decoder; later calls throw. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.memory.give(this.ws, this.floats, this.shared);
+  }
+
   share(from: number, to: number): void {
+    if (this.closed) throw new Error("decoder.share: the decoder is closed");
     const { rows } = this;
     if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
     if (from === to) return;
@@ -81,6 +116,7 @@ export class FastDecoder implements TokenDecoder {
   }
 
   step(tokens: Int32Array, active: Uint8Array | null, logits: Float32Array | Float64Array): void {
+    if (this.closed) throw new Error("decoder.step: the decoder is closed");
     const { rows } = this;
     const { vocabSize: V, context: T, dModel: D, heads, mlpHidden: H, layerNormEps: eps } = this.config;
     if (tokens.length < rows || logits.length < rows * V) throw new RangeError(`decoder.step: expected ${rows} tokens and ${rows}·${V} logits, got ${tokens.length} and ${logits.length}`);
@@ -96,7 +132,7 @@ export class FastDecoder implements TokenDecoder {
     this.steps++;
     if (A === 0) return;
     const { ws, w, order, fed } = this;
-    const k = ws.k;
+    const k = this.kernels;
     const f = ws.f32;
     const P = w.P;
     const hd = D / heads;
@@ -124,7 +160,7 @@ export class FastDecoder implements TokenDecoder {
         }
       }
       if (this.simdHeads) {
-        k.decodeAttend(A, 4 * this.orderAt, 4 * this.fedAt, 4 * this.qkv, 4 * K, 4 * Vs, T, D, heads, hd, scale, 4 * this.probs, this.probsStride, 4 * this.att);
+        k.decodeAttend(A, 4 * this.orderAt, 4 * this.fedAt, 4 * this.qkv, 4 * K, 4 * Vs, T, D, heads, hd, scale, 4 * this.probs, this.probsStride, 4 * this.att, 4 * this.helperProbs);
       } else {
         for (let a = 0; a < A; a++) {
           const r = order[a]!, pos = fed[r]!;

@@ -4,6 +4,7 @@ import { KernelHelper } from "../../../native/transformer/helper.js";
 import { SplitKernels } from "../../../native/transformer/split-kernels.js";
 import { Workspace } from "../../../native/transformer/workspace.js";
 import { transformerConfig, transformerVariant, validateTransformerConfig, type TransformerConfig } from "./config.js";
+import { DecoderMemory } from "./decoder-memory.js";
 import { FastDecoder } from "./fast-decoder.js";
 import { attendRow, attendRowBackward, rotaryTables, rotateF32 } from "./fast-ops.js";
 import { WeightMirror } from "./fast-weights.js";
@@ -36,8 +37,8 @@ export interface FastTransformerOptions {
    * 2: forward and backward split their GEMMs, GELU and LayerNorm by rows
    * with a helper thread on shared wasm memory (bit-identical results; pays
    * only where a second core is free). Falls back to 1 where threads are
-   * unavailable (see {@link FastTransformer.threads}). Default 1. The decoder
-   * always runs on the calling thread.
+   * unavailable (see {@link FastTransformer.threads}). Default 1. Decoders
+   * split their steps with the same helper thread.
    */
   threads?: 1 | 2;
 }
@@ -93,6 +94,8 @@ export class FastTransformer implements TokenPolicy {
   readonly threads: 1 | 2;
   private kernels: SplitKernels;
   private readonly helper: KernelHelper | null;
+  /** Closed decoders' memory, for the next decoders. */
+  private readonly decoderMemory = new DecoderMemory();
 
   /**
    * Wraps `params` (not copied) in `config`'s layout; fresh zero grads.
@@ -174,10 +177,12 @@ export class FastTransformer implements TokenPolicy {
 
   /**
    * A batched decoder of `rows` sequences over a snapshot of the current
-   * params (later changes to `params` do not reach it).
+   * params (later changes to `params` do not reach it), on this model's
+   * threads (its own memory, shared with the helper thread; one thread once
+   * the model is closed). Its `close()` hands the memory back for the next one.
    */
   decoder(rows: number): TokenDecoder {
-    return new FastDecoder(this.config, this.layout, this.params, rows);
+    return new FastDecoder(this.config, this.layout, this.params, rows, this.helper, this.decoderMemory);
   }
 
   forward(tokens: Int32Array, batch: number, length: number): Float32Array {

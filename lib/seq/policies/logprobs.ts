@@ -41,6 +41,16 @@ export function entropyOf(logp: Float64Array, V: number): number {
   return h;
 }
 
+/** {@link entropyOf} given also p = exp(logp) (the same bits, without the exps). */
+export function entropyOfProbs(p: Float64Array, logp: Float64Array, V: number): number {
+  let h = 0;
+  for (let v = 0; v < V; v++) {
+    const lp = logp[v]!;
+    if (lp > -Infinity) h -= p[v]! * lp;
+  }
+  return h;
+}
+
 /** {@link TokenLogProbs} of `tokens` under `logits` `[batch, length, vocab]` (e.g. {@link Transformer.forward}'s). */
 export function tokenLogProbs(logits: ArrayLike<number>, tokens: Int32Array, batch: number, length: number, vocab: number, temperature = 1): TokenLogProbs {
   check(logits, tokens, batch, length, vocab, temperature);

@@ -10,10 +10,10 @@ export interface TokenPolicyOptions {
   /** Seeds the initialization (default 0). */
   readonly seed?: number;
   /**
-   * The fast transformer's forward and backward on 1 thread or 2 (a helper
-   * thread on shared wasm memory; the same numbers either way). Default 1:
-   * 2 pays (~1.2–1.3× GRPO steps/s here) when the second core is free and
-   * costs when it is busy.
+   * The fast transformer's forward, backward and sampling decoder on 1
+   * thread or 2 (a helper thread on shared wasm memory; the same numbers
+   * either way). Default 1: 2 pays (~1.2–1.3× GRPO steps/s here) when the
+   * second core is free and costs when it is busy.
    */
   readonly threads?: 1 | 2;
 }

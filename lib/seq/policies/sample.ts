@@ -1,6 +1,6 @@
 import type { Rng } from "../../random/rng.js";
 import { decodeStep, newKvCache } from "./kv-cache.js";
-import { entropyOf, logSoftmax } from "./logprobs.js";
+import { entropyOf, entropyOfProbs, logSoftmax } from "./logprobs.js";
 import type { TokenPolicy } from "./token-policy.js";
 import type { Transformer } from "./transformer.js";
 
@@ -126,72 +126,79 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
     }
   });
   const decoder = policy.decoder(n);
-  const logits = new Float64Array(n * V);
-  const input = new Int32Array(n);
-  const active = new Uint8Array(n).fill(1);
-  // A row whose prompt an earlier row has sits out that prompt's first tokens and takes over the earlier row's state before its last one.
-  const source = new Int32Array(n).fill(-1);
-  if (decoder.share && options.sharePrompts !== false) {
-    const first = new Map<string, number>();
+  try {
+    const logits = new Float64Array(n * V);
+    const input = new Int32Array(n);
+    const active = new Uint8Array(n).fill(1);
+    // A row whose prompt an earlier row has sits out that prompt's first tokens and takes over the earlier row's state before its last one.
+    const source = new Int32Array(n).fill(-1);
+    if (decoder.share && options.sharePrompts !== false) {
+      const first = new Map<string, number>();
+      prompts.forEach((p, r) => {
+        if (p.length < 2) return;
+        const key = p.join(",");
+        const at = first.get(key);
+        if (at === undefined) first.set(key, r);
+        else source[r] = at;
+      });
+    }
+    const fed = new Uint8Array(n);
+    const tokens: number[][] = prompts.map(() => []);
+    const logprobs: number[][] = prompts.map(() => []);
+    const entropies: number[][] = prompts.map(() => []);
+    const finish: Completion["finish"][] = prompts.map(() => "length");
+    const lp = new Float64Array(V);
+    const probs = new Float64Array(V);
+    const weights = new Float64Array(V);
+    const order = new Int32Array(V);
+    let left = maxNewTokens === 0 ? 0 : n;
     prompts.forEach((p, r) => {
-      if (p.length < 2) return;
-      const key = p.join(",");
-      const at = first.get(key);
-      if (at === undefined) first.set(key, r);
-      else source[r] = at;
-    });
-  }
-  const fed = new Uint8Array(n);
-  const tokens: number[][] = prompts.map(() => []);
-  const logprobs: number[][] = prompts.map(() => []);
-  const entropies: number[][] = prompts.map(() => []);
-  const finish: Completion["finish"][] = prompts.map(() => "length");
-  const lp = new Float64Array(V);
-  const weights = new Float64Array(V);
-  const order = new Int32Array(V);
-  const row = new Float64Array(V);
-  let left = maxNewTokens === 0 ? 0 : n;
-  prompts.forEach((p, r) => {
-    if (p.length >= policy.context && left > 0) {
-      active[r] = 0; // a full context leaves no room for a completion
-      left--;
-    }
-  });
-  for (let s = 0; left > 0; s++) {
-    for (let r = 0; r < n; r++) {
-      fed[r] = active[r]!;
-      if (!active[r]) continue;
-      const last = prompts[r]!.length - 1;
-      if (source[r]! >= 0 && s < last) fed[r] = 0;
-      else if (source[r]! >= 0 && s === last) decoder.share!(source[r]!, r);
-      input[r] = s < prompts[r]!.length ? prompts[r]![s]! : tokens[r]![tokens[r]!.length - 1]!;
-    }
-    decoder.step(input, fed, logits);
-    for (let r = 0; r < n; r++) {
-      if (!active[r] || s < prompts[r]!.length - 1) continue;
-      for (let v = 0; v < V; v++) row[v] = logits[r * V + v]!;
-      logSoftmax(row, 0, V, temperature, lp);
-      let next: number;
-      if (greedy) {
-        next = 0;
-        for (let v = 1; v < V; v++) if (row[v]! > row[next]!) next = v;
-      } else {
-        truncatedWeights(lp, V, topK, topP, weights, order);
-        next = rng!.categorical(weights);
-      }
-      tokens[r]!.push(next);
-      logprobs[r]!.push(lp[next]!);
-      entropies[r]!.push(entropyOf(lp, V));
-      const stopped = next === stopToken;
-      // a sequence never outgrows the context, so a completion can be trained in one forward of prompt + completion
-      if (stopped || tokens[r]!.length === maxNewTokens || prompts[r]!.length + tokens[r]!.length >= policy.context) {
-        if (stopped) finish[r] = "stop";
-        active[r] = 0;
+      if (p.length >= policy.context && left > 0) {
+        active[r] = 0; // a full context leaves no room for a completion
         left--;
       }
+    });
+    for (let s = 0; left > 0; s++) {
+      for (let r = 0; r < n; r++) {
+        fed[r] = active[r]!;
+        if (!active[r]) continue;
+        const last = prompts[r]!.length - 1;
+        if (source[r]! >= 0 && s < last) fed[r] = 0;
+        else if (source[r]! >= 0 && s === last) decoder.share!(source[r]!, r);
+        input[r] = s < prompts[r]!.length ? prompts[r]![s]! : tokens[r]![tokens[r]!.length - 1]!;
+      }
+      decoder.step(input, fed, logits);
+      for (let r = 0; r < n; r++) {
+        if (!active[r] || s < prompts[r]!.length - 1) continue;
+        const o = r * V;
+        logSoftmax(logits, o, V, temperature, lp);
+        // exp(lp) once for the weights and the entropy (the same values truncatedWeights and entropyOf compute)
+        for (let v = 0; v < V; v++) probs[v] = Math.exp(lp[v]!);
+        let next: number;
+        if (greedy) {
+          next = 0;
+          for (let v = 1; v < V; v++) if (logits[o + v]! > logits[o + next]!) next = v;
+        } else {
+          weights.set(probs);
+          truncate(lp, V, topK, topP, weights, order);
+          next = rng!.categorical(weights);
+        }
+        tokens[r]!.push(next);
+        logprobs[r]!.push(lp[next]!);
+        entropies[r]!.push(entropyOfProbs(probs, lp, V));
+        const stopped = next === stopToken;
+        // a sequence never outgrows the context, so a completion can be trained in one forward of prompt + completion
+        if (stopped || tokens[r]!.length === maxNewTokens || prompts[r]!.length + tokens[r]!.length >= policy.context) {
+          if (stopped) finish[r] = "stop";
+          active[r] = 0;
+          left--;
+        }
+      }
     }
+    return prompts.map((_, r) => ({ tokens: Int32Array.from(tokens[r]!), logprobs: Float64Array.from(logprobs[r]!), entropies: Float64Array.from(entropies[r]!), finish: finish[r]! }));
+  } finally {
+    decoder.close?.();
   }
-  return prompts.map((_, r) => ({ tokens: Int32Array.from(tokens[r]!), logprobs: Float64Array.from(logprobs[r]!), entropies: Float64Array.from(entropies[r]!), finish: finish[r]! }));
 }
 
 /**
@@ -201,6 +208,11 @@ export function sampleBatch(policy: TokenPolicy, prompts: readonly Int32Array[],
  */
 export function truncatedWeights(lp: Float64Array, V: number, topK: number, topP: number, out: Float64Array, order: Int32Array): void {
   for (let v = 0; v < V; v++) out[v] = Math.exp(lp[v]!);
+  truncate(lp, V, topK, topP, out, order);
+}
+
+/** {@link truncatedWeights} on `out` holding exp(lp) already: zeroes the tokens outside the top-k and the nucleus. */
+function truncate(lp: Float64Array, V: number, topK: number, topP: number, out: Float64Array, order: Int32Array): void {
   if ((topK === 0 || topK >= V) && topP >= 1) return;
   for (let v = 0; v < V; v++) order[v] = v;
   order.sort((a, b) => lp[b]! - lp[a]! || a - b);

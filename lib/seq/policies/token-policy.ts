@@ -83,4 +83,9 @@ export interface TokenDecoder {
    * Samplers use it to run a prompt shared by a group once.
    */
   share?(from: number, to: number): void;
+  /**
+   * Optional: the decoder is done; what it holds (a fast decoder's wasm
+   * memory) may go to the policy's next decoder. Later calls throw.
+   */
+  close?(): void;
 }
