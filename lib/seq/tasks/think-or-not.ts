@@ -27,8 +27,6 @@ export const DIRECT_MARK = "d";
 const NUMBER = /^(0|[1-9][0-9]*)$/;
 const STEP = /^(0|[1-9][0-9]*)\+(0|[1-9][0-9]*)=(0|[1-9][0-9]*)$/;
 
-/** Numbers in a think-or-not prompt per level. */
-const NUMBERS_PER_LEVEL: Readonly<Record<number, number>> = { 0: 2, 1: 4 };
 
 /** The mode a completion was written in, by its first character: "think", "no_think", or null when it starts with neither mark. */
 export function completionMode(text: string): "think" | "no_think" | null {
@@ -62,15 +60,29 @@ export function verifyThinkOrNot(completion: string, item: Pick<TaskItem, "answe
   return { correct, format, reward: correct ? 1 : 0, steps };
 }
 
-export const thinkOrNot: Task = (() => {
-  const id = "think-or-not";
+/** Numbers of the easy (level 0) and hard (level 1) sums of a think-or-not task. */
+export interface ThinkOrNotOptions {
+  /** Default 2. */
+  readonly easy?: number;
+  /** Default 4. */
+  readonly hard?: number;
+}
+
+/** A think-or-not task whose easy and hard sums add `easy` and `hard` one-digit numbers (2 ≤ easy < hard ≤ 8). */
+export function thinkOrNotTask(options: ThinkOrNotOptions = {}): Task {
+  const easy = options.easy ?? 2, hard = options.hard ?? 4;
+  if (!(Number.isInteger(easy) && Number.isInteger(hard) && easy >= 2 && easy < hard && hard <= 8)) {
+    throw new RangeError(`thinkOrNotTask: need integers 2 ≤ easy < hard ≤ 8 (numbers per sum), got easy ${easy}, hard ${hard}`);
+  }
+  const numbersPerLevel: Readonly<Record<number, number>> = { 0: easy, 1: hard };
+  const id = easy === 2 && hard === 4 ? "think-or-not" : `think-or-not-${easy}-${hard}`;
   const task: Task = {
     id,
-    description: 'Easy (level 0, "3+4=") and hard (level 1, "3+4+5+1=") sums answered directly ("d13") or after thinking in steps ("t3+4=7,7+5=12,12+1=13;13")',
+    description: `Easy (level 0, ${easy} numbers: "3+4=") and hard (level 1, ${hard} numbers: "3+4+5+1=") sums answered directly ("d13") or after thinking in steps ("t3+4=7,7+5=12,12+1=13;13")`,
     levels: [0, 1],
     generate(rng: Rng, level: number): TaskItem {
       checkLevel(task, level);
-      const numbers = Array.from({ length: NUMBERS_PER_LEVEL[level]! }, () => rng.int(10));
+      const numbers = Array.from({ length: numbersPerLevel[level]! }, () => rng.int(10));
       const prompt = `${numbers.join("+")}=`;
       const answer = String(numbers.reduce((a, b) => a + b, 0));
       const steps = chainSumSteps(numbers);
@@ -81,4 +93,6 @@ export const thinkOrNot: Task = (() => {
     },
   };
   return task;
-})();
+}
+
+export const thinkOrNot: Task = thinkOrNotTask();
