@@ -21,6 +21,9 @@ import type { GuidanceRuntime, GuidanceTools } from "./guidance.js";
  * token. Half/half forcing is not π_old's own choice, so its gradient is
  * that of a uniform mode choice reweighted by the ratio: what HGPO's
  * inter-group advantage needs (both modes compared on every prompt).
+ *
+ * The continuation is sampled with the collector's maxNewTokens, so a
+ * completion has up to maxNewTokens + 1 tokens with its mode token.
  */
 export const modes = defineComponent({
   slot: "guidance",

@@ -340,7 +340,12 @@ export class SequenceLearner {
     return metrics;
   }
 
-  /** Writes each completion's advantage from its group's rewards (reference solutions that guidance added are not part of a group's baseline: advantage 0). */
+  /**
+   * Writes each completion's advantage from its group's rewards, or from what
+   * else a step advantage reads (HGPO: its mode); reference solutions that
+   * guidance added are not part of a group's baseline (advantage 0). Returns
+   * the estimator's metrics of the step.
+   */
   private credit(all: SampledCompletion[]): Record<string, number> {
     const completions = all.filter((s) => s.source !== "reference");
     for (const s of all) if (s.source === "reference") s.advantage = 0;
