@@ -67,6 +67,7 @@ export { correctness as correctnessReward, format as formatReward, stepAccuracy 
 export { charTokenizer, charTokenizerFor, loadTokenizer, type Tokenizer } from "./seq/tokenizers/index.js";
 export { passAtK, majorityAtK } from "./seq/eval/pass-at-k.js";
 export { evaluateSequences, type SequenceEvaluation, type SequenceScores, type SequenceEvalOptions } from "./seq/eval/evaluate.js";
+export { evaluateHybrid, type HybridEvaluation, type HybridScores, type HybridEvalOptions } from "./seq/eval/hybrid-accuracy.js";
 export { SequenceRun, SequenceRunBuilder, type SequenceRunOptions, type SequenceEvalSchedule, type SequenceTrainOptions } from "./seq/run.js";
 export { saveSequenceRun, loadSequenceRun } from "./seq/run-checkpoint.js";
 export { sftOnTask, type SftTaskOptions, type SftTaskResult } from "./seq/sft-task.js";

@@ -27,6 +27,13 @@ export interface SftTaskOptions {
   readonly maxGradNorm?: number | null;
   /** Seeds the problems drawn. Default 0. */
   readonly seed?: number;
+  /**
+   * Which reference completion of a problem is trained: its `solution`
+   * ("solution", the default), or one drawn uniformly among `solution` and
+   * its other styles `solutions` ("all": e.g. both the thinking and the direct
+   * form of `tasks.thinkOrNot`, a hybrid cold start).
+   */
+  readonly completions?: "solution" | "all";
 }
 
 export interface SftTaskResult {
@@ -39,7 +46,8 @@ export interface SftTaskResult {
 
 /** Trains `policy` in place for `steps` steps on (prompt, solution) pairs of `task`; see the module doc. */
 export function sftOnTask(policy: TokenPolicy, tokenizer: Tokenizer, task: Task, options: SftTaskOptions): SftTaskResult {
-  const { steps, batch = 64, lr = 1e-3, seed = 0 } = options;
+  const { steps, batch = 64, lr = 1e-3, seed = 0, completions = "solution" } = options;
+  if (completions !== "solution" && completions !== "all") throw new RangeError(`sftOnTask: completions must be "solution" or "all", got ${JSON.stringify(completions)}`);
   if (!Number.isInteger(steps) || steps < 0) throw new RangeError(`sftOnTask: steps must be an integer ≥ 0, got ${String(steps)}`);
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`sftOnTask: batch must be a positive integer, got ${String(batch)}`);
   const levels = options.levels ?? (options.level !== undefined ? [options.level] : [task.levels[0]!]);
@@ -52,7 +60,9 @@ export function sftOnTask(policy: TokenPolicy, tokenizer: Tokenizer, task: Task,
   for (let s = 0; s < steps; s++) {
     const pairs = Array.from({ length: batch }, () => {
       const item = task.generate(rng, levels[rng.int(levels.length)]!);
-      return { prompt: item.prompt, completion: item.solution };
+      if (completions === "solution") return { prompt: item.prompt, completion: item.solution };
+      const styles = [item.solution, ...(item.solutions ?? [])];
+      return { prompt: item.prompt, completion: styles[rng.int(styles.length)]! };
     });
     const b = sftBatch(tokenizer, pairs, policy.context);
     for (let i = 0; i < b.tokens.length; i++) if (b.tokens[i] !== tokenizer.pad) tokens++;

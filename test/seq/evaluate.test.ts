@@ -43,3 +43,20 @@ test("sftOnTask lowers the loss on a task's reference solutions; the same seed g
   assert.deepEqual(a.params, b.params);
   assert.throws(() => rl.seq.sft(a, tok, rl.tasks.addition, { level: 11, steps: 1 }), /level 11 is not one of/);
 });
+
+test("sftOnTask with completions \"all\" trains every style of a problem's reference completions (a hybrid cold start)", () => {
+  const t = rl.tokenizer.char("0123456789+=,;td");
+  const thinkProb = (completions: "solution" | "all") => {
+    const p = rl.seq.policy("transformer", { vocabSize: t.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 36 }, { seed: 1 });
+    rl.seq.sft(p, t, rl.tasks.thinkOrNot, { levels: [0, 1], steps: 40, batch: 32, lr: 1e-2, seed: 2, completions });
+    const prompt = t.encode("3+4=");
+    const logits = p.forward(prompt, 1, prompt.length);
+    const V = t.vocabSize, o = (prompt.length - 1) * V;
+    const z = Array.from({ length: V }, (_, v) => Math.exp(logits[o + v]!));
+    return z[t.encode("t")[0]!]! / z.reduce((a, b) => a + b, 0);
+  };
+  assert.ok(thinkProb("solution") > 0.9, "the solution alone is the thinking form");
+  const mixed = thinkProb("all");
+  assert.ok(mixed > 0.25 && mixed < 0.75, `π(think) ${mixed} after training on both forms`);
+  assert.throws(() => rl.seq.sft(policy(), tok, rl.tasks.addition, { level: 1, steps: 1, completions: "both" as "all" }), /completions must be "solution" or "all"/);
+});

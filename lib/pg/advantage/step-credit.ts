@@ -10,6 +10,7 @@ import { empgAdvantages } from "../../credit/empg.js";
 import { groupRelativeAdvantages } from "../../credit/group-relative.js";
 import { selfAttributionAdvantages } from "../../credit/self-attribution.js";
 import type { Tokenizer } from "../../seq/tokenizers/tokenizer.js";
+import type { ThinkingMode } from "../../credit/hybrid-thinking.js";
 import { defineComponent } from "../component.js";
 import type { GroupAdvantageRuntime } from "./group-baselines.js";
 
@@ -22,11 +23,19 @@ export interface StepCompletion {
   readonly entropy: Float32Array;
   /** The verifier's judgment of each written step, when the task judges steps. */
   readonly stepVerdicts?: readonly boolean[];
+  /** The thinking mode it was sampled in, when guidance forced one (rl.guide.modes()). */
+  readonly mode?: ThinkingMode;
 }
 
 /** A group advantage that also credits each token by its step. */
 export interface StepAdvantageRuntime extends GroupAdvantageRuntime {
   tokenAdvantages(completions: readonly StepCompletion[], tokenizer: Tokenizer): Float32Array[];
+  /**
+   * Per completion, its sequence advantage (and the step's metrics of the
+   * estimator), for an estimator that reads more of a completion than its
+   * reward and group (HGPO: its mode); the learner uses it instead of `groups`.
+   */
+  completionAdvantages?(completions: readonly StepCompletion[]): { advantages: Float64Array | Float32Array; metrics: Record<string, number> };
 }
 
 export function isStepAdvantage(runtime: GroupAdvantageRuntime): runtime is StepAdvantageRuntime {

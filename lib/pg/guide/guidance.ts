@@ -40,6 +40,12 @@ export interface GuidanceRuntime {
    * in order) with the guided ones replaced, and the step's guidance metrics.
    */
   guide(groups: readonly SampledCompletion[][], tools: GuidanceTools): { groups: SampledCompletion[][]; metrics: Record<string, number> };
+  /**
+   * Guidance that re-samples every group: the groups of a round's problems,
+   * sampled by the guidance itself (the learner then skips its own plain
+   * sampling, which would be thrown away).
+   */
+  sampleGroups?(problems: readonly { readonly item: TaskItem; readonly prompt: Int32Array; readonly group: number }[], tools: GuidanceTools): { groups: SampledCompletion[][]; metrics: Record<string, number> };
   /** Whether the completions it makes carry off-policy tokens (a loss term must read `offPolicy`). */
   readonly offPolicyTokens: boolean;
 }

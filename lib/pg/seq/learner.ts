@@ -24,6 +24,7 @@ import { completionLogits } from "./completion-logits.js";
 import type { GuidanceRuntime, GuidanceTools, GuidedRequest } from "../guide/guidance.js";
 import { isRehearsal, type RehearsalDivergence } from "../divergence/rehearsal.js";
 import { RehearsalStore } from "./rehearsal-store.js";
+import type { ThinkingMode } from "../../credit/hybrid-thinking.js";
 import { TokenReference } from "./token-reference.js";
 
 /** Where a sequence run's training prompts come from. */
@@ -69,6 +70,8 @@ export interface SampledCompletion {
   stepVerdicts?: readonly boolean[];
   /** Per token, the advantage when credit is given to steps (rl.adv.empg(), selfAttribution()); else every token has `advantage`. */
   tokenAdvantages?: Float32Array;
+  /** The thinking mode it was sampled in, when guidance forced one (rl.guide.modes()); its first token is the mode token. */
+  mode?: ThinkingMode;
   /** Where its tokens came from: sampled from the prompt ("online", the default), after a hint, or a teacher's. */
   source?: "online" | "hint" | "teacher" | "reference";
   /** Per token, 1 where the token was not sampled by π_old in the context it is trained in (see TermRows.offPolicy). */
@@ -192,6 +195,13 @@ export class SequenceLearner {
     const items = ctx.prompts.draw(ctx.rng, prompts);
     const firstGroup = this.groups;
     this.groups += items.length;
+    if (this.guidance?.sampleGroups) {
+      const problems = items.map((item, j) => ({ item, prompt: ctx.tokenizer.encode(item.prompt), group: firstGroup + j }));
+      const guided = this.guidance.sampleGroups(problems, this.guidanceTools);
+      for (const [k, v] of Object.entries(guided.metrics)) guidanceMetrics[k] = (guidanceMetrics[k] ?? 0) + v;
+      const round = guided.groups.flat();
+      return { round, unguided: round };
+    }
     const requests: GuidedRequest[] = [];
     items.forEach((item, j) => {
       const context = ctx.tokenizer.encode(item.prompt);
@@ -304,7 +314,7 @@ export class SequenceLearner {
     this.last = all;
     if (this.reference && !this.rehearsalDivergence) this.referenceLogp(kept);
     if (this.divergence?.placement === "reward") metrics.kl = this.penalizeRewards(kept, this.divergence);
-    this.credit(kept);
+    Object.assign(metrics, this.credit(kept));
     if (c.truncated === "mask") for (const s of kept) if (s.truncated) s.status = "masked";
     const trained = kept.filter((s) => s.status === "trained" && s.tokens.length > 0);
     metrics.trainedGroups = new Set(trained.map((s) => s.group)).size;
@@ -330,18 +340,28 @@ export class SequenceLearner {
     return metrics;
   }
 
-  /** Writes each completion's advantage from its group's rewards (reference solutions that guidance added are not part of a group's baseline: advantage 0). */
-  private credit(all: SampledCompletion[]): void {
+  /**
+   * Writes each completion's advantage from its group's rewards, or from what
+   * else a step advantage reads (HGPO: its mode); reference solutions that
+   * guidance added are not part of a group's baseline (advantage 0). Returns
+   * the estimator's metrics of the step.
+   */
+  private credit(all: SampledCompletion[]): Record<string, number> {
     const completions = all.filter((s) => s.source !== "reference");
     for (const s of all) if (s.source === "reference") s.advantage = 0;
     const rewards = Float64Array.from(completions, (s) => s.reward);
     const ids = Int32Array.from(completions, (s) => s.group);
-    const adv = this.advantage.groups(rewards, ids);
+    const step = isStepAdvantage(this.advantage) ? this.advantage : null;
+    let metrics: Record<string, number> = {};
+    let adv: ArrayLike<number>;
+    if (step?.completionAdvantages) ({ advantages: adv, metrics } = step.completionAdvantages(completions));
+    else adv = this.advantage.groups(rewards, ids);
     completions.forEach((s, i) => (s.advantage = adv[i]!));
     if (isStepAdvantage(this.advantage)) {
       const perToken = this.advantage.tokenAdvantages(completions, this.ctx.tokenizer);
       completions.forEach((s, i) => (s.tokenAdvantages = perToken[i]!));
     }
+    return metrics;
   }
 
   /** log π_ref of every completion token (chunks of 64 sequences). */

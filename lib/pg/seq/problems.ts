@@ -32,6 +32,13 @@ export function sequenceSpecProblems(spec: PgSpec): Problem[] {
   if (!collectors.includes("completions")) {
     p.push(problem("algo.advantage", "incompatible", `the ${c.advantage.kind} estimator needs env steps and a critic; a sequence run credits completions by group: rl.adv.groupRelative(), rloo(), reinforcePlusPlus(), asymre() or opmd()`, { expected: "a group advantage", got: c.advantage.kind }));
   }
+  const groupSize = (c.collect.config as { groupSize?: number }).groupSize;
+  if (c.guidance?.kind === "modes" && typeof groupSize === "number" && groupSize % 2 !== 0) {
+    p.push(problem("algo.collect.groupSize", "incompatible", `rl.guide.modes() samples half of every group in each thinking mode, so groupSize must be even, got ${groupSize}`, { got: groupSize }));
+  }
+  if (c.advantage.kind === "hgpo" && c.guidance?.kind !== "modes") {
+    p.push(problem("algo.guidance", "incompatible", `rl.adv.hgpo() compares the two thinking modes within each group, so the groups must be sampled half in each mode: add .guidance(rl.guide.modes())${c.guidance ? `, not rl.guide.${c.guidance.kind}()` : ""}`, { expected: "modes", ...(c.guidance ? { got: c.guidance.kind } : {}) }));
+  }
   c.loss.forEach((t, i) => {
     if (DATASET_TERMS.has(t.kind)) p.push(problem(`algo.loss[${i}]`, "incompatible", `rl.loss.${t.kind}() needs a critic or offline env data, which a sequence run does not have`, { got: t.kind }));
   });

@@ -21,6 +21,7 @@
  * - `tasks.sortDigits`, `tasks.sortLetters` (length 2–12; `"sort:3142="` → `"1234"`)
  * - `tasks.countChar` (length; `"count b:abbcab="` → `"3"`), `tasks.parity` (bits; `"parity:10110="` → `"1"`)
  * - `tasks.chainSum` (numbers 3–6; `"3+4+5="` → `"3+4=7,7+5=12"`, each step judged)
+ * - `tasks.thinkOrNot` (level 0: `"3+4="`, 1: `"3+4+5+1="`; `"d13"` directly or `"t3+4=7,7+5=12,12+1=13;13"` after thinking), `tasks.thinkOrNotTask({ easy, hard })` for other counts of numbers
  * - `tasks.countdown` (numbers 3–5; `"reach 97 from 25,4,3,7:"` → `"25*4=100,100-3=97"`),
  *   `tasks.countdownHard` (5 numbers, ≥ 4 operations), `tasks.countdownTask({ reuse, hard })` for the variants.
  * `tasks.all` lists the built-in task objects.
@@ -31,6 +32,7 @@
 import { addition, carryAddition, multiplication } from "./arithmetic.js";
 import { countChar, parity } from "./counting.js";
 import { chainSum } from "./chain-sum.js";
+import { thinkOrNot, thinkOrNotTask } from "./think-or-not.js";
 import { countdown, countdownHard, countdownTask } from "./countdown.js";
 import { reversal } from "./reversal.js";
 import { sortDigits, sortLetters } from "./sorting.js";
@@ -44,6 +46,7 @@ export { defineTask, type TaskDefinition, type TaskItemInput } from "./define.js
 export { taskFromRows, taskFromJsonl, type TaskRow, type RowTaskOptions } from "./rows.js";
 export { taskFromTable, openTaskTable } from "./table.js";
 export { countdownTask, verifyCountdown, parseCountdownPrompt, countdownPrompt, type CountdownOptions } from "./countdown.js";
+export { completionMode, verifyThinkOrNot, thinkOrNotAnswer, type ThinkOrNotOptions } from "./think-or-not.js";
 export { solveCountdown, countdownReachable, type CountdownStep, type SolveOptions } from "./countdown-solver.js";
 
 /** The built-in tasks (see the module doc). */
@@ -60,6 +63,8 @@ export const tasks = {
   countdownHard,
   countdownTask,
   chainSum,
+  thinkOrNot,
+  thinkOrNotTask,
   /** Every built-in task object. */
-  all: [addition, carryAddition, multiplication, reversal, sortDigits, sortLetters, countChar, parity, countdown, countdownHard, chainSum] as readonly Task[],
+  all: [addition, carryAddition, multiplication, reversal, sortDigits, sortLetters, countChar, parity, countdown, countdownHard, chainSum, thinkOrNot] as readonly Task[],
 } as const;
