@@ -398,7 +398,7 @@ export class SequenceRun {
   /** The sequence credit view of the last `steps` steps' completions (default the last step's). */
   credit(options: { lastSteps?: number } & SequenceViewOptions = {}): Widget {
     const { lastSteps = 1, ...view } = options;
-    return sequenceCreditWidget(`${this.label}: credit of the last ${lastSteps} step${lastSteps === 1 ? "" : "s"}`, sequenceCredit(this.completions({ lastSteps })), { decode: (id: number) => this.tokenizer.idToToken(id) ?? `#${id}`, ...view });
+    return sequenceCreditWidget(`${this.displayName}: credit of the last ${lastSteps} step${lastSteps === 1 ? "" : "s"}`, sequenceCredit(this.completions({ lastSteps })), { decode: (id: number) => this.tokenizer.idToToken(id) ?? `#${id}`, ...view });
   }
 
   /**
@@ -409,7 +409,7 @@ export class SequenceRun {
   completionsTable(options: { lastSteps?: number } & CompletionsOptions = {}): Widget {
     const { lastSteps, ...view } = options;
     const table = this.completions(lastSteps === undefined ? {} : { lastSteps });
-    return completionsWidget(`${this.label}: completions`, completionRows(table), { decode: (ids) => this.tokenizer.decode(ids, { skipSpecial: true }), eos: this.tokenizer.eos, ...view });
+    return completionsWidget(`${this.displayName}: completions`, completionRows(table), { decode: (ids) => this.tokenizer.decode(ids, { skipSpecial: true }), eos: this.tokenizer.eos, ...view });
   }
 
   /** A metric against steps (default "reward"; "pass1" after scheduled evaluations). */

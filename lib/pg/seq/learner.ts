@@ -383,17 +383,22 @@ export class SequenceLearner {
     }
   }
 
-  /** A divergence in the reward: R ← R − coef · Σ_t k(log π_old, log π_ref); returns the mean per-token estimate. */
+  /** A divergence in the reward: R ← R − coef · Σ_t k(log π_old, log π_ref) over the tokens the policy sampled (forced hint and teacher tokens have no π_old to compare); returns the mean per-token estimate. */
   private penalizeRewards(completions: SampledCompletion[], div: DivergenceRuntime): number {
     const estimator = (this.config.divergence!.config as { estimator: "k1" | "k2" | "k3" }).estimator;
     let sum = 0;
     let n = 0;
     for (const s of completions) {
       let k = 0;
-      for (let t = 0; t < s.tokens.length; t++) k += klEstimate(estimator, s.logp[t]!, s.refLogp![t]!).value;
+      let counted = 0;
+      for (let t = 0; t < s.tokens.length; t++) {
+        if (s.offPolicy?.[t]) continue;
+        k += klEstimate(estimator, s.logp[t]!, s.refLogp![t]!).value;
+        counted++;
+      }
       s.reward -= div.coef * k;
       sum += k;
-      n += s.tokens.length;
+      n += counted;
     }
     return n > 0 ? sum / n : 0;
   }

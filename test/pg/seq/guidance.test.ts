@@ -183,3 +183,23 @@ test("rl.loss.offPolicy({ shape: \"nll\" }): the mean −log π over the off-pol
   assert.ok(Math.abs(r.value - 1.039721) < 1e-6);
   assert.deepEqual([...g.logp], [-0.5, 0, -0.5]);
 });
+
+test("a KL penalty in the reward counts only the tokens the policy sampled, not a hint's forced tokens", async () => {
+  const coef = 0.1;
+  const r = run(grpo().guidance(rl.guide.hints({ levels: [0.5, 1], context: "plain" })).addLoss(rl.loss.offPolicy()).divergence(rl.div.kl({ in: "reward", coef })));
+  const hinted = [];
+  for (let step = 0; step < 6 && hinted.length === 0; step++) {
+    r.learner.step();
+    hinted.push(...r.learner.last.filter((s) => s.source === "hint" && s.status !== "dropped"));
+  }
+  assert.ok(hinted.length > 0);
+  for (const s of hinted) {
+    let k = 0;
+    for (let t = 0; t < s.tokens.length; t++) {
+      if (s.offPolicy![t]) continue;
+      const logR = s.refLogp![t]! - s.logp[t]!;
+      k += Math.exp(logR) - 1 - logR;
+    }
+    assert.ok(Math.abs(s.reward - ((s.correct ? 1 : 0) - coef * k)) < 1e-5, `${s.reward} vs ${(s.correct ? 1 : 0) - coef * k}`);
+  }
+});
