@@ -21,7 +21,7 @@ export function isGroupAdvantage(runtime: AdvantageRuntime): runtime is GroupAdv
 
 const COMPLETIONS = ["completions"] as const;
 
-function groupRuntime(groups: GroupAdvantageRuntime["groups"]): GroupAdvantageRuntime {
+export function groupRuntime(groups: GroupAdvantageRuntime["groups"]): GroupAdvantageRuntime {
   return {
     gamma: 1,
     normalize: false,

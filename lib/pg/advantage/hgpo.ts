@@ -52,6 +52,12 @@ export const hgpo = defineComponent({
   },
   create: (c): StepAdvantageRuntime => {
     const options = { alpha: c.alpha, delta: c.delta };
+    // the learner asks for the completions' and the tokens' advantages of one batch in turn: computed once
+    let last: { of: readonly unknown[]; a: ReturnType<typeof hgpoAdvantages> } | null = null;
+    const advantagesOf = (completions: Parameters<typeof hgpoAdvantages>[0]) => {
+      if (last?.of !== completions) last = { of: completions, a: hgpoAdvantages(completions, options) };
+      return last.a;
+    };
     return {
       gamma: 1,
       normalize: false,
@@ -60,11 +66,11 @@ export const hgpo = defineComponent({
         throw new RangeError("rl.adv.hgpo() credits a completion by its thinking mode, which rewards and groups alone do not tell: use it in a sequence run with .guidance(rl.guide.modes())");
       },
       completionAdvantages: (completions) => {
-        const a = hgpoAdvantages(completions, options);
+        const a = advantagesOf(completions);
         return { advantages: a.answer, metrics: { "hgpo/prefer_think": a.groups ? a.preferThink / a.groups : 0 } };
       },
       tokenAdvantages: (completions) => {
-        const a = hgpoAdvantages(completions, options);
+        const a = advantagesOf(completions);
         return completions.map((s, i) => {
           const out = new Float32Array(s.tokens.length).fill(a.answer[i]!);
           if (out.length > 0) out[0] = a.modeToken[i]!;

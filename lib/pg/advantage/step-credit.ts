@@ -12,7 +12,7 @@ import { selfAttributionAdvantages } from "../../credit/self-attribution.js";
 import type { Tokenizer } from "../../seq/tokenizers/tokenizer.js";
 import type { ThinkingMode } from "../../credit/hybrid-thinking.js";
 import { defineComponent } from "../component.js";
-import type { GroupAdvantageRuntime } from "./group-baselines.js";
+import { groupRuntime, type GroupAdvantageRuntime } from "./group-baselines.js";
 
 /** What step credit reads of a completion. */
 export interface StepCompletion {
@@ -60,19 +60,9 @@ function separatorId(tokenizer: Tokenizer, separator: string): number {
   return ids[0]!;
 }
 
-const COMPLETIONS = ["completions"] as const;
-
-function stepRuntime(outcome: (rewards: Float64Array, ids: Int32Array) => Float32Array, tokenAdvantages: StepAdvantageRuntime["tokenAdvantages"]): StepAdvantageRuntime {
-  return {
-    gamma: 1,
-    normalize: false,
-    collectors: COMPLETIONS,
-    groups: outcome,
-    tokenAdvantages,
-    prepare() {
-      throw new Error("step credit reads sampled completions: use it in a sequence run (rl.seq(...)) with rl.collect.completions()");
-    },
-  };
+/** A group advantage (`outcome` per completion) that also credits each token by its step. */
+function stepRuntime(outcome: GroupAdvantageRuntime["groups"], tokenAdvantages: StepAdvantageRuntime["tokenAdvantages"]): StepAdvantageRuntime {
+  return { ...groupRuntime(outcome), tokenAdvantages };
 }
 
 const separatorField = str(",", "the token that ends a step (Countdown's \",\"); the end token belongs to the last step");

@@ -1,8 +1,8 @@
 import { num } from "../../config/fields.js";
 import { ahpoGate } from "../../losses/imitation.js";
 import { defineComponent } from "../component.js";
-import type { SampledCompletion } from "../seq/learner.js";
-import type { GuidanceRuntime, GuidanceTools } from "./guidance.js";
+import type { GuidanceRuntime } from "./guidance.js";
+import { solutionCompletion } from "./solution-completion.js";
 
 /**
  * AHPO's gated imitation (MM-HELIX, arXiv 2510.08540): a group whose share of
@@ -37,7 +37,7 @@ export const expert = defineComponent({
         const rate = group.filter((s) => s.correct).length / group.length;
         if (ahpoGate(rate, c.threshold) === 0) return group;
         const first = group[0]!;
-        const solution = expertCompletion(first, tools);
+        const solution = solutionCompletion(first, first.item.solution, "reference", tools);
         if (!solution) return group;
         open++;
         return [...group, solution];
@@ -46,28 +46,3 @@ export const expert = defineComponent({
     },
   }),
 });
-
-/** The reference solution of a group's problem as a completion of its prompt (end token included), or null when it does not fit the context. */
-function expertCompletion(like: SampledCompletion, tools: GuidanceTools): SampledCompletion | null {
-  const text = like.item.solution;
-  const body = tools.tokenizer.encode(text);
-  if (like.prompt.length + body.length + 1 > tools.policy.context) return null;
-  const tokens = new Int32Array(body.length + 1);
-  tokens.set(body);
-  tokens[body.length] = tools.tokenizer.eos;
-  const verdict = tools.judge(text, like.item);
-  return {
-    ...like,
-    tokens,
-    logp: new Float32Array(tokens.length),
-    entropy: new Float32Array(tokens.length),
-    text,
-    reward: verdict.reward,
-    correct: verdict.correct,
-    stepVerdicts: verdict.steps,
-    truncated: false,
-    source: "reference",
-    offPolicy: new Uint8Array(tokens.length).fill(1),
-    status: "trained",
-  };
-}

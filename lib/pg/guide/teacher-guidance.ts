@@ -5,6 +5,7 @@ import { defineComponent } from "../component.js";
 import { completionLogits } from "../seq/completion-logits.js";
 import type { SampledCompletion } from "../seq/learner.js";
 import type { GuidanceRuntime, GuidanceTools } from "./guidance.js";
+import { solutionCompletion } from "./solution-completion.js";
 import { comprehensionScore, needsTeachers, topK } from "./teachers.js";
 
 /**
@@ -49,13 +50,11 @@ function injectTeachers(groups: readonly SampledCompletion[][], tools: GuidanceT
   const out = groups.map((g) => g);
   const failed = groups.flatMap((g, i) => (needsTeachers(g.map((s) => s.correct)) ? [i] : []));
   const candidates = failed.map((gi) => {
-    const { item, prompt } = groups[gi]![0]!;
-    // a teacher is trained as a completion of the prompt (its end token included), so it must fit the context
-    const fits = (text: string) => prompt.length + tools.tokenizer.encode(text).length + 1 <= tools.policy.context;
-    return [...new Set([item.solution, ...(item.solutions ?? [])])]
-      .filter(fits)
-      .map((text) => ({ text, verdict: tools.judge(text, item) }))
-      .filter((t) => t.verdict.correct);
+    const first = groups[gi]![0]!;
+    // a teacher is trained as a completion of the prompt (its end token included): one that does not fit the context, or is wrong, is no candidate
+    return [...new Set([first.item.solution, ...(first.item.solutions ?? [])])]
+      .map((text) => ({ text, completion: solutionCompletion(first, text, "teacher", tools) }))
+      .filter((t): t is { text: string; completion: SampledCompletion } => t.completion?.correct === true);
   });
   const scores = comprehensionScores(failed.map((gi, j) => ({ prompt: groups[gi]![0]!.prompt, item: groups[gi]![0]!.item, texts: candidates[j]!.map((t) => t.text) })), tools);
   let injected = 0, scoreSum = 0;
@@ -63,12 +62,13 @@ function injectTeachers(groups: readonly SampledCompletion[][], tools: GuidanceT
     const group = groups[gi]!;
     const cands = candidates[j]!;
     if (cands.length === 0) return;
-    const s = cands.map((t, i) => comprehensionScore([scores[j]![i]!], t.verdict.format, { formatCoef }));
+    // a correct completion is well formatted (the verdict's contract), so every candidate earns the format term
+    const s = cands.map((_t, i) => comprehensionScore([scores[j]![i]!], true, { formatCoef }));
     const chosen = topK(s, Math.min(k, group.length));
     const slots = tools.rng.permutation(group.length).slice(0, chosen.length);
     const next = group.slice();
     chosen.forEach((ci, n) => {
-      next[slots[n]!] = teacherCompletion(group[slots[n]!]!, cands[ci]!.text, cands[ci]!.verdict, tools);
+      next[slots[n]!] = cands[ci]!.completion;
       scoreSum += s[ci]!;
       injected++;
     });
@@ -113,25 +113,4 @@ function comprehensionScores(problems: readonly { prompt: Int32Array; item: Task
   }
   let i = 0;
   return problems.map((p) => p.texts.map(() => means[i++]!));
-}
-
-/** A teacher's solution in place of a failed sample: on the plain prompt, every token off-policy (behavior log-prob 0, unused by the shaped likelihood). */
-function teacherCompletion(replaced: SampledCompletion, text: string, verdict: { reward: number; steps?: boolean[] }, tools: GuidanceTools): SampledCompletion {
-  const body = tools.tokenizer.encode(text);
-  const tokens = new Int32Array(body.length + 1);
-  tokens.set(body);
-  tokens[body.length] = tools.tokenizer.eos;
-  return {
-    ...replaced,
-    tokens,
-    logp: new Float32Array(tokens.length),
-    entropy: new Float32Array(tokens.length),
-    text,
-    reward: verdict.reward,
-    correct: true,
-    stepVerdicts: verdict.steps,
-    truncated: false,
-    source: "teacher",
-    offPolicy: new Uint8Array(tokens.length).fill(1),
-  };
 }
