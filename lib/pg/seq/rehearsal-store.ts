@@ -100,6 +100,12 @@ export class RehearsalStore {
       l += n;
     }
     if (t !== tokens.length || l !== refLogp.length) throw new RangeError("sequence learner state: the rehearsal tokens and log-probs do not match their lengths");
+    // float32 holds every integer up to 2^24 exactly, and a vocabulary is far smaller
+    const badToken = tokens.findIndex((x) => !(Number.isInteger(x) && x >= 0 && x <= 2 ** 24));
+    if (badToken >= 0) throw new RangeError(`sequence learner state: rehearsal token ${badToken} is ${tokens[badToken]}, expected a token id (an integer in [0, 2^24])`);
+    const badLogp = refLogp.findIndex((x) => !(x <= 0));
+    if (badLogp >= 0) throw new RangeError(`sequence learner state: rehearsal log-prob ${badLogp} is ${refLogp[badLogp]}, expected a log-probability (a number ≤ 0)`);
+    if (!(Number.isInteger(lengths[0]!) && lengths[0]! >= 0)) throw new RangeError(`sequence learner state: the rehearsal prompt count is ${lengths[0]}, expected an integer ≥ 0`);
     return new RehearsalStore(samples, lengths[0]!);
   }
 }

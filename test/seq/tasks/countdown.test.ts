@@ -90,3 +90,20 @@ test("countdown hard: 5 numbers, targets 100–999 no 3 operations reach", () =>
   assert.deepEqual(tasks.countdownHard.levels, [5]);
   assert.throws(() => tasks.countdownHard.generate(rng, 4), /level must be one of 5/);
 });
+
+test("countdown items carry their solution in other styles (operands of + and × reordered), each accepted and different from the solution", async () => {
+  const { countdown, countdownHard, countdownStyle } = await import("../../../lib/seq/tasks/countdown.js");
+  const rng = Rng.fromSeed(11);
+  let styled = 0;
+  for (let i = 0; i < 40; i++) {
+    const item = (i % 4 === 0 ? countdownHard : countdown).generate(rng, i % 4 === 0 ? 5 : 3 + (i % 3));
+    for (const s of item.solutions ?? []) {
+      styled++;
+      assert.notEqual(s, item.solution);
+      assert.equal((i % 4 === 0 ? countdownHard : countdown).verify(s, item).correct, true, `${item.prompt} ${s}`);
+    }
+  }
+  assert.ok(styled > 10, `${styled} styled solutions`);
+  assert.equal(countdownStyle(["25*4=100", "100-3=97", "2+9=11"], "smaller"), "4*25=100,100-3=97,2+9=11");
+  assert.equal(countdownStyle(["4*25=100", "100/4=25"], "larger"), "25*4=100,100/4=25");
+});
