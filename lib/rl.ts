@@ -1,4 +1,4 @@
-import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ref, reinforce, schedule } from "./pg/index.js";
+import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ppoMax, ref, reinforce, schedule } from "./pg/index.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
 import { loadSequenceRun } from "./seq/run-checkpoint.js";
 import { sftOnTask } from "./seq/sft-task.js";
@@ -68,6 +68,12 @@ export const rl = {
    * relatives by one slot: `rl.grpo().advantage(rl.adv.rloo())`, `.loss(rl.loss.opmd())`.
    */
   grpo,
+  /**
+   * RLHF-style PPO for sequence runs as PPO-max (Secrets of RLHF I) fills the engine: a token critic
+   * initialized from the policy, the score scaled by its running std, a per-token KL to the initial
+   * policy in the reward, GAE over tokens, clipped policy and value losses: `.algo(rl.ppoMax())`.
+   */
+  ppoMax,
   /**
    * Starts a sequence run: a token policy trained on a verifiable task,
    * `rl.seq(rl.tasks.addition, { level: 2, policy, tokenizer }).algo(rl.grpo()).eval({ every: 10 }).build()`.

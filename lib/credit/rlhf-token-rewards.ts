@@ -21,3 +21,28 @@ export function rlhfTokenRewards(logRatio: ArrayLike<number>, score: number, opt
   for (let t = 0; t < T; t++) out[t] = -options.eta * logRatio[t]! + (t === T - 1 ? s : 0);
   return out;
 }
+
+/**
+ * GAE over one completion's tokens with the critic's values V_t of the state
+ * before each token and V_T = 0 after the last (the completion is over):
+ *
+ *   δ_t = r_t + γ V_{t+1} − V_t;  Â_t = δ_t + γλ Â_{t+1};  G_t = Â_t + V_t
+ *
+ * G_t is the value head's target. Computed in float64.
+ */
+export function completionGae(rewards: ArrayLike<number>, values: ArrayLike<number>, gamma: number, lambda: number): { advantages: Float32Array; returns: Float32Array } {
+  const T = rewards.length;
+  if (values.length !== T) throw new RangeError(`completionGae: ${T} rewards but ${values.length} values`);
+  const advantages = new Float32Array(T);
+  const returns = new Float32Array(T);
+  let next = 0;
+  let nextValue = 0;
+  for (let t = T - 1; t >= 0; t--) {
+    const delta = rewards[t]! + gamma * nextValue - values[t]!;
+    next = delta + gamma * lambda * next;
+    advantages[t] = next;
+    returns[t] = next + values[t]!;
+    nextValue = values[t]!;
+  }
+  return { advantages, returns };
+}

@@ -7,6 +7,7 @@ import { asymre, groupRelative, opmd as opmdAdvantage, reinforcePlusPlus, rloo }
 import { completions } from "./collect/completions.js";
 import { empg, selfAttribution } from "./advantage/step-credit.js";
 import { hgpo } from "./advantage/hgpo.js";
+import { tokenGae } from "./advantage/token-gae.js";
 import { constant as constantAggregation, mean, sequenceMean } from "./aggregation.js";
 import { episodes } from "./collect/episodes.js";
 import { rollout } from "./collect/rollout.js";
@@ -30,7 +31,7 @@ import { adam } from "./optimizer.js";
 import { ema, initial, run, soup, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 
-export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage, empg, selfAttribution, hgpo };
+export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage, empg, selfAttribution, hgpo, tokenGae };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
 export const guide = { hints, teachers, expert, modes };
 export const div = { kl, forwardKl, js, alpha: alphaDivergence };
@@ -50,6 +51,7 @@ export { pg } from "./presets/pg.js";
 export { ppo, PPO_DEFAULTS, PPO_OPTIONS, ppoConfig, type PpoConfig, type PpoOptions } from "./presets/ppo.js";
 export { a2c, A2C_DEFAULTS, type A2cOptions } from "./presets/a2c.js";
 export { grpo, GRPO_OPTIONS, type GrpoConfig, type GrpoOptions } from "./presets/grpo.js";
+export { ppoMax, PPO_MAX_OPTIONS, type PpoMaxConfig, type PpoMaxOptions } from "./presets/ppo-max.js";
 export { SequenceLearner, type SampledCompletion, type PromptSource, type SequenceContext, SEQUENCE_METRIC_DOCS } from "./seq/learner.js";
 export { sequenceSpecProblems } from "./seq/problems.js";
 export { opmdAdvantages, isGroupAdvantage, type GroupAdvantageRuntime } from "./advantage/group-baselines.js";

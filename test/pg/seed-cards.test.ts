@@ -9,7 +9,8 @@ import { weightSoup } from "../../lib/pg/reference/soup.js";
 import { empgAdvantages } from "../../lib/credit/empg.js";
 import { selfAttributionAdvantages } from "../../lib/credit/self-attribution.js";
 import { hybridAccuracy, hybridGroupAdvantages, preferredMode } from "../../lib/credit/hybrid-thinking.js";
-import { rlhfTokenRewards } from "../../lib/credit/rlhf-token-rewards.js";
+import { completionGae, rlhfTokenRewards } from "../../lib/credit/rlhf-token-rewards.js";
+import { INITIAL_MOMENTS, isMoments, mergeMoments, momentsStd } from "../../lib/credit/running-moments.js";
 import { generalizedAdvantages } from "../../lib/credit/gae.js";
 import { groupRelativeAdvantages } from "../../lib/credit/group-relative.js";
 import { valueLoss } from "../../lib/pg/loss/value.js";
@@ -249,6 +250,29 @@ describe("card 21, PPO-max: token rewards, GAE and the clipped value loss", () =
   test("value clip: V_old 0.2, V 0.5, target 0.4834425 → 0.5·max(0.000274, 0.006963) = 0.003481", () => {
     const d = new Float32Array(1);
     near(valueLoss(Float32Array.of(0.5), Float32Array.of(0.4834425), Float32Array.of(0.2), 0.2, d), 0.003481, 1e-6);
+  });
+
+  test("completionGae gives the card's A and G, and equals one-env GAE with V_T = 0", () => {
+    const r = rlhfTokenRewards([0.1, -0.2, 0.3], 2, { eta: 0.01, scale: 4 });
+    const g = completionGae(r, [0.2, 0.3, 0.4], 1, 0.95);
+    nearAll(g.advantages, [0.2834425, 0.19415, 0.097], 1e-6);
+    nearAll(g.returns, [0.4834425, 0.49415, 0.497], 1e-6);
+    const discounted = completionGae([1, 0, 2], [0.5, -0.5, 1], 0.9, 0.5);
+    const env = generalizedAdvantages({ rewards: Float32Array.of(1, 0, 2), values: Float32Array.of(0.5, -0.5, 1), dones: new Float32Array(3), nextValue: Float32Array.of(0), nextDone: Float32Array.of(1), numEnvs: 1, gamma: 0.9, lambda: 0.5 });
+    nearAll(discounted.advantages, Array.from(env.advantages), 1e-6);
+    assert.throws(() => completionGae([1], [1, 2], 1, 1), /1 rewards but 2 values/);
+  });
+
+  test("running moments (MOSS-RLHF's RunningMoments): [1, 2, 3, 4] → mean 2.5, std √(5/3); then [5] → the std of 1..5, √2.5", () => {
+    const a = mergeMoments(INITIAL_MOMENTS, [1, 2, 3, 4]);
+    near(a.mean, 2.5, 1e-12);
+    near(momentsStd(a), Math.sqrt(5 / 3), 1e-12);
+    const b = mergeMoments(a, [5]);
+    near(b.mean, 3, 1e-12);
+    near(momentsStd(b), Math.sqrt(2.5), 1e-12);
+    assert.equal(mergeMoments(b, []), b);
+    assert.ok(Number.isNaN(momentsStd(mergeMoments(INITIAL_MOMENTS, [7]))), "one value has no std");
+    assert.ok(isMoments(b) && !isMoments({ mean: 0, variance: -1, count: 1 }) && !isMoments({ mean: NaN, variance: 1, count: 1 }));
   });
 
   test("score clipping bounds the scaled score", () => {

@@ -26,6 +26,11 @@ import { isRehearsal, type RehearsalDivergence } from "../divergence/rehearsal.j
 import { RehearsalStore } from "./rehearsal-store.js";
 import type { ThinkingMode } from "../../credit/hybrid-thinking.js";
 import { TokenReference } from "./token-reference.js";
+import { isTokenGae, type TokenGaeRuntime } from "../advantage/token-gae.js";
+import { INITIAL_MOMENTS, isMoments, type Moments } from "../../credit/running-moments.js";
+import { TokenCritic } from "./token-critic.js";
+import { criticCredit } from "./critic-credit.js";
+import type { KlEstimator } from "../divergence/kl.js";
 
 /** Where a sequence run's training prompts come from. */
 export interface PromptSource {
@@ -68,8 +73,12 @@ export interface SampledCompletion {
   refLogp?: Float32Array;
   /** The verifier's judgment of each written step (multi-step tasks). */
   stepVerdicts?: readonly boolean[];
-  /** Per token, the advantage when credit is given to steps (rl.adv.empg(), selfAttribution()); else every token has `advantage`. */
+  /** Per token, the advantage when credit is given to steps (rl.adv.empg(), selfAttribution()) or by a critic (rl.adv.tokenGae()); else every token has `advantage`. */
   tokenAdvantages?: Float32Array;
+  /** Per token, the critic's V_old of the state before it (rl.adv.tokenGae()). */
+  values?: Float32Array;
+  /** Per token, the critic's regression target G_t = Â_t + V_old (rl.adv.tokenGae()). */
+  returns?: Float32Array;
   /** The thinking mode it was sampled in, when guidance forced one (rl.guide.modes()); its first token is the mode token. */
   mode?: ThinkingMode;
   /** Where its tokens came from: sampled from the prompt ("online", the default), after a hint, or a teacher's. */
@@ -93,11 +102,13 @@ const SEQUENCE_METRICS: Readonly<Record<string, string>> = {
   "clip_ratio/high_mean": "fraction of trained tokens with Â > 0 and r > 1 + ε_high (clipped from above), mean over minibatches",
   "clip_ratio/region_mean": "fraction of trained tokens whose ratio is clipped on either side, mean over minibatches",
   sampledEntropy: "mean entropy of π_old(·|prefix) over the sampled tokens",
+  sampledNll: "mean −log π_old of the sampled tokens (exp of it: the policy's perplexity on its own samples)",
   trainedTokens: "completion tokens in the step's loss",
   trainedGroups: "groups in the step's loss",
   samplingRounds: "sampling rounds of the step (1 + refills of dynamic sampling)",
   sampleSeconds: "seconds the step spent sampling completions",
   updateSeconds: "seconds the step spent in forward/backward and optimizer steps",
+  "critic/gradNorm": "global gradient norm of the token critic (rl.adv.tokenGae()) before clipping, last minibatch",
 };
 for (const [name, doc] of Object.entries(SEQUENCE_METRICS)) documentMetric(name, doc);
 
@@ -125,7 +136,11 @@ export class SequenceLearner {
   private groups = 0;
   readonly policy: TokenPolicy;
   readonly collect: CompletionsConfig;
-  readonly advantage: GroupAdvantageRuntime;
+  readonly advantage: GroupAdvantageRuntime | TokenGaeRuntime;
+  /** The token critic of a critic-based advantage (rl.adv.tokenGae(): PPO-max), initialized from the policy. */
+  readonly critic: TokenCritic | null;
+  /** Running moments of the sequence scores, for a critic advantage's reward scaling. */
+  scoreMoments: Moments = INITIAL_MOMENTS;
   readonly terms: readonly LossTerm[];
   readonly divergence: DivergenceRuntime | null;
   readonly reference: TokenReference | null;
@@ -152,8 +167,10 @@ export class SequenceLearner {
     if (config.collect.kind !== "completions") throw new RangeError(`a sequence run collects with rl.collect.completions(), got "${config.collect.kind}"`);
     this.collect = createComponent<CompletionsConfig, unknown>(config.collect, {});
     const advantage = createComponent<GroupAdvantageRuntime, unknown>(config.advantage, {});
-    if (!isGroupAdvantage(advantage)) throw new RangeError(`a sequence run credits completions by their group (rl.adv.groupRelative(), rloo(), reinforcePlusPlus(), asymre(), opmd()), got "${config.advantage.kind}"`);
+    if (!isGroupAdvantage(advantage) && !isTokenGae(advantage)) throw new RangeError(`a sequence run credits completions by their group (rl.adv.groupRelative(), rloo(), reinforcePlusPlus(), asymre(), opmd()) or with a token critic (rl.adv.tokenGae()), got "${config.advantage.kind}"`);
     this.advantage = advantage;
+    this.critic = isTokenGae(advantage) ? new TokenCritic(this.policy) : null;
+    if (this.critic && !config.loss.some((t) => t.kind === "value")) throw new RangeError("rl.adv.tokenGae() credits tokens with a critic that rl.loss.value() trains: add it to the loss (.addLoss(rl.loss.value({ clip: 0.2 })))");
     this.adam = createComponent<AdamSettings, unknown>(config.optimizer, {});
     this.schedule = createComponent<ScheduleRuntime, unknown>(config.schedule, {});
     this.aggregation = createComponent<AggregationRuntime, unknown>(config.aggregation, {});
@@ -166,7 +183,7 @@ export class SequenceLearner {
     }
     const terms = config.loss.map((c) => createComponent<LossTerm, unknown>(c, {}));
     for (const [i, t] of terms.entries()) {
-      if (t.reads.includes("values")) throw new RangeError(`loss[${i}] (${config.loss[i]!.kind}) reads a critic's values, which a token policy does not have`);
+      if (t.reads.includes("values") && !this.critic) throw new RangeError(`loss[${i}] (${config.loss[i]!.kind}) reads a critic's values, which a token policy does not have: credit with rl.adv.tokenGae() to train a token critic`);
     }
     this.terms = this.divergence?.term ? [...terms, this.divergence.term] : terms;
     const clippedTerm = config.loss.find((c) => c.kind === "clipped")?.config as { clip: number; clipLow: number | null; clipHigh: number | null } | undefined;
@@ -313,8 +330,8 @@ export class SequenceLearner {
     metrics.sampleSeconds = (t1 - t0) / 1000;
     this.last = all;
     if (this.reference && !this.rehearsalDivergence) this.referenceLogp(kept);
-    if (this.divergence?.placement === "reward") metrics.kl = this.penalizeRewards(kept, this.divergence);
-    Object.assign(metrics, this.credit(kept));
+    if (this.divergence?.placement === "reward" && !this.critic) metrics.kl = this.penalizeRewards(kept, this.divergence);
+    Object.assign(metrics, this.critic ? this.creditTokens(kept) : this.credit(kept));
     if (c.truncated === "mask") for (const s of kept) if (s.truncated) s.status = "masked";
     const trained = kept.filter((s) => s.status === "trained" && s.tokens.length > 0);
     metrics.trainedGroups = new Set(trained.map((s) => s.group)).size;
@@ -323,7 +340,7 @@ export class SequenceLearner {
     metrics.learningRate = lr;
     if (trained.length > 0) {
       // a diverged update leaves the policy and Adam as they were before it (the run stays usable with a lower lr)
-      const before = { params: this.policy.params.slice(), m: this.adamState.m.slice(), v: this.adamState.v.slice(), t: this.adamState.t };
+      const before = { params: this.policy.params.slice(), m: this.adamState.m.slice(), v: this.adamState.v.slice(), t: this.adamState.t, critic: this.critic?.toArrays() };
       try {
         Object.assign(metrics, this.update(trained, lr));
       } catch (error) {
@@ -331,6 +348,7 @@ export class SequenceLearner {
         this.adamState.m.set(before.m);
         this.adamState.v.set(before.v);
         this.adamState.t = before.t;
+        if (before.critic) this.critic!.loadArrays(before.critic.arrays, before.critic.adamT);
         throw error;
       }
     }
@@ -347,21 +365,30 @@ export class SequenceLearner {
    * the estimator's metrics of the step.
    */
   private credit(all: SampledCompletion[]): Record<string, number> {
+    const advantage = this.advantage as GroupAdvantageRuntime;
     const completions = all.filter((s) => s.source !== "reference");
     for (const s of all) if (s.source === "reference") s.advantage = 0;
     const rewards = Float64Array.from(completions, (s) => s.reward);
     const ids = Int32Array.from(completions, (s) => s.group);
-    const step = isStepAdvantage(this.advantage) ? this.advantage : null;
+    const step = isStepAdvantage(advantage) ? advantage : null;
     let metrics: Record<string, number> = {};
     let adv: ArrayLike<number>;
     if (step?.completionAdvantages) ({ advantages: adv, metrics } = step.completionAdvantages(completions));
-    else adv = this.advantage.groups(rewards, ids);
+    else adv = advantage.groups(rewards, ids);
     completions.forEach((s, i) => (s.advantage = adv[i]!));
-    if (isStepAdvantage(this.advantage)) {
-      const perToken = this.advantage.tokenAdvantages(completions, this.ctx.tokenizer);
+    if (step) {
+      const perToken = step.tokenAdvantages(completions, this.ctx.tokenizer);
       completions.forEach((s, i) => (s.tokenAdvantages = perToken[i]!));
     }
     return metrics;
+  }
+
+  /** Credits every token with the critic (rl.adv.tokenGae()): the KL of a divergence in the reward goes on each token. */
+  private creditTokens(completions: SampledCompletion[]): Record<string, number> {
+    const div = this.divergence?.placement === "reward" ? { coef: this.divergence.coef, estimator: (this.config.divergence!.config as { estimator: KlEstimator }).estimator } : null;
+    const r = criticCredit(completions, this.critic!, this.advantage as TokenGaeRuntime, this.scoreMoments, div, this.ctx.tokenizer.pad);
+    this.scoreMoments = r.moments;
+    return r.metrics;
   }
 
   /** log π_ref of every completion token (chunks of 64 sequences). */
@@ -412,6 +439,7 @@ export class SequenceLearner {
     const temperature = this.collect.temperature;
     const mbSize = Math.ceil(trained.length / s.minibatches);
     let gradNorm = 0;
+    let criticGradNorm = 0;
     const shuffle = s.minibatches > 1;
     for (let epoch = 0; epoch < s.epochs; epoch++) {
       const order = shuffle ? this.ctx.rng.permutation(trained.length) : null;
@@ -429,18 +457,24 @@ export class SequenceLearner {
         const segments = new Int32Array(m);
         const refLogp = this.reference && !this.rehearsalDivergence ? new Float32Array(m) : undefined;
         const offPolicy = seqs.some((q) => q.offPolicy) ? new Uint8Array(m) : undefined;
+        const critic = this.critic;
+        const values = critic ? critic.values(seqs, this.ctx.tokenizer.pad) : null;
+        const oldValues = critic ? new Float32Array(m) : null;
+        const returns = critic ? new Float32Array(m) : null;
         let k = 0;
         seqs.forEach((q, b) => {
           oldLogp.set(q.logp, k);
           if (offPolicy && q.offPolicy) offPolicy.set(q.offPolicy, k);
           if (refLogp) refLogp.set(q.refLogp!, k);
+          if (oldValues) oldValues.set(q.values!, k);
+          if (returns) returns.set(q.returns!, k);
           if (q.tokenAdvantages) advantages.set(q.tokenAdvantages, k);
           else advantages.fill(q.advantage, k, k + q.tokens.length);
           segments.fill(b, k, k + q.tokens.length);
           k += q.tokens.length;
         });
         const zeros = new Float32Array(m);
-        const rows: TermRows = { size: m, logp, entropy, values: zeros, oldLogp, oldValues: zeros, advantages, returns: zeros, segments, ...(refLogp ? { refLogp } : {}), ...(offPolicy ? { offPolicy } : {}) };
+        const rows: TermRows = { size: m, logp, entropy, values: values ?? zeros, oldLogp, oldValues: oldValues ?? zeros, advantages, returns: returns ?? zeros, segments, ...(refLogp ? { refLogp } : {}), ...(offPolicy ? { offPolicy } : {}) };
         const aggregate = this.aggregation(m, segments);
         this.grads.reset(m);
         let loss = 0;
@@ -469,11 +503,17 @@ export class SequenceLearner {
         gradNorm = s.maxGradNorm === null ? Math.sqrt(sumOfSquares(policy.grads)) : clipGradNorm(policy.grads, s.maxGradNorm);
         if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new TrainingDivergedError(this.name, this.updates + 1, epoch, start / mbSize, loss);
         adamStep(policy.params, policy.grads, this.adamState, { lr, eps: this.adam.eps });
+        if (critic) {
+          critic.zeroGrads();
+          critic.backward(this.grads.dValue.subarray(0, m));
+          criticGradNorm = critic.step(lr * (this.advantage as TokenGaeRuntime).criticLrScale, this.adam.eps, s.maxGradNorm);
+          if (!Number.isFinite(criticGradNorm)) throw new TrainingDivergedError(this.name, this.updates + 1, epoch, start / mbSize, loss);
+        }
       }
       const kl = sums.result().approxKl;
       if (s.targetKl !== null && kl !== undefined && kl > s.targetKl) break;
     }
-    return { ...sums.result(), gradNorm };
+    return { ...sums.result(), gradNorm, ...(this.critic ? { "critic/gradNorm": criticGradNorm } : {}) };
   }
 
   /**
@@ -509,14 +549,16 @@ export class SequenceLearner {
 
   /** Everything a checkpoint needs to continue bit for bit (with the run's own state). */
   saveState(): { json: Record<string, unknown>; arrays: Record<string, Float32Array> } {
+    const critic = this.critic?.toArrays();
     return {
-      json: { updates: this.updates, sampled: this.sampled, sampledTokens: this.sampledTokens, groups: this.groups, adamT: this.adamState.t },
+      json: { updates: this.updates, sampled: this.sampled, sampledTokens: this.sampledTokens, groups: this.groups, adamT: this.adamState.t, ...(critic ? { criticAdamT: critic.adamT, scoreMoments: this.scoreMoments } : {}) },
       arrays: {
         params: this.policy.params.slice(),
         adamM: this.adamState.m.slice(),
         adamV: this.adamState.v.slice(),
         ...(this.reference ? { referenceParams: this.reference.copy.params.slice() } : {}),
         ...(this.rehearsal ? this.rehearsal.toArrays() : {}),
+        ...(critic ? critic.arrays : {}),
       },
     };
   }
@@ -536,6 +578,12 @@ export class SequenceLearner {
       this.reference.load(a.referenceParams);
     }
     this.rehearsal = this.rehearsalDivergence ? RehearsalStore.fromArrays(a) : null;
+    if (this.critic) {
+      const moments = (j as { scoreMoments?: unknown }).scoreMoments;
+      if (!isMoments(moments)) throw new RangeError(`sequence learner state: the run has a token critic (rl.adv.tokenGae()), so scoreMoments must be { mean, variance ≥ 0, count > 0 } with finite numbers, got ${JSON.stringify(moments)}`);
+      this.critic.loadArrays(a, (j as { criticAdamT?: unknown }).criticAdamT);
+      this.scoreMoments = { mean: moments.mean, variance: moments.variance, count: moments.count };
+    }
     this.updates = j.updates;
     this.sampled = j.sampled;
     this.sampledTokens = j.sampledTokens ?? 0;
@@ -556,13 +604,14 @@ export function withSignal<T extends { readonly reward: number }>(completions: r
 /** TRL-named statistics of one sampling round (groups are consecutive runs of `groupSize`). */
 export function sampleMetrics(completions: readonly SampledCompletion[], groupSize: number): Record<string, number> {
   const n = completions.length;
-  let reward = 0, correct = 0, clipped = 0, tokens = 0, entropy = 0, minLen = Infinity, maxLen = 0, stdSum = 0, zeroStd = 0;
+  let reward = 0, correct = 0, clipped = 0, tokens = 0, entropy = 0, nll = 0, minLen = Infinity, maxLen = 0, stdSum = 0, zeroStd = 0;
   for (const s of completions) {
     reward += s.reward;
     correct += s.correct ? 1 : 0;
     clipped += s.truncated ? 1 : 0;
     tokens += s.tokens.length;
     for (const h of s.entropy) entropy += h;
+    for (const l of s.logp) nll -= l;
     minLen = Math.min(minLen, s.tokens.length);
     maxLen = Math.max(maxLen, s.tokens.length);
   }
@@ -584,6 +633,7 @@ export function sampleMetrics(completions: readonly SampledCompletion[], groupSi
     "completions/max_length": maxLen,
     "completions/clipped_ratio": clipped / n,
     sampledEntropy: tokens > 0 ? entropy / tokens : 0,
+    sampledNll: tokens > 0 ? nll / tokens : 0,
   };
 }
 

@@ -30,7 +30,7 @@ export function sequenceSpecProblems(spec: PgSpec): Problem[] {
   const adv = componentType("advantage", c.advantage.kind)!;
   const collectors = (adv.create(c.advantage.config as never, {}) as { collectors: readonly string[] }).collectors;
   if (!collectors.includes("completions")) {
-    p.push(problem("algo.advantage", "incompatible", `the ${c.advantage.kind} estimator needs env steps and a critic; a sequence run credits completions by group: rl.adv.groupRelative(), rloo(), reinforcePlusPlus(), asymre() or opmd()`, { expected: "a group advantage", got: c.advantage.kind }));
+    p.push(problem("algo.advantage", "incompatible", `the ${c.advantage.kind} estimator needs env steps and a critic; a sequence run credits completions by group: rl.adv.groupRelative(), rloo(), reinforcePlusPlus(), asymre() or opmd(), or with a token critic: rl.adv.tokenGae()`, { expected: "a group advantage or tokenGae", got: c.advantage.kind }));
   }
   const groupSize = (c.collect.config as { groupSize?: number }).groupSize;
   if (c.guidance?.kind === "modes" && typeof groupSize === "number" && groupSize % 2 !== 0) {
@@ -39,8 +39,16 @@ export function sequenceSpecProblems(spec: PgSpec): Problem[] {
   if (c.advantage.kind === "hgpo" && c.guidance?.kind !== "modes") {
     p.push(problem("algo.guidance", "incompatible", `rl.adv.hgpo() compares the two thinking modes within each group, so the groups must be sampled half in each mode: add .guidance(rl.guide.modes())${c.guidance ? `, not rl.guide.${c.guidance.kind}()` : ""}`, { expected: "modes", ...(c.guidance ? { got: c.guidance.kind } : {}) }));
   }
+  const tokenCritic = c.advantage.kind === "tokenGae";
+  if (tokenCritic && !c.loss.some((t) => t.kind === "value")) {
+    p.push(problem("algo.loss", "missing", "rl.adv.tokenGae() credits tokens with a critic that rl.loss.value() trains: add it (.addLoss(rl.loss.value({ clip: 0.2 })))", { expected: "a value loss term" }));
+  }
+  if (tokenCritic && c.guidance) {
+    p.push(problem("algo.guidance", "incompatible", `rl.adv.tokenGae() credits each sampled token with a critic; guidance (rl.guide.${c.guidance.kind}()) works on groups and their group advantages: use a group advantage with guidance`, { got: c.guidance.kind }));
+  }
   c.loss.forEach((t, i) => {
-    if (DATASET_TERMS.has(t.kind)) p.push(problem(`algo.loss[${i}]`, "incompatible", `rl.loss.${t.kind}() needs a critic or offline env data, which a sequence run does not have`, { got: t.kind }));
+    if (t.kind === "value" && tokenCritic) return;
+    if (DATASET_TERMS.has(t.kind)) p.push(problem(`algo.loss[${i}]`, "incompatible", `rl.loss.${t.kind}() needs a critic or offline env data, which a sequence run does not have${t.kind === "value" ? " unless it credits with a token critic (rl.adv.tokenGae())" : ""}`, { got: t.kind }));
   });
   if (c.reference && !c.divergence) p.push(problem("algo.reference", "incompatible", "a reference policy is only read by a divergence: add .divergence(rl.div.kl(...)) or drop the reference"));
   const emitsKl = c.loss.some((t) => "approxKl" in (componentType("loss", t.kind)?.metrics ?? {}));

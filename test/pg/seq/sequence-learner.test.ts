@@ -91,7 +91,7 @@ test("completionLogits: the fast transformer's prefixed log-probs equal the pack
 });
 
 test("withSignal keeps the groups whose rewards differ; sampleMetrics and clip ratios on hand data", () => {
-  const c = (reward: number, tokens: number, truncated = false) => ({ reward, correct: reward > 0, truncated, tokens: new Int32Array(tokens), entropy: new Float32Array(tokens).fill(0.5) }) as unknown as SampledCompletion;
+  const c = (reward: number, tokens: number, truncated = false) => ({ reward, correct: reward > 0, truncated, tokens: new Int32Array(tokens), entropy: new Float32Array(tokens).fill(0.5), logp: new Float32Array(tokens).fill(-0.25 * reward - 0.5) }) as unknown as SampledCompletion;
   const batch = [c(1, 2), c(0, 3), c(1, 2), c(1, 4, true), c(0, 1), c(0, 1)];
   assert.deepEqual(withSignal(batch, 2).map((s) => batch.indexOf(s)), [0, 1]);
   const m = sampleMetrics(batch, 2);
@@ -104,6 +104,8 @@ test("withSignal keeps the groups whose rewards differ; sampleMetrics and clip r
   assert.equal(m["completions/min_length"], 1);
   assert.equal(m["completions/clipped_ratio"], 1 / 6);
   assert.equal(m.sampledEntropy, 0.5);
+  // −log π_old: 0.75 on the 8 tokens of reward 1, 0.5 on the 5 of reward 0
+  assert.ok(Math.abs(m.sampledNll! - (8 * 0.75 + 5 * 0.5) / 13) < 1e-7);
   // ratios 1.3 (Â +), 0.7 (Â −), 0.7 (Â +), 1.3 (Â −), 1.1 (Â +); ε 0.2: only the first two are held at a bound
   const logRatio = Float32Array.of(Math.log(1.3), Math.log(0.7), Math.log(0.7), Math.log(1.3), Math.log(1.1));
   const adv = Float32Array.of(1, -1, 1, -1, 1);

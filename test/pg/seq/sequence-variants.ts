@@ -7,7 +7,7 @@ import { Rng } from "../../../lib/random/rng.js";
 const other = (seed: number) => Transformer.create({ vocabSize: 15, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { rng: Rng.fromSeed(seed) });
 
 /** Component types that only a sequence run can use (env runs refuse them). */
-export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "advantage:empg", "advantage:selfAttribution", "advantage:hgpo", "guidance:hints", "guidance:modes", "guidance:teachers", "guidance:expert", "loss:offPolicy", "divergence:forwardKl", "divergence:js", "divergence:alpha"] as const;
+export const SEQUENCE_ONLY_COMPONENTS = ["collect:completions", "advantage:groupRelative", "advantage:rloo", "advantage:reinforcePlusPlus", "advantage:asymre", "advantage:opmd", "advantage:empg", "advantage:selfAttribution", "advantage:hgpo", "advantage:tokenGae", "guidance:hints", "guidance:modes", "guidance:teachers", "guidance:expert", "loss:offPolicy", "divergence:forwardKl", "divergence:js", "divergence:alpha"] as const;
 
 const base = () => rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 3, lr: 1e-2, epochs: 2, minibatches: 2 });
 
@@ -24,6 +24,8 @@ export const SEQUENCE_VARIANTS: Record<string, () => PgSpec> = {
   "advantage:selfAttribution": () => base().advantage(rl.adv.selfAttribution({ separator: "+" })),
   // the resume tests' tokenizer has no "t" or "d": two digits stand for the modes
   "advantage:hgpo": () => base().guidance(rl.guide.modes({ think: "1", direct: "2" })).advantage(rl.adv.hgpo({ alpha: 0.5 })),
+  "advantage:tokenGae": () => base().advantage(rl.adv.tokenGae({ whiten: true, advantageClip: 2, rewardClip: 5 })).addLoss(rl.loss.value({ clip: 0.2 })),
+  "loss:value": () => rl.ppoMax({ prompts: 8, maxNewTokens: 3, lr: 1e-2, epochs: 2, minibatches: 2 }),
   "loss:clipped": () => base().loss(rl.loss.clipped({ clipHigh: 0.28, dualClip: 3 })),
   "loss:pg": () => base().loss(rl.loss.pg()),
   "loss:entropy": () => base().addLoss(rl.loss.entropy({ coef: 0.05 })),
