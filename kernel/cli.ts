@@ -11,6 +11,8 @@ Usage:
   trellis kernel --connection-file FILE     run the Jupyter kernel (Jupyter starts it from the kernelspec)
   trellis kernel install [--user | --prefix P]   write the "TypeScript (Trellis)" kernelspec
   trellis kernel uninstall [--user | --prefix P] remove it
+  trellis worker --nats URL --run ID [--slots K] [--user U --pass P]
+                                            serve a run's actors from this machine (rl.workers.nats); Ctrl-C leaves
   trellis envs                              list the registered environments
   trellis device                            which compute backend runs, and why faster ones were skipped
   trellis --help | --version
@@ -38,6 +40,8 @@ async function main(argv: string[]): Promise<number> {
       const { runCommand } = await import("./runner/run-command.js");
       return runCommand(rest);
     }
+    case "worker":
+      return worker(rest);
     case "envs": {
       const { rl } = await import("../lib/index.js");
       for (const id of rl.envs()) console.log(id);
@@ -52,6 +56,55 @@ async function main(argv: string[]): Promise<number> {
       console.error(`trellis: unknown command '${command}'\n\n${HELP}`);
       return 2;
   }
+}
+
+async function worker(args: string[]): Promise<number> {
+  let values: { nats?: string; run?: string; slots?: string; user?: string; pass?: string; "ack-wait"?: string; quiet?: boolean };
+  try {
+    ({ values } = parseArgs({ args, options: { nats: { type: "string" }, run: { type: "string" }, slots: { type: "string" }, user: { type: "string" }, pass: { type: "string" }, "ack-wait": { type: "string" }, quiet: { type: "boolean" } } }));
+  } catch (error) {
+    console.error(`trellis worker: ${(error as Error).message}`);
+    return 2;
+  }
+  if (!values.nats || !values.run) {
+    console.error("trellis worker: give the server and the run: trellis worker --nats nats://HOST:4222 --run ID");
+    return 2;
+  }
+  const slots = values.slots === undefined ? 1 : Number(values.slots);
+  if (!Number.isInteger(slots) || slots < 1) {
+    console.error(`trellis worker: --slots takes an integer ≥ 1, got ${values.slots}`);
+    return 2;
+  }
+  const ackWait = values["ack-wait"] === undefined ? undefined : Number(values["ack-wait"]);
+  if (ackWait !== undefined && !(ackWait >= 100)) {
+    console.error(`trellis worker: --ack-wait takes milliseconds ≥ 100, got ${values["ack-wait"]}`);
+    return 2;
+  }
+  if ((values.user === undefined) !== (values.pass === undefined)) {
+    console.error("trellis worker: give --user and --pass together");
+    return 2;
+  }
+  const { startNatsActor } = await import("../lib/workers/nats/nats-actor.js");
+  const log = values.quiet ? () => {} : (line: string) => console.log(`[trellis worker] ${line}`);
+  let handle;
+  try {
+    handle = await startNatsActor({ servers: values.nats.split(","), run: values.run, slots, ...(values.user !== undefined ? { user: values.user, pass: values.pass! } : {}), ...(ackWait !== undefined ? { ackWaitMs: ackWait } : {}), log });
+  } catch (error) {
+    console.error(`trellis worker: ${(error as Error).message}`);
+    return 1;
+  }
+  log(`${handle.workerId} connected to ${values.nats}, waiting for run ${values.run}`);
+  const stop = () => void handle.stop();
+  process.once("SIGINT", stop);
+  process.once("SIGTERM", stop);
+  try {
+    await handle.done;
+  } catch (error) {
+    console.error(`trellis worker: ${(error as Error).message}`);
+    return 1;
+  }
+  log(`left after ${handle.batches()} batches`);
+  return 0;
 }
 
 async function kernelCommand(args: string[]): Promise<number> {

@@ -1,3 +1,4 @@
+import { workers } from "./workers/pool.js";
 import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ppoMax, ref, reinforce, schedule } from "./pg/index.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
 import { loadSequenceRun } from "./seq/run-checkpoint.js";
@@ -140,6 +141,11 @@ export const rl = {
    * adds an AHPO-gated imitation term and an HNPG-style offline critic term to PPO/A2C.
    */
   data: { offline: offlineMix },
+  /**
+   * Where a run's env copies live and its policy acts: `.workers(rl.workers.local({ n: 2 }))` (worker threads)
+   * or `.workers(rl.workers.nats({ servers: "nats://host:4222", slots: 4 }))` (actors started with `trellis worker`).
+   */
+  workers,
   /**
    * Reward curves of several runs in one widget: `rl.compare(runA, runB)`, or groups of seeds as
    * mean ± std bands: `rl.compare({ plain: [p1, p2, p3], hybrid: [h1, h2, h3] })`.

@@ -18,6 +18,8 @@ export interface AlgoContext {
   readonly dataset?: Dataset;
   /** Offline data mixed into an online learner's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`; DQN and SAC). */
   readonly mix?: OfflineMixSpec;
+  /** Acts in the policy's place when the run's actors act elsewhere (`.workers(...)`): the collector replays their rollouts. */
+  readonly actor?: { act(obs: Float32Array, batch: number, rng: Rng, out: { readonly actions: Int32Array | Float32Array; readonly logp: Float32Array; readonly values: Float32Array }): void };
 }
 
 /** Binary arrays and JSON that make up an algorithm's checkpoint. */
@@ -58,6 +60,10 @@ export interface AlgoInstance {
   values?(obs: Float32Array, batch: number, out: Float32Array): Float32Array;
   /** log π(a|s) of given actions and the entropy of π(·|s) under the current policy (ratios, KL and entropy of recorded steps). */
   policyStats?(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): { logp: Float32Array; entropy: Float32Array };
+  /** The parameters actors act with (every parameter group back to back), for runs with workers; absent: the method cannot act remotely. */
+  actingParams?(): Float32Array;
+  /** Steps per rollout of a method that collects fixed-length rollouts (what one actor rollout must hold); absent: it does not. */
+  readonly rolloutSteps?: number;
   /** Greedy (or mean) actions for evaluation. */
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void;
   /** Parameters of the networks, for checkpoints and reproducibility checks. */

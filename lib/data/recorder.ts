@@ -439,6 +439,21 @@ export class TrajectoryRecorder {
   }
 
   /**
+   * The rows since the last flush as one record batch, handed over and not
+   * kept (a producer that streams its batches away: an actor). Empty when
+   * nothing is pending.
+   */
+  takeBatch(): RecordBatch {
+    const kept = this.batches.length;
+    const batch = this.flush();
+    if (this.batches.length > kept && this.batches.at(-1) === batch) {
+      this.batches.pop();
+      this.inMemory -= batch.numRows;
+    }
+    return batch;
+  }
+
+  /**
    * A batch read back from IPC, rebound to this recorder's schema and, where
    * their values match, to its own dictionary vectors: IPC file writers
    * reject a second, separately built dictionary (a "replacement"), so every

@@ -121,6 +121,7 @@ export class PgLearner implements AlgoInstance {
       truncation: s.truncation,
       observe: ctx.mix ? (r: Float32Array, te: Uint8Array, tr: Uint8Array) => hybrid?.observe(r, te, tr) : undefined,
       penalty,
+      ...(ctx.actor ? { actor: ctx.actor } : {}),
     });
     this.batchRows = this.collector.nominalRows;
     const mbRows = Math.max(1, Math.ceil(this.batchRows / s.minibatches));
@@ -322,6 +323,14 @@ export class PgLearner implements AlgoInstance {
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
     this.policy.actGreedy(obs, batch, actions);
+  }
+
+  actingParams(): Float32Array {
+    return flattenParams(this.policy.groups);
+  }
+
+  get rolloutSteps(): number | undefined {
+    return this.collector.kind === "rollout" ? this.collector.nominalRows / this.env.numEnvs : undefined;
   }
 
   values(obs: Float32Array, batch: number, out: Float32Array): Float32Array {

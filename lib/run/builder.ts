@@ -7,6 +7,7 @@ import { META_ENV_ID } from "../data/schema.js";
 import { mlp, type PolicySpec } from "../policy/spec.js";
 import { mixProblems, type OfflineMixSpec } from "../algos/mix.js";
 import { Run, type RunConfig } from "./run.js";
+import { workersSpecProblems, type WorkersSpec } from "../workers/pool.js";
 import { problem, problemFromText, problemText, type Problem } from "../config/problem.js";
 
 /**
@@ -133,6 +134,17 @@ export class RunBuilder<HasAlgo extends boolean = false> {
     return new RunBuilder<HasAlgo>({ ...this.cfg, mix: spec });
   }
 
+  /**
+   * Where the env copies live and the policy acts: `rl.workers.local({ n })`
+   * (n worker threads, the copies split evenly) or
+   * `rl.workers.nats({ servers, slots })` (actors anywhere, started with
+   * `trellis worker --nats URL --run ID`). The learner trains here on their
+   * rollouts; one local worker gives the numbers of the run without workers.
+   */
+  workers(spec: WorkersSpec): RunBuilder<HasAlgo> {
+    return new RunBuilder<HasAlgo>({ ...this.cfg, workers: spec });
+  }
+
   /** Names the run (in metrics, widgets and checkpoints). */
   name(id: string): RunBuilder<HasAlgo> {
     return new RunBuilder<HasAlgo>({ ...this.cfg, id });
@@ -158,8 +170,18 @@ export class RunBuilder<HasAlgo extends boolean = false> {
  * Unknown env ids and bad env kwargs throw the env's own error.
  */
 export function checkRunConfig(cfg: RunBuilderConfig): void {
-  const { env, policy, algo, seed, dataset, mix } = cfg;
+  const { env, policy, algo, seed, dataset, mix, workers } = cfg;
   const problems: (Problem | string)[] = [];
+  if (workers !== undefined) {
+    for (const p of workersSpecProblems(workers)) problems.push(problem("workers", "wrong-type", p));
+    if (typeof env.id !== "string") problems.push(problem("workers", "unsupported", "a custom env (a function or class) cannot travel to actors: register it, or train without workers"));
+    if (policy.kind !== "mlp") problems.push(problem("workers", "unsupported", "actors build MLP policies (rl.mlp(...)); a tfjs model policy cannot travel to them yet"));
+    if (dataset || mix) problems.push(problem("workers", "unsupported", "workers act online; an offline run or .mix() trains without them"));
+    const slots = workers?.kind === "local" ? workers.n : workers?.kind === "nats" ? workers.slots : undefined;
+    if (typeof slots === "number" && Number.isInteger(env.n) && env.n % slots !== 0) problems.push(problem("workers", "incompatible", `the run's ${env.n} env copies cannot be split evenly over ${slots} slots: make n a multiple of it`));
+    const collect = (algo?.config as { engine?: unknown; collect?: { kind: string } } | undefined)?.collect?.kind;
+    if (algo && collect !== "rollout") problems.push(problem("workers", "unsupported", `workers replay fixed-length rollouts of the policy-gradient engine (rl.ppo(), rl.a2c(), rl.collect.rollout()); ${algo.name} ${collect ? `collects with rl.collect.${collect}()` : "is not one"}`));
+  }
   if (!algo) problems.push(problem("algo", "missing", "no algorithm chosen; add .algo(rl.ppo()) before .build()"));
   if (!Number.isInteger(env.n) || env.n < 1) problems.push(problem("env.n", Number.isInteger(env.n) ? "out-of-range" : "not-an-integer", `expected an integer ≥ 1 (number of env copies), got ${String(env.n)}`, { expected: "an integer ≥ 1", got: env.n }));
   if (!Number.isInteger(seed) || seed < -2147483648 || seed >= 4294967296) problems.push(problem("env.seed", Number.isInteger(seed) ? "out-of-range" : "not-an-integer", `expected a 32-bit integer (−2^31 ≤ seed < 2^32), got ${String(seed)}`, { expected: "a 32-bit integer", got: seed }));

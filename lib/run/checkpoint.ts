@@ -57,6 +57,9 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
   if (run.policySpec.kind !== "mlp") {
     throw new Error("runs whose policy wraps a tfjs model cannot be saved yet: use rl.mlp(...) or save the model with model.save()");
   }
+  if (run.workers) {
+    throw new Error("a run with workers keeps its env copies with its actors, which checkpoints do not hold yet: save a run trained without .workers(...)");
+  }
   const algoState: AlgoState = run.algo.saveState();
   const envState = run.env.saveState();
   const arrays: Record<string, TypedArray> = {};

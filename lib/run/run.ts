@@ -10,6 +10,9 @@ import { initBackend } from "../../native/index.js";
 import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js";
 import type { Dataset } from "../data/dataset.js";
 import type { OfflineMixSpec } from "../algos/mix.js";
+import type { WorkersSpec, WorkerStatus } from "../workers/pool.js";
+import { RemoteRollouts } from "../workers/remote-rollouts.js";
+import { actorJob, makeActorPool } from "../workers/run-workers.js";
 import { currentDisplay, type Display } from "./display.js";
 import { currentInterrupt, InterruptedError } from "./interrupt.js";
 import { EpisodeTracker } from "./episode-tracker.js";
@@ -52,6 +55,8 @@ export interface RunConfig {
   readonly dataset?: Dataset | undefined;
   /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
   readonly mix?: OfflineMixSpec | undefined;
+  /** Where the env copies and the acting live: worker threads or actors over NATS (`.workers(rl.workers.local({ n }))`); default here. */
+  readonly workers?: WorkersSpec | undefined;
 }
 
 /** What one train() call did. */
@@ -139,9 +144,15 @@ export class Run {
   readonly dataset?: Dataset;
   /** Offline data mixed into the online algorithm's minibatches (`.mix(rl.data.offline(dataset, { ratio }))`). */
   readonly mix?: OfflineMixSpec;
+  /** Where the env copies and the acting live (`.workers(...)`), when not here. */
+  readonly workers?: WorkersSpec;
+  /** The actors' side of a run with workers. */
+  private readonly remote: RemoteRollouts | undefined;
+  /** The algorithm's generator (actors continue its stream). */
+  private readonly algoRng: Rng;
 
   constructor(config: RunConfig) {
-    const { env: envConfig, policy: policySpec, algo: algoSpec, seed, id, record, dataset, mix } = config;
+    const { env: envConfig, policy: policySpec, algo: algoSpec, seed, id, record, dataset, mix, workers } = config;
     this.envConfig = envConfig;
     this.policySpec = policySpec;
     this.algoSpec = algoSpec;
@@ -155,11 +166,22 @@ export class Run {
     const algoRng = master.split();
     this.evalRng = master.split();
     this.envInitState = envRng.state();
-    const env = makeVecEnv(envConfig.id, { ...envConfig.kwargs, n: envConfig.n, rng: envRng });
+    this.algoRng = algoRng;
+    const base = makeVecEnv(envConfig.id, { ...envConfig.kwargs, n: envConfig.n, rng: envRng });
+    if (workers) {
+      this.workers = workers;
+      const pool = makeActorPool(workers, this.id);
+      this.remote = new RemoteRollouts(pool, base, actorJob(this.id, envConfig, policySpec, this.envInitState, pool.slots));
+    }
+    const env = this.remote?.env ?? base;
     this.recording = record ? new RecordingVecEnv(env, this.id, record === true ? {} : record) : undefined;
     this.env = this.recording ?? env;
     this.env.reset();
-    this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng, ...(dataset ? { dataset } : {}), ...(mix ? { mix } : {}) });
+    this.algo = algoSpec.create({ env: this.env, policy: policySpec, rng: algoRng, ...(dataset ? { dataset } : {}), ...(mix ? { mix } : {}), ...(this.remote ? { actor: this.remote.actor } : {}) });
+    if (this.remote) {
+      if (!this.algo.actingParams || this.algo.rolloutSteps === undefined) throw new Error(`${this.algo.name}: workers replay fixed-length rollouts; this method does not collect them (use a rollout-based method: rl.ppo(), rl.a2c(), or rl.collect.rollout())`);
+      this.remote.setSteps(this.algo.rolloutSteps);
+    }
     if (this.recording) {
       const algo = this.algo;
       this.recording.behavior = () => algo.behavior?.() ?? { policyVersion: algo.updates };
@@ -299,6 +321,7 @@ export class Run {
           stopped = abort;
           break;
         }
+        if (this.remote?.due) await this.remote.ready(algo.updates, () => algo.actingParams!(), this.algoRng);
         const m = this.stepAlgo();
         if (stops.updatesReached(algo.updates) && (m || algo.flushMetrics)) {
           // Methods that report every few updates hand over what they have gathered since their last row.
@@ -520,7 +543,13 @@ export class Run {
     this.log = log;
   }
 
+  /** The actors of a run with workers, and their throughput (empty without workers). */
+  workerStatus(): WorkerStatus[] {
+    return this.remote?.pool.status() ?? [];
+  }
+
   dispose(): void {
+    void this.remote?.close();
     this.algo.dispose();
     this.recording?.recorder.dispose();
   }

@@ -16,6 +16,8 @@ export interface CollectContext {
   readonly observe?: (rewards: Float32Array, terminated: Uint8Array, truncated: Uint8Array) => void;
   /** A per-copy penalty subtracted from the rewards the learner stores (a divergence placed in the reward); fills `out`. */
   readonly penalty?: (obs: Float32Array, actions: Int32Array | Float32Array, behaviorLogp: Float32Array, out: Float32Array) => void;
+  /** Acts in the policy's place when the run's actors already acted (.workers(...)): it replays their actions, log-probabilities and values. */
+  readonly actor?: { act(obs: Float32Array, batch: number, rng: Rng, out: ActOutput): void };
 }
 
 /** A collected batch as flat per-row arrays (`size` rows). */

@@ -45,7 +45,7 @@ class RolloutCollector implements Collector {
     const row = buf.t * n;
     buf.obs.set(env.obs, row * env.obsSize);
     buf.dones.set(this.nextDone, row);
-    policy.act(env.obs, n, rng, act);
+    (this.ctx.actor ?? policy).act(env.obs, n, rng, act);
     if (env.actionSize === 1) buf.actions.set(act.actions, row);
     else buf.actions.set(act.actions, row * env.actionSize);
     buf.logp.set(act.logp, row);

@@ -1,0 +1,88 @@
+import { Worker } from "node:worker_threads";
+import type { RngState } from "../random/rng.js";
+import type { ActorJob } from "./actor.js";
+import type { ActorPool, SlotRollout, WorkerStatus } from "./pool.js";
+import { readTrajectoryBatch, type BatchExpectation } from "./trajectory-batch.js";
+
+interface Pending {
+  resolve(value: { bytes: Uint8Array; seconds: number }): void;
+  reject(error: Error): void;
+}
+
+/** `rl.workers.local({ n })`: one worker thread per slot on this machine. */
+export class LocalActorPool implements ActorPool {
+  readonly kind = "local" as const;
+  private readonly threads: Worker[] = [];
+  private readonly pending = new Map<number, Pending>();
+  private readonly stats: { batches: number; envSteps: number; seconds: number }[] = [];
+  private nextId = 0;
+  private failure: Error | null = null;
+  private expect: BatchExpectation | null = null;
+
+  constructor(readonly slots: number) {}
+
+  async start(job: ActorJob, shape: Omit<BatchExpectation, "numSteps">): Promise<void> {
+    if (job.envStates.length !== this.slots) throw new RangeError(`local workers: the job has ${job.envStates.length} slots, the pool ${this.slots}`);
+    this.expect = { ...shape, numSteps: 0 };
+    await Promise.all(
+      Array.from({ length: this.slots }, (_, slot) => {
+        const worker = new Worker(new URL("./local-thread.js", import.meta.url), { workerData: { job, slot, workerId: `local/${slot}` } });
+        // a notebook that never disposes its run must still be able to exit
+        worker.unref();
+        this.threads.push(worker);
+        this.stats.push({ batches: 0, envSteps: 0, seconds: 0 });
+        return new Promise<void>((resolve, reject) => {
+          worker.once("message", (m: { type: string; message?: string }) => (m.type === "ready" ? resolve() : reject(new Error(`local worker ${slot}: ${m.message}`))));
+          worker.once("error", reject);
+        }).then(() => {
+          worker.on("message", (m: { type: string; id?: number; bytes?: Uint8Array; seconds?: number; message?: string }) => {
+            const p = m.id === undefined ? undefined : this.pending.get(m.id);
+            if (!p) return;
+            this.pending.delete(m.id!);
+            if (m.type === "batch") p.resolve({ bytes: m.bytes!, seconds: m.seconds! });
+            else p.reject(new Error(`local worker ${slot}: ${m.message}`));
+          });
+          const fail = (why: string) => {
+            this.failure ??= new Error(`local worker ${slot} ${why}`);
+            for (const p of this.pending.values()) p.reject(this.failure);
+            this.pending.clear();
+          };
+          worker.on("error", (e) => fail(`failed: ${e.message}`));
+          worker.on("exit", (code) => fail(`exited (code ${code})`));
+        });
+      }),
+    );
+  }
+
+  async rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]> {
+    if (this.failure) throw this.failure;
+    if (this.threads.length !== this.slots) throw new Error("local workers: start() first");
+    const asks = this.threads.map((worker, slot) => {
+      const id = this.nextId++;
+      const answer = new Promise<{ bytes: Uint8Array; seconds: number }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      worker.postMessage({ type: "rollout", id, version, params, steps, rngState: rngStates[slot] });
+      return answer;
+    });
+    const answers = await Promise.all(asks);
+    return answers.map((a, slot) => {
+      const expect = this.expect ? { ...this.expect, numSteps: steps } : null;
+      const batch = expect ? readTrajectoryBatch(a.bytes, expect, `local worker ${slot}'s batch`) : null;
+      if (!batch) throw new Error("local workers: start() was given no batch shape");
+      const s = this.stats[slot]!;
+      s.batches++;
+      s.envSteps += batch.header.numEnvs * steps;
+      s.seconds += a.seconds;
+      return { slot, batch };
+    });
+  }
+
+  status(): WorkerStatus[] {
+    return this.stats.map((s, slot) => ({ worker: `local/${slot}`, batches: s.batches, envSteps: s.envSteps, stepsPerSecond: s.seconds > 0 ? s.envSteps / s.seconds : 0 }));
+  }
+
+  async close(): Promise<void> {
+    const threads = this.threads.splice(0);
+    this.failure ??= new Error("local workers: closed");
+    await Promise.all(threads.map((t) => t.terminate()));
+  }
+}

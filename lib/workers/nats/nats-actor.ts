@@ -1,0 +1,144 @@
+/**
+ * An actor process of `rl.workers.nats` (what `trellis worker --nats URL`
+ * runs): it waits for the run's job, claims up to `slots` free slots of env
+ * copies, and for each task of its slots loads the task's policy version,
+ * rolls out, stores the batch and acks the task. It renews its slot leases
+ * while it runs and gives them back when stopped.
+ */
+import { hostname } from "node:os";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { Actor, actorJobProblems, type ActorJob } from "../actor.js";
+import { RunStreams } from "./run-streams.js";
+import { SlotLeases } from "./slot-leases.js";
+
+export interface NatsActorOptions {
+  readonly servers: string | readonly string[];
+  /** The learner's run id (`.name(id)`). */
+  readonly run: string;
+  /** Slots this process serves at most (default 1). */
+  readonly slots?: number;
+  readonly user?: string;
+  readonly pass?: string;
+  /** How long a slot stays claimed without renewal (default 5 s). */
+  readonly leaseMs?: number;
+  /** How long a task stays with an actor before it goes to the slot's next one (default 30 s). */
+  readonly ackWaitMs?: number;
+  /** Names this actor in its batches (default host/pid). */
+  readonly workerId?: string;
+  /** Told what happens (joined, claimed, left). */
+  readonly log?: (line: string) => void;
+}
+
+export interface NatsActorHandle {
+  readonly workerId: string;
+  /** Resolves when the actor has stopped (rejects on a fatal error: a job of another Trellis version, a lost server). */
+  readonly done: Promise<void>;
+  /** Batches stored so far. */
+  readonly batches: () => number;
+  /** Stops after the task in hand, giving its slots back. */
+  stop(): Promise<void>;
+}
+
+export async function startNatsActor(options: NatsActorOptions): Promise<NatsActorHandle> {
+  const workerId = options.workerId ?? `${hostname()}/${process.pid}`;
+  const log = options.log ?? (() => {});
+  const leaseMs = options.leaseMs ?? 5000;
+  const nc: NatsConnection = await connect({
+    servers: typeof options.servers === "string" ? options.servers : [...options.servers],
+    ...(options.user !== undefined ? { user: options.user, pass: options.pass } : {}),
+    name: `trellis actor ${workerId}`,
+  });
+  const streams = await RunStreams.open(nc, options.run, options.ackWaitMs !== undefined ? { ackWaitMs: options.ackWaitMs } : {});
+  const leases = await SlotLeases.open(nc, options.run, workerId, leaseMs);
+  let stopping = false;
+  let batches = 0;
+  const actors = new Map<number, Actor>();
+  const loop = async () => {
+    let job: ActorJob | null = null;
+    while (!stopping && !job) {
+      const j = await streams.job();
+      if (j) {
+        const problems = actorJobProblems(j);
+        if (problems.length) throw new Error(`run ${options.run}: ${problems.join("; ")}`);
+        job = j as ActorJob;
+      } else await sleep(200);
+    }
+    if (!job) return;
+    log(`joined run ${options.run} (${job.envId}, ${job.envStates.length} slots of ${job.copies} copies)`);
+    const slots = job.envStates.length;
+    let lastRenew = Date.now();
+    let cachedVersion = -1;
+    let cachedParams: Float32Array | null = null;
+    while (!stopping) {
+      for (const s of await leases.claim(slots, options.slots ?? 1)) {
+        // a slot claimed anew starts its env copies afresh (its last actor's are gone)
+        actors.set(s, new Actor(job, s, workerId));
+        log(`serving slot ${s}`);
+      }
+      if (Date.now() - lastRenew > leaseMs / 3) {
+        for (const s of await leases.renew()) {
+          actors.delete(s);
+          log(`lost slot ${s}`);
+        }
+        lastRenew = Date.now();
+      }
+      if (actors.size === 0) {
+        await sleep(200);
+        continue;
+      }
+      for (const [slot, actor] of actors) {
+        if (stopping) break;
+        const task = await streams.nextTask(slot, 1000);
+        if (!task) continue;
+        const steps = task.body.steps;
+        const rng = task.body.rng;
+        if (!Number.isInteger(steps) || !Array.isArray(rng)) {
+          await task.ack();
+          log(`task ${task.id}: malformed body, dropped`);
+          continue;
+        }
+        if (cachedVersion !== task.policyVersion) {
+          const w = await waitForWeights(streams, task.policyVersion);
+          if (!w) {
+            // the learner has moved past this version (a task left from before its restart)
+            await task.ack();
+            log(`task ${task.id}: policy version ${task.policyVersion} is stale, dropped`);
+            continue;
+          }
+          cachedVersion = w.version;
+          cachedParams = w.params;
+        }
+        actor.load(task.policyVersion, cachedParams!);
+        const r = actor.rollout(steps as number, rng as number[]);
+        await streams.publishBatch(task.id, r.bytes);
+        await task.ack();
+        batches++;
+      }
+    }
+  };
+  const done = loop().finally(async () => {
+    await leases.release().catch(() => {});
+    await nc.close().catch(() => {});
+  });
+  return {
+    workerId,
+    done,
+    batches: () => batches,
+    stop: async () => {
+      stopping = true;
+      await done.catch(() => {});
+    },
+  };
+}
+
+/** The stored weights once they are version `version` (the learner stores them before asking); null when they are already newer. */
+async function waitForWeights(streams: RunStreams, version: number): Promise<{ version: number; params: Float32Array } | null> {
+  for (let tries = 0; ; tries++) {
+    const w = await streams.weights();
+    if (w && w.version === version) return w;
+    if (w && w.version > version) return null;
+    await sleep(Math.min(200, 5 * (tries + 1)));
+  }
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

@@ -1,0 +1,103 @@
+import { randomUUID } from "node:crypto";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { RngState } from "../../random/rng.js";
+import type { ActorJob } from "../actor.js";
+import type { ActorPool, NatsWorkersSpec, SlotRollout, WorkerStatus } from "../pool.js";
+import { readTrajectoryBatch, type BatchExpectation } from "../trajectory-batch.js";
+import { RUN_NAME, RunStreams, type BatchReader } from "./run-streams.js";
+import { SlotLeases } from "./slot-leases.js";
+
+const LEASE_MS = 5000;
+
+/**
+ * `rl.workers.nats({ servers, slots })`: the learner's side of actors that
+ * run anywhere (`trellis worker --nats URL --run ID`). Per rollout it stores
+ * the policy's weights, publishes one task per slot and reads the batch
+ * stream in order until every slot's batch of this rollout is there; batches
+ * of another session or rollout (left from before a restart) are skipped and
+ * counted. The position in the batch stream is kept ({@link position}).
+ */
+export class NatsActorPool implements ActorPool {
+  readonly kind = "nats" as const;
+  readonly slots: number;
+  private nc: NatsConnection | null = null;
+  private streams: RunStreams | null = null;
+  private reader: BatchReader | null = null;
+  private expect: Omit<BatchExpectation, "numSteps"> | null = null;
+  private readonly session = randomUUID().slice(0, 8);
+  /** The last batch read from the stream (0: none). */
+  position = 0;
+  /** Batches read and not used: another session's or rollout's. */
+  skipped = 0;
+  private readonly stats = new Map<string, { batches: number; envSteps: number; seconds: number }>();
+
+  constructor(
+    readonly spec: NatsWorkersSpec,
+    readonly run: string,
+  ) {
+    this.slots = spec.slots;
+  }
+
+  async start(job: ActorJob, shape: Omit<BatchExpectation, "numSteps">): Promise<void> {
+    if (!RUN_NAME.test(this.run)) throw new RangeError(`workers: the run id names NATS subjects: name the run with 1–64 letters, digits, "_" or "-" (.name("cartpole-1")), got ${JSON.stringify(this.run)}`);
+    if (job.envStates.length !== this.slots) throw new RangeError(`workers: the job has ${job.envStates.length} slots, the pool ${this.slots}`);
+    this.expect = shape;
+    const servers = typeof this.spec.servers === "string" ? this.spec.servers : [...this.spec.servers];
+    this.nc = await connect({ servers, ...(this.spec.user !== undefined ? { user: this.spec.user, pass: this.spec.pass } : {}), name: `trellis learner ${this.run}` });
+    this.streams = await RunStreams.open(this.nc, this.run, this.spec.ackWaitMs !== undefined ? { ackWaitMs: this.spec.ackWaitMs } : {});
+    // tasks left by an earlier learner of this run are for rollouts no one waits for
+    await this.streams.jsm.streams.purge(this.streams.tasksStream);
+    await this.streams.putJob(job);
+    const counts = await this.streams.counts();
+    this.position = counts.lastPosition;
+    this.reader = await this.streams.batchesAfter(this.position);
+  }
+
+  async rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]> {
+    const streams = this.streams;
+    if (!streams || !this.reader || !this.expect) throw new Error("nats workers: start() first");
+    await streams.putWeights(version, params);
+    const ids = rngStates.map((_, slot) => `${this.session}:${version}:${slot}`);
+    for (let slot = 0; slot < this.slots; slot++) await streams.publishTask(slot, { id: ids[slot]!, policyVersion: version, body: { steps, rng: [...rngStates[slot]!] } });
+    const got = new Map<number, SlotRollout>();
+    const deadline = Date.now() + (this.spec.timeoutMs ?? 60_000);
+    while (got.size < this.slots) {
+      const left = deadline - Date.now();
+      if (left <= 0) {
+        const missing = ids.map((_, s) => s).filter((s) => !got.has(s));
+        const holders = await SlotLeases.holders(this.nc!, this.run, this.slots, LEASE_MS);
+        const lines = missing.map((s) => `slot ${s}: ${holders[s] ? `held by ${holders[s]}, no batch yet` : "no actor holds it"}`);
+        throw new Error(`nats workers: no batch of rollout ${version} within ${this.spec.timeoutMs ?? 60_000} ms from ${lines.join("; ")}: start actors with \`trellis worker --nats ${typeof this.spec.servers === "string" ? this.spec.servers : this.spec.servers[0]} --run ${this.run}\``);
+      }
+      const b = await this.reader.next(Math.min(left, 2000));
+      if (!b) continue;
+      this.position = b.position;
+      const slot = ids.indexOf(b.id);
+      if (slot < 0 || got.has(slot)) {
+        this.skipped++;
+        continue;
+      }
+      const batch = readTrajectoryBatch(b.bytes, { ...this.expect, numSteps: steps }, `batch ${b.id} (stream position ${b.position})`);
+      if (batch.policyVersion !== version) throw new Error(`batch ${b.id}: acted with policy version ${batch.policyVersion}, its task asked for ${version}`);
+      const s = this.stats.get(batch.header.worker) ?? { batches: 0, envSteps: 0, seconds: 0 };
+      s.batches++;
+      s.envSteps += batch.header.numEnvs * steps;
+      s.seconds += batch.header.seconds ?? 0;
+      this.stats.set(batch.header.worker, s);
+      got.set(slot, { slot, batch });
+    }
+    return [...got.values()].sort((a, b) => a.slot - b.slot);
+  }
+
+  status(): WorkerStatus[] {
+    return [...this.stats].map(([worker, s]) => ({ worker, batches: s.batches, envSteps: s.envSteps, stepsPerSecond: s.seconds > 0 ? s.envSteps / s.seconds : 0 }));
+  }
+
+  async close(): Promise<void> {
+    const nc = this.nc;
+    this.nc = null;
+    this.streams = null;
+    this.reader = null;
+    await nc?.close().catch(() => {});
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * Where a run's actors live: `rl.workers.local({ n })` (worker threads on
+ * this machine, no server) or `rl.workers.nats({ servers })` (actor
+ * processes anywhere that reach a NATS server, started with `trellis worker
+ * --nats URL`). Both run the same {@link Actor} and deliver the same
+ * batches; a run built with either trains the same way (docs/scale-out.md).
+ */
+import type { RngState } from "../random/rng.js";
+import type { ActorJob } from "./actor.js";
+import type { BatchExpectation, RolloutBatch } from "./trajectory-batch.js";
+
+/** `rl.workers.local({ n })`: `n` worker threads, one slot of env copies each. */
+export interface LocalWorkersSpec {
+  readonly kind: "local";
+  readonly n: number;
+}
+
+/** `rl.workers.nats({ servers, slots })`: actors anywhere, reached through a NATS JetStream server. */
+export interface NatsWorkersSpec {
+  readonly kind: "nats";
+  /** Server URLs, e.g. "nats://10.0.0.5:4222". */
+  readonly servers: string | readonly string[];
+  /** Slots of env copies (the run's copies are split evenly); each batch of a slot is made by whichever actor takes its task. */
+  readonly slots: number;
+  readonly user?: string;
+  readonly pass?: string;
+  /** How long an actor may hold a task before it is given to another (default 30 s). */
+  readonly ackWaitMs?: number;
+  /** How long the learner waits for a rollout before it reports that no actor is serving (default 60 s). */
+  readonly timeoutMs?: number;
+}
+
+export type WorkersSpec = LocalWorkersSpec | NatsWorkersSpec;
+
+/** One slot's rollout as the learner receives it. */
+export interface SlotRollout {
+  readonly slot: number;
+  readonly batch: RolloutBatch;
+}
+
+/** A worker's state for the training view. */
+export interface WorkerStatus {
+  readonly worker: string;
+  readonly batches: number;
+  readonly envSteps: number;
+  /** Env steps per second over its batches' acting time. */
+  readonly stepsPerSecond: number;
+}
+
+/** The learner's side of a set of actors. */
+export interface ActorPool {
+  readonly kind: WorkersSpec["kind"];
+  /** Slots of env copies (the job's envStates). */
+  readonly slots: number;
+  /** Starts serving `job`; its batches have `shape` (numEnvs: copies per slot). */
+  start(job: ActorJob, shape: Omit<BatchExpectation, "numSteps">): Promise<void>;
+  /** One rollout of `steps` steps from every slot with policy `version`; slot i draws its actions from `rngStates[i]`. In slot order. */
+  rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]>;
+  status(): WorkerStatus[];
+  close(): Promise<void>;
+}
+
+/** Problems of a workers spec (empty: none). */
+export function workersSpecProblems(spec: unknown): string[] {
+  const s = spec as Partial<WorkersSpec> | null;
+  if (typeof s !== "object" || s === null) return [`workers: expected rl.workers.local({ n }) or rl.workers.nats({ servers, slots }), got ${JSON.stringify(spec)}`];
+  if (s.kind === "local") {
+    return Number.isInteger(s.n) && s.n! >= 1 && s.n! <= 256 ? [] : [`workers.n: expected an integer in [1, 256], got ${JSON.stringify(s.n)}`];
+  }
+  if (s.kind === "nats") {
+    const p: string[] = [];
+    const servers = typeof s.servers === "string" ? [s.servers] : s.servers;
+    if (!Array.isArray(servers) || servers.length === 0 || !servers.every((u) => typeof u === "string" && u.length > 0)) p.push(`workers.servers: expected a server URL or a list of them, got ${JSON.stringify(s.servers)}`);
+    if (!Number.isInteger(s.slots) || s.slots! < 1 || s.slots! > 4096) p.push(`workers.slots: expected an integer in [1, 4096], got ${JSON.stringify(s.slots)}`);
+    if (s.ackWaitMs !== undefined && !(Number.isFinite(s.ackWaitMs) && s.ackWaitMs >= 100)) p.push(`workers.ackWaitMs: expected ≥ 100 ms, got ${JSON.stringify(s.ackWaitMs)}`);
+    if (s.timeoutMs !== undefined && !(Number.isFinite(s.timeoutMs) && s.timeoutMs >= 1000)) p.push(`workers.timeoutMs: expected ≥ 1000 ms, got ${JSON.stringify(s.timeoutMs)}`);
+    if ((s.user === undefined) !== (s.pass === undefined)) p.push("workers: give user and pass together");
+    return p;
+  }
+  return [`workers.kind: expected "local" or "nats", got ${JSON.stringify(s.kind)}`];
+}
+
+/** The specs' constructors, as `rl.workers`. */
+export const workers = {
+  /** `n` worker threads on this machine, one slot of env copies each (the run's copies split evenly). */
+  local: (options: { n: number }): LocalWorkersSpec => Object.freeze({ kind: "local" as const, n: options.n }),
+  /** Actor processes anywhere that reach the NATS server(s); start them with `trellis worker --nats URL`. */
+  nats: (options: Omit<NatsWorkersSpec, "kind">): NatsWorkersSpec => Object.freeze({ kind: "nats" as const, ...options }),
+};

@@ -1,0 +1,211 @@
+/**
+ * Runs whose env copies and acting live with actors: worker threads
+ * (rl.workers.local) and actor processes over a real `nats-server -js`
+ * (rl.workers.nats, `trellis worker`), against the same run without workers.
+ */
+import assert from "node:assert/strict";
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { rl } from "../../lib/rl.js";
+import { RunConfigError, type RunBuilder } from "../../lib/run/builder.js";
+import type { Run } from "../../lib/run/run.js";
+import type { WorkersSpec } from "../../lib/workers/pool.js";
+import { startNatsServer, type LocalNatsServer } from "../../lib/workers/nats/server.js";
+import { startNatsActor } from "../../lib/workers/nats/nats-actor.js";
+import { connect } from "@nats-io/transport-node";
+import { RunStreams } from "../../lib/workers/nats/run-streams.js";
+
+const quiet = { progress() {}, metricsRow() {} };
+const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "kernel", "cli.js");
+const N = 4;
+const STEPS = 32;
+const UPDATES = 5;
+
+function builder(id: string, workers?: WorkersSpec): RunBuilder<true> {
+  const b = rl.env("CartPole-v1", { n: N, seed: 3 }).policy(rl.mlp([16])).algo(rl.ppo({ numSteps: STEPS })).record(false).name(id);
+  return workers ? b.workers(workers) : b;
+}
+
+async function trained(id: string, workers?: WorkersSpec, updates = UPDATES): Promise<Run> {
+  const run = builder(id, workers).build();
+  await run.train({ steps: N * STEPS * updates, display: quiet });
+  return run;
+}
+
+const params = (run: Run) => run.algo.saveState().arrays.params as Float32Array;
+const same = (a: Float32Array, b: Float32Array) => a.length === b.length && a.every((x, i) => Object.is(x, b[i]));
+
+describe("local workers", () => {
+  test("one local worker gives bit for bit the numbers of the run without workers (parameters, returns, losses)", async () => {
+    const plain = await trained("plain");
+    const one = await trained("one", rl.workers.local({ n: 1 }));
+    try {
+      assert.ok(same(params(plain), params(one)), "the same parameters");
+      for (const k of ["episodicReturn", "policyLoss", "valueLoss", "approxKl"]) {
+        assert.deepEqual([...(one.metrics.getChild(k)!.toArray() as Float64Array)], [...(plain.metrics.getChild(k)!.toArray() as Float64Array)], k);
+      }
+      assert.equal(one.step, plain.step);
+      const status = one.workerStatus();
+      assert.equal(status.length, 1);
+      assert.deepEqual([status[0]!.worker, status[0]!.batches, status[0]!.envSteps], ["local/0", UPDATES, N * STEPS * UPDATES]);
+      assert.ok(status[0]!.stepsPerSecond > 0);
+    } finally {
+      plain.dispose();
+      one.dispose();
+    }
+  });
+
+  test("two local workers split the copies: the same numbers run after run, other numbers than one worker; train() continues across calls", async () => {
+    const a = await trained("two-a", rl.workers.local({ n: 2 }));
+    const b = builder("two-b", rl.workers.local({ n: 2 })).build();
+    const c = await trained("one-c", rl.workers.local({ n: 1 }));
+    try {
+      // the same work in two calls, the second starting mid-rollout
+      await b.train({ steps: N * STEPS * 2 + N * 5, display: quiet });
+      await b.train({ steps: N * STEPS * UPDATES - (N * STEPS * 2 + N * 5), display: quiet });
+      assert.ok(same(params(a), params(b)), "two workers repeat their numbers");
+      assert.ok(!same(params(a), params(c)), "slot 1 acts from its own streams");
+      assert.deepEqual(a.workerStatus().map((s) => [s.worker, s.batches, s.envSteps]), [["local/0", UPDATES, (N / 2) * STEPS * UPDATES], ["local/1", UPDATES, (N / 2) * STEPS * UPDATES]]);
+    } finally {
+      a.dispose();
+      b.dispose();
+      c.dispose();
+    }
+  });
+
+  test("what workers cannot serve is refused at build time, by name", () => {
+    const codes = (f: () => unknown) => {
+      try {
+        f();
+      } catch (e) {
+        assert.ok(e instanceof RunConfigError, String(e));
+        return e.problems.map((p) => `${p.path} ${p.code}: ${p.message}`);
+      }
+      assert.fail("expected a RunConfigError");
+    };
+    const one = (f: () => unknown, pattern: RegExp) => {
+      const problems = codes(f);
+      assert.ok(problems.some((p) => pattern.test(p)), problems.join("\n"));
+    };
+    one(() => rl.env("CartPole-v1", { n: 3 }).algo(rl.ppo()).workers(rl.workers.local({ n: 2 })).build(), /3 env copies cannot be split evenly over 2 slots/);
+    one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.ppo()).workers(rl.workers.local({ n: 0 })).build(), /workers.n: expected an integer in \[1, 256\], got 0/);
+    one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.dqn()).workers(rl.workers.local({ n: 1 })).build(), /workers replay fixed-length rollouts/);
+    one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.reinforce()).workers(rl.workers.local({ n: 1 })).build(), /collects with rl.collect.episodes\(\)/);
+    one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.ppo()).workers(rl.workers.nats({ servers: [], slots: 2 })).build(), /workers.servers: expected a server URL/);
+    one(
+      () =>
+        rl
+          .env({ reset: () => [0], step: () => ({ obs: [0], reward: 0, terminated: true }), observationSpace: { kind: "box", shape: [1], low: [-1], high: [1] }, actionSpace: { kind: "discrete", n: 2 } } as never)
+          .algo(rl.ppo())
+          .workers(rl.workers.local({ n: 1 }))
+          .build(),
+      /custom env .* cannot travel to actors/,
+    );
+  });
+
+  test("a run with workers refuses save() with a clear message", async () => {
+    const run = await trained("nosave", rl.workers.local({ n: 1 }), 1);
+    try {
+      const dir = await mkdtemp(join(tmpdir(), "trellis-workers-"));
+      await assert.rejects(run.save(dir), /keeps its env copies with its actors/);
+      await rm(dir, { recursive: true, force: true });
+    } finally {
+      run.dispose();
+    }
+  });
+});
+
+describe("NATS workers (a real nats-server -js, actor processes started with `trellis worker`)", () => {
+  let dir: string;
+  let server: LocalNatsServer;
+  const processes: ChildProcess[] = [];
+  const actor = (run: string, extra: string[] = []) => {
+    const p = spawn(process.execPath, [cli, "worker", "--nats", server.url, "--run", run, "--quiet", ...extra], { stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    p.stdout!.on("data", (d) => (output += d));
+    p.stderr!.on("data", (d) => (output += d));
+    processes.push(p);
+    return Object.assign(p, { output: () => output });
+  };
+  const exited = (p: ChildProcess) => new Promise<number | null>((resolve) => (p.exitCode !== null ? resolve(p.exitCode) : p.once("exit", (code) => resolve(code))));
+
+  before(async () => {
+    dir = await mkdtemp(join(tmpdir(), "trellis-nats-run-"));
+    server = await startNatsServer({ storeDir: join(dir, "store") });
+  });
+  after(async () => {
+    for (const p of processes) if (p.exitCode === null) p.kill("SIGKILL");
+    await server?.stop();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test("two actor processes give bit for bit the numbers of two local workers", async () => {
+    const actors = [actor("same-numbers"), actor("same-numbers")];
+    const local = await trained("same-numbers", rl.workers.local({ n: 2 }));
+    const nats = await trained("same-numbers", rl.workers.nats({ servers: server.url, slots: 2, timeoutMs: 30_000 }));
+    try {
+      assert.ok(same(params(local), params(nats)));
+      const status = nats.workerStatus();
+      assert.equal(status.reduce((n, s) => n + s.batches, 0), 2 * UPDATES, "each slot's batch counted once per update");
+      assert.equal(status.length, 2, "two actors served");
+    } finally {
+      local.dispose();
+      nats.dispose();
+      for (const a of actors) a.kill("SIGTERM");
+      for (const a of actors) assert.equal(await exited(a), 0, a.output());
+    }
+  });
+
+  test("an actor killed mid-run (SIGKILL): a standby claims its slot once the lease runs out, the run finishes, nothing counted twice", async () => {
+    const first = actor("kill-one");
+    const standby = actor("kill-one");
+    const run = builder("kill-one", rl.workers.nats({ servers: server.url, slots: 1, timeoutMs: 60_000, ackWaitMs: 2000 })).build();
+    try {
+      await run.train({ steps: N * STEPS, display: quiet });
+      const served = run.workerStatus()[0]!.worker;
+      const victim = [first, standby].find((p) => served.endsWith(`/${p.pid}`))!;
+      assert.ok(victim, `the serving actor is one of ours: ${served}`);
+      victim.kill("SIGKILL");
+      await run.train({ steps: N * STEPS * 3, display: quiet });
+      const status = run.workerStatus();
+      assert.equal(status.length, 2, `both actors served: ${JSON.stringify(status)}`);
+      assert.equal(status.reduce((n, s) => n + s.batches, 0), 4, "one batch per update, none twice");
+      assert.equal(run.algo.updates, 4);
+    } finally {
+      run.dispose();
+      for (const p of [first, standby]) if (p.exitCode === null) p.kill("SIGTERM");
+    }
+  });
+
+  test("no actor serving: the learner says which slot waits and how to start one", async () => {
+    const run = builder("nobody", rl.workers.nats({ servers: server.url, slots: 2, timeoutMs: 1500 })).build();
+    try {
+      await assert.rejects(run.train({ steps: N * STEPS, display: quiet }), /no batch of rollout 0 within 1500 ms from slot 0: no actor holds it; slot 1: no actor holds it: start actors with `trellis worker --nats .* --run nobody`/);
+    } finally {
+      run.dispose();
+    }
+  });
+
+  test("an actor of another Trellis version refuses the job; a wrong password is refused by the server", async () => {
+    const nc = await connect({ servers: server.url });
+    const streams = await RunStreams.open(nc, "other-version");
+    await streams.putJob({ run: "other-version", trellis: "0.0.1", envId: "CartPole-v1", envKwargs: {}, copies: 1, envStates: [[1, 2, 3, 4]], policy: rl.mlp([4]) });
+    const handle = await startNatsActor({ servers: server.url, run: "other-version" });
+    await assert.rejects(handle.done, /the learner runs Trellis 0\.0\.1, this actor/);
+    await nc.close();
+    const s = await startNatsServer({ storeDir: join(dir, "auth"), auth: { user: "u", pass: "right" } });
+    try {
+      const p = spawn(process.execPath, [cli, "worker", "--nats", s.url, "--run", "x", "--user", "u", "--pass", "wrong"], { stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      p.stderr!.on("data", (d) => (err += d));
+      assert.equal(await exited(p), 1);
+      assert.match(err, /Authorization Violation/i);
+    } finally {
+      await s.stop();
+    }
+  });
+});
