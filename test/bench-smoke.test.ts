@@ -108,3 +108,12 @@ test("divergence-passk reports pass@64 end ÷ start for each divergence", () => 
   assert.equal(s.summary, "divergence-passk");
   assert.deepEqual(Object.keys(s.pass64_end_over_start as object), ["none", "reverseKl", "forwardKl", "js"]);
 });
+
+test("scale-out reports steps_per_s per worker count and transport, nats_overhead_pct, batches lost and duplicated, decode throughput and the projection", () => {
+  const s = summary("scale-out", "--quick");
+  assert.equal(s.summary, "scale-out");
+  for (const field of ["steps_per_s", "nats_overhead_pct", "batches_lost", "batches_duplicated", "decode_transitions_per_s", "projection_per_workers"]) assert.ok(field in s, field);
+  assert.deepEqual(Object.keys(s.steps_per_s as object), ["none", "local1", "nats1", "local2", "nats2"]);
+  assert.equal(s.batches_lost, 0);
+  assert.equal(s.batches_duplicated, 0);
+});

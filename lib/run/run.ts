@@ -548,6 +548,11 @@ export class Run {
     return this.remote?.pool.status() ?? [];
   }
 
+  /** Batches the learner read and did not use (another session's or rollout's, a second copy of one it has): 0 without workers. */
+  workerSkipped(): number {
+    return this.remote?.pool.skipped ?? 0;
+  }
+
   dispose(): void {
     void this.remote?.close();
     this.algo.dispose();

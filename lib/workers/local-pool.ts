@@ -12,6 +12,8 @@ interface Pending {
 /** `rl.workers.local({ n })`: one worker thread per slot on this machine. */
 export class LocalActorPool implements ActorPool {
   readonly kind = "local" as const;
+  /** Threads answer exactly the rollouts asked of them: nothing to skip. */
+  readonly skipped = 0;
   private readonly threads: Worker[] = [];
   private readonly pending = new Map<number, Pending>();
   private readonly stats: { batches: number; envSteps: number; seconds: number }[] = [];

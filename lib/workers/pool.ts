@@ -57,6 +57,8 @@ export interface ActorPool {
   /** One rollout of `steps` steps from every slot with policy `version`; slot i draws its actions from `rngStates[i]`. In slot order. */
   rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]>;
   status(): WorkerStatus[];
+  /** Batches read and not used (another session's or rollout's, a second copy of one already in hand). */
+  readonly skipped: number;
   close(): Promise<void>;
 }
 

@@ -97,6 +97,13 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
           log(`task ${task.id}: malformed body, dropped`);
           continue;
         }
+        if (cachedVersion !== task.policyVersion && typeof task.body.params === "string") {
+          const raw = Buffer.from(task.body.params, "base64");
+          if (raw.length % 4 !== 0) throw new Error(`task ${task.id}: its inline parameters hold ${raw.length} bytes, not a whole number of float32 values`);
+          cachedParams = new Float32Array(raw.length / 4);
+          new Uint8Array(cachedParams.buffer).set(raw);
+          cachedVersion = task.policyVersion;
+        }
         if (cachedVersion !== task.policyVersion) {
           const w = await waitForWeights(streams, task.policyVersion);
           if (!w) {

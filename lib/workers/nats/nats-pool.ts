@@ -8,6 +8,8 @@ import { RUN_NAME, RunStreams, type BatchReader } from "./run-streams.js";
 import { SlotLeases } from "./slot-leases.js";
 
 const LEASE_MS = 5000;
+/** Parameters up to this size travel inside each task (one message); larger ones through the object store. */
+const INLINE_WEIGHTS_BYTES = 256 * 1024;
 
 /**
  * `rl.workers.nats({ servers, slots })`: the learner's side of actors that
@@ -56,9 +58,10 @@ export class NatsActorPool implements ActorPool {
   async rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]> {
     const streams = this.streams;
     if (!streams || !this.reader || !this.expect) throw new Error("nats workers: start() first");
-    await streams.putWeights(version, params);
+    const inline = params.byteLength <= INLINE_WEIGHTS_BYTES ? Buffer.from(params.buffer, params.byteOffset, params.byteLength).toString("base64") : null;
+    if (!inline) await streams.putWeights(version, params);
     const ids = rngStates.map((_, slot) => `${this.session}:${version}:${slot}`);
-    for (let slot = 0; slot < this.slots; slot++) await streams.publishTask(slot, { id: ids[slot]!, policyVersion: version, body: { steps, rng: [...rngStates[slot]!] } });
+    for (let slot = 0; slot < this.slots; slot++) await streams.publishTask(slot, { id: ids[slot]!, policyVersion: version, body: { steps, rng: [...rngStates[slot]!], ...(inline ? { params: inline } : {}) } });
     const got = new Map<number, SlotRollout>();
     const deadline = Date.now() + (this.spec.timeoutMs ?? 60_000);
     while (got.size < this.slots) {

@@ -1,0 +1,156 @@
+// scale-out: PPO on Acrobot (8 env copies, 256 steps per rollout) with the
+// env copies and the acting on 1, 2, 4 worker threads (rl.workers.local) and
+// on 1, 2, 4 actor processes over a local nats-server (rl.workers.nats,
+// `trellis worker`), beside the run without workers; env steps per second of
+// whole train() calls (acting + learning) after a warm-up update. Then a fault
+// run (an actor killed with SIGKILL mid-run, a standby takes its slot):
+// batches lost and duplicated. Then the learner's decode + replay cost per
+// transition, and a projection to 8, 64 and 512 workers from the measured
+// per-batch costs.
+//
+//   node dist/bench/scale-out.js [--updates 6] [--workers 1,2,4] [--quick]
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { rl } from "../lib/rl.js";
+import type { Run } from "../lib/run/run.js";
+import { Actor } from "../lib/workers/actor.js";
+import { actorJob } from "../lib/workers/run-workers.js";
+import { readTrajectoryBatch } from "../lib/workers/trajectory-batch.js";
+import { ReplayVecEnv } from "../lib/workers/remote-rollouts.js";
+import { makeVecEnv } from "../lib/envs/registry.js";
+import { Rng } from "../lib/random/rng.js";
+import type { WorkersSpec } from "../lib/workers/pool.js";
+import { startNatsServer } from "../lib/workers/nats/server.js";
+import { emit, median, option, round } from "./stats.js";
+
+const QUICK = process.argv.includes("--quick");
+const updates = Number(option("updates", QUICK ? "1" : "6"));
+const counts = option("workers", QUICK ? "1,2" : "1,2,4").split(",").map(Number);
+const ENV = "Acrobot-v1";
+const N = 8;
+const STEPS = QUICK ? 32 : 256;
+const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "kernel", "cli.js");
+const quiet = { progress() {}, metricsRow() {} };
+
+const build = (id: string, workers?: WorkersSpec): Run => {
+  const b = rl.env(ENV, { n: N, seed: 1 }).policy(rl.mlp([64, 64])).algo(rl.ppo({ numSteps: STEPS })).record(false).name(id);
+  return (workers ? b.workers(workers) : b).build();
+};
+
+/** Env steps per second over `updates` updates after one warm-up update (thread start, connections, job). */
+async function stepsPerSecond(run: Run): Promise<number> {
+  await run.train({ steps: N * STEPS, display: quiet });
+  const t0 = performance.now();
+  await run.train({ steps: N * STEPS * updates, display: quiet });
+  return (N * STEPS * updates) / ((performance.now() - t0) / 1000);
+}
+
+const store = mkdtempSync(join(tmpdir(), "trellis-scale-out-"));
+const server = await startNatsServer({ storeDir: join(store, "nats") });
+const actors: ChildProcess[] = [];
+const startActor = (run: string) => {
+  const p = spawn(process.execPath, [cli, "worker", "--nats", server.url, "--run", run, "--quiet"], { stdio: "ignore" });
+  actors.push(p);
+  return p;
+};
+const stopActors = async (ps: ChildProcess[]) => {
+  for (const p of ps) if (p.exitCode === null) p.kill("SIGTERM");
+  await Promise.all(ps.map((p) => (p.exitCode !== null || p.signalCode !== null ? null : new Promise((r) => p.once("exit", r)))));
+};
+
+try {
+  const results: Record<string, number> = {};
+  const plain = build("plain");
+  results.none = await stepsPerSecond(plain);
+  plain.dispose();
+  emit({ bench: "scale-out", workers: 0, transport: "none", steps_per_s: round(results.none, 0) });
+  for (const w of counts) {
+    const local = build(`local-${w}`, rl.workers.local({ n: w }));
+    results[`local${w}`] = await stepsPerSecond(local);
+    const actorRate = median(local.workerStatus().map((s) => s.stepsPerSecond));
+    local.dispose();
+    emit({ bench: "scale-out", workers: w, transport: "local", steps_per_s: round(results[`local${w}`]!, 0), actor_steps_per_s_median: round(actorRate, 0) });
+    const id = `nats-${w}`;
+    const ps = Array.from({ length: w }, () => startActor(id));
+    const nats = build(id, rl.workers.nats({ servers: server.url, slots: w, timeoutMs: 120_000 }));
+    results[`nats${w}`] = await stepsPerSecond(nats);
+    const natsActorRate = median(nats.workerStatus().map((s) => s.stepsPerSecond));
+    nats.dispose();
+    await stopActors(ps);
+    emit({ bench: "scale-out", workers: w, transport: "nats", steps_per_s: round(results[`nats${w}`]!, 0), actor_steps_per_s_median: round(natsActorRate, 0), overhead_vs_local_pct: round((results[`local${w}`]! / results[`nats${w}`]! - 1) * 100, 1) });
+  }
+
+  // Faults: 2 slots, 3 actors; the first serving actor is killed with SIGKILL after 2 updates.
+  const faultRun = "faults";
+  const ps = [startActor(faultRun), startActor(faultRun), startActor(faultRun)];
+  const run = build(faultRun, rl.workers.nats({ servers: server.url, slots: 2, timeoutMs: 120_000, ackWaitMs: 2000 }));
+  await run.train({ steps: N * STEPS * 2, display: quiet });
+  const serving = run.workerStatus()[0]!.worker;
+  ps.find((p) => serving.endsWith(`/${p.pid}`))?.kill("SIGKILL");
+  const faultUpdates = QUICK ? 2 : 4;
+  await run.train({ steps: N * STEPS * faultUpdates, display: quiet });
+  const received = run.workerStatus().reduce((n, s) => n + s.batches, 0);
+  const expected = 2 * run.algo.updates;
+  const skipped = run.workerSkipped();
+  run.dispose();
+  await stopActors(ps);
+  emit({ bench: "scale-out", fault: "actor SIGKILL mid-run", updates: run.algo.updates, batches_expected: expected, batches_received: received, batches_skipped: skipped });
+
+  // The learner's side of one batch: decode (checks included) and replay into the rollout layout.
+  const job = actorJob("decode", { id: ENV, n: 64, seed: 1, kwargs: {} }, rl.mlp([64, 64]), Rng.fromSeed(1).state(), 1);
+  const actor = new Actor(job, 0, "bench");
+  actor.load(0, new Float32Array(actor.paramCount));
+  const T = QUICK ? 16 : 256;
+  const actT0 = performance.now();
+  const bytes = actor.rollout(T, Rng.fromSeed(2).state()).bytes;
+  const actSeconds = (performance.now() - actT0) / 1000;
+  const base = makeVecEnv(ENV, { n: 64, seed: 1 });
+  const replay = new ReplayVecEnv(base, 1);
+  replay.steps = T;
+  const expect = { envId: ENV, obsSize: base.obsSize, actionSize: 3, discrete: true, numEnvs: 64, numSteps: T };
+  const reps = QUICK ? 3 : 30;
+  const decodeTimes: number[] = [];
+  for (let i = 0; i < reps; i++) {
+    const t0 = performance.now();
+    const batch = readTrajectoryBatch(bytes, expect);
+    replay.load([{ slot: 0, batch }]);
+    decodeTimes.push(performance.now() - t0);
+  }
+  const rows = 64 * T;
+  const decodePerSecond = rows / (median(decodeTimes) / 1000);
+  emit({ bench: "scale-out", decode_rows: rows, batch_bytes: bytes.length, decode_ms_median: round(median(decodeTimes), 3), decode_transitions_per_s: round(decodePerSecond, 0) });
+
+  // Projection (sync rollouts, lag 0): an update costs the slowest actor's rollout + the learner's per-batch work × W + its update.
+  const perBatchLearnerS = (N / 1) * STEPS / decodePerSecond; // one slot's rows at this run's rollout length
+  const updateS = Math.max(1e-6, N * STEPS / results.none! - (N * STEPS) / (rows / actSeconds));
+  const rolloutS = (N * STEPS) / (rows / actSeconds); // one slot of N copies
+  const projection = Object.fromEntries(
+    [8, 64, 512].map((w) => {
+      const seconds = rolloutS + w * perBatchLearnerS + updateS;
+      return [w, { env_steps_per_s: round((w * N * STEPS) / seconds, 0), learner_share: round((w * perBatchLearnerS + updateS) / seconds, 3) }];
+    }),
+  );
+  const overhead = Object.fromEntries(counts.map((w) => [w, round((results[`local${w}`]! / results[`nats${w}`]! - 1) * 100, 1)]));
+  emit({
+    summary: "scale-out",
+    env: ENV,
+    copies: N,
+    rollout_steps: STEPS,
+    updates,
+    steps_per_s: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v, 0)])),
+    nats_overhead_pct: overhead,
+    batches_lost: Math.max(0, expected - received),
+    batches_duplicated: Math.max(0, received - expected),
+    batches_skipped: skipped,
+    decode_transitions_per_s: round(decodePerSecond, 0),
+    projection_per_workers: projection,
+    projection_assumes: `each worker holds ${N} copies and rolls out ${STEPS} steps in ${round(rolloutS, 4)} s; the learner spends ${round(perBatchLearnerS * 1000, 3)} ms per batch and ${round(updateS, 4)} s per update (measured here)`,
+  });
+} finally {
+  await stopActors(actors);
+  await server.stop();
+  rmSync(store, { recursive: true, force: true });
+}
