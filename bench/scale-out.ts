@@ -28,7 +28,7 @@ import { emit, median, option, round } from "./stats.js";
 
 const QUICK = process.argv.includes("--quick");
 const updates = Number(option("updates", QUICK ? "1" : "6"));
-const counts = option("workers", QUICK ? "1,2" : "1,2,4").split(",").map(Number);
+const counts = option("workers", QUICK ? "1" : "1,2,4").split(",").map(Number);
 const ENV = "Acrobot-v1";
 const N = 8;
 const STEPS = QUICK ? 32 : 256;

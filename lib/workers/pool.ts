@@ -7,6 +7,8 @@
  */
 import type { RngState } from "../random/rng.js";
 import type { ActorJob } from "./actor.js";
+import { startNatsServer } from "./nats/server.js";
+import { spawnActors } from "./spawn-actors.js";
 import type { BatchExpectation, RolloutBatch } from "./trajectory-batch.js";
 
 /** `rl.workers.local({ n })`: `n` worker threads, one slot of env copies each. */
@@ -82,10 +84,14 @@ export function workersSpecProblems(spec: unknown): string[] {
   return [`workers.kind: expected "local" or "nats", got ${JSON.stringify(s.kind)}`];
 }
 
-/** The specs' constructors, as `rl.workers`. */
+/** The specs' constructors, as `rl.workers`, and helpers to try NATS on one machine. */
 export const workers = {
   /** `n` worker threads on this machine, one slot of env copies each (the run's copies split evenly). */
   local: (options: { n: number }): LocalWorkersSpec => Object.freeze({ kind: "local" as const, n: options.n }),
   /** Actor processes anywhere that reach the NATS server(s); start them with `trellis worker --nats URL`. */
   nats: (options: Omit<NatsWorkersSpec, "kind">): NatsWorkersSpec => Object.freeze({ kind: "nats" as const, ...options }),
+  /** Starts a local `nats-server -js` (loopback, file storage in `storeDir`), e.g. to try rl.workers.nats in a notebook. */
+  startServer: startNatsServer,
+  /** Starts `n` `trellis worker` processes on this machine for a run. */
+  spawnActors,
 };
