@@ -16,7 +16,7 @@ import { knownEnvIds, makeEnv, makeVecEnv, registerEnv } from "./envs/registry.j
 import { deviceReport, initBackend } from "../native/index.js";
 import { mlp, type HeadKind, type ModelPolicySpec, type MlpOptions } from "./policy/spec.js";
 import { RunBuilder, type EnvOptions, type OfflineOptions } from "./run/builder.js";
-import { loadRun, saveRun } from "./run/checkpoint.js";
+import { loadRun, saveRun, type LoadRunOptions } from "./run/checkpoint.js";
 import { datasetFrom, openDataset, type Dataset } from "./data/dataset.js";
 import type { Run } from "./run/run.js";
 import { offlineMix } from "./algos/mix.js";
@@ -125,8 +125,8 @@ export const rl = {
    * Its env (the dataset's `trellis.env_id` unless `env` is given) is used by `evaluate()` only.
    */
   offline: (dataset: Dataset, options?: OfflineOptions): RunBuilder<false> => RunBuilder.offline(dataset, options),
-  /** Loads a run saved with `run.save(dir)`. */
-  load: (dir: string): Promise<Run> => loadRun(dir),
+  /** Loads a run saved with `run.save(dir)`; `{ workers }` says where a run saved with workers finds its actors now. */
+  load: (dir: string, options?: LoadRunOptions): Promise<Run> => loadRun(dir, options),
   /** Saves a run (same as `run.save(dir)`). */
   save: (run: Run, dir: string): Promise<void> => saveRun(run, dir),
   /**

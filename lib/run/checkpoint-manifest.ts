@@ -1,3 +1,4 @@
+import { workersSpecProblems, type WorkersSpec } from "../workers/pool.js";
 import { createHash } from "node:crypto";
 import * as validate from "../algos/validate.js";
 import { problemText, type Problem } from "../config/problem.js";
@@ -66,6 +67,8 @@ export interface Manifest {
   dataset?: { path?: string; file?: string; rows: number };
   /** Offline data mixed into the online run (`.mix(...)`): its options, and the dataset's file as for `dataset`. */
   mix?: { options?: OfflineMixOptions; ratio: number; path?: string; file?: string; rows: number };
+  /** Where the run's env copies live (`.workers(...)`), without a password; its envState is then `{ workers }`. */
+  workers?: WorkersSpec;
   envState: unknown;
   algoState: unknown;
   arrays: Record<string, ArrayEntry>;
@@ -221,6 +224,10 @@ export function manifestProblems(m: unknown): string[] {
     }
   }
   for (const key of ["envState", "algoState"]) if (m[key] === undefined) problems.push(`${key}: expected the saved state, got ${shown(undefined)}`);
+  if (m.workers !== undefined) {
+    for (const p of workersSpecProblems(m.workers)) problems.push(p);
+    if (!isRecord(m.envState) || !isRecord(m.envState.workers)) problems.push(`envState: a run with workers saves { workers: { slots, version, replay } }, got ${shown(m.envState)}`);
+  }
   let filesOk = false;
   if (v2) {
     checkSha(problems, "manifestSha256", m.manifestSha256, true);
@@ -245,7 +252,7 @@ export function manifestProblems(m: unknown): string[] {
     const fileBytes = filesOk ? ((m.files as Record<string, FileEntry>)[ARRAYS]?.bytes ?? undefined) : undefined;
     for (const [name, entry] of Object.entries(m.arrays)) {
       const path = `arrays[${JSON.stringify(name)}]`;
-      if (!name.startsWith("algo.")) problems.push(`${path}: unknown array (the arrays of a run are named algo.*)`);
+      if (!name.startsWith("algo.") && !(name.startsWith("workers.") && m.workers !== undefined)) problems.push(`${path}: unknown array (the arrays of a run are named algo.*, and workers.* with workers)`);
       if (!checkRecord(problems, path, entry)) continue;
       const before = problems.length;
       if (typeof entry.dtype !== "string" || !Object.hasOwn(DTYPES, entry.dtype)) problems.push(`${path}.dtype: expected one of ${Object.keys(DTYPES).join(", ")}, got ${shown(entry.dtype)}`);

@@ -1,3 +1,4 @@
+import type { WorkersSpec } from "../workers/pool.js";
 import { join } from "node:path";
 import type { Table } from "apache-arrow";
 import { arrowFileBytes, parseArrowIPC } from "../data/arrow-ipc.js";
@@ -57,13 +58,13 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
   if (run.policySpec.kind !== "mlp") {
     throw new Error("runs whose policy wraps a tfjs model cannot be saved yet: use rl.mlp(...) or save the model with model.save()");
   }
-  if (run.workers) {
-    throw new Error("a run with workers keeps its env copies with its actors, which checkpoints do not hold yet: save a run trained without .workers(...)");
-  }
   const algoState: AlgoState = run.algo.saveState();
-  const envState = run.env.saveState();
+  // a run with workers asks its actors for their env copies (they are idle between rollouts)
+  const workers = run.workers ? await run.workersSnapshot() : null;
+  const envState = workers ? { workers: workers.json } : run.env.saveState();
   const arrays: Record<string, TypedArray> = {};
   for (const [k, v] of Object.entries(algoState.arrays)) arrays[`algo.${k}`] = v;
+  if (workers) for (const [k, v] of Object.entries(workers.arrays)) arrays[`workers.${k}`] = v;
   for (const [name, a] of Object.entries(arrays)) {
     if (a instanceof Float32Array || a instanceof Float64Array) {
       const i = a.findIndex((v) => !Number.isFinite(v));
@@ -98,6 +99,7 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
     ...(run.recording ? { recording: run.recording.recorder.saveCounters() } : {}),
     ...(run.dataset ? { dataset: run.dataset.path ? { path: run.dataset.path, rows: run.dataset.numSteps } : { file: DATASET, rows: run.dataset.numSteps } } : {}),
     ...(run.mix ? { mix: { options: mixOptions(run.mix), ratio: run.mix.ratio, ...(run.mix.dataset.path ? { path: run.mix.dataset.path } : { file: MIX_DATASET }), rows: run.mix.dataset.numSteps } } : {}),
+    ...(run.workers ? { workers: withoutPassword(run.workers) } : {}),
     envState,
     algoState: algoState.json,
     arrays: index,
@@ -119,7 +121,20 @@ export async function saveRun(run: Run, dir: string): Promise<void> {
  * another process saves over it, and is checked against the manifest; a
  * {@link CheckpointError} names each file, array or field that is wrong.
  */
-export async function loadRun(dir: string): Promise<Run> {
+/** A workers spec as a checkpoint keeps it: a password is not written to disk. */
+function withoutPassword(spec: WorkersSpec): WorkersSpec {
+  if (spec.kind !== "nats" || spec.pass === undefined) return spec;
+  const { pass: _, ...rest } = spec;
+  return rest as WorkersSpec;
+}
+
+/** Options of {@link loadRun}. */
+export interface LoadRunOptions {
+  /** Where the loaded run's env copies live: replaces the saved `.workers(...)` (a NATS password is not saved: give it here). */
+  workers?: WorkersSpec;
+}
+
+export async function loadRun(dir: string, options: LoadRunOptions = {}): Promise<Run> {
   const { manifest: m, arrays, files } = await readCheckpoint(dir);
   const manifestPath = join(dir, MANIFEST);
   const fail = (problems: string[]): never => {
@@ -163,7 +178,13 @@ export async function loadRun(dir: string): Promise<Run> {
   }
   let run: Run;
   try {
-    run = new Run({ env: envConfig, policy: m.policy, algo: algo!, seed: m.seed, id: m.runId, record: m.recording !== undefined, dataset, mix });
+    const workers = options.workers ?? m.workers;
+    if (m.workers && !options.workers && m.workers.kind === "nats" && m.workers.user !== undefined) {
+      throw new Error(`the run's actors are reached as user ${m.workers.user}, whose password is not saved: rl.load(dir, { workers: rl.workers.nats({ ...,  pass }) })`);
+    }
+    if (m.workers && !workers) throw new Error("the run was saved with workers");
+    if (!m.workers && options.workers) throw new Error("the run was saved without workers: its env copies are in the checkpoint, not with actors; load it without { workers }");
+    run = new Run({ env: envConfig, policy: m.policy, algo: algo!, seed: m.seed, id: m.runId, record: m.recording !== undefined, dataset, mix, ...(workers ? { workers } : {}) });
   } catch (error) {
     return fail([`${manifestPath}: env, policy and algo do not make a run: ${error instanceof Error ? error.message : String(error)}`]);
   }
@@ -177,7 +198,11 @@ export async function loadRun(dir: string): Promise<Run> {
     }
   };
   if (run.recording && data) restore("recording", () => run.recording!.recorder.restore(m.recording!, data));
-  restore("envState", () => run.env.loadState(m.envState as never));
+  if (m.workers) {
+    const workerArrays: Record<string, TypedArray> = {};
+    for (const [k, v] of Object.entries(arrays)) if (k.startsWith("workers.")) workerArrays[k.slice(8)] = v;
+    restore("envState.workers", () => run.restoreWorkers((m.envState as { workers: never }).workers, workerArrays as never));
+  } else restore("envState", () => run.env.loadState(m.envState as never));
   const algoArrays: Record<string, TypedArray> = {};
   for (const [k, v] of Object.entries(arrays)) if (k.startsWith("algo.")) algoArrays[k.slice(5)] = v;
   restore("algoState (with the arrays of arrays.bin)", () => run.algo.loadState({ json: m.algoState, arrays: algoArrays }));

@@ -11,7 +11,7 @@ import { RecordingVecEnv, type RecordingOptions } from "../data/recording-env.js
 import type { Dataset } from "../data/dataset.js";
 import type { OfflineMixSpec } from "../algos/mix.js";
 import type { WorkersSpec, WorkerStatus } from "../workers/pool.js";
-import { RemoteRollouts } from "../workers/remote-rollouts.js";
+import { RemoteRollouts, type WorkersEnvState } from "../workers/remote-rollouts.js";
 import { actorJob, makeActorPool } from "../workers/run-workers.js";
 import { currentDisplay, type Display } from "./display.js";
 import { currentInterrupt, InterruptedError } from "./interrupt.js";
@@ -546,6 +546,18 @@ export class Run {
   /** The actors of a run with workers, and their throughput (empty without workers). */
   workerStatus(): WorkerStatus[] {
     return this.remote?.pool.status() ?? [];
+  }
+
+  /** @internal The actors' env copies and the rollout being replayed, for a checkpoint. */
+  workersSnapshot(): ReturnType<RemoteRollouts["snapshot"]> {
+    if (!this.remote) throw new Error("this run has no workers");
+    return this.remote.snapshot();
+  }
+
+  /** @internal Continues from a checkpoint's {@link workersSnapshot}. */
+  restoreWorkers(state: WorkersEnvState, arrays: Record<string, Float32Array | Int32Array | Uint8Array | Float64Array>): void {
+    if (!this.remote) throw new Error("this run has no workers");
+    this.remote.restore(state, arrays);
   }
 
   /** Batches the learner read and did not use (another session's or rollout's, a second copy of one it has): 0 without workers. */

@@ -11,7 +11,7 @@
  */
 import { TrajectoryRecorder } from "../data/recorder.js";
 import { makeVecEnv } from "../envs/registry.js";
-import type { VecEnv } from "../envs/vec-env.js";
+import type { VecEnv, VecEnvState } from "../envs/vec-env.js";
 import { ActorCritic, type ActOutput } from "../policy/actor-critic.js";
 import type { MlpPolicySpec } from "../policy/spec.js";
 import { Rng, type RngState } from "../random/rng.js";
@@ -32,6 +32,10 @@ export interface ActorJob {
   /** Per slot, the state of its env generator before its first reset. */
   readonly envStates: readonly RngState[];
   readonly policy: MlpPolicySpec;
+  /** Per slot, the env copies' saved state to continue from (a run loaded from a checkpoint); null or absent: start from `envStates`. */
+  readonly envSnapshots?: readonly (VecEnvState | null)[];
+  /** Names the learner's session: a restarted learner publishes a new job, which actors pick up. */
+  readonly session?: string;
 }
 
 /** What a rollout returns. */
@@ -78,7 +82,9 @@ export class Actor {
     if (problems.length) throw new Error(`actor: ${problems.join("; ")}`);
     if (!Number.isInteger(slot) || slot < 0 || slot >= job.envStates.length) throw new RangeError(`actor: slot must be in [0, ${job.envStates.length}), got ${slot}`);
     this.env = makeVecEnv(job.envId, { ...job.envKwargs, n: job.copies, rng: Rng.fromState(job.envStates[slot]!) });
-    this.env.reset();
+    const snapshot = job.envSnapshots?.[slot];
+    if (snapshot) this.env.loadState(snapshot);
+    else this.env.reset();
     // the weights are replaced by the learner's before the first step
     this.policy = new ActorCritic(job.policy, this.env.obsSize, this.env.actionSpace, Rng.fromSeed(0));
     this.groups = this.policy.groups;

@@ -1,11 +1,12 @@
 import { Worker } from "node:worker_threads";
 import type { RngState } from "../random/rng.js";
+import type { VecEnvState } from "../envs/vec-env.js";
 import type { ActorJob } from "./actor.js";
 import type { ActorPool, SlotRollout, WorkerStatus } from "./pool.js";
 import { readTrajectoryBatch, type BatchExpectation } from "./trajectory-batch.js";
 
 interface Pending {
-  resolve(value: { bytes: Uint8Array; seconds: number }): void;
+  resolve(value: { bytes?: Uint8Array; seconds?: number; state?: VecEnvState }): void;
   reject(error: Error): void;
 }
 
@@ -37,11 +38,12 @@ export class LocalActorPool implements ActorPool {
           worker.once("message", (m: { type: string; message?: string }) => (m.type === "ready" ? resolve() : reject(new Error(`local worker ${slot}: ${m.message}`))));
           worker.once("error", reject);
         }).then(() => {
-          worker.on("message", (m: { type: string; id?: number; bytes?: Uint8Array; seconds?: number; message?: string }) => {
+          worker.on("message", (m: { type: string; id?: number; bytes?: Uint8Array; seconds?: number; state?: VecEnvState; message?: string }) => {
             const p = m.id === undefined ? undefined : this.pending.get(m.id);
             if (!p) return;
             this.pending.delete(m.id!);
             if (m.type === "batch") p.resolve({ bytes: m.bytes!, seconds: m.seconds! });
+            else if (m.type === "snapshot") p.resolve({ state: m.state! });
             else p.reject(new Error(`local worker ${slot}: ${m.message}`));
           });
           const fail = (why: string) => {
@@ -61,21 +63,34 @@ export class LocalActorPool implements ActorPool {
     if (this.threads.length !== this.slots) throw new Error("local workers: start() first");
     const asks = this.threads.map((worker, slot) => {
       const id = this.nextId++;
-      const answer = new Promise<{ bytes: Uint8Array; seconds: number }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+      const answer = new Promise<{ bytes?: Uint8Array; seconds?: number }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
       worker.postMessage({ type: "rollout", id, version, params, steps, rngState: rngStates[slot] });
       return answer;
     });
     const answers = await Promise.all(asks);
     return answers.map((a, slot) => {
       const expect = this.expect ? { ...this.expect, numSteps: steps } : null;
-      const batch = expect ? readTrajectoryBatch(a.bytes, expect, `local worker ${slot}'s batch`) : null;
+      const batch = expect ? readTrajectoryBatch(a.bytes!, expect, `local worker ${slot}'s batch`) : null;
       if (!batch) throw new Error("local workers: start() was given no batch shape");
       const s = this.stats[slot]!;
       s.batches++;
       s.envSteps += batch.header.numEnvs * steps;
-      s.seconds += a.seconds;
+      s.seconds += a.seconds!;
       return { slot, batch };
     });
+  }
+
+  async snapshot(): Promise<(VecEnvState | null)[]> {
+    if (this.failure) throw this.failure;
+    if (this.threads.length === 0) return Array.from({ length: this.slots }, () => null);
+    return Promise.all(
+      this.threads.map((worker) => {
+        const id = this.nextId++;
+        const answer = new Promise<{ state?: VecEnvState }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
+        worker.postMessage({ type: "snapshot", id });
+        return answer.then((a) => a.state!);
+      }),
+    );
   }
 
   status(): WorkerStatus[] {

@@ -27,7 +27,11 @@ try {
   port.postMessage({ type: "error", message: error instanceof Error ? error.message : String(error) });
 }
 
-port.on("message", (m: RolloutMessage) => {
+port.on("message", (m: RolloutMessage | { type: "snapshot"; id: number }) => {
+  if (m?.type === "snapshot" && actor) {
+    port.postMessage({ type: "snapshot", id: m.id, state: actor.env.saveState() });
+    return;
+  }
   if (m?.type !== "rollout" || !actor) return;
   try {
     const t0 = performance.now();

@@ -6,6 +6,7 @@
  * batches; a run built with either trains the same way (docs/scale-out.md).
  */
 import type { RngState } from "../random/rng.js";
+import type { VecEnvState } from "../envs/vec-env.js";
 import type { ActorJob } from "./actor.js";
 import { startNatsServer } from "./nats/server.js";
 import { spawnActors } from "./spawn-actors.js";
@@ -58,6 +59,8 @@ export interface ActorPool {
   start(job: ActorJob, shape: Omit<BatchExpectation, "numSteps">): Promise<void>;
   /** One rollout of `steps` steps from every slot with policy `version`; slot i draws its actions from `rngStates[i]`. In slot order. */
   rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]>;
+  /** Per slot, its env copies' state now (between rollouts); null for a slot whose actor has not started (it starts from the job). */
+  snapshot(): Promise<(VecEnvState | null)[]>;
   status(): WorkerStatus[];
   /** Batches read and not used (another session's or rollout's, a second copy of one already in hand). */
   readonly skipped: number;

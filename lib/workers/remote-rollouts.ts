@@ -32,12 +32,16 @@ export class RemoteRollouts {
   readonly env: ReplayVecEnv;
   readonly actor: RolloutActor;
   private version = -1;
-  private started: Promise<void> | null = null;
+  private starting: Promise<void> | null = null;
+
+  private get started(): boolean {
+    return this.starting !== null;
+  }
 
   constructor(
     readonly pool: ActorPool,
     private readonly base: VecEnv,
-    readonly job: ActorJob,
+    private job: ActorJob,
   ) {
     if (base.numEnvs % pool.slots !== 0) throw new RangeError(`workers: the run's ${base.numEnvs} env copies cannot be split evenly over ${pool.slots} slots`);
     this.env = new ReplayVecEnv(base, pool.slots);
@@ -59,8 +63,8 @@ export class RemoteRollouts {
   async ready(version: number, params: () => Float32Array, rng: Rng): Promise<void> {
     if (!this.due) return;
     const base = this.base;
-    this.started ??= this.pool.start(this.job, { envId: base.id, obsSize: base.obsSize, actionSize: base.actionSpace.kind === "discrete" ? base.actionSpace.n : base.actionSize, discrete: base.actionSpace.kind === "discrete", numEnvs: base.numEnvs / this.pool.slots });
-    await this.started;
+    this.starting ??= this.pool.start(this.job, { envId: base.id, obsSize: base.obsSize, actionSize: base.actionSpace.kind === "discrete" ? base.actionSpace.n : base.actionSize, discrete: base.actionSpace.kind === "discrete", numEnvs: base.numEnvs / this.pool.slots });
+    await this.starting;
     if (version === this.version) throw new Error(`workers: a second rollout of policy version ${version} was asked for before an update`);
     const states: RngState[] = [rng.state()];
     const stream = Rng.fromState(rng.state());
@@ -73,10 +77,44 @@ export class RemoteRollouts {
     this.version = version;
   }
 
+  /**
+   * What a checkpoint needs to continue: every slot's env copies as they are
+   * (between rollouts the actors are idle), the rollout being replayed and
+   * where in it the learner is, and the last version asked for.
+   */
+  async snapshot(): Promise<{ json: WorkersEnvState; arrays: Record<string, Float32Array | Int32Array | Uint8Array> }> {
+    const slots = await this.pool.snapshot();
+    const fallback = this.job.envSnapshots;
+    const replay = this.env.saveReplay();
+    return {
+      json: { slots: slots.map((s, i) => s ?? fallback?.[i] ?? null), version: this.version, replay: replay.json },
+      arrays: replay.arrays,
+    };
+  }
+
+  /** Continues from a {@link snapshot} (before the first rollout: the actors start from the saved copies). */
+  restore(state: WorkersEnvState, arrays: Record<string, Float32Array | Int32Array | Uint8Array | Float64Array>): void {
+    if (this.started) throw new Error("workers: a run that has asked its actors for rollouts cannot load a checkpoint's env state");
+    if (!Array.isArray(state?.slots) || state.slots.length !== this.pool.slots) throw new RangeError(`workers: the checkpoint holds ${state?.slots?.length} slots of env copies, the run has ${this.pool.slots}`);
+    if (!Number.isInteger(state.version) || state.version < -1) throw new RangeError(`workers: the checkpoint's rollout version must be an integer ≥ −1, got ${JSON.stringify(state.version)}`);
+    this.job = { ...this.job, envSnapshots: state.slots };
+    this.env.loadReplay(state.replay, arrays);
+    this.version = state.version;
+  }
+
   close(): Promise<void> {
     return this.pool.close();
   }
 }
+
+/** The env part of a checkpoint of a run with workers. */
+export interface WorkersEnvState {
+  readonly slots: readonly (VecEnvState | null)[];
+  readonly version: number;
+  readonly replay: { readonly t: number; readonly length: number };
+}
+
+const REPLAY_ARRAYS = ["obs", "actions", "logp", "values", "rewards", "terminated", "truncated", "nextObs", "lastObs"] as const;
 
 /** A vector env that replays rollouts the actors made, step by step. */
 export class ReplayVecEnv implements VecEnv {
@@ -88,7 +126,8 @@ export class ReplayVecEnv implements VecEnv {
   readonly elapsed: Int32Array;
   private t = 0;
   private length = 0;
-  private rows: {
+  /** @internal */
+  rows: {
     obs: Float32Array;
     actions: Int32Array | Float32Array;
     logp: Float32Array;
@@ -144,6 +183,42 @@ export class ReplayVecEnv implements VecEnv {
   /** Steps left in the loaded rollout. */
   get remaining(): number {
     return this.length - this.t;
+  }
+
+  /** The rollout being replayed and the step reached, for a checkpoint. */
+  saveReplay(): { json: { t: number; length: number }; arrays: Record<string, Float32Array | Int32Array | Uint8Array> } {
+    const arrays: Record<string, Float32Array | Int32Array | Uint8Array> = { elapsed: this.elapsed.slice() };
+    if (this.rows) for (const k of REPLAY_ARRAYS) arrays[k] = this.rows[k].slice();
+    return { json: { t: this.t, length: this.length }, arrays };
+  }
+
+  /** Continues the rollout a checkpoint was replaying. */
+  loadReplay(json: { t: number; length: number }, arrays: Record<string, Float32Array | Int32Array | Uint8Array | Float64Array>): void {
+    const n = this.numEnvs;
+    const d = this.obsSize;
+    if (!Number.isInteger(json?.t) || !Number.isInteger(json?.length) || json.t < 0 || json.t > json.length || (json.length !== 0 && json.length !== this.steps)) {
+      throw new RangeError(`workers: the checkpoint's replay position ${JSON.stringify(json)} does not fit rollouts of ${this.steps} steps`);
+    }
+    const elapsed = arrays.elapsed;
+    if (!(elapsed instanceof Int32Array) || elapsed.length !== n) throw new RangeError(`workers: the checkpoint's replay elapsed must hold ${n} int32 values`);
+    this.elapsed.set(elapsed);
+    this.t = json.t;
+    this.length = json.length;
+    if (json.length === 0) {
+      this.rows = null;
+      return;
+    }
+    const T = json.length;
+    const a = this.base.actionSpace.kind === "discrete" ? 1 : this.actionSize;
+    const sizes: Record<(typeof REPLAY_ARRAYS)[number], number> = { obs: T * n * d, actions: T * n * a, logp: T * n, values: T * n, rewards: T * n, terminated: T * n, truncated: T * n, nextObs: T * n * d, lastObs: n * d };
+    const rows: Record<string, Float32Array | Int32Array | Uint8Array> = {};
+    for (const k of REPLAY_ARRAYS) {
+      const v = arrays[k];
+      if (!v || v instanceof Float64Array || v.length !== sizes[k]) throw new RangeError(`workers: the checkpoint's replay ${k} must hold ${sizes[k]} values, got ${v?.length}`);
+      rows[k] = v;
+    }
+    this.rows = rows as unknown as NonNullable<ReplayVecEnv["rows"]>;
+    this.obs.set(this.t < this.length ? this.rows.obs.subarray(this.t * n * d, (this.t + 1) * n * d) : this.rows.lastObs);
   }
 
   /** Loads one rollout per slot (slot order), their copies side by side: copy c of the run is copy c mod m of slot ⌊c / m⌋. */

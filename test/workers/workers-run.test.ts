@@ -107,14 +107,27 @@ describe("local workers", () => {
     );
   });
 
-  test("a run with workers refuses save() with a clear message", async () => {
-    const run = await trained("nosave", rl.workers.local({ n: 1 }), 1);
-    try {
+  test("save mid-rollout, load, continue: the numbers of the run that never stopped (one worker: of the run without workers too)", async () => {
+    for (const n of [1, 2]) {
+      const whole = await trained(`whole-${n}`, rl.workers.local({ n }));
+      const first = builder(`whole-${n}`, rl.workers.local({ n })).build();
       const dir = await mkdtemp(join(tmpdir(), "trellis-workers-"));
-      await assert.rejects(run.save(dir), /keeps its env copies with its actors/);
-      await rm(dir, { recursive: true, force: true });
-    } finally {
-      run.dispose();
+      try {
+        // stop inside the third rollout
+        await first.train({ steps: N * STEPS * 2 + N * 7, display: quiet });
+        await first.save(dir);
+        first.dispose();
+        const loaded = await rl.load(dir);
+        assert.equal(loaded.workers?.kind, "local");
+        await loaded.train({ steps: N * STEPS * UPDATES - (N * STEPS * 2 + N * 7), display: quiet });
+        assert.ok(same(params(whole), params(loaded)), `${n} worker(s): the loaded run continues bit for bit`);
+        assert.deepEqual([...(loaded.metrics.getChild("episodicReturn")!.toArray() as Float64Array)], [...(whole.metrics.getChild("episodicReturn")!.toArray() as Float64Array)]);
+        await assert.rejects(rl.load(dir, { workers: rl.workers.local({ n: 3 }) }), /holds 2 slots|holds 1 slots|cannot be split evenly/);
+        loaded.dispose();
+      } finally {
+        whole.dispose();
+        await rm(dir, { recursive: true, force: true });
+      }
     }
   });
 });
@@ -178,6 +191,30 @@ describe("NATS workers (a real nats-server -js, actor processes started with `tr
     } finally {
       run.dispose();
       for (const p of [first, standby]) if (p.exitCode === null) p.kill("SIGTERM");
+    }
+  });
+
+  test("a learner restarted from its checkpoint while the actors keep running: they take the new job (the saved env copies) and the run continues bit for bit", async () => {
+    const actors = [actor("restart"), actor("restart")];
+    const spec = rl.workers.nats({ servers: server.url, slots: 2, timeoutMs: 30_000 });
+    const reference = await trained("restart-ref", rl.workers.local({ n: 2 }));
+    const first = builder("restart", spec).build();
+    const dir = await mkdtemp(join(tmpdir(), "trellis-workers-"));
+    try {
+      await first.train({ steps: N * STEPS * 2 + N * 3, display: quiet });
+      await first.save(dir);
+      // the learner dies; the actors do not
+      first.dispose();
+      const loaded = await rl.load(dir);
+      await loaded.train({ steps: N * STEPS * UPDATES - (N * STEPS * 2 + N * 3), display: quiet });
+      assert.ok(same(params(reference), params(loaded)), "the numbers of the run that never stopped");
+      assert.equal(loaded.workerSkipped(), 0);
+      loaded.dispose();
+    } finally {
+      reference.dispose();
+      await rm(dir, { recursive: true, force: true });
+      for (const a of actors) a.kill("SIGTERM");
+      for (const a of actors) assert.equal(await exited(a), 0, a.output());
     }
   });
 

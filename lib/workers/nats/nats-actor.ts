@@ -6,7 +6,7 @@
  * while it runs and gives them back when stopped.
  */
 import { hostname } from "node:os";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { Actor, actorJobProblems, type ActorJob } from "../actor.js";
 import { RunStreams } from "./run-streams.js";
 import { SlotLeases } from "./slot-leases.js";
@@ -53,16 +53,34 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
   let stopping = false;
   let batches = 0;
   const actors = new Map<number, Actor>();
-  const loop = async () => {
-    let job: ActorJob | null = null;
-    while (!stopping && !job) {
+  const snapshots = new Map<number, Subscription>();
+  /** Serves slot `slot`'s env state to the learner (between rollouts: it asks only then). */
+  const serveSnapshots = (slot: number) => {
+    snapshots.get(slot)?.unsubscribe();
+    snapshots.set(
+      slot,
+      nc.subscribe(`trellis.${options.run}.snapshot.${slot}`, {
+        callback: (_error, msg) => {
+          const actor = actors.get(slot);
+          msg.respond(JSON.stringify(actor ? actor.env.saveState() : { error: `${workerId} no longer serves slot ${slot}` }));
+        },
+      }),
+    );
+  };
+  const readJob = async (): Promise<ActorJob | null> => {
+    while (!stopping) {
       const j = await streams.job();
       if (j) {
         const problems = actorJobProblems(j);
         if (problems.length) throw new Error(`run ${options.run}: ${problems.join("; ")}`);
-        job = j as ActorJob;
-      } else await sleep(200);
+        return j as ActorJob;
+      }
+      await sleep(200);
     }
+    return null;
+  };
+  const loop = async () => {
+    let job = await readJob();
     if (!job) return;
     log(`joined run ${options.run} (${job.envId}, ${job.envStates.length} slots of ${job.copies} copies)`);
     const slots = job.envStates.length;
@@ -73,11 +91,14 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
       for (const s of await leases.claim(slots, options.slots ?? 1)) {
         // a slot claimed anew starts its env copies afresh (its last actor's are gone)
         actors.set(s, new Actor(job, s, workerId));
+        serveSnapshots(s);
         log(`serving slot ${s}`);
       }
       if (Date.now() - lastRenew > leaseMs / 3) {
         for (const s of await leases.renew()) {
           actors.delete(s);
+          snapshots.get(s)?.unsubscribe();
+          snapshots.delete(s);
           log(`lost slot ${s}`);
         }
         lastRenew = Date.now();
@@ -86,10 +107,25 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
         await sleep(200);
         continue;
       }
-      for (const [slot, actor] of actors) {
+      for (const slot of [...actors.keys()]) {
         if (stopping) break;
         const task = await streams.nextTask(slot, 1000);
         if (!task) continue;
+        if (typeof task.body.session === "string" && task.body.session !== job.session) {
+          // a restarted learner: its job (maybe from a checkpoint) replaces the copies of every slot held
+          const next = await readJob();
+          if (!next) break;
+          job = next;
+          for (const s of actors.keys()) actors.set(s, new Actor(job, s, workerId));
+          cachedVersion = -1;
+          log(`rejoined run ${options.run} (learner session ${job.session})`);
+          if (task.body.session !== job.session) {
+            await task.ack();
+            log(`task ${task.id}: of another learner session, dropped`);
+            continue;
+          }
+        }
+        const current = actors.get(slot)!;
         const steps = task.body.steps;
         const rng = task.body.rng;
         if (!Number.isInteger(steps) || !Array.isArray(rng)) {
@@ -115,8 +151,8 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
           cachedVersion = w.version;
           cachedParams = w.params;
         }
-        actor.load(task.policyVersion, cachedParams!);
-        const r = actor.rollout(steps as number, rng as number[]);
+        current.load(task.policyVersion, cachedParams!);
+        const r = current.rollout(steps as number, rng as number[]);
         await streams.publishBatch(task.id, r.bytes);
         await task.ack();
         batches++;
@@ -124,6 +160,7 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
     }
   };
   const done = loop().finally(async () => {
+    for (const sub of snapshots.values()) sub.unsubscribe();
     await leases.release().catch(() => {});
     await nc.close().catch(() => {});
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { RngState } from "../../random/rng.js";
+import type { VecEnvState } from "../../envs/vec-env.js";
 import type { ActorJob } from "../actor.js";
 import type { ActorPool, NatsWorkersSpec, SlotRollout, WorkerStatus } from "../pool.js";
 import { readTrajectoryBatch, type BatchExpectation } from "../trajectory-batch.js";
@@ -27,6 +28,8 @@ export class NatsActorPool implements ActorPool {
   private reader: BatchReader | null = null;
   private expect: Omit<BatchExpectation, "numSteps"> | null = null;
   private readonly session = randomUUID().slice(0, 8);
+  /** Whether a rollout has been asked for (before, the actors hold no state of this session). */
+  private started = false;
   /** The last batch read from the stream (0: none). */
   position = 0;
   /** Batches read and not used: another session's or rollout's. */
@@ -49,7 +52,7 @@ export class NatsActorPool implements ActorPool {
     this.streams = await RunStreams.open(this.nc, this.run, this.spec.ackWaitMs !== undefined ? { ackWaitMs: this.spec.ackWaitMs } : {});
     // tasks left by an earlier learner of this run are for rollouts no one waits for
     await this.streams.jsm.streams.purge(this.streams.tasksStream);
-    await this.streams.putJob(job);
+    await this.streams.putJob({ ...job, session: this.session });
     const counts = await this.streams.counts();
     this.position = counts.lastPosition;
     this.reader = await this.streams.batchesAfter(this.position);
@@ -58,10 +61,11 @@ export class NatsActorPool implements ActorPool {
   async rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]> {
     const streams = this.streams;
     if (!streams || !this.reader || !this.expect) throw new Error("nats workers: start() first");
+    this.started = true;
     const inline = params.byteLength <= INLINE_WEIGHTS_BYTES ? Buffer.from(params.buffer, params.byteOffset, params.byteLength).toString("base64") : null;
     if (!inline) await streams.putWeights(version, params);
     const ids = rngStates.map((_, slot) => `${this.session}:${version}:${slot}`);
-    for (let slot = 0; slot < this.slots; slot++) await streams.publishTask(slot, { id: ids[slot]!, policyVersion: version, body: { steps, rng: [...rngStates[slot]!], ...(inline ? { params: inline } : {}) } });
+    for (let slot = 0; slot < this.slots; slot++) await streams.publishTask(slot, { id: ids[slot]!, policyVersion: version, body: { steps, rng: [...rngStates[slot]!], session: this.session, ...(inline ? { params: inline } : {}) } });
     const got = new Map<number, SlotRollout>();
     const deadline = Date.now() + (this.spec.timeoutMs ?? 60_000);
     while (got.size < this.slots) {
@@ -90,6 +94,23 @@ export class NatsActorPool implements ActorPool {
       got.set(slot, { slot, batch });
     }
     return [...got.values()].sort((a, b) => a.slot - b.slot);
+  }
+
+  async snapshot(): Promise<(VecEnvState | null)[]> {
+    if (!this.nc || !this.started) return Array.from({ length: this.slots }, () => null);
+    const out: (VecEnvState | null)[] = [];
+    for (let slot = 0; slot < this.slots; slot++) {
+      let reply;
+      try {
+        reply = await this.nc.request(`trellis.${this.run}.snapshot.${slot}`, "", { timeout: this.spec.timeoutMs ?? 60_000 });
+      } catch (error) {
+        throw new Error(`nats workers: slot ${slot}'s actor did not send its env state (${(error as Error).message})`);
+      }
+      const state = reply.json<VecEnvState | { error: string }>();
+      if ("error" in state) throw new Error(`nats workers: slot ${slot}'s actor: ${state.error}`);
+      out.push(state);
+    }
+    return out;
   }
 
   status(): WorkerStatus[] {
