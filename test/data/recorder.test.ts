@@ -223,3 +223,22 @@ describe("TrajectoryRecorder", () => {
     assert.equal(rec.pendingRows, 0);
   });
 });
+
+test("takeBatch hands the pending rows over without keeping them (an actor streaming its batches away)", () => {
+  const env = makeVecEnv("CartPole-v1", { n: 2, seed: 1 });
+  const recorder = TrajectoryRecorder.forEnv(env, { runId: "actor" });
+  env.reset();
+  const step = () => {
+    const obs = Float32Array.from(env.obs);
+    env.step(Int32Array.of(0, 1));
+    recorder.record({ obs, actions: Int32Array.of(0, 1), rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, policyVersion: 0 });
+  };
+  step();
+  step();
+  const first = recorder.takeBatch();
+  assert.equal(first.numRows, 4);
+  step();
+  assert.equal(recorder.takeBatch().numRows, 2);
+  assert.equal(recorder.takeBatch().numRows, 0);
+  assert.equal(recorder.toTable().numRows, 0, "nothing kept");
+});

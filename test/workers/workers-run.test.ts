@@ -218,6 +218,34 @@ describe("NATS workers (a real nats-server -js, actor processes started with `tr
     }
   });
 
+  test("the server killed between two updates and restarted (file storage): learner and actors reconnect and the run finishes with its numbers", async () => {
+    const storeDir = join(dir, "restart-server");
+    let s = await startNatsServer({ storeDir });
+    const logs = ["", ""];
+    const actors = [0, 1].map((i) => {
+      const p = spawn(process.execPath, [cli, "worker", "--nats", s.url, "--run", "server-restart"], { stdio: ["ignore", "pipe", "pipe"] });
+      p.stdout!.on("data", (d) => (logs[i] += d));
+      p.stderr!.on("data", (d) => (logs[i] += d));
+      processes.push(p);
+      return p;
+    });
+    const reference = await trained("server-restart-ref", rl.workers.local({ n: 2 }));
+    const run = builder("server-restart", rl.workers.nats({ servers: s.url, slots: 2, timeoutMs: 60_000 })).build();
+    try {
+      await run.train({ steps: N * STEPS * 2, display: quiet });
+      await s.kill();
+      s = await startNatsServer({ storeDir, port: s.port });
+      await run.train({ steps: N * STEPS * (UPDATES - 2), display: quiet }).catch((error: Error) => assert.fail(`${error.message}\nactors:\n${logs.join("\n")}`));
+      assert.ok(same(params(reference), params(run)), `the numbers of a run whose server never stopped; actors:\n${logs.join("\n")}`);
+    } finally {
+      run.dispose();
+      reference.dispose();
+      for (const p of actors) p.kill("SIGTERM");
+      await Promise.all(actors.map(exited));
+      await s.stop();
+    }
+  });
+
   test("no actor serving: the learner says which slot waits and how to start one", async () => {
     const run = builder("nobody", rl.workers.nats({ servers: server.url, slots: 2, timeoutMs: 1500 })).build();
     try {

@@ -8,7 +8,7 @@
 import { hostname } from "node:os";
 import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { Actor, actorJobProblems, type ActorJob } from "../actor.js";
-import { RunStreams } from "./run-streams.js";
+import { isTransient, retrying, RunStreams } from "./run-streams.js";
 import { SlotLeases } from "./slot-leases.js";
 
 export interface NatsActorOptions {
@@ -47,12 +47,17 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
     servers: typeof options.servers === "string" ? options.servers : [...options.servers],
     ...(options.user !== undefined ? { user: options.user, pass: options.pass } : {}),
     name: `trellis actor ${workerId}`,
+    // a restarting server: try again soon and for long (the slots' copies live on meanwhile)
+    reconnectTimeWait: 250,
+    maxReconnectAttempts: -1,
   });
   const streams = await RunStreams.open(nc, options.run, options.ackWaitMs !== undefined ? { ackWaitMs: options.ackWaitMs } : {});
   const leases = await SlotLeases.open(nc, options.run, workerId, leaseMs);
   let stopping = false;
   let batches = 0;
   const actors = new Map<number, Actor>();
+  /** Per slot, the last task done and its batch: a task delivered again (its ack was lost) is answered with the same batch, not rolled out twice. */
+  const lastDone = new Map<number, { id: string; bytes: Uint8Array }>();
   const snapshots = new Map<number, Subscription>();
   /** Serves slot `slot`'s env state to the learner (between rollouts: it asks only then). */
   const serveSnapshots = (slot: number) => {
@@ -88,9 +93,21 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
     let cachedVersion = -1;
     let cachedParams: Float32Array | null = null;
     while (!stopping) {
+      try {
+        await serve();
+      } catch (error) {
+        if (!isTransient(error)) throw error;
+        // the server is restarting: keep the copies, try again (a task in hand comes back after ackWait)
+        log(`waiting for the server (${(error as Error).message})`);
+        await sleep(500);
+      }
+    }
+    async function serve(): Promise<void> {
+      if (!job) return;
       for (const s of await leases.claim(slots, options.slots ?? 1)) {
         // a slot claimed anew starts its env copies afresh (its last actor's are gone)
         actors.set(s, new Actor(job, s, workerId));
+        lastDone.delete(s);
         serveSnapshots(s);
         log(`serving slot ${s}`);
       }
@@ -105,7 +122,7 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
       }
       if (actors.size === 0) {
         await sleep(200);
-        continue;
+        return;
       }
       for (const slot of [...actors.keys()]) {
         if (stopping) break;
@@ -117,6 +134,7 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
           if (!next) break;
           job = next;
           for (const s of actors.keys()) actors.set(s, new Actor(job, s, workerId));
+          lastDone.clear();
           cachedVersion = -1;
           log(`rejoined run ${options.run} (learner session ${job.session})`);
           if (task.body.session !== job.session) {
@@ -126,6 +144,12 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
           }
         }
         const current = actors.get(slot)!;
+        const done = lastDone.get(slot);
+        if (done && done.id === task.id) {
+          await streams.publishBatch(task.id, done.bytes);
+          await task.ack();
+          continue;
+        }
         const steps = task.body.steps;
         const rng = task.body.rng;
         if (!Number.isInteger(steps) || !Array.isArray(rng)) {
@@ -153,8 +177,10 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
         }
         current.load(task.policyVersion, cachedParams!);
         const r = current.rollout(steps as number, rng as number[]);
-        await streams.publishBatch(task.id, r.bytes);
-        await task.ack();
+        lastDone.set(slot, { id: task.id, bytes: r.bytes });
+        // a publish whose reply was lost is sent again: the server keeps one copy (the task id is the message id)
+        await retrying(() => streams.publishBatch(task.id, r.bytes), options.ackWaitMs ?? 30_000);
+        await retrying(() => task.ack(), options.ackWaitMs ?? 30_000);
         batches++;
       }
     }

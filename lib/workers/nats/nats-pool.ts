@@ -5,7 +5,7 @@ import type { VecEnvState } from "../../envs/vec-env.js";
 import type { ActorJob } from "../actor.js";
 import type { ActorPool, NatsWorkersSpec, SlotRollout, WorkerStatus } from "../pool.js";
 import { readTrajectoryBatch, type BatchExpectation } from "../trajectory-batch.js";
-import { RUN_NAME, RunStreams, type BatchReader } from "./run-streams.js";
+import { retrying, RUN_NAME, RunStreams, type BatchReader } from "./run-streams.js";
 import { SlotLeases } from "./slot-leases.js";
 
 const LEASE_MS = 5000;
@@ -48,7 +48,7 @@ export class NatsActorPool implements ActorPool {
     if (job.envStates.length !== this.slots) throw new RangeError(`workers: the job has ${job.envStates.length} slots, the pool ${this.slots}`);
     this.expect = shape;
     const servers = typeof this.spec.servers === "string" ? this.spec.servers : [...this.spec.servers];
-    this.nc = await connect({ servers, ...(this.spec.user !== undefined ? { user: this.spec.user, pass: this.spec.pass } : {}), name: `trellis learner ${this.run}` });
+    this.nc = await connect({ servers, ...(this.spec.user !== undefined ? { user: this.spec.user, pass: this.spec.pass } : {}), name: `trellis learner ${this.run}`, reconnectTimeWait: 250, maxReconnectAttempts: -1 });
     this.streams = await RunStreams.open(this.nc, this.run, this.spec.ackWaitMs !== undefined ? { ackWaitMs: this.spec.ackWaitMs } : {});
     // tasks left by an earlier learner of this run are for rollouts no one waits for
     await this.streams.jsm.streams.purge(this.streams.tasksStream);
@@ -63,9 +63,11 @@ export class NatsActorPool implements ActorPool {
     if (!streams || !this.reader || !this.expect) throw new Error("nats workers: start() first");
     this.started = true;
     const inline = params.byteLength <= INLINE_WEIGHTS_BYTES ? Buffer.from(params.buffer, params.byteOffset, params.byteLength).toString("base64") : null;
-    if (!inline) await streams.putWeights(version, params);
+    const patience = this.spec.timeoutMs ?? 60_000;
+    if (!inline) await retrying(() => streams.putWeights(version, params), patience);
     const ids = rngStates.map((_, slot) => `${this.session}:${version}:${slot}`);
-    for (let slot = 0; slot < this.slots; slot++) await streams.publishTask(slot, { id: ids[slot]!, policyVersion: version, body: { steps, rng: [...rngStates[slot]!], session: this.session, ...(inline ? { params: inline } : {}) } });
+    // a task published twice (a retry after a lost reply) is stored once: its id is the message id
+    for (let slot = 0; slot < this.slots; slot++) await retrying(() => streams.publishTask(slot, { id: ids[slot]!, policyVersion: version, body: { steps, rng: [...rngStates[slot]!], session: this.session, ...(inline ? { params: inline } : {}) } }), patience);
     const got = new Map<number, SlotRollout>();
     const deadline = Date.now() + (this.spec.timeoutMs ?? 60_000);
     while (got.size < this.slots) {
@@ -76,7 +78,16 @@ export class NatsActorPool implements ActorPool {
         const lines = missing.map((s) => `slot ${s}: ${holders[s] ? `held by ${holders[s]}, no batch yet` : "no actor holds it"}`);
         throw new Error(`nats workers: no batch of rollout ${version} within ${this.spec.timeoutMs ?? 60_000} ms from ${lines.join("; ")}: start actors with \`trellis worker --nats ${typeof this.spec.servers === "string" ? this.spec.servers : this.spec.servers[0]} --run ${this.run}\``);
       }
-      const b = await this.reader.next(Math.min(left, 2000));
+      let b;
+      try {
+        b = await this.reader.next(Math.min(left, 2000));
+      } catch (error) {
+        // the server went away: read on from where we were once it is back
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        this.reader = await retrying(() => streams.batchesAfter(this.position), Math.max(1000, deadline - Date.now())).catch(() => this.reader!);
+        if (Date.now() > deadline) throw error;
+        continue;
+      }
       if (!b) continue;
       this.position = b.position;
       const slot = ids.indexOf(b.id);

@@ -178,7 +178,7 @@ export class RunStreams {
       ...task,
       deliveries: m.info.deliveryCount,
       ack: async () => {
-        if (!(await m.ackAck())) throw new Error(`task ${task.id}: the server did not confirm its ack`);
+        if (!(await m.ackAck())) throw new TransientNatsError(`task ${task.id}: the server did not confirm its ack`);
       },
       release: () => m.nak(),
     };
@@ -241,4 +241,28 @@ function parseTask(m: JsMsg): ActorTask {
     throw new Error(`task message ${m.seq}: expected { id: non-empty string, policyVersion: integer ≥ 0, body: object }, got ${JSON.stringify(task).slice(0, 200)}`);
   }
   return { id: task.id, policyVersion: task.policyVersion!, body: task.body };
+}
+
+/** An operation the server did not confirm (it may be restarting): worth trying again. */
+export class TransientNatsError extends Error {
+  override name = "TransientNatsError";
+}
+
+/** Whether `error` is one a reconnecting client or a recovering JetStream gives (worth retrying). */
+export function isTransient(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; message?: string } | null;
+  return e?.name === "TimeoutError" || e?.name === "TransientNatsError" || /timeout|no responders|503|disconnect|reconnect|connection closed|closed connection|JetStream not (enabled|ready)|stream not found|consumer not found/i.test(`${e?.code ?? ""} ${e?.message ?? ""}`);
+}
+
+/** Runs `op` again while it fails with a {@link isTransient} error (a server restarting), until `timeoutMs` have passed. */
+export async function retrying<T>(op: () => Promise<T>, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (let wait = 50; ; wait = Math.min(1000, wait * 2)) {
+    try {
+      return await op();
+    } catch (error) {
+      if (!isTransient(error) || Date.now() + wait > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }

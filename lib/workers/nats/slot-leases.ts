@@ -8,6 +8,7 @@
  */
 import { Kvm, type KV } from "@nats-io/kv";
 import type { NatsConnection } from "@nats-io/transport-node";
+import { isTransient } from "./run-streams.js";
 
 export class SlotLeases {
   private readonly held = new Map<number, number>();
@@ -48,9 +49,17 @@ export class SlotLeases {
     for (const [slot, revision] of this.held) {
       try {
         this.held.set(slot, await this.kv.update(`slot.${slot}`, this.worker, revision));
-      } catch {
-        this.held.delete(slot);
-        lost.push(slot);
+      } catch (error) {
+        // a server restarting is not a lost lease: the caller retries
+        if (isTransient(error)) throw error;
+        try {
+          // expired while the server was away, and no one else took it: still ours, copies and all
+          this.held.set(slot, await this.kv.create(`slot.${slot}`, this.worker));
+        } catch (again) {
+          if (isTransient(again)) throw again;
+          this.held.delete(slot);
+          lost.push(slot);
+        }
       }
     }
     return lost;
