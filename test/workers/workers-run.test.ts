@@ -223,7 +223,7 @@ describe("NATS workers (a real nats-server -js, actor processes started with `tr
     let s = await startNatsServer({ storeDir });
     const logs = ["", ""];
     const actors = [0, 1].map((i) => {
-      const p = spawn(process.execPath, [cli, "worker", "--nats", s.url, "--run", "server-restart"], { stdio: ["ignore", "pipe", "pipe"] });
+      const p = spawn(process.execPath, [cli, "worker", "--nats", s.url, "--run", "server-restart", "--ack-wait", "2000"], { stdio: ["ignore", "pipe", "pipe"] });
       p.stdout!.on("data", (d) => (logs[i] += d));
       p.stderr!.on("data", (d) => (logs[i] += d));
       processes.push(p);
