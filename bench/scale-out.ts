@@ -123,14 +123,16 @@ try {
   const decodePerSecond = rows / (median(decodeTimes) / 1000);
   emit({ bench: "scale-out", decode_rows: rows, batch_bytes: bytes.length, decode_ms_median: round(median(decodeTimes), 3), decode_transitions_per_s: round(decodePerSecond, 0) });
 
-  // Projection (sync rollouts, lag 0): an update costs the slowest actor's rollout + the learner's per-batch work × W + its update.
-  const perBatchLearnerS = (N / 1) * STEPS / decodePerSecond; // one slot's rows at this run's rollout length
-  const updateS = Math.max(1e-6, N * STEPS / results.none! - (N * STEPS) / (rows / actSeconds));
-  const rolloutS = (N * STEPS) / (rows / actSeconds); // one slot of N copies
+  // Projection (sync rollouts, lag 0): W workers of N copies each bring W·R rows per update (R = N·STEPS); the
+  // slowest rollout takes rolloutS, and the learner spends (decode + replay) b and (update) u seconds per row.
+  const R = N * STEPS;
+  const rolloutS = R / (rows / actSeconds);
+  const b = 1 / decodePerSecond;
+  const u = Math.max(0, 1 / results.none! - 1 / (rows / actSeconds));
   const projection = Object.fromEntries(
     [8, 64, 512].map((w) => {
-      const seconds = rolloutS + w * perBatchLearnerS + updateS;
-      return [w, { env_steps_per_s: round((w * N * STEPS) / seconds, 0), learner_share: round((w * perBatchLearnerS + updateS) / seconds, 3) }];
+      const seconds = rolloutS + w * R * (b + u);
+      return [w, { env_steps_per_s: round((w * R) / seconds, 0), learner_share: round((w * R * (b + u)) / seconds, 3) }];
     }),
   );
   const overhead = Object.fromEntries(counts.map((w) => [w, round((results[`local${w}`]! / results[`nats${w}`]! - 1) * 100, 1)]));
@@ -147,7 +149,8 @@ try {
     batches_skipped: skipped,
     decode_transitions_per_s: round(decodePerSecond, 0),
     projection_per_workers: projection,
-    projection_assumes: `each worker holds ${N} copies and rolls out ${STEPS} steps in ${round(rolloutS, 4)} s; the learner spends ${round(perBatchLearnerS * 1000, 3)} ms per batch and ${round(updateS, 4)} s per update (measured here)`,
+    learner_limit_steps_per_s: round(1 / (b + u), 0),
+    projection_assumes: `sync rollouts: each worker holds ${N} copies and rolls out ${STEPS} steps in ${round(rolloutS, 4)} s (one actor's rate here); the learner spends ${round(b * 1e6, 3)} µs per row decoding and replaying and ${round(u * 1e6, 3)} µs per row updating (this run without workers, less its acting)`,
   });
 } finally {
   await stopActors(actors);

@@ -84,7 +84,7 @@ async function worker(args: string[]): Promise<number> {
     console.error("trellis worker: give --user and --pass together");
     return 2;
   }
-  const { startNatsActor } = await import("../lib/workers/nats/nats-actor.js");
+  const { startNatsActor } = await import("../lib/index.js");
   const log = values.quiet ? () => {} : (line: string) => console.log(`[trellis worker] ${line}`);
   let handle;
   try {

@@ -101,3 +101,5 @@ export {
   type Completion,
   type SampleOptions,
 } from "./seq/policies/index.js";
+export { startNatsActor, type NatsActorOptions, type NatsActorHandle } from "./workers/nats/nats-actor.js";
+export type { WorkersSpec, LocalWorkersSpec, NatsWorkersSpec, WorkerStatus } from "./workers/pool.js";

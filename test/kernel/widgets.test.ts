@@ -38,7 +38,7 @@ function connect(url: string, origin?: string): Promise<WebSocket> {
 
 test("a training cell shows one widget (plotly once before it), refreshed with update_display_data at ≤ 4 Hz, the last with the final state", async () => {
   await k.execute('import { rl } from "trellis";\nconst run = rl.env("CartPole-v1", { n: 4, seed: 1 }).algo(rl.ppo()).build();');
-  const ex = await k.execute("await run.train({ steps: 16_384 });");
+  const ex = await k.execute("await run.train({ steps: 65_536 });");
   const displays = ofType(ex, "display_data");
   assert.match(html(displays[0]!), /id="trellis-plotly"/, "plotly goes out once, before the first widget");
   assert.equal(displays.length, 2);
@@ -53,7 +53,7 @@ test("a training cell shows one widget (plotly once before it), refreshed with u
   const times = updates.map((u) => Date.parse(u.header.date));
   for (let i = 1; i < times.length - 1; i++) assert.ok(times[i]! - times[i - 1]! >= 240, `updates ${i - 1}→${i} ${times[i]! - times[i - 1]!} ms apart`);
   const last = updates.at(-1)!;
-  assert.match((last.content.data as Record<string, string>)["text/plain"]!, /16,384\/16,384 steps .* stopped: steps/);
+  assert.match((last.content.data as Record<string, string>)["text/plain"]!, /65,536\/65,536 steps .* stopped: steps/);
   const final = payload<{ training: TrainingData }>(html(last)).training;
   assert.equal(final.progress.stopped, "steps");
   // (Read with the iterator: toArray() gives a null as 0.)
@@ -114,7 +114,7 @@ async function watchAndStop(link: ViewLink, data: TrainingData, request: Message
   assert.equal(ex.reply.content.status, "ok");
   assert.match(resultText(ex)!, /^'stopped: aborted at \d+'$/);
   const step = Number(/at (\d+)/.exec(resultText(ex)!)![1]);
-  assert.ok(step < 2_000_000 + 16_384);
+  assert.ok(step < 2_000_000 + 65_536);
   await k.until(() => received.some((m) => m.type === "progress" && m.progress.stopped === "aborted"), 5_000).catch(() => assert.fail("the view hears that training stopped"));
   const updates = ex.iopub.filter((m) => m.header.msg_type === "update_display_data");
   assert.ok(updates.length - snapshotsWhileWatched <= 2, "a watched view gets pushes, not snapshots (only the final state is written)");

@@ -11,7 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { rl } from "../../lib/rl.js";
-import { RunConfigError, type RunBuilder } from "../../lib/run/builder.js";
+import type { RunBuilder } from "../../lib/run/builder.js";
+import { configProblems } from "../helpers/config-problems.js";
 import type { Run } from "../../lib/run/run.js";
 import type { WorkersSpec } from "../../lib/workers/pool.js";
 import { startNatsServer, type LocalNatsServer } from "../../lib/workers/nats/server.js";
@@ -78,17 +79,8 @@ describe("local workers", () => {
   });
 
   test("what workers cannot serve is refused at build time, by name", () => {
-    const codes = (f: () => unknown) => {
-      try {
-        f();
-      } catch (e) {
-        assert.ok(e instanceof RunConfigError, String(e));
-        return e.problems.map((p) => `${p.path} ${p.code}: ${p.message}`);
-      }
-      assert.fail("expected a RunConfigError");
-    };
     const one = (f: () => unknown, pattern: RegExp) => {
-      const problems = codes(f);
+      const problems = configProblems(f, true);
       assert.ok(problems.some((p) => pattern.test(p)), problems.join("\n"));
     };
     one(() => rl.env("CartPole-v1", { n: 3 }).algo(rl.ppo()).workers(rl.workers.local({ n: 2 })).build(), /3 env copies cannot be split evenly over 2 slots/);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { rl } from "../../../lib/rl.js";
 import { RunConfigError } from "../../../lib/run/builder.js";
+import { configProblems } from "../../helpers/config-problems.js";
 import { TokenCritic } from "../../../lib/pg/seq/token-critic.js";
 import { criticCredit } from "../../../lib/pg/seq/critic-credit.js";
 import { scaleScores, whitenTokens, type TokenGaeRuntime } from "../../../lib/pg/advantage/token-gae.js";
@@ -160,15 +161,7 @@ test("without the KL penalty and reward scaling PPO-max is the plain token PPO: 
 });
 
 test("a token critic needs rl.loss.value(), refuses guidance, and only it lets a sequence run use a value loss", () => {
-  const codes = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      assert.ok(e instanceof RunConfigError, String(e));
-      return e.problems.map((p) => `${p.path} ${p.code}`);
-    }
-    assert.fail("expected a RunConfigError");
-  };
+  const codes = (f: () => unknown) => configProblems(f);
   assert.deepEqual(codes(() => ppoMaxRun(rl.grpo().advantage(rl.adv.tokenGae()))), ["algo.loss missing"]);
   assert.deepEqual(codes(() => ppoMaxRun(rl.ppoMax().guidance(rl.guide.hints()))), ["algo.guidance incompatible"]);
   assert.deepEqual(codes(() => ppoMaxRun(rl.grpo().addLoss(rl.loss.value()))), ["algo.loss[1] incompatible"]);

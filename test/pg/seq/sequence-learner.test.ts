@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { rl } from "../../../lib/rl.js";
-import { RunConfigError } from "../../../lib/run/builder.js";
+import { configProblems } from "../../helpers/config-problems.js";
 import { packSequences } from "../../../lib/pg/seq/pack.js";
 import { packPrefixed } from "../../../lib/pg/seq/prefix-pack.js";
 import { completionLogits } from "../../../lib/pg/seq/completion-logits.js";
@@ -184,15 +184,7 @@ test("a KL to the initial policy is 0 on the first minibatch and positive once t
 });
 
 test("a sequence run refuses what it cannot run, as problems naming the field", () => {
-  const codes = (f: () => unknown) => {
-    try {
-      f();
-    } catch (e) {
-      assert.ok(e instanceof RunConfigError, String(e));
-      return e.problems.map((p) => `${p.path} ${p.code}`);
-    }
-    assert.fail("expected a RunConfigError");
-  };
+  const codes = (f: () => unknown) => configProblems(f);
   assert.deepEqual(codes(() => seqRun(rl.ppo() as never)), ["algo.collect incompatible", "algo.advantage incompatible", "algo.loss[1] incompatible"]);
   assert.deepEqual(codes(() => seqRun(rl.grpo().addLoss(rl.loss.value()))), ["algo.loss[1] incompatible"]);
   assert.deepEqual(codes(() => seqRun(rl.grpo({ groupSize: 0 }))), ["algo.groupSize out-of-range"]);
