@@ -13,6 +13,7 @@ import { TrajectoryRecorder } from "../data/recorder.js";
 import { makeVecEnv } from "../envs/registry.js";
 import type { VecEnv, VecEnvState } from "../envs/vec-env.js";
 import { ActorCritic, type ActOutput } from "../policy/actor-critic.js";
+import { actOutput } from "../pg/collect/collector.js";
 import type { MlpPolicySpec } from "../policy/spec.js";
 import { Rng, type RngState } from "../random/rng.js";
 import { VERSION } from "../version.js";
@@ -88,9 +89,7 @@ export class Actor {
     // the weights are replaced by the learner's before the first step
     this.policy = new ActorCritic(job.policy, this.env.obsSize, this.env.actionSpace, Rng.fromSeed(0));
     this.groups = this.policy.groups;
-    const discrete = this.env.actionSpace.kind === "discrete";
-    const n = job.copies;
-    this.act = { actions: discrete ? new Int32Array(n) : new Float32Array(n * this.env.actionSize), logp: new Float32Array(n), values: new Float32Array(n) };
+    this.act = actOutput(this.env);
     // episode ids stay unique over the run's slots
     this.recorder = TrajectoryRecorder.forEnv(this.env, { runId: job.run, firstEpisodeId: slot * 2 ** 32 });
   }

@@ -20,13 +20,13 @@ export class LocalActorPool implements ActorPool {
   private readonly stats: { batches: number; envSteps: number; seconds: number }[] = [];
   private nextId = 0;
   private failure: Error | null = null;
-  private expect: BatchExpectation | null = null;
+  private shape: Omit<BatchExpectation, "numSteps"> | null = null;
 
   constructor(readonly slots: number) {}
 
   async start(job: ActorJob, shape: Omit<BatchExpectation, "numSteps">): Promise<void> {
     if (job.envStates.length !== this.slots) throw new RangeError(`local workers: the job has ${job.envStates.length} slots, the pool ${this.slots}`);
-    this.expect = { ...shape, numSteps: 0 };
+    this.shape = shape;
     await Promise.all(
       Array.from({ length: this.slots }, (_, slot) => {
         const worker = new Worker(new URL("./local-thread.js", import.meta.url), { workerData: { job, slot, workerId: `local/${slot}` } });
@@ -60,7 +60,8 @@ export class LocalActorPool implements ActorPool {
 
   async rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]> {
     if (this.failure) throw this.failure;
-    if (this.threads.length !== this.slots) throw new Error("local workers: start() first");
+    const shape = this.shape;
+    if (this.threads.length !== this.slots || !shape) throw new Error("local workers: start() first");
     const asks = this.threads.map((worker, slot) => {
       const id = this.nextId++;
       const answer = new Promise<{ bytes?: Uint8Array; seconds?: number }>((resolve, reject) => this.pending.set(id, { resolve, reject }));
@@ -69,9 +70,7 @@ export class LocalActorPool implements ActorPool {
     });
     const answers = await Promise.all(asks);
     return answers.map((a, slot) => {
-      const expect = this.expect ? { ...this.expect, numSteps: steps } : null;
-      const batch = expect ? readTrajectoryBatch(a.bytes!, expect, `local worker ${slot}'s batch`) : null;
-      if (!batch) throw new Error("local workers: start() was given no batch shape");
+      const batch = readTrajectoryBatch(a.bytes!, { ...shape, numSteps: steps }, `local worker ${slot}'s batch`);
       const s = this.stats[slot]!;
       s.batches++;
       s.envSteps += batch.header.numEnvs * steps;

@@ -209,7 +209,7 @@ export class ReplayVecEnv implements VecEnv {
       return;
     }
     const T = json.length;
-    const a = this.base.actionSpace.kind === "discrete" ? 1 : this.actionSize;
+    const a = this.actionSize;
     const sizes: Record<(typeof REPLAY_ARRAYS)[number], number> = { obs: T * n * d, actions: T * n * a, logp: T * n, values: T * n, rewards: T * n, terminated: T * n, truncated: T * n, nextObs: T * n * d, lastObs: n * d };
     const rows: Record<string, Float32Array | Int32Array | Uint8Array> = {};
     for (const k of REPLAY_ARRAYS) {
@@ -227,7 +227,7 @@ export class ReplayVecEnv implements VecEnv {
     const n = this.numEnvs;
     const m = n / this.slots;
     const d = this.obsSize;
-    const a = this.base.actionSpace.kind === "discrete" ? 1 : this.actionSize;
+    const a = this.actionSize;
     const T = this.steps;
     const discrete = this.base.actionSpace.kind === "discrete";
     const rows = {
@@ -272,7 +272,7 @@ export class ReplayVecEnv implements VecEnv {
     if (!rows || this.t >= this.length) throw new Error("workers: no rollout loaded to act from");
     if (batch !== this.numEnvs) throw new RangeError(`workers: asked to act for ${batch} copies, the run has ${this.numEnvs}`);
     const n = this.numEnvs;
-    const a = this.base.actionSpace.kind === "discrete" ? 1 : this.actionSize;
+    const a = this.actionSize;
     out.actions.set(rows.actions.subarray(this.t * n * a, (this.t + 1) * n * a));
     out.logp.set(rows.logp.subarray(this.t * n, (this.t + 1) * n));
     out.values.set(rows.values.subarray(this.t * n, (this.t + 1) * n));

@@ -6,6 +6,7 @@ import { TrajectoryRecorder } from "../../lib/data/recorder.js";
 import { makeVecEnv } from "../../lib/envs/registry.js";
 import { Rng } from "../../lib/random/rng.js";
 import { VERSION } from "../../lib/version.js";
+import { Actor, actorJobProblems } from "../../lib/workers/actor.js";
 import { META_BATCH, readTrajectoryBatch, trajectoryBatchBytes, TrajectoryBatchError, type BatchExpectation } from "../../lib/workers/trajectory-batch.js";
 
 const N = 3;
@@ -130,5 +131,16 @@ test("fuzz: a changed byte or a cut anywhere gives a TrajectoryBatchError or a b
       }
     }),
     { seed: 42, numRuns: 400 },
+  );
+});
+
+test("property: any value as an actor's job (it travels as JSON from the learner) gives a list of problems or an actor, never a crash", () => {
+  fc.assert(
+    fc.property(fc.anything(), (job) => {
+      const problems = actorJobProblems(job);
+      assert.ok(Array.isArray(problems) && problems.every((p) => typeof p === "string"));
+      if (problems.length) assert.throws(() => new Actor(job as never, 0, "w"), (e: unknown) => e instanceof Error && e.message.startsWith("actor: "));
+    }),
+    { seed: 7, numRuns: 300 },
   );
 });

@@ -13,15 +13,8 @@ import type { SampledCompletion } from "../../../lib/pg/seq/learner.js";
 import { FastTransformer } from "../../../lib/seq/policies/fast-transformer.js";
 import { Transformer, type TokenPolicy } from "../../../lib/seq/policies/index.js";
 import { Rng } from "../../../lib/random/rng.js";
-import type { RewardFunction } from "../../../lib/seq/tasks/rewards.js";
 
-const tok = rl.tokenizer.char("0123456789+=");
-const tiny = (seed = 1) => Transformer.create({ vocabSize: tok.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { rng: Rng.fromSeed(seed) });
-const startsWithOne: RewardFunction = (text) => {
-  const ok = text.startsWith("1");
-  return { reward: ok ? 1 : 0, components: {}, verdict: { correct: ok, format: true, reward: ok ? 1 : 0 } };
-};
-const quiet = { progress() {} };
+import { quiet, startsWithOne, tiny, tok } from "../../helpers/tiny-sequence-run.js";
 const seqs = [
   { prompt: Int32Array.of(1, 10, 2, 11), tokens: Int32Array.of(3, 4, 2) },
   { prompt: Int32Array.of(1, 10, 2, 11), tokens: Int32Array.of(5) },
@@ -97,6 +90,17 @@ test("scores are scaled by the running std after merging the step (left unscaled
   const mean = all.reduce((a, b) => a + b, 0) / all.length;
   const std = Math.sqrt(all.reduce((a, b) => a + (b - mean) ** 2, 0) / all.length);
   assert.ok(Math.abs(mean) < 1e-6 && Math.abs(std - 1) < 1e-6);
+});
+
+test("tokenGae's score clip bounds the scaled score in the reward, and its advantage clip bounds every token's advantage", () => {
+  const runtime = gaeRuntime({ rewardScaling: "none", rewardClip: 0.5, advantageClip: 0.3, lambda: 1 });
+  const r = runtime.credit({ scores: [2, -3], kl: null, klCoef: 0, values: [Float32Array.of(0, 0), Float32Array.of(0.1)] }, INITIAL_MOMENTS);
+  assert.deepEqual([...r.scaled], [0.5, -0.5]);
+  // unclipped: [0.5, 0.5] and [−0.6]
+  assert.deepEqual([...r.advantages[0]!], [0.30000001192092896, 0.30000001192092896]);
+  assert.ok(Math.abs(r.advantages[1]![0]! + 0.3) < 1e-7);
+  // returns keep the unclipped advantages: G = Â + V
+  assert.ok(Math.abs(r.returns[1]![0]! + 0.5) < 1e-7);
 });
 
 test("criticCredit puts the KL on each sampled token and the scaled score on the last, then GAE over V_old (hand-worked)", () => {

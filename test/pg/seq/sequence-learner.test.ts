@@ -9,16 +9,8 @@ import { FastTransformer } from "../../../lib/seq/policies/fast-transformer.js";
 import { clipRatios, isClipped, sampleMetrics, withSignal, type SampledCompletion } from "../../../lib/pg/seq/learner.js";
 import { gatherLogProbs, gatherTokenLogProbs, gatherTokenLogProbsBackward, tokenLogProbs, tokenLogProbsBackward, Transformer, type TokenPolicy } from "../../../lib/seq/policies/index.js";
 import { Rng } from "../../../lib/random/rng.js";
-import type { RewardFunction } from "../../../lib/seq/tasks/rewards.js";
 
-const tok = rl.tokenizer.char("0123456789+=");
-const tiny = (seed = 1) => Transformer.create({ vocabSize: tok.vocabSize, layers: 1, dModel: 16, heads: 2, mlpHidden: 32, context: 8 }, { rng: Rng.fromSeed(seed) });
-/** Reward 1 when the completion starts with "1": a signal a random policy finds 1 time in ~16. */
-const startsWithOne: RewardFunction = (text) => {
-  const ok = text.startsWith("1");
-  return { reward: ok ? 1 : 0, components: {}, verdict: { correct: ok, format: true, reward: ok ? 1 : 0 } };
-};
-const quiet = { progress() {} };
+import { quiet, startsWithOne, tiny, tok } from "../../helpers/tiny-sequence-run.js";
 
 test("packSequences: prompt ++ completion rows, right-padded; completion tokens scored from the position before each", () => {
   const p = packSequences([{ prompt: Int32Array.of(5, 6), tokens: Int32Array.of(7, 2) }, { prompt: Int32Array.of(4), tokens: Int32Array.of(9, 9, 2) }], 0);
