@@ -116,7 +116,7 @@ try {
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
     const batch = readTrajectoryBatch(bytes, expect);
-    replay.load([{ slot: 0, batch }]);
+    replay.load(replay.assemble([{ slot: 0, batch }]));
     decodeTimes.push(performance.now() - t0);
   }
   const rows = 64 * T;

@@ -8,6 +8,7 @@ import { completions } from "./collect/completions.js";
 import { empg, selfAttribution } from "./advantage/step-credit.js";
 import { hgpo } from "./advantage/hgpo.js";
 import { tokenGae } from "./advantage/token-gae.js";
+import { vtraceAdvantage } from "./advantage/vtrace.js";
 import { constant as constantAggregation, mean, sequenceMean } from "./aggregation.js";
 import { episodes } from "./collect/episodes.js";
 import { rollout } from "./collect/rollout.js";
@@ -31,7 +32,7 @@ import { adam } from "./optimizer.js";
 import { ema, initial, run, soup, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 
-export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage, empg, selfAttribution, hgpo, tokenGae };
+export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage, empg, selfAttribution, hgpo, tokenGae, vtrace: vtraceAdvantage };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
 export const guide = { hints, teachers, expert, modes };
 export const div = { kl, forwardKl, js, alpha: alphaDivergence };

@@ -171,7 +171,7 @@ export class Run {
     if (workers) {
       this.workers = workers;
       const pool = makeActorPool(workers, this.id);
-      this.remote = new RemoteRollouts(pool, base, actorJob(this.id, envConfig, policySpec, this.envInitState, pool.slots));
+      this.remote = new RemoteRollouts(pool, base, actorJob(this.id, envConfig, policySpec, this.envInitState, pool.slots), workers.lag ?? 0);
     }
     const env = this.remote?.env ?? base;
     this.recording = record ? new RecordingVecEnv(env, this.id, record === true ? {} : record) : undefined;
@@ -438,6 +438,7 @@ export class Run {
       evalReturn: this.lastEvalReturn,
       sps,
       ...m,
+      ...this.remote?.metrics(),
     });
     this.lastEvalReturn = undefined;
     return this.log.last()!;

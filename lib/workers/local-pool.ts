@@ -1,8 +1,7 @@
 import { Worker } from "node:worker_threads";
-import type { RngState } from "../random/rng.js";
 import type { VecEnvState } from "../envs/vec-env.js";
 import type { ActorJob } from "./actor.js";
-import type { ActorPool, SlotRollout, WorkerStatus } from "./pool.js";
+import type { ActorPool, RolloutRequest, SlotRollout, WorkerStatus } from "./pool.js";
 import { readTrajectoryBatch, type BatchExpectation } from "./trajectory-batch.js";
 
 interface Pending {
@@ -58,7 +57,7 @@ export class LocalActorPool implements ActorPool {
     );
   }
 
-  async rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]> {
+  async rollout({ version, params, steps, rngStates }: RolloutRequest): Promise<SlotRollout[]> {
     if (this.failure) throw this.failure;
     const shape = this.shape;
     if (this.threads.length !== this.slots || !shape) throw new Error("local workers: start() first");

@@ -16,6 +16,8 @@ import type { BatchExpectation, RolloutBatch } from "./trajectory-batch.js";
 export interface LocalWorkersSpec {
   readonly kind: "local";
   readonly n: number;
+  /** Rollouts asked for ahead (see {@link NatsWorkersSpec.lag}; default 0). */
+  readonly lag?: number;
 }
 
 /** `rl.workers.nats({ servers, slots })`: actors anywhere, reached through a NATS JetStream server. */
@@ -31,6 +33,13 @@ export interface NatsWorkersSpec {
   readonly ackWaitMs?: number;
   /** How long the learner waits for a rollout before it reports that no actor is serving (default 60 s). */
   readonly timeoutMs?: number;
+  /**
+   * Rollouts asked for ahead (default 0): with lag L the actors act with
+   * policy version v − L while the learner trains version v, so acting and
+   * learning overlap. 0 is synchronous (one slot: the numbers of the run
+   * without workers). Correct for the lag with rl.adv.vtrace().
+   */
+  readonly lag?: number;
 }
 
 export type WorkersSpec = LocalWorkersSpec | NatsWorkersSpec;
@@ -40,6 +49,19 @@ export interface SlotRollout {
   readonly slot: number;
   readonly batch: RolloutBatch;
 }
+
+/** One rollout asked of every slot: the `index`-th of the run, acted with policy `version`. */
+export interface RolloutRequest {
+  readonly index: number;
+  readonly version: number;
+  readonly params: Float32Array;
+  readonly steps: number;
+  /** Slot i draws its actions from `rngStates[i]`. */
+  readonly rngStates: readonly RngState[];
+}
+
+/** Most rollouts a run may ask for ahead. */
+export const MAX_LAG = 8;
 
 /** A worker's state for the training view. */
 export interface WorkerStatus {
@@ -57,9 +79,13 @@ export interface ActorPool {
   readonly slots: number;
   /** Starts serving `job`; its batches have `shape` (numEnvs: copies per slot). */
   start(job: ActorJob, shape: Omit<BatchExpectation, "numSteps">): Promise<void>;
-  /** One rollout of `steps` steps from every slot with policy `version`; slot i draws its actions from `rngStates[i]`. In slot order. */
-  rollout(version: number, params: Float32Array, steps: number, rngStates: readonly RngState[]): Promise<SlotRollout[]>;
-  /** Per slot, its env copies' state now (between rollouts); null for a slot whose actor has not started (it starts from the job). */
+  /**
+   * One rollout from every slot, in slot order. Several may be asked for
+   * before the first is answered (a run with lag): each slot makes them in
+   * the order asked.
+   */
+  rollout(request: RolloutRequest): Promise<SlotRollout[]>;
+  /** Per slot, its env copies' state now (no rollout in flight); null for a slot whose actor has not started (it starts from the job). */
   snapshot(): Promise<(VecEnvState | null)[]>;
   status(): WorkerStatus[];
   /** Batches read and not used (another session's or rollout's, a second copy of one already in hand). */
@@ -71,11 +97,12 @@ export interface ActorPool {
 export function workersSpecProblems(spec: unknown): string[] {
   const s = spec as Partial<WorkersSpec> | null;
   if (typeof s !== "object" || s === null) return [`workers: expected rl.workers.local({ n }) or rl.workers.nats({ servers, slots }), got ${JSON.stringify(spec)}`];
+  const lag = s.lag === undefined || (Number.isInteger(s.lag) && s.lag >= 0 && s.lag <= MAX_LAG) ? [] : [`workers.lag: expected an integer in [0, ${MAX_LAG}] (rollouts asked for ahead), got ${JSON.stringify(s.lag)}`];
   if (s.kind === "local") {
-    return Number.isInteger(s.n) && s.n! >= 1 && s.n! <= 256 ? [] : [`workers.n: expected an integer in [1, 256], got ${JSON.stringify(s.n)}`];
+    return Number.isInteger(s.n) && s.n! >= 1 && s.n! <= 256 ? lag : [`workers.n: expected an integer in [1, 256], got ${JSON.stringify(s.n)}`, ...lag];
   }
   if (s.kind === "nats") {
-    const p: string[] = [];
+    const p: string[] = [...lag];
     const servers = typeof s.servers === "string" ? [s.servers] : s.servers;
     if (!Array.isArray(servers) || servers.length === 0 || !servers.every((u) => typeof u === "string" && u.length > 0)) p.push(`workers.servers: expected a server URL or a list of them, got ${JSON.stringify(s.servers)}`);
     if (!Number.isInteger(s.slots) || s.slots! < 1 || s.slots! > 4096) p.push(`workers.slots: expected an integer in [1, 4096], got ${JSON.stringify(s.slots)}`);
@@ -90,7 +117,7 @@ export function workersSpecProblems(spec: unknown): string[] {
 /** The specs' constructors, as `rl.workers`, and helpers to try NATS on one machine. */
 export const workers = {
   /** `n` worker threads on this machine, one slot of env copies each (the run's copies split evenly). */
-  local: (options: { n: number }): LocalWorkersSpec => Object.freeze({ kind: "local" as const, n: options.n }),
+  local: (options: { n: number; lag?: number }): LocalWorkersSpec => Object.freeze({ kind: "local" as const, n: options.n, ...(options.lag !== undefined ? { lag: options.lag } : {}) }),
   /** Actor processes anywhere that reach the NATS server(s); start them with `trellis worker --nats URL`. */
   nats: (options: Omit<NatsWorkersSpec, "kind">): NatsWorkersSpec => Object.freeze({ kind: "nats" as const, ...options }),
   /** Starts a local `nats-server -js` (loopback, file storage in `storeDir`), e.g. to try rl.workers.nats in a notebook. */

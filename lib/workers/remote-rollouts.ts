@@ -1,19 +1,28 @@
 /**
  * The learner's side of a run whose env copies live with actors
  * (`.workers(...)`): the learner's rollout collector steps a facade env and
- * acts through a facade actor, both replaying the rollout the actors made
- * with the learner's current policy. Everything downstream of the collector
- * (credit, losses, episode statistics, recorded trajectories, the KL in the
- * reward, the truncation bootstrap) runs as without workers.
+ * acts through a facade actor, both replaying the rollouts the actors made.
+ * Everything downstream of the collector (credit, losses, episode
+ * statistics, recorded trajectories, the KL in the reward, the truncation
+ * bootstrap) runs as without workers.
  *
- * Before each env step the run calls {@link RemoteRollouts.ready}: when the
- * current rollout is used up it hands the policy's parameters and its action
- * generator's state to the actors and waits for every slot's rollout
- * (synchronous: every batch acts with the learner's current version, lag 0).
- * Slot 0 draws from the learner's own generator and the learner continues
- * from where slot 0 left it; slot i > 0 draws from a stream split off it. One
- * slot therefore gives bit for bit the numbers of the same run without
- * workers, and any number of slots gives the same numbers run after run.
+ * Before each env step the run calls {@link RemoteRollouts.ready}. When the
+ * current rollout is used up it takes the next one the actors made and, so
+ * that `lag` rollouts are always asked for ahead, asks for the rollout `lag`
+ * places further with the learner's current parameters:
+ *
+ * - lag 0 (synchronous): rollout k acts with version k. Slot 0 draws from
+ *   the learner's own generator and the learner continues from where slot 0
+ *   left it; slot i > 0 draws from a stream split off it. One slot gives bit
+ *   for bit the numbers of the run without workers.
+ * - lag L > 0: rollout k acts with version max(0, k − L) while the learner
+ *   trains on rollout k − 1, so acting and learning overlap. Each rollout's
+ *   generator states are split off the learner's generator when it is asked
+ *   for.
+ *
+ * Which version acts in which rollout is fixed by the order of asking, not by
+ * timing: any number of slots, local or over NATS, repeats its numbers run
+ * after run. No batch can be older than the lag; each is checked against it.
  */
 import type { Frame } from "../envs/frame.js";
 import type { BoxSpace, Space } from "../envs/space.js";
@@ -28,10 +37,33 @@ export interface RolloutActor {
   act(obs: Float32Array, batch: number, rng: Rng, out: ActOutput): void;
 }
 
+/** A rollout asked for: its place in the run, the version acting, its rows once every slot's batch is in. */
+interface AskedRollout {
+  readonly index: number;
+  readonly version: number;
+  readonly rows: Promise<ReplayRows>;
+  /** Slot 0's generator state after the rollout (lag 0: the learner continues from it). */
+  readonly after: Promise<RngState | null>;
+}
+
+/** What the run's metrics rows show of its workers. */
+export interface WorkersMetrics {
+  /** Versions between the policy that acted in the rollout being trained on and the learner's. */
+  readonly policyLag: number;
+  /** Batches read and not used so far (another session's, a second copy). */
+  readonly batchesSkipped: number;
+}
+
 export class RemoteRollouts {
   readonly env: ReplayVecEnv;
   readonly actor: RolloutActor;
+  /** Rollouts asked for ahead. */
+  readonly lag: number;
   private version = -1;
+  /** Rollouts asked for so far (the next one's index). */
+  private asked = 0;
+  private readonly inFlight: AskedRollout[] = [];
+  private lastLag = 0;
   private starting: Promise<void> | null = null;
 
   private get started(): boolean {
@@ -42,8 +74,10 @@ export class RemoteRollouts {
     readonly pool: ActorPool,
     private readonly base: VecEnv,
     private job: ActorJob,
+    lag = 0,
   ) {
     if (base.numEnvs % pool.slots !== 0) throw new RangeError(`workers: the run's ${base.numEnvs} env copies cannot be split evenly over ${pool.slots} slots`);
+    this.lag = lag;
     this.env = new ReplayVecEnv(base, pool.slots);
     const env = this.env;
     this.actor = { act: (_obs, batch, _rng, out) => env.actFromRollout(batch, out) };
@@ -59,36 +93,65 @@ export class RemoteRollouts {
     return this.env.remaining === 0;
   }
 
-  /** Makes sure a rollout is there to step: asks the actors for one with `version` when the last is used up. */
+  /** For the run's metrics rows. */
+  metrics(): WorkersMetrics {
+    return { policyLag: this.lastLag, batchesSkipped: this.pool.skipped };
+  }
+
+  /** Makes sure a rollout is there to step: when the last is used up, takes the next (asking for it and those ahead first). */
   async ready(version: number, params: () => Float32Array, rng: Rng): Promise<void> {
     if (!this.due) return;
     const base = this.base;
     this.starting ??= this.pool.start(this.job, { envId: base.id, obsSize: base.obsSize, actionSize: base.actionSpace.kind === "discrete" ? base.actionSpace.n : base.actionSize, discrete: base.actionSpace.kind === "discrete", numEnvs: base.numEnvs / this.pool.slots });
     await this.starting;
-    if (version === this.version) throw new Error(`workers: a second rollout of policy version ${version} was asked for before an update`);
-    const states: RngState[] = [rng.state()];
-    const stream = Rng.fromState(rng.state());
-    for (let s = 1; s < this.pool.slots; s++) states.push(stream.split().state());
-    const rollouts = await this.pool.rollout(version, params(), this.env.steps, states);
-    this.env.load(rollouts);
-    const after = rollouts[0]!.batch.header.rng;
-    if (!after) throw new Error("workers: slot 0's batch carries no generator state");
-    rng.restore(after);
+    if (this.lag === 0 && version === this.version) throw new Error(`workers: a second rollout of policy version ${version} was asked for before an update`);
+    // the parameters as they are now: the update that follows must not reach rollouts still being sent
+    const now = params().slice();
+    while (this.inFlight.length <= this.lag) this.ask(version, now, rng);
+    const next = this.inFlight.shift()!;
+    const rows = await next.rows;
+    if (this.lag === 0) {
+      const after = await next.after;
+      if (!after) throw new Error("workers: slot 0's batch carries no generator state");
+      rng.restore(after);
+    }
+    const lag = version - next.version;
+    if (lag < 0 || lag > this.lag) throw new Error(`workers: rollout ${next.index} acted with policy version ${next.version}, ${lag} versions from the learner's ${version}; the run allows a lag of ${this.lag}`);
+    this.env.load(rows);
+    this.lastLag = lag;
     this.version = version;
   }
 
+  private ask(version: number, params: Float32Array, rng: Rng): void {
+    const stream = this.lag === 0 ? Rng.fromState(rng.state()) : rng.split();
+    const states: RngState[] = [stream.state()];
+    for (let s = 1; s < this.pool.slots; s++) states.push(stream.split().state());
+    const index = this.asked++;
+    const answer = this.pool.rollout({ index, version, params, steps: this.env.steps, rngStates: states });
+    const rows = answer.then((r) => this.env.assemble(r));
+    const after = answer.then((r) => r[0]!.batch.header.rng ?? null);
+    // a failure is reported by ready() when it takes this rollout; until then it must not count as unhandled
+    for (const p of [rows, after]) p.catch(() => {});
+    this.inFlight.push({ index, version, rows, after });
+  }
+
   /**
-   * What a checkpoint needs to continue: every slot's env copies as they are
-   * (between rollouts the actors are idle), the rollout being replayed and
-   * where in it the learner is, and the last version asked for.
+   * What a checkpoint needs to continue: the rollouts asked for ahead (waited
+   * for: the actors' copies are past them), every slot's env copies as they
+   * are then, the rollout being replayed and where in it the learner is.
    */
   async snapshot(): Promise<{ json: WorkersEnvState; arrays: Record<string, Float32Array | Int32Array | Uint8Array> }> {
+    const ahead = await Promise.all(this.inFlight.map(async (a) => ({ index: a.index, version: a.version, rows: await a.rows })));
     const slots = await this.pool.snapshot();
     const fallback = this.job.envSnapshots;
     const replay = this.env.saveReplay();
+    const arrays: Record<string, Float32Array | Int32Array | Uint8Array> = { ...replay.arrays };
+    ahead.forEach((a, i) => {
+      for (const k of REPLAY_ARRAYS) arrays[`ahead.${i}.${k}`] = a.rows[k];
+    });
     return {
-      json: { slots: slots.map((s, i) => s ?? fallback?.[i] ?? null), version: this.version, replay: replay.json },
-      arrays: replay.arrays,
+      json: { slots: slots.map((s, i) => s ?? fallback?.[i] ?? null), version: this.version, replay: replay.json, asked: this.asked, ahead: ahead.map((a) => ({ index: a.index, version: a.version })) },
+      arrays,
     };
   }
 
@@ -97,8 +160,19 @@ export class RemoteRollouts {
     if (this.started) throw new Error("workers: a run that has asked its actors for rollouts cannot load a checkpoint's env state");
     if (!Array.isArray(state?.slots) || state.slots.length !== this.pool.slots) throw new RangeError(`workers: the checkpoint holds ${state?.slots?.length} slots of env copies, the run has ${this.pool.slots}`);
     if (!Number.isInteger(state.version) || state.version < -1) throw new RangeError(`workers: the checkpoint's rollout version must be an integer ≥ −1, got ${JSON.stringify(state.version)}`);
-    this.job = { ...this.job, envSnapshots: state.slots };
+    const ahead = state.ahead ?? [];
+    if (!Array.isArray(ahead) || !ahead.every((a) => Number.isInteger(a?.index) && Number.isInteger(a?.version) && a.version >= 0)) throw new RangeError(`workers: the checkpoint's rollouts ahead must be a list of { index, version }, got ${JSON.stringify(state.ahead)}`);
+    if (ahead.length > this.lag) throw new RangeError(`workers: the checkpoint holds ${ahead.length} rollouts asked for ahead; the run's lag is ${this.lag} (load it with at least lag ${ahead.length})`);
+    const asked = state.asked ?? 0;
+    if (!Number.isInteger(asked) || asked < 0) throw new RangeError(`workers: the checkpoint's count of rollouts asked for must be an integer ≥ 0, got ${JSON.stringify(state.asked)}`);
     this.env.loadReplay(state.replay, arrays);
+    this.inFlight.length = 0;
+    ahead.forEach((a, i) => {
+      const rows = this.env.checkRows(Object.fromEntries(REPLAY_ARRAYS.map((k) => [k, arrays[`ahead.${i}.${k}`]])), `rollout ${a.index} asked for ahead`);
+      this.inFlight.push({ index: a.index, version: a.version, rows: Promise.resolve(rows), after: Promise.resolve(null) });
+    });
+    this.job = { ...this.job, envSnapshots: state.slots };
+    this.asked = asked;
     this.version = state.version;
   }
 
@@ -112,6 +186,23 @@ export interface WorkersEnvState {
   readonly slots: readonly (VecEnvState | null)[];
   readonly version: number;
   readonly replay: { readonly t: number; readonly length: number };
+  /** Rollouts asked for so far (absent in checkpoints of runs without lag: then 0 matters not). */
+  readonly asked?: number;
+  /** The rollouts asked for ahead, their rows in the arrays `ahead.<i>.<column>`. */
+  readonly ahead?: readonly { readonly index: number; readonly version: number }[];
+}
+
+/** One rollout of every env copy, time-major, as the facade env replays it. */
+export interface ReplayRows {
+  obs: Float32Array;
+  actions: Int32Array | Float32Array;
+  logp: Float32Array;
+  values: Float32Array;
+  rewards: Float32Array;
+  terminated: Uint8Array;
+  truncated: Uint8Array;
+  nextObs: Float32Array;
+  lastObs: Float32Array;
 }
 
 const REPLAY_ARRAYS = ["obs", "actions", "logp", "values", "rewards", "terminated", "truncated", "nextObs", "lastObs"] as const;
@@ -127,17 +218,7 @@ export class ReplayVecEnv implements VecEnv {
   private t = 0;
   private length = 0;
   /** @internal */
-  rows: {
-    obs: Float32Array;
-    actions: Int32Array | Float32Array;
-    logp: Float32Array;
-    values: Float32Array;
-    rewards: Float32Array;
-    terminated: Uint8Array;
-    truncated: Uint8Array;
-    nextObs: Float32Array;
-    lastObs: Float32Array;
-  } | null = null;
+  rows: ReplayRows | null = null;
 
   /** Steps per rollout. */
   steps = 0;
@@ -208,21 +289,36 @@ export class ReplayVecEnv implements VecEnv {
       this.rows = null;
       return;
     }
-    const T = json.length;
+    this.rows = this.checkRows(arrays, "replay");
+    this.obs.set(this.t < this.length ? this.rows.obs.subarray(this.t * n * d, (this.t + 1) * n * d) : this.rows.lastObs);
+  }
+
+  /** A checkpoint's rows of one rollout (`what` names them in errors). */
+  checkRows(arrays: Record<string, Float32Array | Int32Array | Uint8Array | Float64Array | undefined>, what: string): ReplayRows {
+    const n = this.numEnvs;
+    const d = this.obsSize;
+    const T = this.steps;
     const a = this.actionSize;
     const sizes: Record<(typeof REPLAY_ARRAYS)[number], number> = { obs: T * n * d, actions: T * n * a, logp: T * n, values: T * n, rewards: T * n, terminated: T * n, truncated: T * n, nextObs: T * n * d, lastObs: n * d };
     const rows: Record<string, Float32Array | Int32Array | Uint8Array> = {};
     for (const k of REPLAY_ARRAYS) {
       const v = arrays[k];
-      if (!v || v instanceof Float64Array || v.length !== sizes[k]) throw new RangeError(`workers: the checkpoint's replay ${k} must hold ${sizes[k]} values, got ${v?.length}`);
+      if (!v || v instanceof Float64Array || v.length !== sizes[k]) throw new RangeError(`workers: the checkpoint's ${what} ${k} must hold ${sizes[k]} values, got ${v?.length}`);
       rows[k] = v;
     }
-    this.rows = rows as unknown as NonNullable<ReplayVecEnv["rows"]>;
-    this.obs.set(this.t < this.length ? this.rows.obs.subarray(this.t * n * d, (this.t + 1) * n * d) : this.rows.lastObs);
+    return rows as unknown as ReplayRows;
   }
 
-  /** Loads one rollout per slot (slot order), their copies side by side: copy c of the run is copy c mod m of slot ⌊c / m⌋. */
-  load(rollouts: readonly SlotRollout[]): void {
+  /** Starts replaying `rows` (see {@link assemble}). */
+  load(rows: ReplayRows): void {
+    this.rows = rows;
+    this.t = 0;
+    this.length = this.steps;
+    this.obs.set(rows.obs.subarray(0, this.numEnvs * this.obsSize));
+  }
+
+  /** One rollout per slot (slot order) as one rollout of the run, their copies side by side: copy c of the run is copy c mod m of slot ⌊c / m⌋. */
+  assemble(rollouts: readonly SlotRollout[]): ReplayRows {
     if (rollouts.length !== this.slots) throw new RangeError(`workers: ${rollouts.length} slot rollouts, expected ${this.slots}`);
     const n = this.numEnvs;
     const m = n / this.slots;
@@ -260,10 +356,7 @@ export class ReplayVecEnv implements VecEnv {
       }
       rows.lastObs.set(b.lastObs, s * m * d);
     });
-    this.rows = rows;
-    this.t = 0;
-    this.length = T;
-    this.obs.set(rows.obs.subarray(0, n * d));
+    return rows;
   }
 
   /** The actors' actions, log-probabilities and values of the step about to be taken. */

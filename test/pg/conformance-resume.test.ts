@@ -35,6 +35,7 @@ const VARIANTS: Record<string, Variant> = {
   "advantage:gae": { spec: base },
   "advantage:monteCarlo": { spec: () => base().advantage(rl.adv.monteCarlo({ gamma: 0.98 })) },
   "advantage:tdLambda": { spec: () => base().advantage(rl.adv.tdLambda({ lambda: 0.8 })) },
+  "advantage:vtrace": { spec: () => base().advantage(rl.adv.vtrace({ lambda: 0.9, rhoBar: 1.5 })) },
   "loss:clipped": { spec: () => base().replaceLoss("clipped", rl.loss.clipped({ clipHigh: 0.3, dualClip: 3 })) },
   "loss:pg": { spec: () => base().replaceLoss("clipped", rl.loss.pg()) },
   "loss:value": { spec: () => base().replaceLoss("value", rl.loss.value({ coef: 0.25, clip: null })).set({ valueSteps: 2 }) },

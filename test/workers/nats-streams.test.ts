@@ -41,7 +41,7 @@ describe("a run's streams on a real nats-server", () => {
   test("tasks go to actors, batches come back in order with their positions, weights round-trip bit for bit", async () => {
     const learner = await RunStreams.open(await client(), "roundtrip");
     const actor = await RunStreams.open(await client(), "roundtrip");
-    assert.equal(await actor.weights(), null);
+    assert.equal(await actor.weights(3), null);
     const params = Float32Array.from({ length: 1000 }, (_, i) => Math.sin(i) * 1e-3);
     await learner.putWeights(3, params);
     for (let i = 0; i < 3; i++) await learner.publishTask(0, { id: `t${i}`, policyVersion: 3, body: { steps: 8 } });
@@ -50,14 +50,19 @@ describe("a run's streams on a real nats-server", () => {
       assert.equal(task.id, `t${i}`);
       assert.equal(task.deliveries, 1);
       assert.deepEqual(task.body, { steps: 8 });
-      const w = (await actor.weights())!;
+      const w = (await actor.weights(3))!;
       assert.equal(w.version, 3);
       assert.deepEqual(w.params, params);
+      assert.equal(await actor.weights(2), null, "only the versions stored are there");
       const stored = await actor.publishBatch(task.id, bytesOf(`batch ${i}`));
       assert.deepEqual(stored, { duplicate: false, position: i + 1 });
       await task.ack();
     }
     assert.equal(await actor.nextTask(0, 1000), null, "the work queue is empty once every task is acked");
+    await learner.putWeights(4, params.map((x) => -x));
+    await learner.deleteWeights(3);
+    assert.equal(await actor.weights(3), null, "a version removed by the learner is gone");
+    assert.deepEqual((await actor.weights(4))!.params, params.map((x) => -x));
     const reader = await learner.batchesAfter(0);
     for (let i = 0; i < 3; i++) {
       const b = (await reader.next())!;
@@ -123,7 +128,7 @@ describe("a run's streams on a real nats-server", () => {
       s = await startNatsServer({ storeDir, port: s.port });
       const back = await RunStreams.open(await connect({ servers: s.url }), "durable");
       assert.deepEqual(await back.counts(), { batches: 1, lastPosition: 1, tasks: 1 });
-      assert.deepEqual((await back.weights())!.params, Float32Array.of(1, 2, 3));
+      assert.deepEqual((await back.weights(7))!.params, Float32Array.of(1, 2, 3));
       assert.equal((await back.nextTask(0))!.id, "t");
       assert.equal(textOf((await (await back.batchesAfter(0)).next())!.bytes), "kept");
       await back.nc.close();
@@ -149,8 +154,8 @@ describe("a run's streams on a real nats-server", () => {
     await assert.rejects(RunStreams.open(nc, "has.dot"), /run id must be 1–64 letters/);
     const streams = await RunStreams.open(nc, "errors");
     const bucket = await new Objm(nc).open("trellis_errors");
-    await bucket.putBlob({ name: "policy", metadata: { version: "1", trellis: "0.0.1", length: "1" } }, new Uint8Array(4));
-    await assert.rejects(streams.weights(), /written by Trellis 0\.0\.1, this actor runs/);
+    await bucket.putBlob({ name: "policy-1", metadata: { version: "1", trellis: "0.0.1", length: "1" } }, new Uint8Array(4));
+    await assert.rejects(streams.weights(1), /written by Trellis 0\.0\.1, this actor runs/);
     await assert.rejects(streams.publishBatch("big", new Uint8Array(2 * 1024 * 1024)), /more than the server's max_payload/);
     await streams.js.publish(`${streams.tasksSubject}.0`, "{nope");
     await assert.rejects(streams.nextTask(0), /not JSON/);

@@ -18,6 +18,7 @@ import type { WorkersSpec } from "../../lib/workers/pool.js";
 import { startNatsServer, type LocalNatsServer } from "../../lib/workers/nats/server.js";
 import { startNatsActor } from "../../lib/workers/nats/nats-actor.js";
 import { connect } from "@nats-io/transport-node";
+import { Objm } from "@nats-io/obj";
 import { RunStreams } from "../../lib/workers/nats/run-streams.js";
 
 const quiet = { progress() {}, metricsRow() {} };
@@ -78,6 +79,35 @@ describe("local workers", () => {
     }
   });
 
+  test("lag 1: rollout k acts with version k − 1 while the learner trains; the same numbers run after run; save with a rollout ahead, load, continue bit for bit", async () => {
+    const lagged = (id: string) => builder(id, rl.workers.local({ n: 2, lag: 1 }));
+    const a = await trained("lag-a", rl.workers.local({ n: 2, lag: 1 }));
+    const b = await trained("lag-b", rl.workers.local({ n: 2, lag: 1 }));
+    const sync = await trained("lag-0", rl.workers.local({ n: 2 }));
+    const dir = await mkdtemp(join(tmpdir(), "trellis-workers-lag-"));
+    try {
+      assert.ok(same(params(a), params(b)), "a lagged run repeats its numbers");
+      assert.ok(!same(params(a), params(sync)), "acting with the version before gives other numbers");
+      const lags = [...(a.metrics.getChild("policyLag")!.toArray() as Float64Array)];
+      assert.deepEqual(lags, [0, 1, 1, 1, 1], "the first rollout acts with version 0, then one version behind");
+      assert.deepEqual([...(sync.metrics.getChild("policyLag")!.toArray() as Float64Array)], [0, 0, 0, 0, 0]);
+      assert.deepEqual([...(a.metrics.getChild("batchesSkipped")!.toArray() as Float64Array)], [0, 0, 0, 0, 0]);
+      assert.deepEqual(a.workerStatus().map((s) => s.batches), [UPDATES + 1, UPDATES + 1], "one rollout asked for ahead");
+      const first = lagged("lag-a").build();
+      await first.train({ steps: N * STEPS * 2 + N * 7, display: quiet });
+      await first.save(dir);
+      first.dispose();
+      const loaded = await rl.load(dir);
+      await loaded.train({ steps: N * STEPS * UPDATES - (N * STEPS * 2 + N * 7), display: quiet });
+      assert.ok(same(params(a), params(loaded)), "the loaded run continues bit for bit");
+      await assert.rejects(rl.load(dir, { workers: rl.workers.local({ n: 2 }) }), /holds 1 rollouts asked for ahead; the run's lag is 0/);
+      loaded.dispose();
+    } finally {
+      for (const r of [a, b, sync]) r.dispose();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("what workers cannot serve is refused at build time, by name", () => {
     const one = (f: () => unknown, pattern: RegExp) => {
       const problems = configProblems(f, true);
@@ -85,6 +115,8 @@ describe("local workers", () => {
     };
     one(() => rl.env("CartPole-v1", { n: 3 }).algo(rl.ppo()).workers(rl.workers.local({ n: 2 })).build(), /3 env copies cannot be split evenly over 2 slots/);
     one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.ppo()).workers(rl.workers.local({ n: 0 })).build(), /workers.n: expected an integer in \[1, 256\], got 0/);
+    one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.ppo()).workers(rl.workers.local({ n: 1, lag: 9 })).build(), /workers.lag: expected an integer in \[0, 8\] \(rollouts asked for ahead\), got 9/);
+    one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.ppo()).workers(rl.workers.nats({ servers: "nats://x:1", slots: 1, lag: -1 })).build(), /workers.lag: expected an integer in \[0, 8\]/);
     one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.dqn()).workers(rl.workers.local({ n: 1 })).build(), /workers replay fixed-length rollouts/);
     one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.reinforce()).workers(rl.workers.local({ n: 1 })).build(), /collects with rl.collect.episodes\(\)/);
     one(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.ppo()).workers(rl.workers.nats({ servers: [], slots: 2 })).build(), /workers.servers: expected a server URL/);
@@ -157,6 +189,29 @@ describe("NATS workers (a real nats-server -js, actor processes started with `tr
       const status = nats.workerStatus();
       assert.equal(status.reduce((n, s) => n + s.batches, 0), 2 * UPDATES, "each slot's batch counted once per update");
       assert.equal(status.length, 2, "two actors served");
+    } finally {
+      local.dispose();
+      nats.dispose();
+      for (const a of actors) a.kill("SIGTERM");
+      for (const a of actors) assert.equal(await exited(a), 0, a.output());
+    }
+  });
+
+  test("lag 2 with weights too large to travel inside tasks (the object store keeps each version in flight): bit for bit the numbers of local threads with lag 2", async () => {
+    const big = (id: string, workers: WorkersSpec) => rl.env("CartPole-v1", { n: N, seed: 3 }).policy(rl.mlp([192, 192])).algo(rl.ppo({ numSteps: 16 }).advantage(rl.adv.vtrace())).record(false).name(id).workers(workers);
+    const actors = [actor("lag-big"), actor("lag-big")];
+    const local = big("lag-big", rl.workers.local({ n: 2, lag: 2 })).build();
+    const nats = big("lag-big", rl.workers.nats({ servers: server.url, slots: 2, lag: 2, timeoutMs: 30_000 })).build();
+    try {
+      assert.ok(params(local).byteLength > 256 * 1024, `${params(local).byteLength} bytes of parameters`);
+      await local.train({ steps: N * 16 * 6, display: quiet });
+      await nats.train({ steps: N * 16 * 6, display: quiet });
+      assert.ok(same(params(local), params(nats)));
+      assert.deepEqual([...(nats.metrics.getChild("policyLag")!.toArray() as Float64Array)], [0, 1, 2, 2, 2, 2]);
+      const nc = await connect({ servers: server.url });
+      const kept = await (await new Objm(nc).open("trellis_lag-big")).list();
+      await nc.close();
+      assert.ok(kept.filter((o) => o.name.startsWith("policy-")).length <= 3, `versions no rollout acts with are removed: ${kept.map((o) => o.name).join(", ")}`);
     } finally {
       local.dispose();
       nats.dispose();

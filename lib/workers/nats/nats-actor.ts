@@ -201,14 +201,19 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
   };
 }
 
-/** The stored weights once they are version `version` (the learner stores them before asking); null when they are already newer. */
+/**
+ * Version `version`'s stored weights. The learner stores them before it
+ * publishes a task that needs them and removes them once no rollout in flight
+ * acts with them: null (after a short wait, in case the store lags) means the
+ * task is left from before a restart.
+ */
 async function waitForWeights(streams: RunStreams, version: number): Promise<{ version: number; params: Float32Array } | null> {
-  for (let tries = 0; ; tries++) {
-    const w = await streams.weights();
-    if (w && w.version === version) return w;
-    if (w && w.version > version) return null;
+  for (let tries = 0; tries < 20; tries++) {
+    const w = await streams.weights(version);
+    if (w) return w;
     await sleep(Math.min(200, 5 * (tries + 1)));
   }
+  return null;
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

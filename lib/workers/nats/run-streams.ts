@@ -13,9 +13,11 @@
  *   The learner reads them in stream order from a position it keeps in its
  *   checkpoints: restarted from one, it continues at the next batch, none
  *   lost or counted twice.
- * - **weights** (object store `trellis_<run>`): the policy's parameters
- *   under the name `policy`, its version and the Trellis version in the
- *   object's metadata; a put replaces the previous one.
+ * - **weights** (object store `trellis_<run>`): the policy's parameters of
+ *   version v under the name `policy-<v>`, the Trellis version in the
+ *   object's metadata (parameters small enough travel inside the tasks
+ *   instead). The learner removes a version once no rollout in flight acts
+ *   with it.
  */
 import { AckPolicy, DeliverPolicy, jetstream, jetstreamManager, RetentionPolicy, StorageType, type Consumer, type JetStreamClient, type JetStreamManager, type JsMsg } from "@nats-io/jetstream";
 import { Objm, type ObjectStore } from "@nats-io/obj";
@@ -137,10 +139,15 @@ export class RunStreams {
     }
   }
 
-  /** Stores the policy's parameters as `version` (replacing the previous ones). */
+  /** Stores the policy's parameters as `version`. */
   async putWeights(version: number, params: Float32Array, meta: Record<string, string> = {}): Promise<void> {
     const bytes = new Uint8Array(params.buffer, params.byteOffset, params.byteLength);
-    await this.weightsBucket.putBlob({ name: "policy", metadata: { ...meta, version: String(version), trellis: VERSION, length: String(params.length) } }, bytes.slice());
+    await this.weightsBucket.putBlob({ name: `policy-${version}`, metadata: { ...meta, version: String(version), trellis: VERSION, length: String(params.length) } }, bytes.slice());
+  }
+
+  /** Removes version `version`'s parameters (no task needs them any more). */
+  async deleteWeights(version: number): Promise<void> {
+    await this.weightsBucket.delete(`policy-${version}`);
   }
 
   /** Reads batches in stream order after `position` (0: from the start); each call of the iterator waits for the next. */
@@ -192,27 +199,21 @@ export class RunStreams {
     return { duplicate: ack.duplicate, position: ack.seq };
   }
 
-  /** The stored policy parameters (null before the first put); refuses another Trellis version's. */
-  async weights(): Promise<{ version: number; params: Float32Array } | null> {
-    const info = await this.weightsBucket.info("policy");
+  /** Version `version`'s stored parameters (null when not stored, or removed); refuses another Trellis version's. */
+  async weights(version: number): Promise<{ version: number; params: Float32Array } | null> {
+    const name = `policy-${version}`;
+    const info = await this.weightsBucket.info(name);
     if (!info || info.deleted) return null;
     const meta = info.metadata ?? {};
     if (meta.trellis !== VERSION) throw new Error(`the run's weights were written by Trellis ${meta.trellis ?? "(unknown)"}, this actor runs ${VERSION}: start it with the learner's version`);
-    const bytes = await this.weightsBucket.getBlob("policy");
+    const bytes = await this.weightsBucket.getBlob(name);
     if (!bytes) return null;
     const length = Number(meta.length);
     if (!Number.isInteger(length) || bytes.length !== length * 4) throw new Error(`the run's weights hold ${bytes.length} bytes, their metadata says ${meta.length} float32 values`);
     const params = new Float32Array(length);
     new Uint8Array(params.buffer).set(bytes);
-    const version = Number(meta.version);
-    if (!Number.isInteger(version) || version < 0) throw new Error(`the run's weights carry version ${JSON.stringify(meta.version)}, expected an integer ≥ 0`);
+    if (Number(meta.version) !== version) throw new Error(`the run's weights ${name} carry version ${JSON.stringify(meta.version)}`);
     return { version, params };
-  }
-
-  /** The version of the stored weights without fetching them (null before the first put). */
-  async weightsVersion(): Promise<number | null> {
-    const info = await this.weightsBucket.info("policy");
-    return info && !info.deleted ? Number(info.metadata?.version) : null;
   }
 }
 
