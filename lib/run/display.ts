@@ -1,3 +1,4 @@
+import type { WorkerStatus } from "../workers/pool.js";
 import { progressLine } from "../../widgets/shared/progress-line.js";
 import { RETURN_CURVE, type TrainCurve } from "../../widgets/shared/train-curve.js";
 
@@ -19,6 +20,8 @@ export interface TrainProgress {
   readonly etaS: number | undefined;
   readonly lastReturn: number | undefined;
   readonly meanReturn: number | undefined;
+  /** The run's actors (`.workers(...)`): batches and acting throughput of each. */
+  readonly workers?: readonly WorkerStatus[];
   /** Set on the final report: why training stopped. */
   readonly stopped?: "steps" | "updates" | "until" | "aborted" | "error";
   /** Stops this train() call at its next env step (a progress view's Stop button). */

@@ -3,6 +3,7 @@ import { finitePoints } from "../../widgets/server/curve.js";
 import type { Display, TrainProgress } from "./display.js";
 import { RETURN_CURVE, type TrainCurve } from "../../widgets/shared/train-curve.js";
 import type { MetricsLog } from "./metrics-log.js";
+import type { WorkerStatus } from "../workers/pool.js";
 
 /** Least time between two progress reports of a train() call (besides its first and last). */
 export const PROGRESS_EVERY_MS = 250;
@@ -15,6 +16,8 @@ export interface ProgressSource {
   readonly episodeStats: { lastReturn(): number | undefined; meanReturn(): number | undefined };
   readonly metricsLog: Pick<MetricsLog, "column">;
   stop(): boolean;
+  /** The actors of a run with workers (none: empty). */
+  workerStatus?(): readonly WorkerStatus[];
 }
 
 /** What a run's training view plots: an offline algorithm's progress metric against updates, else the episode return against env steps. */
@@ -54,6 +57,7 @@ export class TrainProgressReporter {
     const elapsedS = (performance.now() - this.t0) / 1000;
     const callSteps = algo.envSteps - start.step;
     const sps = elapsedS > 0 ? callSteps / elapsedS : 0;
+    const workers = run.workerStatus?.() ?? [];
     const p: TrainProgress = {
       runId: run.id,
       label: run.label,
@@ -68,6 +72,7 @@ export class TrainProgressReporter {
       lastReturn: run.episodeStats.lastReturn(),
       meanReturn: run.episodeStats.meanReturn(),
       stop: () => run.stop(),
+      ...(workers.length ? { workers } : {}),
       curve,
       history: () => {
         const log = run.metricsLog;

@@ -163,6 +163,11 @@ describe("the sequence, credit-comparison and dataset views on one page written 
     const seqView = new TrainingView("seq", "seq-view", "grpo add", () => undefined);
     seqView.report({ label: "grpo add", step: 6, targetStep: 6, updates: 6, elapsedS: 1, sps: 6, etaS: 0, lastReturn: undefined, meanReturn: undefined, stopped: "steps", curve: { key: "reward", label: "mean reward", x: "step", extra: [{ key: "pass1", label: "pass@1" }] } });
     for (let i = 1; i <= 6; i++) seqView.row({ step: i, reward: 0.1 * i, ...(i % 3 === 0 ? { pass1: i / 12 } : {}) });
+    // A run with two local workers, one rollout ahead: the view lists the actors; the glance line has the policy lag.
+    const distributed = rl.env("CartPole-v1", { n: 4, seed: 4 }).algo(rl.ppo({ numSteps: 32 })).workers(rl.workers.local({ n: 2, lag: 1 })).build();
+    const workersView = new TrainingView(distributed.id, "workers-view", distributed.label, () => undefined);
+    await distributed.train({ steps: 4 * 32 * 4, display: { progress: (p) => workersView.report(p), metricsRow: (_id, row) => void workersView.row(row) } });
+    distributed.dispose();
     const vocab = ["<pad>", "<bos>", "<eos>", "a", "b", "c", "d", "e", "f", "g"];
     const parts = [
       rl.dataset.sequences(syntheticRows()).credit({ decode: Array.from({ length: 110 }, (_, i) => `w${i}`) }),
@@ -173,6 +178,7 @@ describe("the sequence, credit-comparison and dataset views on one page written 
       completionsWidget("completions", completionRows(sequenceTable(stepRows())), { decode: vocab, eos: 2 }),
       sequenceCreditWidget("clipped", sequenceCredit(sequenceTable(stepRows())), { decode: vocab }),
       seqView.widget(),
+      workersView.widget(),
     ].map((w) => (w as unknown as { [k: symbol]: () => Record<string, string> })[Symbol.for("Jupyter.display")]!()["text/html"]!);
     run.dispose();
     bc.dispose();
@@ -181,13 +187,13 @@ describe("the sequence, credit-comparison and dataset views on one page written 
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`file://${file}`);
     await page.evaluate(IN_PAGE);
-    assert.equal(await allReady(page), 8);
+    assert.equal(await allReady(page), 9);
   });
   after(() => page?.close());
 
   test("offline training view: its bar and line count updates, part-way with rate and ETA, then done", async () => {
     const views = page.locator('.trellis-widget[data-kind="training"]');
-    assert.equal(await views.count(), 3);
+    assert.equal(await views.count(), 4);
     const stats = (i: number) => views.nth(i).locator(".tw-stats").innerText();
     const bar = (i: number) => views.nth(i).locator(".tw-progress-bar").evaluate((e: unknown) => parseFloat((e as { style: { width: string } }).style.width));
     assert.match(await stats(0), /^\[bc CartPole-v1\] [\d,]+\/1,000,000 updates · [\d,]+ updates\/s · ETA [\dhms.]+$/);
@@ -249,6 +255,14 @@ describe("the sequence, credit-comparison and dataset views on one page written 
     const pass = traces.find((t) => t.name === "pass@1")!;
     assert.deepEqual([pass.mode, pass.x], ["lines+markers", [3, 6]]);
     assert.ok(traces.some((t) => t.name === "mean reward" && t.x.length === 6));
+  });
+
+  test("a run with workers: its view names each actor with its batches and acting throughput; the glance line has the policy lag", async () => {
+    const view = page.locator('.trellis-widget[data-kind="training"]').nth(3);
+    assert.match(await view.locator(".tw-stats").innerText(), /^\[ppo CartPole-v1\] 512\/512 steps · 4 updates · [\d,]+ SPS · took [\d.]+s( · return [\d.]+ · mean100 [\d.]+)? · 2 workers · stopped: steps$/);
+    assert.match(await view.locator(".tw-workers").innerText(), /^local\/0 4 batches · [\d,]+ SPS acting; local\/1 4 batches · [\d,]+ SPS acting$/);
+    assert.match(await view.locator(".tw-metrics").innerText(), /^policyLag 1 · policyLoss/);
+    await view.screenshot({ path: join(shots, "workers-training.png") });
   });
 
   test("credit comparison: one heatmap per estimator on one scale; the episode picker redraws the overlay", async () => {

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { test } from "node:test";
 import { rl, Rng, makeVecEnv, drawObservation, type TrainProgress } from "../../lib/index.js";
-import { progressLine } from "../../widgets/shared/progress-line.js";
+import { progressLine, workersLine } from "../../widgets/shared/progress-line.js";
 import { creditWidget } from "../../widgets/server/credit.js";
 import { TrainingView } from "../../widgets/server/training.js";
 import { decodeFrame, type EncodedFrames } from "../../widgets/shared/frames.js";
@@ -215,6 +215,12 @@ test("the training view's line: env steps for online runs, updates (with rate an
   assert.equal(progressLine({ label: "ppo CartPole-v1", step: 2048, targetStep: 4096, updates: 4, elapsedS: 0.5, sps: 4096, etaS: 0.5, lastReturn: 20, meanReturn: 18.25 }), "[ppo CartPole-v1] 2,048/4,096 steps · 4 updates · 4,096 SPS · ETA 0.5s · return 20.0 · mean100 18.3");
   assert.equal(progressLine({ label: "bc CartPole-v1", step: 0, updates: 300, targetUpdates: 1000, elapsedS: 1.5, sps: 0, etaS: 3.5 }), "[bc CartPole-v1] 300/1,000 updates · 200 updates/s · ETA 3.5s");
   assert.equal(progressLine({ label: "bc CartPole-v1", step: 0, updates: 1000, targetUpdates: 1000, elapsedS: 5, sps: 0, stopped: "updates" }), "[bc CartPole-v1] 1,000/1,000 updates · 200 updates/s · took 5.0s · stopped: updates");
+  // A run with workers: their number on the line, each one's batches and acting throughput on the next.
+  const workers = [{ worker: "local/0", batches: 1, envSteps: 256, stepsPerSecond: 21300.4 }, { worker: "host/77", batches: 12, envSteps: 3072, stepsPerSecond: 20800 }];
+  const withWorkers = { label: "ppo CartPole-v1", step: 2048, updates: 4, elapsedS: 0.5, sps: 4096, workers };
+  assert.equal(progressLine(withWorkers), "[ppo CartPole-v1] 2,048 steps · 4 updates · 4,096 SPS · 2 workers");
+  assert.equal(workersLine(withWorkers), "local/0 1 batch · 21,300 SPS acting; host/77 12 batches · 20,800 SPS acting");
+  assert.equal(workersLine({ ...withWorkers, workers: undefined }), "");
   // What train({ updates }) reports: the target, and an ETA from the update rate once updates are done.
   const ds = rl.dataset.from(await (async () => {
     const r = rl.env("CartPole-v1", { n: 2, seed: 3 }).algo(rl.ppo()).build();

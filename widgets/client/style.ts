@@ -12,7 +12,7 @@ export const STYLE = `
 .tw-stop { padding: 2px 10px; border: 1px solid #cf222e; color: #cf222e; background: #fff; border-radius: 4px; cursor: pointer; }
 .tw-stop:disabled { border-color: #d0d7de; color: #8c959f; cursor: default; }
 .tw-stats { margin-top: 4px; font-variant-numeric: tabular-nums; }
-.tw-metrics { color: #57606a; font-size: 12px; font-variant-numeric: tabular-nums; }
+.tw-metrics, .tw-workers { color: #57606a; font-size: 12px; font-variant-numeric: tabular-nums; }
 .tw-frame { flex: 0 0 380px; }
 .tw-frame svg { border: 1px solid #d0d7de; background: #fff; max-width: 380px; height: auto; }
 .tw-title { font-weight: 600; margin: 2px 0; }

@@ -1,6 +1,6 @@
 import type { LiveEndpoints, LiveToBrowser, LiveToKernel, ProgressData, TrainingData } from "../shared/types.js";
 import { CurveView } from "./curve.js";
-import { progressLine } from "../shared/progress-line.js";
+import { progressLine, workersLine } from "../shared/progress-line.js";
 import { el, type PlotlyApi } from "./runtime.js";
 
 
@@ -26,6 +26,7 @@ export class TrainingView {
   private readonly bar: HTMLDivElement;
   private readonly stats: HTMLDivElement;
   private readonly metrics: HTMLDivElement;
+  private readonly workers: HTMLDivElement;
   private readonly stop: HTMLButtonElement;
   private readonly curve: CurveView | undefined;
   private link: Link | undefined;
@@ -50,7 +51,8 @@ export class TrainingView {
     head.append(track, this.stop);
     this.stats = el("div", { class: "tw-stats" });
     this.metrics = el("div", { class: "tw-metrics" });
-    root.append(head, this.stats, this.metrics);
+    this.workers = el("div", { class: "tw-workers" });
+    root.append(head, this.stats, this.metrics, this.workers);
     if (plotly) {
       this.curve = new CurveView(root, data.curve, plotly);
       void this.curve.draw();
@@ -132,6 +134,7 @@ export class TrainingView {
     this.bar.style.width = `${(frac * 100).toFixed(1)}%`;
     this.bar.classList.toggle("tw-indeterminate", !p.targetStep && !p.targetUpdates && !p.stopped);
     this.stats.textContent = progressLine(p);
+    this.workers.textContent = workersLine(p);
     this.metrics.textContent = p.metrics ? Object.entries(p.metrics).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toPrecision(4)}`).join(" · ") : "";
     if (p.stopped) {
       this.stopped = true;

@@ -1,7 +1,7 @@
 import type { TrainProgress } from "../../lib/run/display.js";
 import { RETURN_CURVE, type TrainCurve } from "../shared/train-curve.js";
 import type { LiveEndpoints, ProgressData, TrainingData } from "../shared/types.js";
-import { progressLine } from "../shared/progress-line.js";
+import { progressLine, workersLine } from "../shared/progress-line.js";
 import { downsampleSeries, MAX_POINTS } from "./curve.js";
 import { emaSmooth } from "../shared/smoothing.js";
 import { lineChartSvg } from "./svg/line-chart.js";
@@ -9,7 +9,7 @@ import { Widget } from "./widget.js";
 import { COLORS } from "../shared/colors.js";
 
 /** The numbers of the training loop's report this widget shows. */
-export type TrainingReport = Pick<TrainProgress, "label" | "step" | "targetStep" | "updates" | "targetUpdates" | "elapsedS" | "sps" | "etaS" | "lastReturn" | "meanReturn" | "stopped" | "curve">;
+export type TrainingReport = Pick<TrainProgress, "label" | "step" | "targetStep" | "updates" | "targetUpdates" | "elapsedS" | "sps" | "etaS" | "lastReturn" | "meanReturn" | "stopped" | "curve" | "workers">;
 
 /** A point one metrics row added: to series 0 (the curve's metric) or 1 + i (its `extra[i]`). */
 export interface TrainingPoint {
@@ -22,7 +22,7 @@ export interface TrainingPoint {
 type Points = { step: number[]; y: number[]; wallTime: number[] };
 
 /** Latest-metrics keys worth a glance while training. */
-const GLANCE = ["policyLoss", "valueLoss", "entropy", "approxKl", "clipfrac", "tdLoss", "qLoss", "actorLoss", "alpha", "epsilon", "bcLoss", "accuracy", "actionMse", "loss", "cqlLoss", "learningRate", "imitationGate"];
+const GLANCE = ["policyLag", "policyLoss", "valueLoss", "entropy", "approxKl", "clipfrac", "tdLoss", "qLoss", "actorLoss", "alpha", "epsilon", "bcLoss", "accuracy", "actionMse", "loss", "cqlLoss", "learningRate", "imitationGate"];
 
 /**
  * The state of one `train()` call's live view: progress, latest metrics and
@@ -64,6 +64,7 @@ export class TrainingView {
       ...(p.meanReturn !== undefined ? { meanReturn: p.meanReturn } : {}),
       ...(p.stopped ? { stopped: p.stopped } : {}),
       ...(this.metrics ? { metrics: this.metrics } : {}),
+      ...(p.workers?.length ? { workers: p.workers.map((w) => ({ worker: w.worker, batches: w.batches, envSteps: w.envSteps, stepsPerSecond: w.stepsPerSecond })) } : {}),
     };
   }
 
@@ -131,7 +132,8 @@ export class TrainingView {
       progress: this.progress,
       curve: { xLabel: xLabel(curve), yLabel: yLabel(curve), smoothing: 0.6, series: [{ name: extra.length ? curve.label : this.progress.label, ...s }, ...extra], bands: [] },
     };
-    return new Widget("training", { training: data }, () => TrainingView.svg(s, extra, progress, curve), progressLine(progress));
+    const workers = workersLine(progress);
+    return new Widget("training", { training: data }, () => TrainingView.svg(s, extra, progress, curve), workers ? `${progressLine(progress)}\n${workers}` : progressLine(progress));
   }
 }
 

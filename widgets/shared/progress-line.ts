@@ -17,7 +17,17 @@ export function progressLine(p: ProgressData): string {
     p.stopped ? `took ${fmtTime(p.elapsedS)}` : p.etaS !== undefined ? `ETA ${fmtTime(p.etaS)}` : undefined,
     p.lastReturn !== undefined ? `return ${p.lastReturn.toFixed(1)}` : undefined,
     p.meanReturn !== undefined ? `mean100 ${p.meanReturn.toFixed(1)}` : undefined,
+    p.workers?.length ? `${p.workers.length} worker${p.workers.length === 1 ? "" : "s"}` : undefined,
     p.stopped ? `stopped: ${p.stopped}` : undefined,
   ];
   return `[${p.label}] ${parts.filter((s) => s !== undefined).join(" · ")}`;
+}
+
+/**
+ * The actors of a run with workers, one entry each:
+ * `local/0 5 batches · 21,300 SPS acting; local/1 5 batches · 20,800 SPS acting`
+ * (empty without workers).
+ */
+export function workersLine(p: ProgressData): string {
+  return (p.workers ?? []).map((w) => `${w.worker} ${fmtInt(w.batches)} batch${w.batches === 1 ? "" : "es"} · ${fmtInt(w.stepsPerSecond)} SPS acting`).join("; ");
 }

@@ -32,6 +32,15 @@ export interface CurveData {
   bands: CurveBand[];
 }
 
+/** One actor of a run with workers, as the training view lists it. */
+export interface WorkerRow {
+  worker: string;
+  batches: number;
+  envSteps: number;
+  /** Env steps per second over its batches' acting time. */
+  stepsPerSecond: number;
+}
+
 /** The training loop's report, as the progress widget shows it. */
 export interface ProgressData {
   label: string;
@@ -47,6 +56,8 @@ export interface ProgressData {
   stopped?: string;
   /** Latest metrics row (losses, KL, …). */
   metrics?: Record<string, number>;
+  /** The run's actors (`.workers(...)`), with their batches and acting throughput. */
+  workers?: readonly WorkerRow[];
 }
 
 /** Where a live view reaches the kernel: its loopback WebSocket, else a Jupyter comm target. */
