@@ -11,7 +11,7 @@ Usage:
   trellis kernel --connection-file FILE     run the Jupyter kernel (Jupyter starts it from the kernelspec)
   trellis kernel install [--user | --prefix P]   write the "TypeScript (Trellis)" kernelspec
   trellis kernel uninstall [--user | --prefix P] remove it
-  trellis worker --nats URL --run ID [--slots K] [--user U --pass P]
+  trellis worker --nats URL --run ID [--slots K] [--user U --pass P | --nkey-seed-file F] [--ack-wait MS]
                                             serve a run's actors from this machine (rl.workers.nats); Ctrl-C leaves
   trellis envs                              list the registered environments
   trellis device                            which compute backend runs, and why faster ones were skipped
@@ -59,9 +59,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function worker(args: string[]): Promise<number> {
-  let values: { nats?: string; run?: string; slots?: string; user?: string; pass?: string; "ack-wait"?: string; quiet?: boolean };
+  let values: { nats?: string; run?: string; slots?: string; user?: string; pass?: string; "nkey-seed-file"?: string; "ack-wait"?: string; quiet?: boolean };
   try {
-    ({ values } = parseArgs({ args, options: { nats: { type: "string" }, run: { type: "string" }, slots: { type: "string" }, user: { type: "string" }, pass: { type: "string" }, "ack-wait": { type: "string" }, quiet: { type: "boolean" } } }));
+    ({ values } = parseArgs({ args, options: { nats: { type: "string" }, run: { type: "string" }, slots: { type: "string" }, user: { type: "string" }, pass: { type: "string" }, "nkey-seed-file": { type: "string" }, "ack-wait": { type: "string" }, quiet: { type: "boolean" } } }));
   } catch (error) {
     console.error(`trellis worker: ${(error as Error).message}`);
     return 2;
@@ -80,15 +80,17 @@ async function worker(args: string[]): Promise<number> {
     console.error(`trellis worker: --ack-wait takes milliseconds ≥ 100, got ${values["ack-wait"]}`);
     return 2;
   }
-  if ((values.user === undefined) !== (values.pass === undefined)) {
-    console.error("trellis worker: give --user and --pass together");
+  const { startNatsActor, natsAuthProblems } = await import("../lib/index.js");
+  const auth = { ...(values.user !== undefined ? { user: values.user } : {}), ...(values.pass !== undefined ? { pass: values.pass } : {}), ...(values["nkey-seed-file"] !== undefined ? { nkeySeedFile: values["nkey-seed-file"] } : {}) };
+  const authProblems = natsAuthProblems(auth, { user: "--user", pass: "--pass", seed: "--nkey-seed-file" });
+  if (authProblems.length) {
+    console.error(`trellis worker: ${authProblems.join("; ")}`);
     return 2;
   }
-  const { startNatsActor } = await import("../lib/index.js");
   const log = values.quiet ? () => {} : (line: string) => console.log(`[trellis worker] ${line}`);
   let handle;
   try {
-    handle = await startNatsActor({ servers: values.nats.split(","), run: values.run, slots, ...(values.user !== undefined ? { user: values.user, pass: values.pass! } : {}), ...(ackWait !== undefined ? { ackWaitMs: ackWait } : {}), log });
+    handle = await startNatsActor({ servers: values.nats.split(","), run: values.run, slots, ...auth, ...(ackWait !== undefined ? { ackWaitMs: ackWait } : {}), log });
   } catch (error) {
     console.error(`trellis worker: ${(error as Error).message}`);
     return 1;

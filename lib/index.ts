@@ -102,4 +102,5 @@ export {
   type SampleOptions,
 } from "./seq/policies/index.js";
 export { startNatsActor, type NatsActorOptions, type NatsActorHandle } from "./workers/nats/nats-actor.js";
+export { natsAuthProblems, createUserNkey, type NatsAuth } from "./workers/nats/auth.js";
 export type { WorkersSpec, LocalWorkersSpec, NatsWorkersSpec, WorkerStatus } from "./workers/pool.js";

@@ -8,6 +8,7 @@
 import type { RngState } from "../random/rng.js";
 import type { VecEnvState } from "../envs/vec-env.js";
 import type { ActorJob } from "./actor.js";
+import { createUserNkey, natsAuthProblems } from "./nats/auth.js";
 import { startNatsServer } from "./nats/server.js";
 import { spawnActors } from "./spawn-actors.js";
 import type { BatchExpectation, RolloutBatch } from "./trajectory-batch.js";
@@ -29,6 +30,8 @@ export interface NatsWorkersSpec {
   readonly slots: number;
   readonly user?: string;
   readonly pass?: string;
+  /** Authenticate with a user nkey instead: a file holding its seed ("SU…"; the server knows the public key). */
+  readonly nkeySeedFile?: string;
   /** How long an actor may hold a task before it is given to another (default 30 s). */
   readonly ackWaitMs?: number;
   /** How long the learner waits for a rollout before it reports that no actor is serving (default 60 s). */
@@ -108,7 +111,7 @@ export function workersSpecProblems(spec: unknown): string[] {
     if (!Number.isInteger(s.slots) || s.slots! < 1 || s.slots! > 4096) p.push(`workers.slots: expected an integer in [1, 4096], got ${JSON.stringify(s.slots)}`);
     if (s.ackWaitMs !== undefined && !(Number.isFinite(s.ackWaitMs) && s.ackWaitMs >= 100)) p.push(`workers.ackWaitMs: expected ≥ 100 ms, got ${JSON.stringify(s.ackWaitMs)}`);
     if (s.timeoutMs !== undefined && !(Number.isFinite(s.timeoutMs) && s.timeoutMs >= 1000)) p.push(`workers.timeoutMs: expected ≥ 1000 ms, got ${JSON.stringify(s.timeoutMs)}`);
-    if ((s.user === undefined) !== (s.pass === undefined)) p.push("workers: give user and pass together");
+    p.push(...natsAuthProblems(s, { user: "user", pass: "pass", seed: "nkeySeedFile" }).map((m) => `workers: ${m}`));
     return p;
   }
   return [`workers.kind: expected "local" or "nats", got ${JSON.stringify(s.kind)}`];
@@ -124,4 +127,6 @@ export const workers = {
   startServer: startNatsServer,
   /** Starts `n` `trellis worker` processes on this machine for a run. */
   spawnActors,
+  /** A new user nkey ({ seed, publicKey }) for a server started with `auth: { nkeys: [publicKey] }`; write the seed to a file for `nkeySeedFile`. */
+  createUserNkey,
 };

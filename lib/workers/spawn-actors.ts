@@ -22,12 +22,18 @@ export interface SpawnActorsOptions {
   readonly slots?: number;
   readonly user?: string;
   readonly pass?: string;
+  /** A file holding a user nkey seed (instead of user and password). */
+  readonly nkeySeedFile?: string;
+  /** How long an actor may hold a task before the slot's next actor gets it (default 30 s). */
+  readonly ackWaitMs?: number;
 }
 
 export function spawnActors(options: SpawnActorsOptions): SpawnedActors {
   const cli = fileURLToPath(new URL("../../kernel/cli.js", import.meta.url));
   const args = [cli, "worker", "--nats", options.servers, "--run", options.run, "--slots", String(options.slots ?? 1), "--quiet"];
   if (options.user !== undefined) args.push("--user", options.user, "--pass", options.pass ?? "");
+  if (options.nkeySeedFile !== undefined) args.push("--nkey-seed-file", options.nkeySeedFile);
+  if (options.ackWaitMs !== undefined) args.push("--ack-wait", String(options.ackWaitMs));
   const outputs: string[] = [];
   const processes = Array.from({ length: options.n ?? 1 }, (_, i) => {
     outputs.push("");

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -317,6 +317,47 @@ describe("NATS workers (a real nats-server -js, actor processes started with `tr
       assert.equal(await exited(p), 1);
       assert.match(err, /Authorization Violation/i);
     } finally {
+      await s.stop();
+    }
+  });
+
+  test("nkey authentication: actors and learner holding a seed the server knows train; another key is refused; a file without a seed is named", async () => {
+    const key = rl.workers.createUserNkey();
+    const stranger = rl.workers.createUserNkey();
+    assert.match(key.publicKey, /^U[A-Z2-7]{55}$/);
+    assert.match(key.seed, /^SU[A-Z2-7]{56}$/);
+    const seedFile = join(dir, "actor.nk");
+    const strangerFile = join(dir, "stranger.nk");
+    const badFile = join(dir, "bad.nk");
+    await writeFile(seedFile, `${key.seed}\n`, { mode: 0o600 });
+    await writeFile(strangerFile, stranger.seed);
+    await writeFile(badFile, "not a seed");
+    const s = await startNatsServer({ storeDir: join(dir, "nkeys"), auth: { nkeys: [key.publicKey] } });
+    const actors = rl.workers.spawnActors({ servers: s.url, run: "nkeys", n: 2, nkeySeedFile: seedFile });
+    try {
+      const reference = await trained("nkeys-ref", rl.workers.local({ n: 2 }), 2);
+      const run = await trained("nkeys", rl.workers.nats({ servers: s.url, slots: 2, nkeySeedFile: seedFile, timeoutMs: 30_000 }), 2);
+      assert.ok(same(params(reference), params(run)), "the numbers of local workers");
+      reference.dispose();
+      run.dispose();
+      const refused = spawn(process.execPath, [cli, "worker", "--nats", s.url, "--run", "nkeys", "--nkey-seed-file", strangerFile], { stdio: ["ignore", "pipe", "pipe"] });
+      let err = "";
+      refused.stderr!.on("data", (d) => (err += d));
+      assert.equal(await exited(refused), 1);
+      assert.match(err, /Authorization Violation/i);
+      const bad = spawn(process.execPath, [cli, "worker", "--nats", s.url, "--run", "nkeys", "--nkey-seed-file", badFile], { stdio: ["ignore", "pipe", "pipe"] });
+      let badErr = "";
+      bad.stderr!.on("data", (d) => (badErr += d));
+      assert.equal(await exited(bad), 1);
+      assert.match(badErr, /nkey seed file .*bad\.nk: expected a user nkey seed/);
+      const both = spawn(process.execPath, [cli, "worker", "--nats", s.url, "--run", "nkeys", "--nkey-seed-file", seedFile, "--user", "u", "--pass", "p"], { stdio: ["ignore", "pipe", "pipe"] });
+      let bothErr = "";
+      both.stderr!.on("data", (d) => (bothErr += d));
+      assert.equal(await exited(both), 2);
+      assert.match(bothErr, /give --user\/--pass or --nkey-seed-file, not both/);
+      assert.deepEqual(configProblems(() => rl.env("CartPole-v1", { n: 2 }).algo(rl.ppo()).workers(rl.workers.nats({ servers: s.url, slots: 1, nkeySeedFile: seedFile, user: "u", pass: "p" })).build(), true), ["workers wrong-type: workers: give user/pass or nkeySeedFile, not both"]);
+    } finally {
+      await actors.stop();
       await s.stop();
     }
   });

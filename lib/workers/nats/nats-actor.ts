@@ -8,6 +8,7 @@
 import { hostname } from "node:os";
 import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { Actor, actorJobProblems, type ActorJob } from "../actor.js";
+import { natsAuthOptions } from "./auth.js";
 import { isTransient, retrying, RunStreams } from "./run-streams.js";
 import { SlotLeases } from "./slot-leases.js";
 
@@ -19,6 +20,8 @@ export interface NatsActorOptions {
   readonly slots?: number;
   readonly user?: string;
   readonly pass?: string;
+  /** A file holding a user nkey seed (instead of user and password). */
+  readonly nkeySeedFile?: string;
   /** How long a slot stays claimed without renewal (default 5 s). */
   readonly leaseMs?: number;
   /** How long a task stays with an actor before it goes to the slot's next one (default 30 s). */
@@ -45,7 +48,7 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
   const leaseMs = options.leaseMs ?? 5000;
   const nc: NatsConnection = await connect({
     servers: typeof options.servers === "string" ? options.servers : [...options.servers],
-    ...(options.user !== undefined ? { user: options.user, pass: options.pass } : {}),
+    ...natsAuthOptions(options),
     name: `trellis actor ${workerId}`,
     // a restarting server: try again soon and for long (the slots' copies live on meanwhile)
     reconnectTimeWait: 250,

@@ -3,6 +3,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import type { VecEnvState } from "../../envs/vec-env.js";
 import type { ActorJob } from "../actor.js";
 import type { ActorPool, NatsWorkersSpec, RolloutRequest, SlotRollout, WorkerStatus } from "../pool.js";
+import { natsAuthOptions } from "./auth.js";
 import { readTrajectoryBatch, type BatchExpectation } from "../trajectory-batch.js";
 import { retrying, RUN_NAME, RunStreams, type BatchReader } from "./run-streams.js";
 import { SlotLeases } from "./slot-leases.js";
@@ -56,7 +57,7 @@ export class NatsActorPool implements ActorPool {
     if (job.envStates.length !== this.slots) throw new RangeError(`workers: the job has ${job.envStates.length} slots, the pool ${this.slots}`);
     this.expect = shape;
     const servers = typeof this.spec.servers === "string" ? this.spec.servers : [...this.spec.servers];
-    this.nc = await connect({ servers, ...(this.spec.user !== undefined ? { user: this.spec.user, pass: this.spec.pass } : {}), name: `trellis learner ${this.run}`, reconnectTimeWait: 250, maxReconnectAttempts: -1 });
+    this.nc = await connect({ servers, ...natsAuthOptions(this.spec), name: `trellis learner ${this.run}`, reconnectTimeWait: 250, maxReconnectAttempts: -1 });
     this.streams = await RunStreams.open(this.nc, this.run, this.spec.ackWaitMs !== undefined ? { ackWaitMs: this.spec.ackWaitMs } : {});
     // tasks left by an earlier learner of this run are for rollouts no one waits for
     await this.streams.jsm.streams.purge(this.streams.tasksStream);

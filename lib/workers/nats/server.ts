@@ -5,14 +5,16 @@
  * the `nats-server` binary (Debian: `apt install nats-server`).
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 export interface NatsServerOptions {
   /** Where JetStream keeps its streams (file storage; reuse it to restart with the streams intact). */
   readonly storeDir: string;
   /** The client port; default a free one the server picks. */
   readonly port?: number;
-  /** Require this user and password of every client. */
-  readonly auth?: { readonly user: string; readonly pass: string };
+  /** Require of every client this user and password, or one of these user nkeys (public keys "U…"). */
+  readonly auth?: { readonly user: string; readonly pass: string } | { readonly nkeys: readonly string[] };
   /** The binary (default `nats-server` on the PATH). */
   readonly binary?: string;
   /** How long to wait for it to listen (default 10 s). */
@@ -32,7 +34,16 @@ export interface LocalNatsServer {
 
 export async function startNatsServer(options: NatsServerOptions): Promise<LocalNatsServer> {
   const args = ["-js", "-a", "127.0.0.1", "-p", String(options.port ?? -1), "-sd", options.storeDir];
-  if (options.auth) args.push("--user", options.auth.user, "--pass", options.auth.pass);
+  let config: string | null = null;
+  if (options.auth && "nkeys" in options.auth) {
+    const keys = options.auth.nkeys;
+    if (!Array.isArray(keys) || keys.length === 0 || !keys.every((k) => typeof k === "string" && /^U[A-Z2-7]{55}$/.test(k))) throw new RangeError(`nats-server auth.nkeys: expected user public keys (56 characters starting "U"), got ${JSON.stringify(keys)}`);
+    // nkeys are given in a configuration file only
+    mkdirSync(options.storeDir, { recursive: true });
+    config = join(options.storeDir, `auth-${process.pid}-${Date.now()}.conf`);
+    writeFileSync(config, `authorization {\n  users = [\n${keys.map((k) => `    { nkey: ${k} }`).join("\n")}\n  ]\n}\n`);
+    args.push("-c", config);
+  } else if (options.auth) args.push("--user", options.auth.user, "--pass", options.auth.pass);
   const binary = options.binary ?? "nats-server";
   const child = spawn(binary, args, { stdio: ["ignore", "ignore", "pipe"] });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
