@@ -1,14 +1,16 @@
 // scale-out: PPO on Acrobot (8 env copies, 256 steps per rollout) with the
 // env copies and the acting on 1, 2, 4 worker threads (rl.workers.local) and
 // on 1, 2, 4 actor processes over a local nats-server (rl.workers.nats,
-// `trellis worker`), beside the run without workers; env steps per second of
-// whole train() calls (acting + learning) after a warm-up update. Then a fault
+// `trellis worker`), beside the run without workers, synchronous (lag 0) and
+// with one rollout asked for ahead (lag 1: acting overlaps learning); env
+// steps per second of whole train() calls (acting + learning) after a
+// warm-up update. Then a fault
 // run (an actor killed with SIGKILL mid-run, a standby takes its slot):
 // batches lost and duplicated. Then the learner's decode + replay cost per
 // transition, and a projection to 8, 64 and 512 workers from the measured
 // per-batch costs.
 //
-//   node dist/bench/scale-out.js [--updates 6] [--workers 1,2,4] [--quick]
+//   node dist/bench/scale-out.js [--updates 6] [--workers 1,2,4] [--lags 0,1] [--quick]
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -29,6 +31,7 @@ import { emit, median, option, round } from "./stats.js";
 const QUICK = process.argv.includes("--quick");
 const updates = Number(option("updates", QUICK ? "1" : "6"));
 const counts = option("workers", QUICK ? "1" : "1,2,4").split(",").map(Number);
+const lags = option("lags", "0,1").split(",").map(Number);
 const ENV = "Acrobot-v1";
 const N = 8;
 const STEPS = QUICK ? 32 : 256;
@@ -67,20 +70,23 @@ try {
   results.none = await stepsPerSecond(plain);
   plain.dispose();
   emit({ bench: "scale-out", workers: 0, transport: "none", steps_per_s: round(results.none, 0) });
-  for (const w of counts) {
-    const local = build(`local-${w}`, rl.workers.local({ n: w }));
-    results[`local${w}`] = await stepsPerSecond(local);
-    const actorRate = median(local.workerStatus().map((s) => s.stepsPerSecond));
-    local.dispose();
-    emit({ bench: "scale-out", workers: w, transport: "local", steps_per_s: round(results[`local${w}`]!, 0), actor_steps_per_s_median: round(actorRate, 0) });
-    const id = `nats-${w}`;
-    const ps = Array.from({ length: w }, () => startActor(id));
-    const nats = build(id, rl.workers.nats({ servers: server.url, slots: w, timeoutMs: 120_000 }));
-    results[`nats${w}`] = await stepsPerSecond(nats);
-    const natsActorRate = median(nats.workerStatus().map((s) => s.stepsPerSecond));
-    nats.dispose();
-    await stopActors(ps);
-    emit({ bench: "scale-out", workers: w, transport: "nats", steps_per_s: round(results[`nats${w}`]!, 0), actor_steps_per_s_median: round(natsActorRate, 0), overhead_vs_local_pct: round((results[`local${w}`]! / results[`nats${w}`]! - 1) * 100, 1) });
+  for (const lag of lags) {
+    const suffix = lag === 0 ? "" : `_lag${lag}`;
+    for (const w of counts) {
+      const local = build(`local-${w}${suffix}`, rl.workers.local({ n: w, lag }));
+      results[`local${w}${suffix}`] = await stepsPerSecond(local);
+      const actorRate = median(local.workerStatus().map((s) => s.stepsPerSecond));
+      local.dispose();
+      emit({ bench: "scale-out", workers: w, lag, transport: "local", steps_per_s: round(results[`local${w}${suffix}`]!, 0), actor_steps_per_s_median: round(actorRate, 0) });
+      const id = `nats-${w}${suffix.replace("_", "-")}`;
+      const ps = Array.from({ length: w }, () => startActor(id));
+      const nats = build(id, rl.workers.nats({ servers: server.url, slots: w, lag, timeoutMs: 120_000 }));
+      results[`nats${w}${suffix}`] = await stepsPerSecond(nats);
+      const natsActorRate = median(nats.workerStatus().map((s) => s.stepsPerSecond));
+      nats.dispose();
+      await stopActors(ps);
+      emit({ bench: "scale-out", workers: w, lag, transport: "nats", steps_per_s: round(results[`nats${w}${suffix}`]!, 0), actor_steps_per_s_median: round(natsActorRate, 0), overhead_vs_local_pct: round((results[`local${w}${suffix}`]! / results[`nats${w}${suffix}`]! - 1) * 100, 1) });
+    }
   }
 
   // Faults: 2 slots, 3 actors; the first serving actor is killed with SIGKILL after 2 updates.
@@ -135,7 +141,15 @@ try {
       return [w, { env_steps_per_s: round((w * R) / seconds, 0), learner_share: round((w * R * (b + u)) / seconds, 3) }];
     }),
   );
-  const overhead = Object.fromEntries(counts.map((w) => [w, round((results[`local${w}`]! / results[`nats${w}`]! - 1) * 100, 1)]));
+  // with lag ≥ 1 the rollouts of update k + 1 are made while the learner trains on update k's
+  const projectionLagged = Object.fromEntries(
+    [8, 64, 512].map((w) => {
+      const seconds = Math.max(rolloutS, w * R * (b + u));
+      return [w, { env_steps_per_s: round((w * R) / seconds, 0), learner_share: round((w * R * (b + u)) / seconds, 3) }];
+    }),
+  );
+  const overheadAt = (suffix: string) => Object.fromEntries(counts.map((w) => [w, round((results[`local${w}${suffix}`]! / results[`nats${w}${suffix}`]! - 1) * 100, 1)]));
+  const overhead = overheadAt("");
   emit({
     summary: "scale-out",
     env: ENV,
@@ -144,11 +158,14 @@ try {
     updates,
     steps_per_s: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, round(v, 0)])),
     nats_overhead_pct: overhead,
+    ...Object.fromEntries(lags.filter((l) => l > 0).map((l) => [`nats_overhead_pct_lag${l}`, overheadAt(`_lag${l}`)])),
+    lag_speedup: Object.fromEntries(lags.filter((l) => l > 0).flatMap((l) => counts.flatMap((w) => ["local", "nats"].map((t) => [`${t}${w}_lag${l}`, round(results[`${t}${w}_lag${l}`]! / results[`${t}${w}`]!, 3)])))),
     batches_lost: Math.max(0, expected - received),
     batches_duplicated: Math.max(0, received - expected),
     batches_skipped: skipped,
     decode_transitions_per_s: round(decodePerSecond, 0),
     projection_per_workers: projection,
+    projection_per_workers_lag1: projectionLagged,
     learner_limit_steps_per_s: round(1 / (b + u), 0),
     projection_assumes: `sync rollouts: each worker holds ${N} copies and rolls out ${STEPS} steps in ${round(rolloutS, 4)} s (one actor's rate here); the learner spends ${round(b * 1e6, 3)} µs per row decoding and replaying and ${round(u * 1e6, 3)} µs per row updating (this run without workers, less its acting)`,
   });

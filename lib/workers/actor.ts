@@ -69,6 +69,7 @@ export class Actor {
   readonly policy: ActorCritic;
   private readonly recorder: TrajectoryRecorder;
   private readonly act: ActOutput;
+  private readonly obsBefore: Float32Array;
   private readonly groups: readonly { readonly params: Float32Array; paramsChanged(): void }[];
   private version = -1;
   private seq = 0;
@@ -90,6 +91,7 @@ export class Actor {
     this.policy = new ActorCritic(job.policy, this.env.obsSize, this.env.actionSpace, Rng.fromSeed(0));
     this.groups = this.policy.groups;
     this.act = actOutput(this.env);
+    this.obsBefore = new Float32Array(this.env.obs.length);
     // episode ids stay unique over the run's slots
     this.recorder = TrajectoryRecorder.forEnv(this.env, { runId: job.run, firstEpisodeId: slot * 2 ** 32 });
   }
@@ -120,14 +122,13 @@ export class Actor {
     const n = env.numEnvs;
     const rng = Rng.fromState(rngState);
     const t0 = performance.now();
+    // the recorder copies what it is given: one buffer for the observations before each step is enough
+    const obs = this.obsBefore;
     for (let t = 0; t < steps; t++) {
-      const obs = Float32Array.from(env.obs);
-      this.policy.act(env.obs, n, rng, act);
-      const logp = Float32Array.from(act.logp);
-      const values = Float32Array.from(act.values);
-      const actions = act.actions.slice();
-      env.step(actions);
-      this.recorder.record({ obs, actions, rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, logp, values, policyVersion: this.version });
+      obs.set(env.obs);
+      this.policy.act(obs, n, rng, act);
+      env.step(act.actions);
+      this.recorder.record({ obs, actions: act.actions, rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, logp: act.logp, values: act.values, policyVersion: this.version });
     }
     const lastObs = Float32Array.from(env.obs);
     const after = rng.state();

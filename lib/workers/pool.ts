@@ -88,6 +88,8 @@ export interface ActorPool {
    * the order asked.
    */
   rollout(request: RolloutRequest): Promise<SlotRollout[]>;
+  /** Resolves once every rollout asked for has reached the actors (a transport that sends asynchronously: before the learner's next long computation). */
+  sent?(): Promise<void>;
   /** Per slot, its env copies' state now (no rollout in flight); null for a slot whose actor has not started (it starts from the job). */
   snapshot(): Promise<(VecEnvState | null)[]>;
   status(): WorkerStatus[];

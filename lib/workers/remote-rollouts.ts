@@ -108,6 +108,8 @@ export class RemoteRollouts {
     // the parameters as they are now: the update that follows must not reach rollouts still being sent
     const now = params().slice();
     while (this.inFlight.length <= this.lag) this.ask(version, now, rng);
+    // the tasks ahead must be out before the update that follows keeps this thread busy
+    await this.pool.sent?.();
     const next = this.inFlight.shift()!;
     const rows = await next.rows;
     if (this.lag === 0) {

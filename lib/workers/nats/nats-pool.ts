@@ -107,6 +107,10 @@ export class NatsActorPool implements ActorPool {
     }
   }
 
+  sent(): Promise<void> {
+    return this.publishing.catch(() => {});
+  }
+
   /** Reads the batch stream until every slot's batch of rollout `index` is in hand. */
   private async collect(index: number, version: number, ids: readonly string[], steps: number): Promise<SlotRollout[]> {
     const streams = this.streams!;
