@@ -13,14 +13,8 @@
  * μ is the policy that acted (an actor's, possibly some versions old), π the
  * learner's. With π = μ and λ, v_t is the λ-return (GAE's returns).
  */
-export interface RolloutVtraceInput {
-  readonly rewards: Float32Array;
-  /** V(s_t) of the learner's critic. */
-  readonly values: Float32Array;
-  readonly dones: Float32Array | Uint8Array;
-  readonly nextValue: Float32Array;
-  readonly nextDone: Float32Array | Uint8Array;
-  readonly numEnvs: number;
+/** The rollout as GAE reads it (`values`: V(s_t) of the learner's critic), and the two policies' log-probabilities. */
+export interface RolloutVtraceInput extends Omit<GaeInput, "lambda"> {
   /** log μ(a_t|s_t): the policy that acted. */
   readonly behaviorLogp: Float32Array;
   /** log π(a_t|s_t): the policy being learned. */
@@ -35,6 +29,8 @@ export interface RolloutVtraceInput {
   /** ρ̄ of the policy-gradient advantage (default ρ̄). */
   readonly pgRhoBar?: number;
 }
+
+import type { GaeInput } from "./gae.js";
 
 export interface RolloutVtraceOutput {
   /** The value targets v_t. */

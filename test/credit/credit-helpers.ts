@@ -43,3 +43,21 @@ export function randomBatch(seed: number, episodes = 9): RandomBatch {
   }
   return { rewards, values, terminated, truncated, offsets, bootstrap, tail };
 }
+
+/**
+ * A hand-worked time-major rollout of two env copies (rows t·2 + e), γ = 0.9:
+ * copy 0: r = [1, 2], V = [0.5, 1.0], V(s_2) = 2, no episode end, π/μ = [0.5, 2];
+ * copy 1: r = [1, 1], V = [0, 0], an episode ends after t = 0, V(s_2) = 1, π = μ.
+ * Its V-trace targets (test/credit/vtrace-rollout.test.ts) are `handRolloutVs`.
+ */
+export const handRollout = {
+  rewards: Float32Array.of(1, 1, 2, 1),
+  values: Float32Array.of(0.5, 0, 1.0, 0),
+  dones: Float32Array.of(0, 0, 0, 1),
+  nextValue: Float32Array.of(2, 1),
+  nextDone: Float32Array.of(0, 0),
+  numEnvs: 2,
+  behaviorLogp: Float32Array.of(Math.log(0.5), 0, Math.log(0.5), 0),
+  targetLogp: Float32Array.of(Math.log(0.25), 0, 0, 0),
+};
+export const handRolloutVs = [2.46, 1, 3.8, 1.9];

@@ -4,7 +4,7 @@ import { generalizedAdvantages } from "../../lib/credit/gae.js";
 import { rolloutVtrace } from "../../lib/credit/vtrace-rollout.js";
 import { vtrace } from "../../lib/credit/vtrace.js";
 import { Rng } from "../../lib/random/rng.js";
-import { close } from "./credit-helpers.js";
+import { close, handRollout, handRolloutVs } from "./credit-helpers.js";
 
 test("rollout V-trace on a hand-computed rollout of two env copies", () => {
   // γ = 0.9, λ = 1, ρ̄ = c̄ = 1. Time-major rows t·2 + e.
@@ -14,18 +14,8 @@ test("rollout V-trace on a hand-computed rollout of two env copies", () => {
   //          A0 = 0.5·(1 + 0.9·3.8 − 0.5) = 1.96
   // Copy 1: r = [1, 1], V = [0, 0], an episode ends after t = 0 (dones[t=1] = 1), V(s_2) = 1, π = μ.
   //   t = 1: v1 = 1 + 0.9·1 = 1.9 = A1;   t = 0: no bootstrap: v0 = 1 = A0
-  const out = rolloutVtrace({
-    rewards: Float32Array.of(1, 1, 2, 1),
-    values: Float32Array.of(0.5, 0, 1.0, 0),
-    dones: Float32Array.of(0, 0, 0, 1),
-    nextValue: Float32Array.of(2, 1),
-    nextDone: Float32Array.of(0, 0),
-    numEnvs: 2,
-    behaviorLogp: Float32Array.of(Math.log(0.5), 0, Math.log(0.5), 0),
-    targetLogp: Float32Array.of(Math.log(0.25), 0, 0, 0),
-    gamma: 0.9,
-  });
-  close(out.vs, [2.46, 1, 3.8, 1.9]);
+  const out = rolloutVtrace({ ...handRollout, gamma: 0.9 });
+  close(out.vs, handRolloutVs);
   close(out.pgAdvantages, [1.96, 1, 2.8, 1.9]);
   close(out.rhos, [0.5, 1, 1, 1]);
 });

@@ -2,20 +2,13 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { vtracePolicyAdvantages } from "../../lib/pg/advantage/vtrace.js";
 import { rl } from "../../lib/rl.js";
-import { close } from "../credit/credit-helpers.js";
+import { close, handRollout, handRolloutVs } from "../credit/credit-helpers.js";
 
 const quiet = { progress() {}, metricsRow() {} };
 
-// The rollout of test/credit/vtrace-rollout.test.ts: v = [2.46, 1, 3.8, 1.9], ρ = [0.5, 1, 1, 1].
-const rollout = {
-  rewards: Float32Array.of(1, 1, 2, 1),
-  values: Float32Array.of(0.5, 0, 1.0, 0),
-  dones: Float32Array.of(0, 0, 0, 1),
-  nextValue: Float32Array.of(2, 1),
-  nextDone: Float32Array.of(0, 0),
-  numEnvs: 2,
-};
-const vs = Float32Array.of(2.46, 1, 3.8, 1.9);
+// The hand-worked rollout of the V-trace tests: v = [2.46, 1, 3.8, 1.9], ρ = [0.5, 1, 1, 1].
+const rollout = handRollout;
+const vs = Float32Array.from(handRolloutVs);
 
 test("V-trace policy advantages by hand: r + γ v_{t+1} − V, normalized, then weighted", () => {
   // raw: t0e0 1 + 0.9·3.8 − 0.5 = 3.92; t0e1 1 (episode ends); t1e0 2 + 0.9·2 − 1 = 2.8; t1e1 1 + 0.9·1 = 1.9
