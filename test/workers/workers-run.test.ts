@@ -20,6 +20,7 @@ import { startNatsActor } from "../../lib/workers/nats/nats-actor.js";
 import { connect } from "@nats-io/transport-node";
 import { Objm } from "@nats-io/obj";
 import { RunStreams } from "../../lib/workers/nats/run-streams.js";
+import { VERSION } from "../../lib/version.js";
 
 const quiet = { progress() {}, metricsRow() {} };
 const cli = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "kernel", "cli.js");
@@ -302,12 +303,17 @@ describe("NATS workers (a real nats-server -js, actor processes started with `tr
     }
   });
 
-  test("an actor of another Trellis version refuses the job; a wrong password is refused by the server", async () => {
+  test("an actor of another Trellis version refuses the job, one without the job's env too; a wrong password is refused by the server", async () => {
     const nc = await connect({ servers: server.url });
     const streams = await RunStreams.open(nc, "other-version");
     await streams.putJob({ run: "other-version", trellis: "0.0.1", envId: "CartPole-v1", envKwargs: {}, copies: 1, envStates: [[1, 2, 3, 4]], policy: rl.mlp([4]) });
     const handle = await startNatsActor({ servers: server.url, run: "other-version" });
     await assert.rejects(handle.done, /the learner runs Trellis 0\.0\.1, this actor/);
+    // an env this process does not have (a custom one registered only in the learner's process)
+    const other = await RunStreams.open(nc, "other-env");
+    await other.putJob({ run: "other-env", trellis: VERSION, envId: "MyFactory-v0", envKwargs: {}, copies: 1, envStates: [[1, 2, 3, 4]], policy: rl.mlp([4]) });
+    const noEnv = await startNatsActor({ servers: server.url, run: "other-env" });
+    await assert.rejects(noEnv.done, /run other-env: this actor cannot serve the learner's job \(env MyFactory-v0\): Unknown env 'MyFactory-v0'/);
     await nc.close();
     const s = await startNatsServer({ storeDir: join(dir, "auth"), auth: { user: "u", pass: "right" } });
     try {

@@ -75,6 +75,14 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
       }),
     );
   };
+  /** Slot `slot`'s actor; a job this process cannot serve (an env it does not have) is refused by name. */
+  const actorFor = (job: ActorJob, slot: number): Actor => {
+    try {
+      return new Actor(job, slot, workerId);
+    } catch (error) {
+      throw new Error(`run ${options.run}: this actor cannot serve the learner's job (env ${job.envId}): ${(error as Error).message}`);
+    }
+  };
   const readJob = async (): Promise<ActorJob | null> => {
     while (!stopping) {
       const j = await streams.job();
@@ -109,7 +117,7 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
       if (!job) return;
       for (const s of await leases.claim(slots, options.slots ?? 1)) {
         // a slot claimed anew starts its env copies afresh (its last actor's are gone)
-        actors.set(s, new Actor(job, s, workerId));
+        actors.set(s, actorFor(job, s));
         lastDone.delete(s);
         serveSnapshots(s);
         log(`serving slot ${s}`);
@@ -136,7 +144,7 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
           const next = await readJob();
           if (!next) break;
           job = next;
-          for (const s of actors.keys()) actors.set(s, new Actor(job, s, workerId));
+          for (const s of actors.keys()) actors.set(s, actorFor(job, s));
           lastDone.clear();
           cachedVersion = -1;
           log(`rejoined run ${options.run} (learner session ${job.session})`);
