@@ -6,7 +6,9 @@
 // steps per second of whole train() calls (acting + learning) after a
 // warm-up update. Then a fault
 // run (an actor killed with SIGKILL mid-run, a standby takes its slot):
-// batches lost and duplicated. Then the learner's decode + replay cost per
+// batches lost and duplicated. Then GRPO on 2-digit addition (a 2-layer
+// float32 transformer, 64 completions per step) sampling on 0, 1 and 2 worker
+// threads: steps/s and the share of sampling. Then the learner's decode + replay cost per
 // transition, and a projection to 8, 64 and 512 workers from the measured
 // per-batch costs.
 //
@@ -24,6 +26,7 @@ import { readTrajectoryBatch } from "../lib/workers/trajectory-batch.js";
 import { ReplayVecEnv } from "../lib/workers/remote-rollouts.js";
 import { makeVecEnv } from "../lib/envs/registry.js";
 import { Rng } from "../lib/random/rng.js";
+import { fastTransformer, Transformer } from "../lib/seq/policies/index.js";
 import type { WorkersSpec } from "../lib/workers/pool.js";
 import { startNatsServer } from "../lib/workers/nats/server.js";
 import { emit, median, option, round } from "./stats.js";
@@ -105,6 +108,25 @@ try {
   await stopActors(ps);
   emit({ bench: "scale-out", fault: "actor SIGKILL mid-run", updates: run.algo.updates, batches_expected: expected, batches_received: received, batches_skipped: skipped });
 
+  // GRPO sampling on worker threads (the learner judges and trains).
+  const tok = rl.tokenizer.char("0123456789+=");
+  const grpoSteps = QUICK ? 1 : 6;
+  const grpo: Record<string, { steps_per_s: number; sample_share: number }> = {};
+  for (const w of [0, 1, 2]) {
+    const policy = fastTransformer(Transformer.create({ vocabSize: tok.vocabSize, layers: 2, dModel: 64, heads: 4, mlpHidden: 256, context: 24 }, { rng: Rng.fromSeed(1) }));
+    const b = rl.seq(rl.tasks.addition, { level: 2, policy, tokenizer: tok, seed: 1 }).algo(rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 8 }));
+    const run = (w ? b.workers(rl.workers.local({ n: w })) : b).build();
+    await run.train({ steps: 1, display: quiet });
+    const t0 = performance.now();
+    await run.train({ steps: grpoSteps, display: quiet });
+    const seconds = (performance.now() - t0) / 1000;
+    const rows = run.metricsLog;
+    const sample = rows.column("sampleSeconds").slice(-grpoSteps).reduce((a, x) => a + x, 0);
+    grpo[w === 0 ? "none" : `local${w}`] = { steps_per_s: round(grpoSteps / seconds, 3), sample_share: round(sample / seconds, 3) };
+    run.dispose();
+    emit({ bench: "scale-out", workload: "grpo sampling", workers: w, transport: w ? "local" : "none", steps_per_s: round(grpoSteps / seconds, 3), sample_share: round(sample / seconds, 3) });
+  }
+
   // The learner's side of one batch: decode (checks included) and replay into the rollout layout.
   const job = actorJob("decode", { id: ENV, n: 64, seed: 1, kwargs: {} }, rl.mlp([64, 64]), Rng.fromSeed(1).state(), 1);
   const actor = new Actor(job, 0, "bench");
@@ -165,6 +187,8 @@ try {
     batches_skipped: skipped,
     decode_transitions_per_s: round(decodePerSecond, 0),
     projection_per_workers: projection,
+    grpo_sampling: grpo,
+    grpo_speedup_local2: round(grpo.local2!.steps_per_s / grpo.none!.steps_per_s, 3),
     projection_per_workers_lag1: projectionLagged,
     learner_limit_steps_per_s: round(1 / (b + u), 0),
     projection_assumes: `sync rollouts: each worker holds ${N} copies and rolls out ${STEPS} steps in ${round(rolloutS, 4)} s (one actor's rate here); the learner spends ${round(b * 1e6, 3)} µs per row decoding and replaying and ${round(u * 1e6, 3)} µs per row updating (this run without workers, less its acting)`,

@@ -24,12 +24,7 @@ import { sequenceSpecProblems } from "../pg/seq/problems.js";
 import { checkItem } from "./tasks/define.js";
 import type { SequenceRow } from "../data/sequence-table.js";
 import { readSafetensors, writeSafetensors, type SafeTensor } from "./policies/safetensors.js";
-import { Transformer } from "./policies/transformer.js";
-import { FastTransformer, fastTransformer } from "./policies/fast-transformer.js";
-import { GruPolicy } from "./policies/gru.js";
-import type { TransformerConfig } from "./policies/config.js";
-import type { GruConfig } from "./policies/gru-config.js";
-import type { TokenPolicy } from "./policies/token-policy.js";
+import { policyFromRecord, policyRecord } from "./policies/policy-record.js";
 import { loadTokenizer } from "./tokenizers/load.js";
 import type { RewardFunction } from "./tasks/rewards.js";
 import type { Task, TaskItem } from "./tasks/task.js";
@@ -53,27 +48,6 @@ interface RunJson {
   learner: Record<string, unknown>;
 }
 
-/** The policy's kind and config, so a checkpoint can make it again. */
-function policyRecord(policy: TokenPolicy): { kind: string; config: unknown; fast?: boolean } {
-  const config = (policy as { config?: unknown }).config;
-  if (policy.kind !== "transformer" && policy.kind !== "gru") throw new Error(`run.save: a ${policy.kind} policy cannot be saved in a sequence run checkpoint yet (transformer and gru can)`);
-  return { kind: policy.kind, config, ...(policy instanceof FastTransformer ? { fast: true, threads: policy.threads } : {}) };
-}
-
-function makePolicy(record: { kind: string; config: unknown; fast?: boolean; threads?: 1 | 2 }, params: Float32Array): TokenPolicy {
-  if (record.kind === "transformer") {
-    const reference = new Transformer(record.config as TransformerConfig, params);
-    // the float32 build where it ran (its numbers differ from the float64 reference's); where wasm SIMD is missing, the reference
-    return record.fast ? fastTransformer(reference, record.threads === 2 ? { threads: 2 } : {}) : reference;
-  }
-  // JSON writes Infinity (an unbounded GRU context) as null
-  if (record.kind === "gru") {
-    const c = record.config as GruConfig & { context: number | null };
-    return new GruPolicy({ ...c, context: c.context ?? Infinity }, params);
-  }
-  throw new Error(`a sequence run checkpoint names the policy kind ${JSON.stringify(record.kind)}; known: transformer, gru`);
-}
-
 /** Writes `run` into `dir` (atomically: a reader sees the old checkpoint or the new one). */
 export async function saveSequenceRun(run: SequenceRun, dir: string): Promise<void> {
   if (run.isTraining) throw new Error("run.save: the run is training; await train() (or stop it) first");
@@ -87,7 +61,7 @@ export async function saveSequenceRun(run: SequenceRun, dir: string): Promise<vo
     levels: [...run.levels],
     schedule: run.schedule,
     algo: run.spec.toJSON(),
-    policy: policyRecord(run.policy),
+    policy: policyRecord(run.policy, "run.save"),
     test: [...run.test],
     train: run.options.train ? [...run.options.train] : null,
     run: run.runState(),
@@ -199,7 +173,7 @@ export async function loadSequenceRun(dir: string, options: { task: Task; reward
   const tokenizer = loadTokenizer(JSON.parse(await readFile(join(dir, "tokenizer.json"), "utf8")));
   let run: SequenceRun;
   try {
-    const policy = makePolicy(json.policy, arrays.params.slice());
+    const policy = policyFromRecord(json.policy, arrays.params.slice());
     const spec = new PgSpec(pgConfigFromJSON(json.algo));
     const specProblems = sequenceSpecProblems(spec);
     if (specProblems.length) throw new Error(`algo: ${specProblems.map((q) => q.message).join("; ")}`);

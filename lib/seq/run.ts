@@ -41,6 +41,12 @@ import { rewards, correctness, type RewardFunction } from "./tasks/rewards.js";
 import { taskSplit } from "./tasks/split.js";
 import type { Task, TaskItem } from "./tasks/task.js";
 import type { Tokenizer } from "./tokenizers/tokenizer.js";
+import { VERSION } from "../version.js";
+import { policyRecord } from "./policies/policy-record.js";
+import { LocalSamplerPool } from "../workers/local-sampler-pool.js";
+import { RemoteSampler } from "../workers/remote-sampler.js";
+import type { SamplerJob } from "../workers/sequence-actor.js";
+import { workersSpecProblems, type LocalWorkersSpec, type WorkerStatus, type WorkersSpec } from "../workers/pool.js";
 
 documentMetric("pass1", "greedy pass@1 on the run's held-out problems (scheduled evaluation)");
 documentMetric("completions", "completions sampled so far (every round, dropped groups included)");
@@ -62,6 +68,8 @@ export interface SequenceRunOptions {
   /** Seeds every random draw of the run (default 0). */
   readonly seed?: number;
   readonly id?: string;
+  /** Where completions are sampled (`.workers(rl.workers.local({ n }))`), when not here. */
+  readonly workers?: WorkersSpec;
 }
 
 /** Scheduled evaluation of a sequence run. */
@@ -121,6 +129,15 @@ export class SequenceRunBuilder {
     return new SequenceRunBuilder(this.task, this.options, spec, this.schedule);
   }
 
+  /**
+   * Samples the completions on actors: `.workers(rl.workers.local({ n }))`
+   * (worker threads; the learner judges and trains). One worker gives the
+   * numbers of the run that samples itself, bit for bit.
+   */
+  workers(spec: WorkersSpec): SequenceRunBuilder {
+    return new SequenceRunBuilder(this.task, { ...this.options, workers: spec }, this.spec, this.schedule);
+  }
+
   /** Scheduled held-out evaluation: `{ every: 10, problems: 500, samples: 8, k: [1, 8] }`. */
   eval(schedule: SequenceEvalSchedule): SequenceRunBuilder {
     return new SequenceRunBuilder(this.task, this.options, this.spec, { ...this.schedule, ...schedule });
@@ -147,6 +164,7 @@ export class SequenceRunBuilder {
     p.push(...evalScheduleProblems(this.schedule));
     if (!this.spec) p.push(problem("algo", "missing", "give the method: .algo(rl.grpo())"));
     else p.push(...sequenceSpecProblems(this.spec));
+    if (o.workers !== undefined) p.push(...sequenceWorkersProblems(o.workers, this.spec, policy));
     return p;
   }
 
@@ -199,6 +217,24 @@ export class SequenceRun {
       ? { draw: (rng, n) => Array.from({ length: n }, () => train[rng.int(train.length)]!) }
       : { draw: (rng, n) => Array.from({ length: n }, () => task.generate(rng, lv[rng.int(lv.length)]!)) };
     this.learner = new SequenceLearner(spec.name, spec.config, { policy: options.policy, tokenizer: options.tokenizer, prompts, reward: this.reward, rng: promptRng });
+    if (options.workers) {
+      const policy = options.policy;
+      const job: SamplerJob = { run: this.id, trellis: VERSION, policy: policyRecord(policy, "workers"), paramCount: policy.params.length, options: this.learner.samplingOptions() };
+      this.sampler = new RemoteSampler(new LocalSamplerPool((options.workers as LocalWorkersSpec).n), job, policy.vocabSize);
+    }
+  }
+
+  /** Samples the completions when the run has workers. */
+  private readonly sampler: RemoteSampler | undefined;
+
+  /** The actors sampling for this run: completions batches, tokens sampled and tokens per second of sampling (empty without workers). */
+  workerStatus(): WorkerStatus[] {
+    return this.sampler?.status() ?? [];
+  }
+
+  /** Stops the run's worker threads (they do not keep the process alive meanwhile). */
+  dispose(): void {
+    void this.sampler?.close();
   }
 
   get isTraining(): boolean {
@@ -308,6 +344,7 @@ export class SequenceRun {
       episodeStats: { lastReturn: () => this.log.last()?.reward, meanReturn: () => this.log.last()?.reward },
       metricsLog: this.log,
       stop: () => this.stop(),
+      workerStatus: () => this.workerStatus(),
     };
     const progress = new TrainProgressReporter(source, display, { step: start, updates: start }, { targetStep: steps === undefined ? undefined : start + steps, targetUpdates: undefined }, { key: "reward", label: "mean reward", x: "step", ...(this.schedule.every ? { extra: [{ key: "pass1", label: "pass@1" }] } : {}) }, t0);
     progress.report();
@@ -326,7 +363,8 @@ export class SequenceRun {
           const row0 = this.appendRow({}, this.evaluate());
           display.metricsRow?.(this.id, row0);
         }
-        const m = this.learner.step();
+        const sampler = this.sampler;
+        const m = sampler ? await this.learner.stepWith((contexts) => sampler.sample(contexts, this.learner.updates, this.policy.params, this.learner.ctx.rng)) : this.learner.step();
         this.record(this.learner.last);
         const every = this.schedule.every ?? 0;
         const evalNow = every > 0 && this.learner.updates % every === 0;
@@ -416,4 +454,15 @@ export class SequenceRun {
   curve(options: CurveOptions = {}): Widget {
     return curveWidget([{ name: this.displayName, metrics: this.metrics }], {}, { metric: "reward", ...options });
   }
+}
+
+/** Problems of where a sequence run samples (empty: none). */
+function sequenceWorkersProblems(spec: WorkersSpec, algo: PgSpec | undefined, policy: Partial<TokenPolicy> | undefined): Problem[] {
+  const p = workersSpecProblems(spec).map((m) => problem("workers", "wrong-type", m));
+  if (p.length) return p;
+  if (spec.kind !== "local") p.push(problem("workers", "unsupported", "a sequence run samples on local workers (rl.workers.local({ n })) for now; over NATS it does not yet"));
+  if ((spec.lag ?? 0) !== 0) p.push(problem("workers.lag", "unsupported", `a sequence run samples each step with the policy it trains (lag 0), got lag ${spec.lag}`));
+  if (algo?.config.guidance) p.push(problem("workers", "unsupported", `guidance (rl.guide.${algo.config.guidance.kind}()) samples inside its components: a run with guidance samples here`));
+  if (policy && policy.kind !== "transformer" && policy.kind !== "gru") p.push(problem("workers", "unsupported", `actors rebuild the policy from its kind and config: a ${String(policy.kind)} policy cannot travel yet (transformer and gru can)`));
+  return p;
 }

@@ -4,7 +4,7 @@ import type { Rng } from "../../random/rng.js";
 import { documentMetric } from "../../run/metrics-log.js";
 import { TrainingDivergedError } from "../../algos/errors.js";
 import { gatherLogProbs, gatherLogProbsBackward } from "../../seq/policies/logprobs.js";
-import { sampleBatch } from "../../seq/policies/sample.js";
+import { sampleBatch, type Completion, type SampleOptions } from "../../seq/policies/sample.js";
 import type { TokenPolicy } from "../../seq/policies/token-policy.js";
 import type { RewardFunction } from "../../seq/tasks/rewards.js";
 import type { TaskItem } from "../../seq/tasks/task.js";
@@ -206,7 +206,7 @@ export class SequenceLearner {
   }
 
   /** Samples one round of `prompts` groups (new group ids), guided when the run has guidance; `unguided` is the round as first sampled. */
-  private sampleRound(prompts: number, guidanceMetrics: Record<string, number>): { round: SampledCompletion[]; unguided: SampledCompletion[] } {
+  private *sampleRoundPlan(prompts: number, guidanceMetrics: Record<string, number>): SamplePlan<{ round: SampledCompletion[]; unguided: SampledCompletion[] }> {
     const c = this.collect;
     const { ctx } = this;
     const items = ctx.prompts.draw(ctx.rng, prompts);
@@ -224,7 +224,7 @@ export class SequenceLearner {
       const context = ctx.tokenizer.encode(item.prompt);
       for (let g = 0; g < c.groupSize; g++) requests.push({ context, item, group: firstGroup + j });
     });
-    const round = this.sampleRequests(requests);
+    const round = yield* this.sampleRequestsPlan(requests);
     if (!this.guidance) return { round, unguided: round };
     const groups = items.map((_, j) => round.slice(j * c.groupSize, (j + 1) * c.groupSize));
     const guided = this.guidance.guide(groups, this.guidanceTools);
@@ -247,16 +247,27 @@ export class SequenceLearner {
     };
   }
 
-  /** One completion per request from the current policy, judged by the run's reward. */
+  /** The sampling options of the run (its generator aside): what actors that sample for it need. */
+  samplingOptions(): Omit<SampleOptions, "rng"> {
+    const c = this.collect;
+    return { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topK: c.topK, topP: c.topP, stopToken: this.ctx.tokenizer.eos };
+  }
+
+  /** Samples with the learner's own policy and generator (what {@link step} does). */
+  private readonly sampleHere = (contexts: readonly Int32Array[]): Completion[] => sampleBatch(this.policy, contexts, { ...this.samplingOptions(), rng: this.ctx.rng });
+
+  /** One completion per request from the current policy (here, for guidance). */
   private sampleRequests(requests: readonly GuidedRequest[]): SampledCompletion[] {
-    const { policy, ctx } = this;
+    return runPlan(this.sampleRequestsPlan(requests), this.sampleHere);
+  }
+
+  /** One completion per request from the current policy, judged by the run's reward. */
+  private *sampleRequestsPlan(requests: readonly GuidedRequest[]): SamplePlan<SampledCompletion[]> {
+    const { ctx } = this;
     const c = this.collect;
     if (requests.length === 0) return [];
-    const out = sampleBatch(
-      policy,
-      requests.map((r) => r.context),
-      { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topK: c.topK, topP: c.topP, stopToken: ctx.tokenizer.eos, rng: ctx.rng },
-    );
+    const out = yield requests.map((r) => r.context);
+    if (out.length !== requests.length) throw new Error(`sampling: ${requests.length} completions asked for, ${out.length} came back`);
     this.sampled += out.length;
     for (const o of out) this.sampledTokens += o.tokens.length;
     return out.map((o, i) => {
@@ -290,6 +301,25 @@ export class SequenceLearner {
    * update. Returns the step's metrics; the completions are in {@link last}.
    */
   step(): Record<string, number> {
+    return runPlan(this.stepPlan(), this.sampleHere);
+  }
+
+  /**
+   * {@link step} with its sampling done by `sample` (actors elsewhere): it is
+   * given the contexts of each round and the learner's generator, and answers
+   * one completion per context as {@link sampleBatch} would. Guidance samples
+   * inside its own components, so a run with guidance samples here.
+   */
+  async stepWith(sample: (contexts: readonly Int32Array[]) => Promise<Completion[]>): Promise<Record<string, number>> {
+    if (this.guidance) throw new Error("a sequence run with guidance samples inside its guidance components: it cannot sample on actors");
+    const plan = this.stepPlan();
+    let next = plan.next();
+    while (!next.done) next = plan.next(await sample(next.value));
+    return next.value;
+  }
+
+  /** The step as a plan: it yields the contexts of each sampling round and is answered with their completions. */
+  private *stepPlan(): SamplePlan<Record<string, number>> {
     const c = this.collect;
     const t0 = performance.now();
     this.reference?.check();
@@ -302,7 +332,7 @@ export class SequenceLearner {
         sample: { maxNewTokens: c.maxNewTokens, temperature: c.temperature, topK: c.topK, topP: c.topP, rng: this.ctx.rng },
       });
     }
-    const sampled = this.sampleRound(c.prompts, guidanceMetrics);
+    const sampled = yield* this.sampleRoundPlan(c.prompts, guidanceMetrics);
     const first = sampled.round;
     const all = [...first];
     const metrics: Record<string, number> = { ...sampleMetrics(sampled.unguided, c.groupSize) };
@@ -311,7 +341,7 @@ export class SequenceLearner {
     let kept = c.dynamicSampling ? withSignal(live(first), c.groupSize) : live(first);
     let rounds = 1;
     while (c.dynamicSampling && kept.length < c.prompts * c.groupSize && rounds <= c.maxRefills) {
-      const more = this.sampleRound(c.prompts - kept.length / c.groupSize, guidanceMetrics).round;
+      const more = (yield* this.sampleRoundPlan(c.prompts - kept.length / c.groupSize, guidanceMetrics)).round;
       all.push(...more);
       kept = kept.concat(withSignal(live(more), c.groupSize));
       rounds++;
@@ -653,4 +683,14 @@ export function clipRatios(logp: Float32Array, oldLogp: Float32Array, advantages
   }
   const n = Math.max(1, logp.length);
   return { "clip_ratio/low_mean": low / n, "clip_ratio/high_mean": high / n, "clip_ratio/region_mean": (low + high) / n };
+}
+
+/** A computation that yields batches of contexts to sample from and is answered with one completion per context. */
+export type SamplePlan<T> = Generator<readonly Int32Array[], T, Completion[]>;
+
+/** Runs a {@link SamplePlan} to its end, answering each request with `sample`. */
+export function runPlan<T>(plan: SamplePlan<T>, sample: (contexts: readonly Int32Array[]) => Completion[]): T {
+  let next = plan.next();
+  while (!next.done) next = plan.next(sample(next.value));
+  return next.value;
 }
