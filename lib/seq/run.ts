@@ -46,7 +46,8 @@ import { policyRecord } from "./policies/policy-record.js";
 import { LocalSamplerPool } from "../workers/local-sampler-pool.js";
 import { RemoteSampler } from "../workers/remote-sampler.js";
 import type { SamplerJob } from "../workers/sequence-actor.js";
-import { workersSpecProblems, type LocalWorkersSpec, type WorkerStatus, type WorkersSpec } from "../workers/pool.js";
+import { workersSpecProblems, type WorkerStatus, type WorkersSpec } from "../workers/pool.js";
+import { NatsSamplerPool } from "../workers/nats/nats-sampler-pool.js";
 
 documentMetric("pass1", "greedy pass@1 on the run's held-out problems (scheduled evaluation)");
 documentMetric("completions", "completions sampled so far (every round, dropped groups included)");
@@ -131,8 +132,9 @@ export class SequenceRunBuilder {
 
   /**
    * Samples the completions on actors: `.workers(rl.workers.local({ n }))`
-   * (worker threads; the learner judges and trains). One worker gives the
-   * numbers of the run that samples itself, bit for bit.
+   * (worker threads) or `.workers(rl.workers.nats({ servers, slots }))`
+   * (`trellis worker` processes); the learner judges and trains. One worker
+   * gives the numbers of the run that samples itself, bit for bit.
    */
   workers(spec: WorkersSpec): SequenceRunBuilder {
     return new SequenceRunBuilder(this.task, { ...this.options, workers: spec }, this.spec, this.schedule);
@@ -220,7 +222,8 @@ export class SequenceRun {
     if (options.workers) {
       const policy = options.policy;
       const job: SamplerJob = { run: this.id, trellis: VERSION, policy: policyRecord(policy, "workers"), paramCount: policy.params.length, options: this.learner.samplingOptions() };
-      this.sampler = new RemoteSampler(new LocalSamplerPool((options.workers as LocalWorkersSpec).n), job, policy.vocabSize);
+      const w = options.workers;
+      this.sampler = new RemoteSampler(w.kind === "local" ? new LocalSamplerPool(w.n) : new NatsSamplerPool(w, this.id), job, policy.vocabSize);
     }
   }
 
@@ -460,7 +463,6 @@ export class SequenceRun {
 function sequenceWorkersProblems(spec: WorkersSpec, algo: PgSpec | undefined, policy: Partial<TokenPolicy> | undefined): Problem[] {
   const p = workersSpecProblems(spec).map((m) => problem("workers", "wrong-type", m));
   if (p.length) return p;
-  if (spec.kind !== "local") p.push(problem("workers", "unsupported", "a sequence run samples on local workers (rl.workers.local({ n })) for now; over NATS it does not yet"));
   if ((spec.lag ?? 0) !== 0) p.push(problem("workers.lag", "unsupported", `a sequence run samples each step with the policy it trains (lag 0), got lag ${spec.lag}`));
   if (algo?.config.guidance) p.push(problem("workers", "unsupported", `guidance (rl.guide.${algo.config.guidance.kind}()) samples inside its components: a run with guidance samples here`));
   if (policy && policy.kind !== "transformer" && policy.kind !== "gru") p.push(problem("workers", "unsupported", `actors rebuild the policy from its kind and config: a ${String(policy.kind)} policy cannot travel yet (transformer and gru can)`));

@@ -7,7 +7,7 @@ import type { SamplerJob } from "./sequence-actor.js";
 export interface SamplerPool {
   readonly slots: number;
   start(job: SamplerJob): Promise<void>;
-  /** Slot `slot`'s completions of `contexts` with policy `version`, drawn from `rngState`: the batch's bytes and the seconds it took. */
+  /** Slot `slot`'s completions of `contexts` with policy `version`, drawn from `rngState`: the batch's bytes and where it came from (for errors). */
   sample(slot: number, version: number, params: Float32Array, contexts: readonly Int32Array[], rngState: RngState): Promise<{ bytes: Uint8Array; worker: string }>;
   close(): Promise<void>;
 }

@@ -48,13 +48,13 @@ export class RemoteSampler {
     let after: readonly number[] | null = null;
     answers.forEach((a, s) => {
       if (!a) return;
-      const { header, completions } = readCompletionsBatch(a.bytes, { count: parts[s]!.length, vocabSize: this.vocabSize, maxNewTokens: this.job.options.maxNewTokens, ...(this.job.options.stopToken !== undefined ? { stopToken: this.job.options.stopToken } : {}), policyVersion: version }, `${a.worker}'s completions`);
+      const { header, completions } = readCompletionsBatch(a.bytes, { count: parts[s]!.length, vocabSize: this.vocabSize, maxNewTokens: this.job.options.maxNewTokens, ...(this.job.options.stopToken !== undefined ? { stopToken: this.job.options.stopToken } : {}), policyVersion: version }, `slot ${s}'s completions (${a.worker})`);
       if (s === 0) after = header.rng;
-      const st = this.stats.get(a.worker) ?? { batches: 0, tokens: 0, seconds: 0 };
+      const st = this.stats.get(header.worker) ?? { batches: 0, tokens: 0, seconds: 0 };
       st.batches++;
       st.tokens += completions.reduce((k, c) => k + c.tokens.length, 0);
       st.seconds += header.seconds;
-      this.stats.set(a.worker, st);
+      this.stats.set(header.worker, st);
       out.push(...completions);
     });
     // slot 0 drew from the learner's stream (it samples whenever there is anything to sample)

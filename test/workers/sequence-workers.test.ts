@@ -13,6 +13,10 @@ import { samplerJobProblems, SequenceActor } from "../../lib/workers/sequence-ac
 import { VERSION } from "../../lib/version.js";
 import type { Completion } from "../../lib/seq/policies/sample.js";
 import { configProblems } from "../helpers/config-problems.js";
+import type { WorkersSpec } from "../../lib/workers/pool.js";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { quiet, tiny, tok } from "../helpers/tiny-sequence-run.js";
 
 const completion = (tokens: number[], finish: "stop" | "length"): Completion => ({ tokens: Int32Array.from(tokens), logprobs: Float64Array.from(tokens, (_, i) => -0.25 * (i + 1)), entropies: Float64Array.from(tokens, () => 0.5), finish });
@@ -76,9 +80,9 @@ describe("completions batches", () => {
 
 describe("a sequence run sampling on worker threads", () => {
   const grpo = () => rl.grpo({ prompts: 4, groupSize: 4, maxNewTokens: 4, lr: 3e-3 });
-  const build = (workers?: number, fast = false) => {
-    const b = rl.seq(rl.tasks.addition, { level: 2, policy: fast ? fastTransformer(tiny()) : tiny(), tokenizer: tok, seed: 5 }).algo(grpo());
-    return (workers ? b.workers(rl.workers.local({ n: workers })) : b).build();
+  const build = (workers?: number | WorkersSpec, fast = false, id?: string) => {
+    const b = rl.seq(rl.tasks.addition, { level: 2, policy: fast ? fastTransformer(tiny()) : tiny(), tokenizer: tok, seed: 5, ...(id ? { id } : {}) }).algo(grpo());
+    return (workers ? b.workers(typeof workers === "number" ? rl.workers.local({ n: workers }) : workers) : b).build();
   };
   const col = (run: ReturnType<typeof build>, k: string) => [...(run.metrics.getChild(k)!.toArray() as Float64Array)];
 
@@ -107,10 +111,32 @@ describe("a sequence run sampling on worker threads", () => {
     b.dispose();
   });
 
+  test("two `trellis worker` processes over a real nats-server give bit for bit the numbers of two worker threads", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "trellis-seq-nats-"));
+    const server = await rl.workers.startServer({ storeDir: join(dir, "store") });
+    const actors = rl.workers.spawnActors({ servers: server.url, run: "seq-nats", n: 2 });
+    try {
+      const threads = build(2, true);
+      const nats = build(rl.workers.nats({ servers: server.url, slots: 2, timeoutMs: 30_000 }), true, "seq-nats");
+      await threads.train({ steps: 3, display: quiet });
+      await nats.train({ steps: 3, display: quiet }).catch((error: Error) => assert.fail(`${error.message}\n${actors.output(0)}\n${actors.output(1)}`));
+      assert.ok(threads.policy.params.every((x, i) => Object.is(x, nats.policy.params[i])), "the same parameters");
+      assert.deepEqual(col(nats, "reward"), col(threads, "reward"));
+      const status = nats.workerStatus();
+      assert.equal(status.length, 2, `two actors sampled: ${JSON.stringify(status)}`);
+      assert.equal(status.reduce((n, s) => n + s.batches, 0), 6, "one batch per slot per step");
+      threads.dispose();
+      nats.dispose();
+    } finally {
+      await actors.stop();
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
   test("what sequence workers cannot do yet is refused at build time, by name", () => {
     const problems = (f: () => unknown) => configProblems(f, true).join("\n");
     const base = () => rl.seq(rl.tasks.addition, { level: 2, policy: tiny(), tokenizer: tok });
-    assert.match(problems(() => base().algo(grpo()).workers(rl.workers.nats({ servers: "nats://x:1", slots: 2 })).build()), /samples on local workers \(rl.workers.local\(\{ n \}\)\) for now/);
     assert.match(problems(() => base().algo(grpo()).workers(rl.workers.local({ n: 2, lag: 1 })).build()), /samples each step with the policy it trains \(lag 0\), got lag 1/);
     assert.match(problems(() => base().algo(grpo().guidance(rl.guide.expert({ threshold: 0.5 }))).workers(rl.workers.local({ n: 1 })).build()), /guidance \(rl.guide.expert\(\)\) samples inside its components/);
     assert.match(problems(() => base().algo(grpo()).workers(rl.workers.local({ n: 0 })).build()), /workers.n: expected an integer in \[1, 256\]/);

@@ -8,6 +8,8 @@
 import { hostname } from "node:os";
 import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { Actor, actorJobProblems, type ActorJob } from "../actor.js";
+import { SequenceActor, samplerJobProblems, type SamplerJob } from "../sequence-actor.js";
+import type { RngState } from "../../random/rng.js";
 import { natsAuthOptions } from "./auth.js";
 import { isTransient, retrying, RunStreams } from "./run-streams.js";
 import { SlotLeases } from "./slot-leases.js";
@@ -58,7 +60,7 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
   const leases = await SlotLeases.open(nc, options.run, workerId, leaseMs);
   let stopping = false;
   let batches = 0;
-  const actors = new Map<number, Actor>();
+  const actors = new Map<number, SlotWorker>();
   /** Per slot, the last task done and its batch: a task delivered again (its ack was lost) is answered with the same batch, not rolled out twice. */
   const lastDone = new Map<number, { id: string; bytes: Uint8Array }>();
   const snapshots = new Map<number, Subscription>();
@@ -70,26 +72,27 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
       nc.subscribe(`trellis.${options.run}.snapshot.${slot}`, {
         callback: (_error, msg) => {
           const actor = actors.get(slot);
-          msg.respond(JSON.stringify(actor ? actor.env.saveState() : { error: `${workerId} no longer serves slot ${slot}` }));
+          msg.respond(JSON.stringify(actor?.snapshot ? actor.snapshot() : { error: `${workerId} no longer serves slot ${slot}` }));
         },
       }),
     );
   };
-  /** Slot `slot`'s actor; a job this process cannot serve (an env it does not have) is refused by name. */
-  const actorFor = (job: ActorJob, slot: number): Actor => {
+  /** Slot `slot`'s worker; a job this process cannot serve (an env it does not have) is refused by name. */
+  const actorFor = (job: RunJob, slot: number): SlotWorker => {
+    if (job.kind === "sequences") return samplerSlot(new SequenceActor(job, workerId));
     try {
-      return new Actor(job, slot, workerId);
+      return rolloutSlot(new Actor(job, slot, workerId));
     } catch (error) {
       throw new Error(`run ${options.run}: this actor cannot serve the learner's job (env ${job.envId}): ${(error as Error).message}`);
     }
   };
-  const readJob = async (): Promise<ActorJob | null> => {
+  const readJob = async (): Promise<RunJob | null> => {
     while (!stopping) {
       const j = await streams.job();
       if (j) {
-        const problems = actorJobProblems(j);
+        const problems = runJobProblems(j);
         if (problems.length) throw new Error(`run ${options.run}: ${problems.join("; ")}`);
-        return j as ActorJob;
+        return j as RunJob;
       }
       await sleep(200);
     }
@@ -98,8 +101,8 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
   const loop = async () => {
     let job = await readJob();
     if (!job) return;
-    log(`joined run ${options.run} (${job.envId}, ${job.envStates.length} slots of ${job.copies} copies)`);
-    const slots = job.envStates.length;
+    const slots = job.kind === "sequences" ? job.slots : job.envStates.length;
+    log(job.kind === "sequences" ? `joined run ${options.run} (sampling completions, ${slots} slots)` : `joined run ${options.run} (${job.envId}, ${slots} slots of ${job.copies} copies)`);
     let lastRenew = Date.now();
     let cachedVersion = -1;
     let cachedParams: Float32Array | null = null;
@@ -117,9 +120,10 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
       if (!job) return;
       for (const s of await leases.claim(slots, options.slots ?? 1)) {
         // a slot claimed anew starts its env copies afresh (its last actor's are gone)
-        actors.set(s, actorFor(job, s));
+        const worker = actorFor(job, s);
+        actors.set(s, worker);
         lastDone.delete(s);
-        serveSnapshots(s);
+        if (worker.snapshot) serveSnapshots(s);
         log(`serving slot ${s}`);
       }
       if (Date.now() - lastRenew > leaseMs / 3) {
@@ -161,11 +165,10 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
           await task.ack();
           continue;
         }
-        const steps = task.body.steps;
-        const rng = task.body.rng;
-        if (!Number.isInteger(steps) || !Array.isArray(rng)) {
+        const malformed = current.problem(task.body);
+        if (malformed) {
           await task.ack();
-          log(`task ${task.id}: malformed body, dropped`);
+          log(`task ${task.id}: ${malformed}, dropped`);
           continue;
         }
         if (cachedVersion !== task.policyVersion && typeof task.body.params === "string") {
@@ -186,11 +189,18 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
           cachedVersion = w.version;
           cachedParams = w.params;
         }
-        current.load(task.policyVersion, cachedParams!);
-        const r = current.rollout(steps as number, rng as number[]);
-        lastDone.set(slot, { id: task.id, bytes: r.bytes });
+        let bytes: Uint8Array;
+        try {
+          bytes = current.work(task.policyVersion, cachedParams!, task.body);
+        } catch (error) {
+          // a task this slot cannot do (tokens outside the vocabulary, a context longer than the policy's) is not retried
+          await task.ack();
+          log(`task ${task.id}: ${(error as Error).message}; dropped`);
+          continue;
+        }
+        lastDone.set(slot, { id: task.id, bytes });
         // a publish whose reply was lost is sent again: the server keeps one copy (the task id is the message id)
-        await retrying(() => streams.publishBatch(task.id, r.bytes), options.ackWaitMs ?? 30_000);
+        await retrying(() => streams.publishBatch(task.id, bytes), options.ackWaitMs ?? 30_000);
         await retrying(() => task.ack(), options.ackWaitMs ?? 30_000);
         batches++;
       }
@@ -210,6 +220,72 @@ export async function startNatsActor(options: NatsActorOptions): Promise<NatsAct
       await done.catch(() => {});
     },
   };
+}
+
+/** A run's job: env rollouts (an {@link ActorJob}) or sampling completions for a sequence run. */
+type RunJob = (ActorJob & { readonly kind?: "rollouts" }) | SequencesJob;
+
+/** What a sequence run's learner stores for its NATS actors. */
+export interface SequencesJob extends SamplerJob {
+  readonly kind: "sequences";
+  readonly slots: number;
+  readonly session?: string;
+}
+
+function runJobProblems(j: unknown): string[] {
+  const x = j as { kind?: unknown; slots?: unknown } | null;
+  if (x?.kind === "sequences") return [...samplerJobProblems(j), ...(Number.isInteger(x.slots) && (x.slots as number) >= 1 ? [] : [`slots must be an integer ≥ 1, got ${JSON.stringify(x.slots)}`])];
+  return actorJobProblems(j);
+}
+
+/** What serves one slot: checks a task's body, does it with the given parameters, and (rollouts) gives its env state. */
+interface SlotWorker {
+  problem(body: Record<string, unknown>): string | null;
+  work(version: number, params: Float32Array, body: Record<string, unknown>): Uint8Array;
+  snapshot?(): unknown;
+}
+
+function rolloutSlot(actor: Actor): SlotWorker {
+  return {
+    problem: (body) => (Number.isInteger(body.steps) && (body.steps as number) >= 1 && isRngState(body.rng) ? null : "malformed body (expected steps and rng)"),
+    work: (version, params, body) => {
+      actor.load(version, params);
+      return actor.rollout(body.steps as number, body.rng as RngState).bytes;
+    },
+    snapshot: () => actor.env.saveState(),
+  };
+}
+
+function samplerSlot(actor: SequenceActor): SlotWorker {
+  return {
+    problem: (body) => {
+      if (!Array.isArray(body.contexts) || body.contexts.length === 0 || !isRngState(body.rng)) return "malformed body (expected contexts and rng)";
+      for (const c of body.contexts) {
+        const bytes = typeof c === "string" ? Buffer.from(c, "base64").length : 0;
+        if (bytes === 0 || bytes % 4 !== 0) return "malformed body (a context is not base64 of int32 token ids)";
+      }
+      return null;
+    },
+    work: (version, params, body) => {
+      actor.load(version, params);
+      return actor.sample((body.contexts as string[]).map(decodeContext), body.rng as RngState);
+    },
+  };
+}
+
+const isRngState = (x: unknown): boolean => Array.isArray(x) && x.length === 4 && x.every((w) => Number.isInteger(w));
+
+/** A context as tasks carry it: base64 of int32 little-endian token ids. */
+export function encodeContext(tokens: Int32Array): string {
+  return Buffer.from(tokens.buffer, tokens.byteOffset, tokens.byteLength).toString("base64");
+}
+
+export function decodeContext(text: string): Int32Array {
+  const raw = Buffer.from(text, "base64");
+  if (raw.length === 0 || raw.length % 4 !== 0) throw new RangeError(`a task's context holds ${raw.length} bytes, not a non-empty whole number of int32 token ids`);
+  const out = new Int32Array(raw.length / 4);
+  new Uint8Array(out.buffer).set(raw);
+  return out;
 }
 
 /**
