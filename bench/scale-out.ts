@@ -7,8 +7,9 @@
 // warm-up update. Then a fault
 // run (an actor killed with SIGKILL mid-run, a standby takes its slot):
 // batches lost and duplicated. Then GRPO on 2-digit addition (a 2-layer
-// float32 transformer, 64 completions per step) sampling on 0, 1 and 2 worker
-// threads: steps/s and the share of sampling. Then the learner's decode + replay cost per
+// float32 transformer, 64 completions per step) sampling here, on 1 and 2
+// worker threads and on 1 and 2 `trellis worker` processes: steps/s and the
+// share of sampling. Then the learner's decode + replay cost per
 // transition, and a projection to 8, 64 and 512 workers from the measured
 // per-batch costs.
 //
@@ -112,19 +113,22 @@ try {
   const tok = rl.tokenizer.char("0123456789+=");
   const grpoSteps = QUICK ? 1 : 6;
   const grpo: Record<string, { steps_per_s: number; sample_share: number }> = {};
-  for (const w of [0, 1, 2]) {
+  for (const [transport, w] of [["none", 0], ["local", 1], ["local", 2], ["nats", 1], ["nats", 2]] as const) {
     const policy = fastTransformer(Transformer.create({ vocabSize: tok.vocabSize, layers: 2, dModel: 64, heads: 4, mlpHidden: 256, context: 24 }, { rng: Rng.fromSeed(1) }));
-    const b = rl.seq(rl.tasks.addition, { level: 2, policy, tokenizer: tok, seed: 1 }).algo(rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 8 }));
-    const run = (w ? b.workers(rl.workers.local({ n: w })) : b).build();
+    const id = `grpo-${transport}-${w}`;
+    const b = rl.seq(rl.tasks.addition, { level: 2, policy, tokenizer: tok, seed: 1, id }).algo(rl.grpo({ prompts: 8, groupSize: 8, maxNewTokens: 8 }));
+    const ps = transport === "nats" ? Array.from({ length: w }, () => startActor(id)) : [];
+    const run = (transport === "local" ? b.workers(rl.workers.local({ n: w })) : transport === "nats" ? b.workers(rl.workers.nats({ servers: server.url, slots: w, timeoutMs: 120_000 })) : b).build();
     await run.train({ steps: 1, display: quiet });
     const t0 = performance.now();
     await run.train({ steps: grpoSteps, display: quiet });
     const seconds = (performance.now() - t0) / 1000;
     const rows = run.metricsLog;
     const sample = rows.column("sampleSeconds").slice(-grpoSteps).reduce((a, x) => a + x, 0);
-    grpo[w === 0 ? "none" : `local${w}`] = { steps_per_s: round(grpoSteps / seconds, 3), sample_share: round(sample / seconds, 3) };
+    grpo[transport === "none" ? "none" : `${transport}${w}`] = { steps_per_s: round(grpoSteps / seconds, 3), sample_share: round(sample / seconds, 3) };
     run.dispose();
-    emit({ bench: "scale-out", workload: "grpo sampling", workers: w, transport: w ? "local" : "none", steps_per_s: round(grpoSteps / seconds, 3), sample_share: round(sample / seconds, 3) });
+    await stopActors(ps);
+    emit({ bench: "scale-out", workload: "grpo sampling", workers: w, transport, steps_per_s: round(grpoSteps / seconds, 3), sample_share: round(sample / seconds, 3) });
   }
 
   // The learner's side of one batch: decode (checks included) and replay into the rollout layout.
@@ -189,6 +193,7 @@ try {
     projection_per_workers: projection,
     grpo_sampling: grpo,
     grpo_speedup_local2: round(grpo.local2!.steps_per_s / grpo.none!.steps_per_s, 3),
+    grpo_nats_overhead_pct: { 1: round((grpo.local1!.steps_per_s / grpo.nats1!.steps_per_s - 1) * 100, 1), 2: round((grpo.local2!.steps_per_s / grpo.nats2!.steps_per_s - 1) * 100, 1) },
     projection_per_workers_lag1: projectionLagged,
     learner_limit_steps_per_s: round(1 / (b + u), 0),
     projection_assumes: `sync rollouts: each worker holds ${N} copies and rolls out ${STEPS} steps in ${round(rolloutS, 4)} s (one actor's rate here); the learner spends ${round(b * 1e6, 3)} µs per row decoding and replaying and ${round(u * 1e6, 3)} µs per row updating (this run without workers, less its acting)`,

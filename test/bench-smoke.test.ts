@@ -115,7 +115,7 @@ test("scale-out reports steps_per_s per worker count and transport, nats_overhea
   for (const field of ["steps_per_s", "nats_overhead_pct", "batches_lost", "batches_duplicated", "decode_transitions_per_s", "projection_per_workers"]) assert.ok(field in s, field);
   assert.deepEqual(Object.keys(s.steps_per_s as object), ["none", "local1", "nats1", "local1_lag1", "nats1_lag1"]);
   assert.deepEqual(Object.keys(s.lag_speedup as object), ["local1_lag1", "nats1_lag1"]);
-  assert.deepEqual(Object.keys(s.grpo_sampling as object), ["none", "local1", "local2"]);
+  assert.deepEqual(Object.keys(s.grpo_sampling as object), ["none", "local1", "local2", "nats1", "nats2"]);
   assert.ok((s.grpo_speedup_local2 as number) > 0);
   assert.equal(s.batches_lost, 0);
   assert.equal(s.batches_duplicated, 0);

@@ -192,6 +192,8 @@ export class SequenceRun {
   private log = new MetricsLog();
   private recorded: SequenceRow[] = [];
   private readonly evalRng: Rng;
+  /** Samples the completions when the run has workers. */
+  private readonly sampler: RemoteSampler | undefined;
   private trainSeconds = 0;
   private training = false;
   private stopRequested = false;
@@ -226,9 +228,6 @@ export class SequenceRun {
       this.sampler = new RemoteSampler(w.kind === "local" ? new LocalSamplerPool(w.n) : new NatsSamplerPool(w, this.id), job, policy.vocabSize);
     }
   }
-
-  /** Samples the completions when the run has workers. */
-  private readonly sampler: RemoteSampler | undefined;
 
   /** The actors sampling for this run: completions batches, tokens sampled and tokens per second of sampling (empty without workers). */
   workerStatus(): WorkerStatus[] {

@@ -75,5 +75,5 @@ export class LocalSamplerPool implements SamplerPool {
 
 /** Per worker: completions sampled, tokens and seconds, for the training view. */
 export function samplerStatus(stats: ReadonlyMap<string, { batches: number; tokens: number; seconds: number }>): WorkerStatus[] {
-  return [...stats].map(([worker, s]) => ({ worker, batches: s.batches, envSteps: s.tokens, stepsPerSecond: s.seconds > 0 ? s.tokens / s.seconds : 0 }));
+  return [...stats].map(([worker, s]) => ({ worker, batches: s.batches, envSteps: s.tokens, stepsPerSecond: s.seconds > 0 ? s.tokens / s.seconds : 0, unit: "tokens" as const }));
 }

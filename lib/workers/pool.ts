@@ -73,6 +73,8 @@ export interface WorkerStatus {
   readonly envSteps: number;
   /** Env steps per second over its batches' acting time. */
   readonly stepsPerSecond: number;
+  /** What `envSteps` and `stepsPerSecond` count: env steps (default), or tokens sampled (a sequence run's actors). */
+  readonly unit?: "env steps" | "tokens";
 }
 
 /** The learner's side of a set of actors. */

@@ -221,6 +221,7 @@ test("the training view's line: env steps for online runs, updates (with rate an
   assert.equal(progressLine(withWorkers), "[ppo CartPole-v1] 2,048 steps · 4 updates · 4,096 SPS · 2 workers");
   assert.equal(workersLine(withWorkers), "local/0 1 batch · 21,300 SPS acting; host/77 12 batches · 20,800 SPS acting");
   assert.equal(workersLine({ ...withWorkers, workers: undefined }), "");
+  assert.equal(workersLine({ ...withWorkers, workers: [{ worker: "local/0", batches: 3, envSteps: 900, stepsPerSecond: 4500, unit: "tokens" }] }), "local/0 3 batches · 4,500 tokens/s sampling");
   // What train({ updates }) reports: the target, and an ETA from the update rate once updates are done.
   const ds = rl.dataset.from(await (async () => {
     const r = rl.env("CartPole-v1", { n: 2, seed: 3 }).algo(rl.ppo()).build();

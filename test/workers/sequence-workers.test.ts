@@ -96,7 +96,7 @@ describe("a sequence run sampling on worker threads", () => {
       for (const k of ["reward", "policyLoss", "sampledTokens"]) assert.deepEqual(col(one, k), col(here, k), k);
       assert.deepEqual(one.completions().getChild("tokens")!.toArray().map(String), here.completions().getChild("tokens")!.toArray().map(String));
       const status = one.workerStatus();
-      assert.deepEqual([status.length, status[0]!.worker, status[0]!.batches], [1, "local/0", 4]);
+      assert.deepEqual([status.length, status[0]!.worker, status[0]!.batches, status[0]!.unit], [1, "local/0", 4, "tokens"]);
       assert.equal(status[0]!.envSteps, col(one, "sampledTokens").at(-1), "tokens sampled by the worker");
       here.dispose();
       one.dispose();

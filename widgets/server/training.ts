@@ -64,7 +64,7 @@ export class TrainingView {
       ...(p.meanReturn !== undefined ? { meanReturn: p.meanReturn } : {}),
       ...(p.stopped ? { stopped: p.stopped } : {}),
       ...(this.metrics ? { metrics: this.metrics } : {}),
-      ...(p.workers?.length ? { workers: p.workers.map((w) => ({ worker: w.worker, batches: w.batches, envSteps: w.envSteps, stepsPerSecond: w.stepsPerSecond })) } : {}),
+      ...(p.workers?.length ? { workers: p.workers.map((w) => ({ worker: w.worker, batches: w.batches, envSteps: w.envSteps, stepsPerSecond: w.stepsPerSecond, ...(w.unit ? { unit: w.unit } : {}) })) } : {}),
     };
   }
 

@@ -26,8 +26,8 @@ export function progressLine(p: ProgressData): string {
 /**
  * The actors of a run with workers, one entry each:
  * `local/0 5 batches · 21,300 SPS acting; local/1 5 batches · 20,800 SPS acting`
- * (empty without workers).
+ * (a sequence run's actors: tokens/s sampling; empty without workers).
  */
 export function workersLine(p: ProgressData): string {
-  return (p.workers ?? []).map((w) => `${w.worker} ${fmtInt(w.batches)} batch${w.batches === 1 ? "" : "es"} · ${fmtInt(w.stepsPerSecond)} SPS acting`).join("; ");
+  return (p.workers ?? []).map((w) => `${w.worker} ${fmtInt(w.batches)} batch${w.batches === 1 ? "" : "es"} · ${fmtInt(w.stepsPerSecond)} ${w.unit === "tokens" ? "tokens/s sampling" : "SPS acting"}`).join("; ");
 }

@@ -39,6 +39,8 @@ export interface WorkerRow {
   envSteps: number;
   /** Env steps per second over its batches' acting time. */
   stepsPerSecond: number;
+  /** What the counts are: env steps (default) or tokens sampled. */
+  unit?: "env steps" | "tokens";
 }
 
 /** The training loop's report, as the progress widget shows it. */
