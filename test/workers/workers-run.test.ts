@@ -199,12 +199,12 @@ describe("NATS workers (a real nats-server -js, actor processes started with `tr
   });
 
   test("lag 2 with weights too large to travel inside tasks (the object store keeps each version in flight): bit for bit the numbers of local threads with lag 2", async () => {
-    const big = (id: string, workers: WorkersSpec) => rl.env("CartPole-v1", { n: N, seed: 3 }).policy(rl.mlp([192, 192])).algo(rl.ppo({ numSteps: 16 }).advantage(rl.adv.vtrace())).record(false).name(id).workers(workers);
+    const big = (id: string, workers: WorkersSpec) => rl.env("CartPole-v1", { n: N, seed: 3 }).policy(rl.mlp([384, 384])).algo(rl.ppo({ numSteps: 16 }).advantage(rl.adv.vtrace())).record(false).name(id).workers(workers);
     const actors = [actor("lag-big"), actor("lag-big")];
     const local = big("lag-big", rl.workers.local({ n: 2, lag: 2 })).build();
     const nats = big("lag-big", rl.workers.nats({ servers: server.url, slots: 2, lag: 2, timeoutMs: 30_000 })).build();
     try {
-      assert.ok(params(local).byteLength > 256 * 1024, `${params(local).byteLength} bytes of parameters`);
+      assert.ok(params(local).byteLength > 1024 * 1024, `${params(local).byteLength} bytes of parameters: more than a message holds`);
       await local.train({ steps: N * 16 * 6, display: quiet });
       await nats.train({ steps: N * 16 * 6, display: quiet });
       assert.ok(same(params(local), params(nats)));

@@ -4,9 +4,11 @@
  * a restarted learner changes), asks for batches by publishing one task per
  * slot, and reads the batch stream in order until each asked batch is there.
  *
- * - Parameters small enough travel inside each task; larger ones are stored
- *   per version in the object store and removed once no task in flight acts
- *   with them.
+ * - Parameters travel inside each task when they fit in one message (the
+ *   server's max_payload, base64 and room for the task's other fields);
+ *   larger ones are stored per version in the object store and removed once
+ *   no task in flight acts with them. (Measured on GRPO with 0.4 MB of
+ *   parameters: inline halves a sampling round's time over the object store.)
  * - Tasks go out in the order asked (each slot's actor does them in that
  *   order), and one reader collects the batches: a batch of a later ask read
  *   while collecting an earlier one is kept; one nobody waits for (another
@@ -22,8 +24,8 @@ import { retrying, RUN_NAME, RunStreams, type BatchReader } from "./run-streams.
 import { SlotLeases } from "./slot-leases.js";
 
 const LEASE_MS = 5000;
-/** Parameters up to this size travel inside each task (one message); larger ones through the object store. */
-const INLINE_WEIGHTS_BYTES = 256 * 1024;
+/** Room a task keeps beside inline parameters (its other fields: contexts, generator states). */
+const TASK_MARGIN_BYTES = 128 * 1024;
 
 /** One task of an ask: slot `slot` makes batch `id` from `body`. */
 export interface SlotTask {
@@ -78,7 +80,8 @@ export class NatsTasks {
     const streams = this.streams;
     if (!streams || !this.reader) throw new Error("nats workers: start() first");
     this.asked = true;
-    const inline = params.byteLength <= INLINE_WEIGHTS_BYTES ? Buffer.from(params.buffer, params.byteOffset, params.byteLength).toString("base64") : null;
+    const maxPayload = this.nc?.info?.max_payload ?? 1024 * 1024;
+    const inline = Math.ceil(params.byteLength / 3) * 4 + TASK_MARGIN_BYTES <= maxPayload ? Buffer.from(params.buffer, params.byteOffset, params.byteLength).toString("base64") : null;
     const patience = this.spec.timeoutMs ?? 60_000;
     for (const t of tasks) this.waiting.add(t.id);
     this.versionsInUse.set(version, (this.versionsInUse.get(version) ?? 0) + 1);
