@@ -1,4 +1,4 @@
-import { Worker } from "node:worker_threads";
+import { WorkerThreads } from "./worker-threads.js";
 import type { RngState } from "../random/rng.js";
 import type { WorkerStatus } from "./pool.js";
 import type { SamplerJob } from "./sequence-actor.js";
@@ -12,64 +12,23 @@ export interface SamplerPool {
   close(): Promise<void>;
 }
 
-interface Pending {
-  resolve(bytes: Uint8Array): void;
-  reject(error: Error): void;
-}
-
 /** `rl.workers.local({ n })` for a sequence run: one worker thread per slot. */
 export class LocalSamplerPool implements SamplerPool {
-  private readonly threads: Worker[] = [];
-  private readonly pending = new Map<number, Pending>();
-  private nextId = 0;
-  private failure: Error | null = null;
+  private readonly threads = new WorkerThreads(new URL("./local-sampler-thread.js", import.meta.url));
 
   constructor(readonly slots: number) {}
 
-  async start(job: SamplerJob): Promise<void> {
-    await Promise.all(
-      Array.from({ length: this.slots }, (_, slot) => {
-        const worker = new Worker(new URL("./local-sampler-thread.js", import.meta.url), { workerData: { job, workerId: `local/${slot}` } });
-        // a notebook that never disposes its run must still be able to exit
-        worker.unref();
-        this.threads.push(worker);
-        return new Promise<void>((resolve, reject) => {
-          worker.once("message", (m: { type: string; message?: string }) => (m.type === "ready" ? resolve() : reject(new Error(`local worker ${slot}: ${m.message}`))));
-          worker.once("error", reject);
-        }).then(() => {
-          worker.on("message", (m: { type: string; id?: number; bytes?: Uint8Array; message?: string }) => {
-            const p = m.id === undefined ? undefined : this.pending.get(m.id);
-            if (!p) return;
-            this.pending.delete(m.id!);
-            if (m.type === "completions") p.resolve(m.bytes!);
-            else p.reject(new Error(`local worker ${slot}: ${m.message}`));
-          });
-          const fail = (why: string) => {
-            this.failure ??= new Error(`local worker ${slot} ${why}`);
-            for (const p of this.pending.values()) p.reject(this.failure);
-            this.pending.clear();
-          };
-          worker.on("error", (e) => fail(`failed: ${e.message}`));
-          worker.on("exit", (code) => fail(`exited (code ${code})`));
-        });
-      }),
-    );
+  start(job: SamplerJob): Promise<void> {
+    return this.threads.start(Array.from({ length: this.slots }, (_, slot) => ({ job, workerId: `local/${slot}` })));
   }
 
-  sample(slot: number, version: number, params: Float32Array, contexts: readonly Int32Array[], rngState: RngState): Promise<{ bytes: Uint8Array; worker: string }> {
-    if (this.failure) return Promise.reject(this.failure);
-    const worker = this.threads[slot];
-    if (!worker) return Promise.reject(new Error(`local workers: no thread for slot ${slot} (start() first)`));
-    const id = this.nextId++;
-    const answer = new Promise<Uint8Array>((resolve, reject) => this.pending.set(id, { resolve, reject }));
-    worker.postMessage({ type: "sample", id, version, params, contexts, rngState });
-    return answer.then((bytes) => ({ bytes, worker: `local/${slot}` }));
+  async sample(slot: number, version: number, params: Float32Array, contexts: readonly Int32Array[], rngState: RngState): Promise<{ bytes: Uint8Array; worker: string }> {
+    const a = await this.threads.ask<{ bytes: Uint8Array }>(slot, { type: "sample", version, params, contexts, rngState });
+    return { bytes: a.bytes, worker: `local/${slot}` };
   }
 
-  async close(): Promise<void> {
-    const threads = this.threads.splice(0);
-    this.failure ??= new Error("local workers: closed");
-    await Promise.all(threads.map((t) => t.terminate()));
+  close(): Promise<void> {
+    return this.threads.close();
   }
 }
 
