@@ -14,6 +14,7 @@
  */
 import { Field, Float64, Int32, List, makeData, RecordBatch, Schema, Struct, Table, tableToIPC, Uint8, type Data } from "apache-arrow";
 import { parseArrowIPC } from "../data/arrow-ipc.js";
+import { actorHeaderProblem, readBatchHeader } from "./batch-header.js";
 import type { Completion } from "../seq/policies/sample.js";
 
 export const META_COMPLETIONS = "trellis.completions";
@@ -76,12 +77,8 @@ export function completionsBatchBytes(completions: readonly Completion[], header
 function headerProblem(h: unknown): string | undefined {
   const x = h as Partial<CompletionsHeader> | null;
   if (typeof x !== "object" || x === null) return `the header must be an object, got ${JSON.stringify(h)}`;
-  if (typeof x.worker !== "string" || x.worker.length === 0 || x.worker.length > 200) return `header.worker must be a non-empty string of at most 200 characters, got ${JSON.stringify(x.worker)}`;
-  if (!Number.isSafeInteger(x.seq) || x.seq! < 0) return `header.seq must be an integer ≥ 0, got ${JSON.stringify(x.seq)}`;
   if (!Number.isSafeInteger(x.policyVersion) || x.policyVersion! < 0) return `header.policyVersion must be an integer ≥ 0, got ${JSON.stringify(x.policyVersion)}`;
-  if (!Array.isArray(x.rng) || x.rng.length !== 4 || !x.rng.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32)) return `header.rng must be 4 32-bit integers, got ${JSON.stringify(x.rng)}`;
-  if (!(Number.isFinite(x.seconds) && x.seconds! >= 0)) return `header.seconds must be a number ≥ 0, got ${JSON.stringify(x.seconds)}`;
-  return undefined;
+  return actorHeaderProblem(x, true);
 }
 
 /** The completions in `bytes`, checked against `expect`; throws a {@link CompletionsBatchError} naming `what` and the problem. */
@@ -95,16 +92,7 @@ export function readCompletionsBatch(bytes: Uint8Array, expect: CompletionsExpec
   } catch (error) {
     throw new CompletionsBatchError(error instanceof Error ? error.message : String(error), { cause: error });
   }
-  const raw = table.schema.metadata.get(META_COMPLETIONS);
-  if (raw === undefined) fail(`no "${META_COMPLETIONS}" header in the schema metadata (not written by a Trellis actor)`);
-  let header: CompletionsHeader;
-  try {
-    header = JSON.parse(raw!) as CompletionsHeader;
-  } catch {
-    return fail(`the "${META_COMPLETIONS}" header is not JSON: ${raw!.slice(0, 80)}`);
-  }
-  const problem = headerProblem(header);
-  if (problem) fail(problem);
+  const header = readBatchHeader<CompletionsHeader>(table.schema.metadata, META_COMPLETIONS, headerProblem, fail);
   if (header.policyVersion !== expect.policyVersion) fail(`sampled with policy version ${header.policyVersion}, the learner asked for ${expect.policyVersion}`);
   const fields = table.schema.fields;
   if (fields.length !== FIELDS.length || fields.some((f, i) => f.name !== FIELDS[i]!.name || String(f.type) !== String(FIELDS[i]!.type))) {

@@ -16,6 +16,7 @@
  */
 import { DataType, RecordBatch, Schema, Table, tableToIPC, type Data } from "apache-arrow";
 import { parseArrowIPC } from "../data/arrow-ipc.js";
+import { actorHeaderProblem, readBatchHeader } from "./batch-header.js";
 import { META_ENV_ID, META_LIBRARY_VERSION } from "../data/schema.js";
 import { assertTrajectorySchema } from "../data/trajectory-schema-checks.js";
 
@@ -91,13 +92,11 @@ export function trajectoryBatchBytes(batch: RecordBatch, header: BatchHeader): U
 function headerProblem(h: unknown): string | undefined {
   const x = h as Partial<BatchHeader> | null;
   if (typeof x !== "object" || x === null) return `the header must be an object, got ${JSON.stringify(h)}`;
-  if (typeof x.worker !== "string" || x.worker.length === 0 || x.worker.length > 200) return `header.worker must be a non-empty string of at most 200 characters, got ${JSON.stringify(x.worker)}`;
-  if (!Number.isSafeInteger(x.seq) || x.seq! < 0) return `header.seq must be an integer ≥ 0, got ${JSON.stringify(x.seq)}`;
+  const common = actorHeaderProblem(x, false);
+  if (common) return common;
   if (!Number.isInteger(x.numEnvs) || x.numEnvs! < 1) return `header.numEnvs must be an integer ≥ 1, got ${JSON.stringify(x.numEnvs)}`;
   if (!Number.isInteger(x.numSteps) || x.numSteps! < 1) return `header.numSteps must be an integer ≥ 1, got ${JSON.stringify(x.numSteps)}`;
-  if (x.rng !== undefined && (!Array.isArray(x.rng) || x.rng.length !== 4 || !x.rng.every((w) => Number.isInteger(w) && w >= -(2 ** 31) && w < 2 ** 32))) return `header.rng must be 4 32-bit integers, got ${JSON.stringify(x.rng)}`;
   if (x.lastObs !== undefined && typeof x.lastObs !== "string") return `header.lastObs must be a base64 string, got ${typeof x.lastObs}`;
-  if (x.seconds !== undefined && !(Number.isFinite(x.seconds) && x.seconds >= 0)) return `header.seconds must be a number ≥ 0, got ${JSON.stringify(x.seconds)}`;
   return undefined;
 }
 
@@ -114,16 +113,7 @@ export function readTrajectoryBatch(bytes: Uint8Array, expect: BatchExpectation,
     throw new TrajectoryBatchError(error instanceof Error ? error.message : String(error), { cause: error });
   }
   const meta = table.schema.metadata;
-  const raw = meta.get(META_BATCH);
-  if (raw === undefined) fail(`no "${META_BATCH}" header in the schema metadata (not written by a Trellis actor)`);
-  let header: BatchHeader;
-  try {
-    header = JSON.parse(raw!) as BatchHeader;
-  } catch {
-    return fail(`the "${META_BATCH}" header is not JSON: ${raw!.slice(0, 80)}`);
-  }
-  const problem = headerProblem(header);
-  if (problem) fail(problem);
+  const header = readBatchHeader<BatchHeader>(meta, META_BATCH, headerProblem, fail);
   const envId = meta.get(META_ENV_ID) ?? "";
   if (envId !== expect.envId) fail(`made on env "${envId}", the learner trains on "${expect.envId}"`);
   if (header.numEnvs !== expect.numEnvs || header.numSteps !== expect.numSteps) fail(`${header.numSteps} steps × ${header.numEnvs} copies, the learner expects ${expect.numSteps} × ${expect.numEnvs}`);
