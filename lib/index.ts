@@ -104,3 +104,14 @@ export {
 export { startNatsActor, type NatsActorOptions, type NatsActorHandle } from "./workers/nats/nats-actor.js";
 export { natsAuthProblems, createUserNkey, type NatsAuth } from "./workers/nats/auth.js";
 export type { WorkersSpec, LocalWorkersSpec, NatsWorkersSpec, WorkerStatus } from "./workers/pool.js";
+export { PreferenceData, openPreferences, type PreferenceList, type PreferencePair, type PreferenceColumns } from "./data/preferences.js";
+export { PreferenceRun, sequenceLogProbs, type PreferenceRunOptions, type PreferenceEvaluation } from "./seq/preference-run.js";
+export { preferencesFromTask, type PreferencesFromTaskOptions } from "./seq/preference-samples.js";
+export { ndcg } from "./seq/eval/ndcg.js";
+export { pairPreferenceLoss, type PairLossKind, type PairLogps } from "./pg/preference/pair-loss.js";
+export { lambdaLoss, type LambdaLossResult } from "./pg/preference/lambda-loss.js";
+export { anchoredFlipLoss } from "./pg/preference/anchored-flip.js";
+export { logisticLoss } from "./pg/preference/logistic.js";
+export { dpoListLoss, listPairs } from "./pg/preference/dpo.js";
+export { lipoListLoss } from "./pg/preference/lipo.js";
+export type { PreferenceTerm } from "./pg/preference/term.js";

@@ -1,5 +1,8 @@
 import { workers } from "./workers/pool.js";
-import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ppoMax, ref, reinforce, schedule } from "./pg/index.js";
+import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ppoMax, pref, ref, reinforce, schedule } from "./pg/index.js";
+import { openPreferences, PreferenceData } from "./data/preferences.js";
+import { PreferenceRun, type PreferenceRunOptions } from "./seq/preference-run.js";
+import { preferencesFromTask } from "./seq/preference-samples.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
 import { loadSequenceRun } from "./seq/run-checkpoint.js";
 import { sftOnTask } from "./seq/sft-task.js";
@@ -91,6 +94,11 @@ export const rl = {
     sft: sftOnTask,
     /** The weighted average of several policies' parameters of one architecture (SALSA's soup): `policy.params.set(rl.seq.weightSoup([a.params, b.params]))`. */
     weightSoup,
+    /**
+     * A preference run: the policy trained offline on pairs or graded lists by a preference loss against a frozen reference,
+     * `rl.seq.preference(data, { policy, tokenizer, loss: rl.pref.lipo() }).train({ steps: 200 })`.
+     */
+    preference: (data: PreferenceData, options: PreferenceRunOptions): PreferenceRun => new PreferenceRun(data, options),
   }),
   dqn,
   sac,
@@ -114,6 +122,20 @@ export const rl = {
   optim,
   /** Learning-rate schedules (`schedule` slot). */
   schedule,
+  /** Preference losses of `rl.seq.preference(data, { loss })`: DPO (IPO, hinge), LiPO-λ. */
+  pref,
+  /**
+   * Preference data as Arrow tables: `pairs([{ prompt, chosen, rejected }])`, `lists([{ prompt, completions, scores }])`,
+   * `open(path)` (a Hugging Face save_to_disk directory, Parquet or Arrow), `fromTable(table)`, and
+   * `fromTask(policy, tokenizer, task, { prompts, completions, maxNewTokens })` (a policy's samples scored by the verifier or a score).
+   */
+  preferences: {
+    pairs: PreferenceData.pairs,
+    lists: PreferenceData.lists,
+    fromTable: PreferenceData.fromTable,
+    open: openPreferences,
+    fromTask: preferencesFromTask,
+  },
   /** Behavior cloning from the dataset of `rl.offline(dataset)`: one Adam step on one minibatch per update. */
   bc,
   /** Conservative Q-learning (CQL(H)) from the dataset of `rl.offline(dataset)`: over double DQN for discrete actions, over soft actor-critic for continuous ones. */

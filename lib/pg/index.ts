@@ -31,6 +31,8 @@ import { modes } from "./guide/mode-guidance.js";
 import { adam } from "./optimizer.js";
 import { ema, initial, run, soup, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
+import { dpo } from "./preference/dpo.js";
+import { lipo } from "./preference/lipo.js";
 
 export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage, empg, selfAttribution, hgpo, tokenGae, vtrace: vtraceAdvantage };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
@@ -41,6 +43,7 @@ export const agg = { mean, sequenceMean, constant: constantAggregation };
 export const collect = { rollout, episodes, completions };
 export const optim = { adam };
 export const schedule = { constant, linear };
+export const pref = { dpo, lipo };
 
 export { PgSpec, pgConfigFromJSON, pgConfigProblems } from "./spec.js";
 export { PgLearner } from "./learner.js";

@@ -17,7 +17,7 @@ export interface PresetOptions {
   readonly nested?: Readonly<Record<string, ConfigSchema<Fields>>>;
 }
 
-const SLOTS: readonly Exclude<Slot, "loss" | "guidance">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
+const SLOTS: readonly Exclude<Slot, "loss" | "guidance" | "preference">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
 
 /**
  * A policy-gradient method: the engine's slots filled with components. Every

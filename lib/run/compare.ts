@@ -2,10 +2,11 @@ import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import { Run } from "./run.js";
 import { SequenceRun } from "../seq/run.js";
+import { PreferenceRun } from "../seq/preference-run.js";
 
-/** What a curve can be drawn from: an env run or a sequence run. */
-type CurveRun = Run | SequenceRun;
-const isRun = (r: unknown): r is CurveRun => r instanceof Run || r instanceof SequenceRun;
+/** What a curve can be drawn from: an env run, a sequence run or a preference run. */
+type CurveRun = Run | SequenceRun | PreferenceRun;
+const isRun = (r: unknown): r is CurveRun => r instanceof Run || r instanceof SequenceRun || r instanceof PreferenceRun;
 
 /**
  * Reward curves of several runs overlaid (`compare(runA, runB, { smoothing: 0.8 })`),

@@ -271,13 +271,22 @@ export async function saveHfDataset(source: Table | Dataset, dir: string, option
     totalBytes += bytes.byteLength;
     filenames.push(filename);
   }
+  await writeHfInfo(dir, filenames, features, totalBytes, `Trellis trajectories${envId ? ` (${envId})` : ""}`);
+  return filenames;
+}
+
+/**
+ * Writes a save_to_disk directory's dataset_info.json (with `features`) and
+ * state.json (listing the shards `filenames`, already written in `dir`).
+ */
+export async function writeHfInfo(dir: string, filenames: readonly string[], features: Readonly<Record<string, unknown>>, totalBytes: number, description: string): Promise<void> {
   const info = {
     builder_name: null,
     citation: "",
     config_name: null,
     dataset_name: null,
     dataset_size: totalBytes,
-    description: `Trellis trajectories${envId ? ` (${envId})` : ""}`,
+    description,
     download_checksums: null,
     download_size: null,
     features,
@@ -299,5 +308,4 @@ export async function saveHfDataset(source: Table | Dataset, dir: string, option
   };
   await writeFile(join(dir, "dataset_info.json"), JSON.stringify(info, null, 2) + "\n");
   await writeFile(join(dir, "state.json"), JSON.stringify(state, null, 2) + "\n");
-  return filenames;
 }

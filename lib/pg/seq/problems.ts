@@ -4,7 +4,7 @@ import { componentProblems, componentType, createComponent, type Slot } from "..
 import { ENGINE_SETTINGS, type PgConfig } from "../config.js";
 import type { PgSpec } from "../spec.js";
 
-const SLOTS: readonly Exclude<Slot, "loss" | "guidance">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
+const SLOTS: readonly Exclude<Slot, "loss" | "guidance" | "preference">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
 const DATASET_TERMS = new Set(["imitation", "offlineCritic", "value"]);
 
 /** Every problem of `spec` as the method of a sequence run (a token policy on a task), as data. */
