@@ -115,3 +115,5 @@ export { logisticLoss } from "./pg/preference/logistic.js";
 export { dpoListLoss, listPairs } from "./pg/preference/dpo.js";
 export { lipoListLoss } from "./pg/preference/lipo.js";
 export type { PreferenceTerm } from "./pg/preference/term.js";
+export { RewardModel, bradleyTerryLoss, type RewardModelTrainOptions } from "./seq/reward-model.js";
+export { EpochOrder } from "./data/epoch-order.js";

@@ -3,6 +3,9 @@ import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ppoMax,
 import { openPreferences, PreferenceData } from "./data/preferences.js";
 import { PreferenceRun, type PreferenceRunOptions } from "./seq/preference-run.js";
 import { preferencesFromTask } from "./seq/preference-samples.js";
+import { RewardModel } from "./seq/reward-model.js";
+import type { TokenPolicy } from "./seq/policies/token-policy.js";
+import type { Tokenizer } from "./seq/tokenizers/tokenizer.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
 import { loadSequenceRun } from "./seq/run-checkpoint.js";
 import { sftOnTask } from "./seq/sft-task.js";
@@ -99,6 +102,11 @@ export const rl = {
      * `rl.seq.preference(data, { policy, tokenizer, loss: rl.pref.lipo() }).train({ steps: 200 })`.
      */
     preference: (data: PreferenceData, options: PreferenceRunOptions): PreferenceRun => new PreferenceRun(data, options),
+    /**
+     * A reward model: `backbone`'s last-position logit of one token as a scalar head, trained on pairs by Bradley–Terry,
+     * `rl.seq.rewardModel(sft.clone(), tokenizer)`; `rm.reward(task)` is the reward of a sequence run.
+     */
+    rewardModel: (backbone: TokenPolicy, tokenizer: Tokenizer, options?: { headToken?: number; id?: string }): RewardModel => new RewardModel(backbone, tokenizer, options),
   }),
   dqn,
   sac,

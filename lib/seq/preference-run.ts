@@ -25,6 +25,7 @@ import type { PreferenceTerm } from "../pg/preference/term.js";
 import { dpo } from "../pg/preference/dpo.js";
 import type { PreferenceData, PreferenceList } from "../data/preferences.js";
 import { Rng } from "../random/rng.js";
+import { EpochOrder } from "../data/epoch-order.js";
 import { RunConfigError } from "../run/builder.js";
 import { currentDisplay, type Display } from "../run/display.js";
 import { currentInterrupt, InterruptedError } from "../run/interrupt.js";
@@ -110,11 +111,8 @@ export class PreferenceRun {
   private readonly term: PreferenceTerm;
   private readonly encoded: EncodedList[];
   private readonly adam: AdamState;
-  private readonly rng: Rng;
-  private order: Int32Array;
-  private cursor = 0;
+  private readonly order: EpochOrder;
   private steps = 0;
-  private visited = 0;
   private log = new MetricsLog();
   private trainSeconds = 0;
   private training = false;
@@ -132,8 +130,7 @@ export class PreferenceRun {
     this.id = options.id ?? `pref-run-${++runs}`;
     this.encoded = data.lists().map((list, i) => this.encode(list, i));
     this.adam = makeAdamState(options.policy.params.length);
-    this.rng = Rng.fromSeed(options.seed ?? 0);
-    this.order = this.shuffled();
+    this.order = new EpochOrder(this.encoded.length, Rng.fromSeed(options.seed ?? 0));
   }
 
   get policy(): TokenPolicy {
@@ -188,28 +185,9 @@ export class PreferenceRun {
     return { list, sequences };
   }
 
-  private shuffled(): Int32Array {
-    const order = Int32Array.from({ length: this.encoded.length }, (_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
-      const j = this.rng.int(i + 1);
-      [order[i], order[j]] = [order[j]!, order[i]!];
-    }
-    return order;
-  }
-
-  /** The next `batch` lists of the shuffled order (a new shuffle at each epoch's end). */
+  /** The next `batch` lists of the epochs' shuffled order. */
   private nextBatch(): EncodedList[] {
-    const batch = Math.min(this.options.batch ?? 16, this.encoded.length);
-    const out: EncodedList[] = [];
-    while (out.length < batch) {
-      if (this.cursor === this.order.length) {
-        this.order = this.shuffled();
-        this.cursor = 0;
-      }
-      out.push(this.encoded[this.order[this.cursor++]!]!);
-    }
-    this.visited += out.length;
-    return out;
+    return Array.from(this.order.next(Math.min(this.options.batch ?? 16, this.encoded.length)), (i) => this.encoded[i]!);
   }
 
   /** One gradient step on the next batch; returns its metrics row. */
@@ -253,7 +231,7 @@ export class PreferenceRun {
       chosenReward: stats.chosen / batch.length,
       rejectedReward: stats.rejected / batch.length,
       gradNorm,
-      epoch: this.visited / this.encoded.length,
+      epoch: this.order.epoch,
     });
     return this.log.last()!;
   }
