@@ -16,8 +16,10 @@ import { describe, type Task, type TaskItem } from "./tasks/task.js";
 import type { Tokenizer } from "./tokenizers/tokenizer.js";
 
 export interface PreferencesFromTaskOptions {
-  /** Problems drawn. */
-  readonly prompts: number;
+  /** Problems drawn (or the length of `items`). */
+  readonly prompts?: number;
+  /** The problems to complete, in order, instead of drawing `prompts` of them (with `keepTies`, list i is item i's). */
+  readonly items?: readonly TaskItem[];
   /** Completions per problem (the list's length, ≥ 2). */
   readonly completions: number;
   /** The most tokens of a completion (its end token included). */
@@ -37,16 +39,19 @@ export interface PreferencesFromTaskOptions {
 
 /** Graded lists of `policy`'s completions of `task`'s problems (see the module doc); lists of all-equal scores are dropped unless `keepTies`. */
 export function preferencesFromTask(policy: TokenPolicy, tokenizer: Tokenizer, task: Task, options: PreferencesFromTaskOptions): PreferenceData {
-  const { prompts, completions, maxNewTokens, temperature = 1, keepTies = false, seed = 0 } = options;
+  const { completions, maxNewTokens, temperature = 1, keepTies = false, seed = 0 } = options;
   const where = "rl.preferences.fromTask";
-  if (!Number.isInteger(prompts) || prompts < 1) throw new RangeError(`${where}: prompts must be a positive integer, got ${describe(prompts)}`);
+  const given = options.items;
+  if (given !== undefined && (!Array.isArray(given) || given.length === 0 || given.some((x) => typeof x?.prompt !== "string"))) throw new TypeError(`${where}: items must be a non-empty array of task items`);
+  const prompts = given ? given.length : options.prompts;
+  if (!Number.isInteger(prompts) || prompts! < 1) throw new RangeError(`${where}: prompts must be a positive integer (or give items), got ${describe(prompts)}`);
   if (!Number.isInteger(completions) || completions < 2) throw new RangeError(`${where}: completions must be an integer ≥ 2 (a list compares them), got ${describe(completions)}`);
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new RangeError(`${where}: maxNewTokens must be a positive integer, got ${describe(maxNewTokens)}`);
   if (options.score !== undefined && typeof options.score !== "function") throw new TypeError(`${where}: score must be a function (completion, item) => number, got ${describe(options.score)}`);
   const levels = options.levels ?? (options.level !== undefined ? [options.level] : [task.levels[0]!]);
   for (const l of levels) if (!task.levels.includes(l)) throw new RangeError(`${where}: level ${l} is not one of the task's levels ${task.levels.join(", ")}`);
   const rng = Rng.fromSeed(seed);
-  const items = Array.from({ length: prompts }, () => task.generate(rng, levels[rng.int(levels.length)]!));
+  const items = given ?? Array.from({ length: prompts! }, () => task.generate(rng, levels[rng.int(levels.length)]!));
   const contexts: Int32Array[] = [];
   for (const item of items) {
     const p = tokenizer.encode(item.prompt);

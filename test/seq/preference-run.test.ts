@@ -242,6 +242,12 @@ describe("preference lists from a task's samples", () => {
     assert.deepEqual(again.lists(), graded.lists());
     const dropped = rl.preferences.fromTask(policy, tok, task, { level: 1, prompts: 20, completions: 3, maxNewTokens: 4, seed: 1, score: (c) => c.length });
     assert.deepEqual(dropped.lists(), graded.lists().filter((l) => l.scores.some((s) => s !== l.scores[0])));
+    // Given problems are completed in order.
+    const items = Array.from({ length: 6 }, (_, i) => task.generate(Rng.fromSeed(100 + i), 1));
+    const mine = rl.preferences.fromTask(policy, tok, task, { items, completions: 2, maxNewTokens: 4, seed: 1, score: (c) => c.length, keepTies: true });
+    assert.deepEqual(mine.lists().map((l) => l.prompt), items.map((x) => x.prompt));
+    assert.throws(() => rl.preferences.fromTask(policy, tok, task, { items: [], completions: 2, maxNewTokens: 4 }), /items must be a non-empty array of task items/);
+    assert.throws(() => rl.preferences.fromTask(policy, tok, task, { completions: 2, maxNewTokens: 4 }), /prompts must be a positive integer \(or give items\)/);
     // An untrained policy never solves addition: every verifier score is 0.
     assert.throws(() => rl.preferences.fromTask(policy, tok, task, { level: 1, prompts: 5, completions: 2, maxNewTokens: 4 }), /every one of the 5 lists has equal scores/);
     assert.throws(() => rl.preferences.fromTask(policy, tok, task, { level: 1, prompts: 5, completions: 2, maxNewTokens: 4, score: () => NaN }), /returned NaN, expected a finite number/);
