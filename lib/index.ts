@@ -117,3 +117,7 @@ export { lipoListLoss } from "./pg/preference/lipo.js";
 export type { PreferenceTerm } from "./pg/preference/term.js";
 export { RewardModel, bradleyTerryLoss, type RewardModelTrainOptions } from "./seq/reward-model.js";
 export { EpochOrder } from "./data/epoch-order.js";
+export { GuidedPolicy } from "./steer/guided-policy.js";
+export { guidanceMix } from "./steer/guidance-mix.js";
+export { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
+export { rewardAndKl, type RewardKlOptions } from "./steer/reward-kl.js";

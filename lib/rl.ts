@@ -4,6 +4,10 @@ import { openPreferences, PreferenceData } from "./data/preferences.js";
 import { PreferenceRun, type PreferenceRunOptions } from "./seq/preference-run.js";
 import { preferencesFromTask } from "./seq/preference-samples.js";
 import { RewardModel } from "./seq/reward-model.js";
+import { GuidedPolicy } from "./steer/guided-policy.js";
+import { guidanceMix } from "./steer/guidance-mix.js";
+import { rewardAndKl } from "./steer/reward-kl.js";
+import { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
 import type { TokenPolicy } from "./seq/policies/token-policy.js";
 import type { Tokenizer } from "./seq/tokenizers/tokenizer.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
@@ -130,6 +134,17 @@ export const rl = {
   optim,
   /** Learning-rate schedules (`schedule` slot). */
   schedule,
+  /**
+   * Inference-time steering: `guided(base, tuned, { w })` samples the geometric mixture π_base^(1−w) π_tuned^w (RLG);
+   * `mix` and `valueGuided` are the formulas (RLG's extrapolation, V-GPS's choice among sampled actions).
+   */
+  steer: {
+    guided: (base: TokenPolicy, tuned: TokenPolicy, options: { w: number }): GuidedPolicy => new GuidedPolicy(base, tuned, options?.w),
+    mix: guidanceMix,
+    valueGuided: valueGuidedProbabilities,
+    /** The mean score of a sampler's completions and its sequence KL to a reference (Monte Carlo): `rewardAndKl(policy, ref, tokenizer, items, { maxNewTokens, score })`. */
+    rewardAndKl,
+  },
   /** Preference losses of `rl.seq.preference(data, { loss })`: DPO (IPO, hinge), LiPO-λ. */
   pref,
   /**
