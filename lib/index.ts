@@ -9,7 +9,7 @@ export type { RolloutOptions } from "./run/rollouts.js";
 export { Widget } from "../widgets/server/widget.js";
 export { curveWidget, type CurveOptions } from "../widgets/server/curve.js";
 export { creditWidget } from "../widgets/server/credit.js";
-export { METRIC_DOCS, type MetricsRow } from "./run/metrics-log.js";
+export { METRIC_DOCS, MetricsLog, type MetricsRow } from "./run/metrics-log.js";
 export { TrainingDivergedError } from "./algos/errors.js";
 export type { AlgoSpec, AlgoInstance } from "./algos/algorithm.js";
 export { Rng } from "./random/rng.js";
