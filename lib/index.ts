@@ -121,3 +121,5 @@ export { GuidedPolicy } from "./steer/guided-policy.js";
 export { guidanceMix } from "./steer/guidance-mix.js";
 export { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
 export { rewardAndKl, type RewardKlOptions } from "./steer/reward-kl.js";
+export { ValueGuidedActor, type ValueGuidedOptions } from "./steer/value-guided-actor.js";
+export { gatherQValues, twinCriticValues } from "./algos/q-values.js";

@@ -7,6 +7,7 @@ import { RewardModel } from "./seq/reward-model.js";
 import { GuidedPolicy } from "./steer/guided-policy.js";
 import { guidanceMix } from "./steer/guidance-mix.js";
 import { rewardAndKl } from "./steer/reward-kl.js";
+import { ValueGuidedActor, type ValueGuidedOptions } from "./steer/value-guided-actor.js";
 import { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
 import type { TokenPolicy } from "./seq/policies/token-policy.js";
 import type { Tokenizer } from "./seq/tokenizers/tokenizer.js";
@@ -142,6 +143,11 @@ export const rl = {
     guided: (base: TokenPolicy, tuned: TokenPolicy, options: { w: number }): GuidedPolicy => new GuidedPolicy(base, tuned, options?.w),
     mix: guidanceMix,
     valueGuided: valueGuidedProbabilities,
+    /**
+     * V-GPS on an env: `vgps(generalistRun, criticRun, { k, beta })` samples k actions from the generalist and picks by the
+     * critic's Q (IQL, CQL, DQN, SAC runs); `.evaluate({ episodes })` runs it on the generalist's env.
+     */
+    vgps: (generalist: Run, critic: Run, options: ValueGuidedOptions): ValueGuidedActor => new ValueGuidedActor(generalist, critic, options),
     /** The mean score of a sampler's completions and its sequence KL to a reference (Monte Carlo): `rewardAndKl(policy, ref, tokenizer, items, { maxNewTokens, score })`. */
     rewardAndKl,
   },

@@ -64,6 +64,10 @@ export interface AlgoInstance {
   actingParams?(): Float32Array;
   /** Steps per rollout of a method that collects fixed-length rollouts (what one actor rollout must hold); absent: it does not. */
   readonly rolloutSteps?: number;
+  /** Samples actions from the current policy (for example a stochastic generalist that V-GPS re-ranks); absent: the method has no stochastic policy to sample. */
+  sampleActions?(obs: Float32Array, batch: number, rng: Rng, actions: Int32Array | Float32Array): void;
+  /** Q(s_b, a_b) of the method's critic for given actions (V-GPS's re-ranking); absent: the method has no Q-function. */
+  qValues?(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): Float32Array;
   /** Greedy (or mean) actions for evaluation. */
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void;
   /** Parameters of the networks, for checkpoints and reproducibility checks. */

@@ -325,6 +325,10 @@ export class PgLearner implements AlgoInstance {
     this.policy.actGreedy(obs, batch, actions);
   }
 
+  sampleActions(obs: Float32Array, batch: number, rng: Rng, actions: Int32Array | Float32Array): void {
+    this.policy.act(obs, batch, rng, { actions, logp: new Float32Array(batch), values: new Float32Array(batch) });
+  }
+
   actingParams(): Float32Array {
     return flattenParams(this.policy.groups);
   }

@@ -81,6 +81,11 @@ export interface EvaluateOptions {
    * on the "real" one (the spaces must stay the same).
    */
   env?: Readonly<Record<string, unknown>>;
+  /**
+   * Chooses the actions instead of the run's greedy policy (e.g. V-GPS's
+   * value-guided choice, `rl.steer.vgps`): writes `batch` actions for `obs`.
+   */
+  act?: (obs: Float32Array, batch: number, actions: Int32Array | Float32Array) => void;
 }
 
 /** Result of {@link Run.evaluate}. */
@@ -459,13 +464,15 @@ export class Run {
   }
 
   /**
-   * Runs `episodes` complete episodes with greedy actions on fresh copies of
+   * Runs `episodes` complete episodes with greedy actions (or `act`'s) on fresh copies of
    * the env (seeded from the run's evaluation stream; training state is
    * untouched), optionally with other env options (`{ env: { length: 0.5 } }`).
    */
   async evaluate(options: EvaluateOptions = {}): Promise<EvaluateResult> {
     const episodes = options.episodes ?? 10;
     if (!Number.isInteger(episodes) || episodes < 1) throw new RangeError(`evaluate({ episodes }): expected a positive integer, got ${String(episodes)}`);
+    if (options.act !== undefined && typeof options.act !== "function") throw new TypeError("evaluate({ act }): expected a function (obs, batch, actions) => void");
+    const act = options.act ?? ((obs: Float32Array, batch: number, out: Int32Array | Float32Array) => this.algo.actGreedy(obs, batch, out));
     const n = Math.min(episodes, 16);
     const env = this.freshEnv("evaluate", n, Rng.fromState(this.envInitState), options.env);
     env.reset({ seed: this.evalRng.int32() });
@@ -479,7 +486,7 @@ export class Run {
     const maxSteps = options.maxSteps ?? 1_000_000;
     let lastYield = performance.now();
     for (let t = 0; returns.length < episodes && t < maxSteps; t++) {
-      this.algo.actGreedy(env.obs, n, actions);
+      act(env.obs, n, actions);
       env.step(actions);
       for (let e = 0; e < n; e++) {
         ret[e] = ret[e]! + env.rewards[e]!;

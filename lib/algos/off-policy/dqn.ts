@@ -1,4 +1,5 @@
 import { problemLine, problemText, type Problem } from "../../config/problem.js";
+import { gatherQValues } from "../q-values.js";
 import type { VecEnv } from "../../envs/vec-env.js";
 import { describeSpace } from "../../envs/space.js";
 import { qRegressionLoss, tdTargets, type QLossKind } from "../../losses/td.js";
@@ -231,6 +232,10 @@ export class DqnInstance implements AlgoInstance {
     gap?.train(mb, b - m, this.rng);
     this.updates++;
     return { tdLoss: loss, qValue: meanQ, gradNorm, ...gap?.metrics() };
+  }
+
+  qValues(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): Float32Array {
+    return gatherQValues(this.q.predict(obs, batch), actions, batch, this.numActions);
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {

@@ -1,4 +1,5 @@
 import { actionScaling, actorOutputBackward, splitActorOutput, tanhGaussianBackward, tanhGaussianMode, tanhGaussianSample } from "../../dist/tanh-gaussian.js";
+import { twinCriticValues } from "../q-values.js";
 import type { BoxSpace } from "../../envs/space.js";
 import { alphaLoss, sacActorLoss, softQTargets, twinQLoss } from "../../losses/sac.js";
 import { makeMlp } from "../../nn/mlp.js";
@@ -159,6 +160,11 @@ export class SoftActorCritic {
     const eps = out.eps;
     for (let i = 0; i < batch * d; i++) eps[i] = this.rng.normal();
     tanhGaussianSample(out.mean, out.logStd, eps, batch, d, this.scale, this.bias, out.actions, out.logp);
+  }
+
+  /** min(Q1, Q2) of given (env-scale) actions. */
+  qValues(obs: Float32Array, actions: Float32Array, batch: number): Float32Array {
+    return twinCriticValues(this.q1, this.q2, obs, this.o, actions, this.d, batch);
   }
 
   /** The squashed mean action for `batch` observations. */

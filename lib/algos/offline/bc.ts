@@ -1,8 +1,8 @@
 import { problemLine, type Problem } from "../../config/problem.js";
 import type { Dataset } from "../../data/dataset.js";
 import type { Sampler } from "../../data/sampler.js";
-import { argmaxRows, categoricalBackward, categoricalStats } from "../../dist/categorical.js";
-import { gaussianBackward, gaussianStats } from "../../dist/gaussian.js";
+import { argmaxRows, categoricalBackward, categoricalStats, sampleCategorical } from "../../dist/categorical.js";
+import { gaussianBackward, gaussianStats, sampleGaussian } from "../../dist/gaussian.js";
 import type { VecEnv } from "../../envs/vec-env.js";
 import { makeMlp } from "../../nn/mlp.js";
 import type { Network } from "../../nn/network.js";
@@ -167,6 +167,12 @@ class BcInstance implements AlgoInstance {
   flushMetrics(): UpdateMetrics | null {
     const means = this.window.take();
     return means && { learningRate: this.config.lr, ...means, datasetEpoch: this.sampler.epoch };
+  }
+
+  sampleActions(obs: Float32Array, batch: number, rng: Rng, actions: Int32Array | Float32Array): void {
+    const out = this.actor.predict(obs, batch);
+    if (this.discrete) sampleCategorical(out, batch, this.actionDim, rng, actions as Int32Array, new Float32Array(batch));
+    else sampleGaussian(out, this.logStd!, batch, this.actionDim, rng, actions as Float32Array, new Float32Array(batch));
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {

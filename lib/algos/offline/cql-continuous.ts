@@ -163,6 +163,10 @@ export class ContinuousCqlInstance implements AlgoInstance {
     return means && { learningRate: this.config.lr, ...means, datasetEpoch: this.sampler.epoch };
   }
 
+  qValues(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): Float32Array {
+    return this.core.qValues(obs, actions as Float32Array, batch);
+  }
+
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
     this.core.actGreedy(obs, batch, actions);
   }

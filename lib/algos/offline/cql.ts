@@ -1,4 +1,5 @@
 import { problemLine, problemText, type Problem } from "../../config/problem.js";
+import { gatherQValues } from "../q-values.js";
 import type { Dataset } from "../../data/dataset.js";
 import type { Sampler } from "../../data/sampler.js";
 import { newTransitions, readTransitions, type Transitions } from "./dataset-transitions.js";
@@ -200,6 +201,10 @@ export class CqlInstance implements AlgoInstance {
   flushMetrics(): UpdateMetrics | null {
     const means = this.window.take();
     return means && { learningRate: this.config.lr, ...means, datasetEpoch: this.sampler.epoch };
+  }
+
+  qValues(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): Float32Array {
+    return gatherQValues(this.q.predict(obs, batch), actions, batch, this.numActions);
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {

@@ -7,6 +7,7 @@ import { twinQLoss } from "../../losses/sac.js";
 import { makeMlp } from "../../nn/mlp.js";
 import type { Network } from "../../nn/network.js";
 import { netGroup } from "../../policy/actor-critic.js";
+import { twinCriticValues } from "../q-values.js";
 import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
 import type { MlpPolicySpec } from "../../policy/spec.js";
 import type { Rng } from "../../random/rng.js";
@@ -175,6 +176,10 @@ export class ContinuousIqlInstance implements AlgoInstance {
   }
 
   /** The policy mean, inside the box. */
+  qValues(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): Float32Array {
+    return twinCriticValues(this.q1, this.q2, obs, this.o, actions as Float32Array, this.d, batch);
+  }
+
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
     const raw = this.actor.predict(obs, batch);
     const d = this.d;

@@ -8,6 +8,7 @@ import { qRegressionLoss } from "../../losses/td.js";
 import { makeMlp } from "../../nn/mlp.js";
 import type { Network } from "../../nn/network.js";
 import { netGroup } from "../../policy/actor-critic.js";
+import { gatherQValues } from "../q-values.js";
 import { clipGlobalGradNorm, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
 import type { PolicySpec } from "../../policy/spec.js";
 import type { Rng } from "../../random/rng.js";
@@ -200,6 +201,10 @@ export class IqlInstance implements AlgoInstance {
   flushMetrics(): UpdateMetrics | null {
     const means = this.window.take();
     return means && { learningRate: this.config.lr, ...means, datasetEpoch: this.sampler.epoch };
+  }
+
+  qValues(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): Float32Array {
+    return gatherQValues(this.q.predict(obs, batch), actions, batch, this.numActions);
   }
 
   actGreedy(obs: Float32Array, batch: number, actions: Int32Array | Float32Array): void {
