@@ -123,3 +123,6 @@ export { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
 export { rewardAndKl, type RewardKlOptions } from "./steer/reward-kl.js";
 export { ValueGuidedActor, type ValueGuidedOptions } from "./steer/value-guided-actor.js";
 export { gatherQValues, twinCriticValues } from "./algos/q-values.js";
+export { BudgetPredictor, thinkingEnd, type PredictorConfig } from "./steer/budget/budget-predictor.js";
+export { sampleWithBudget, type BudgetSampleOptions, type BudgetCompletion } from "./steer/budget/budget-sample.js";
+export { gammaLengthNll, gammaLengthCdf, budgetGuidedProbabilities } from "./steer/budget/gamma-length.js";

@@ -7,6 +7,8 @@ import { RewardModel } from "./seq/reward-model.js";
 import { GuidedPolicy } from "./steer/guided-policy.js";
 import { guidanceMix } from "./steer/guidance-mix.js";
 import { rewardAndKl } from "./steer/reward-kl.js";
+import { BudgetPredictor } from "./steer/budget/budget-predictor.js";
+import { sampleWithBudget } from "./steer/budget/budget-sample.js";
 import { ValueGuidedActor, type ValueGuidedOptions } from "./steer/value-guided-actor.js";
 import { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
 import type { TokenPolicy } from "./seq/policies/token-policy.js";
@@ -148,6 +150,13 @@ export const rl = {
      * critic's Q (IQL, CQL, DQN, SAC runs); `.evaluate({ episodes })` runs it on the generalist's env.
      */
     vgps: (generalist: Run, critic: Run, options: ValueGuidedOptions): ValueGuidedActor => new ValueGuidedActor(generalist, critic, options),
+    /**
+     * Budget guidance: `budgetPredictor(tokenizer, { endTokens: [";"], config: { context } })` learns the remaining thinking
+     * length per candidate token (Gamma on log length) from sampled completions; `sampleWithBudget(policy, tokenizer, prompts,
+     * { mode: "guidance" | "truncation", budget, predictor, maxNewTokens, rng })` samples under a thinking budget.
+     */
+    budgetPredictor: (tokenizer: Tokenizer, options: ConstructorParameters<typeof BudgetPredictor>[1]): BudgetPredictor => new BudgetPredictor(tokenizer, options),
+    sampleWithBudget,
     /** The mean score of a sampler's completions and its sequence KL to a reference (Monte Carlo): `rewardAndKl(policy, ref, tokenizer, items, { maxNewTokens, score })`. */
     rewardAndKl,
   },
