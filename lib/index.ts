@@ -126,3 +126,5 @@ export { gatherQValues, twinCriticValues } from "./algos/q-values.js";
 export { BudgetPredictor, thinkingEnd, type PredictorConfig } from "./steer/budget/budget-predictor.js";
 export { sampleWithBudget, type BudgetSampleOptions, type BudgetCompletion } from "./steer/budget/budget-sample.js";
 export { gammaLengthNll, gammaLengthCdf, budgetGuidedProbabilities } from "./steer/budget/gamma-length.js";
+export { SeppoRun, type SeppoRunOptions } from "./seq/seppo-run.js";
+export { seppoPairLoss } from "./pg/preference/seppo.js";

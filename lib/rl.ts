@@ -4,6 +4,7 @@ import { openPreferences, PreferenceData } from "./data/preferences.js";
 import { PreferenceRun, type PreferenceRunOptions } from "./seq/preference-run.js";
 import { preferencesFromTask } from "./seq/preference-samples.js";
 import { RewardModel } from "./seq/reward-model.js";
+import { SeppoRun, type SeppoRunOptions } from "./seq/seppo-run.js";
 import { GuidedPolicy } from "./steer/guided-policy.js";
 import { guidanceMix } from "./steer/guidance-mix.js";
 import { rewardAndKl } from "./steer/reward-kl.js";
@@ -109,6 +110,8 @@ export const rl = {
      * `rl.seq.preference(data, { policy, tokenizer, loss: rl.pref.lipo() }).train({ steps: 200 })`.
      */
     preference: (data: PreferenceData, options: PreferenceRunOptions): PreferenceRun => new PreferenceRun(data, options),
+    /** A SePPO run: the task's reference solutions as winners against samples of a reference drawn among earlier checkpoints, `rl.seq.seppo(task, { policy, tokenizer, maxNewTokens })`. */
+    seppo: (task: Task, options: SeppoRunOptions): SeppoRun => new SeppoRun(task, options),
     /**
      * A reward model: `backbone`'s last-position logit of one token as a scalar head, trained on pairs by Bradley–Terry,
      * `rl.seq.rewardModel(sft.clone(), tokenizer)`; `rm.reward(task)` is the reward of a sequence run.

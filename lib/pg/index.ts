@@ -33,6 +33,7 @@ import { ema, initial, run, soup, synced } from "./reference/references.js";
 import { constant, linear } from "./schedule.js";
 import { dpo } from "./preference/dpo.js";
 import { lipo } from "./preference/lipo.js";
+import { seppo } from "./preference/seppo.js";
 
 export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage, empg, selfAttribution, hgpo, tokenGae, vtrace: vtraceAdvantage };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
@@ -43,7 +44,7 @@ export const agg = { mean, sequenceMean, constant: constantAggregation };
 export const collect = { rollout, episodes, completions };
 export const optim = { adam };
 export const schedule = { constant, linear };
-export const pref = { dpo, lipo };
+export const pref = { dpo, lipo, seppo };
 
 export { PgSpec, pgConfigFromJSON, pgConfigProblems } from "./spec.js";
 export { PgLearner } from "./learner.js";

@@ -371,7 +371,7 @@ export function sequenceLogProbs(logits: ArrayLike<number>, rows: Int32Array, ta
 }
 
 /** Backward of {@link sequenceLogProbs}: the policy's gradient of Σ_k dSequence[k] · log π(sequence k). */
-function backwardSequenceLogProbs(policy: TokenPolicy, logits: Float32Array | Float64Array, rows: Int32Array, targets: Int32Array, sequences: readonly { readonly tokens: Int32Array }[], dSequence: Float64Array): void {
+export function backwardSequenceLogProbs(policy: TokenPolicy, logits: Float32Array | Float64Array, rows: Int32Array, targets: Int32Array, sequences: readonly { readonly tokens: Int32Array }[], dSequence: Float64Array): void {
   const V = policy.vocabSize;
   const dLogits = new Float32Array(logits.length);
   const lp = new Float64Array(V);
