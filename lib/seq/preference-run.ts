@@ -27,12 +27,9 @@ import type { PreferenceData, PreferenceList } from "../data/preferences.js";
 import { Rng } from "../random/rng.js";
 import { EpochOrder } from "../data/epoch-order.js";
 import { RunConfigError } from "../run/builder.js";
-import { currentDisplay, type Display } from "../run/display.js";
-import { currentInterrupt, InterruptedError } from "../run/interrupt.js";
+import type { Display } from "../run/display.js";
 import { MetricsLog, documentMetric, type MetricsRow } from "../run/metrics-log.js";
-import { AbortSources } from "../run/stop-conditions.js";
-import { YIELD_EVERY_MS, yieldToEventLoop } from "../run/run.js";
-import { TrainProgressReporter } from "../run/train-progress.js";
+import { runSteps, type StepLoopResult } from "../run/step-loop.js";
 import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import { logSoftmax } from "./policies/logprobs.js";
@@ -285,67 +282,15 @@ export class PreferenceRun {
   }
 
   /** Trains for `steps` steps (or until `until(row)`), with the progress display; an interrupt stops at a step boundary. */
-  async train(options: { steps?: number; until?: (row: MetricsRow) => boolean; display?: Display; signal?: AbortSignal } = {}): Promise<{ steps: number; seconds: number; stopped: "steps" | "until" | "aborted"; last: MetricsRow | undefined }> {
-    const { steps, until, signal } = options;
-    if (steps === undefined && until === undefined) throw new TypeError("train() needs a budget: { steps } or { until: (m) => ... }, e.g. run.train({ steps: 100 })");
-    if (steps !== undefined && !(Number.isInteger(steps) && steps >= 1)) throw new RangeError(`train({ steps }): expected a positive integer, got ${String(steps)}`);
-    if (until !== undefined && typeof until !== "function") throw new TypeError("train({ until }): expected a function of the metrics row, e.g. (m) => m.accuracy >= 0.9");
+  async train(options: { steps?: number; until?: (row: MetricsRow) => boolean; display?: Display; signal?: AbortSignal } = {}): Promise<StepLoopResult> {
     if (this.training) throw new Error("this run is already training (another train() call has not finished); await it or stop it first");
-    const aborts = new AbortSources(signal, currentInterrupt(), () => this.stopRequested);
     this.training = true;
     this.stopRequested = false;
-    const display = options.display ?? currentDisplay();
-    const start = this.steps;
-    const t0 = performance.now();
-    const self = this;
-    const source = {
-      id: this.id,
-      label: this.label,
-      algo: {
-        get envSteps() {
-          return self.steps;
-        },
-        get updates() {
-          return self.steps;
-        },
-      },
-      episodeStats: { lastReturn: () => this.log.last()?.accuracy, meanReturn: () => this.log.last()?.accuracy },
-      metricsLog: this.log,
-      stop: () => this.stop(),
-    };
-    const progress = new TrainProgressReporter(source, display, { step: start, updates: start }, { targetStep: steps === undefined ? undefined : start + steps, targetUpdates: undefined }, { key: "accuracy", label: "pair accuracy", x: "step" }, t0);
-    progress.report();
-    let stopped: "steps" | "until" | "aborted" | "interrupted" = "steps";
-    let lastYield = t0;
     try {
-      for (;;) {
-        const reason = aborts.reason();
-        if (reason) {
-          stopped = reason;
-          break;
-        }
-        if (steps !== undefined && this.steps - start >= steps) break;
-        const row = this.trainStep();
-        display.metricsRow?.(this.id, row);
-        if (until?.(row)) {
-          stopped = "until";
-          break;
-        }
-        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-          progress.tick(lastYield);
-        }
-      }
-    } catch (error) {
-      progress.report("error");
-      throw error;
+      return await runSteps({ ...options, id: this.id, label: this.label, log: this.log, count: () => this.steps, step: () => this.trainStep(), stopRequested: () => this.stopRequested, stop: () => this.stop(), curve: { key: "accuracy", label: "pair accuracy" } });
     } finally {
       this.training = false;
     }
-    progress.report(stopped === "interrupted" ? "aborted" : stopped);
-    if (stopped === "interrupted") throw new InterruptedError(`train() was interrupted after ${this.steps - start} steps; the run is consistent at step ${this.steps}: call train() again to continue`);
-    return { steps: this.steps - start, seconds: (performance.now() - t0) / 1000, stopped, last: this.log.last() };
   }
 
   /** A metric against steps (default "loss"; "accuracy", "margin", …). */

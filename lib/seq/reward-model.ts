@@ -24,12 +24,9 @@ import { packSequences } from "../pg/seq/pack.js";
 import { EpochOrder } from "../data/epoch-order.js";
 import type { PreferenceData } from "../data/preferences.js";
 import { Rng } from "../random/rng.js";
-import { currentDisplay, type Display } from "../run/display.js";
-import { currentInterrupt, InterruptedError } from "../run/interrupt.js";
+import type { Display } from "../run/display.js";
 import { MetricsLog, type MetricsRow } from "../run/metrics-log.js";
-import { AbortSources } from "../run/stop-conditions.js";
-import { YIELD_EVERY_MS, yieldToEventLoop } from "../run/run.js";
-import { TrainProgressReporter } from "../run/train-progress.js";
+import { runSteps } from "../run/step-loop.js";
 import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import type { TokenPolicy } from "./policies/token-policy.js";
@@ -188,78 +185,51 @@ export class RewardModel {
     const pairs = this.pairsOf(data, from);
     if (pairs.length === 0) throw new RangeError("rewardModel.train: the data has no pair of different scores");
     const order = new EpochOrder(pairs.length, Rng.fromSeed(seed));
-    const display = options.display ?? currentDisplay();
-    const aborts = new AbortSources(options.signal, currentInterrupt(), () => false);
-    const start = this.steps;
-    const t0 = performance.now();
-    const self = this;
-    const source = {
-      id: this.id,
-      label: "reward model",
-      algo: {
-        get envSteps() {
-          return self.steps;
-        },
-        get updates() {
-          return self.steps;
-        },
-      },
-      episodeStats: { lastReturn: () => this.log.last()?.accuracy, meanReturn: () => this.log.last()?.accuracy },
-      metricsLog: this.log,
-      stop: () => false,
-    };
-    const progress = new TrainProgressReporter(source, display, { step: start, updates: start }, { targetStep: start + steps, targetUpdates: undefined }, { key: "accuracy", label: "pair accuracy", x: "step" }, t0);
-    progress.report();
     this.training = true;
-    let stopped: "steps" | "aborted" | "interrupted" = "steps";
-    let lastYield = t0;
     try {
-      while (this.steps - start < steps) {
-        const reason = aborts.reason();
-        if (reason) {
-          stopped = reason;
-          break;
-        }
-        const picked = Array.from(order.next(Math.min(batch, pairs.length)), (i) => pairs[i]!);
-        const m = picked.length;
-        const sequences = picked.flatMap((p) => [p.chosen, p.rejected]);
-        const b = this.backbone;
-        b.zeroGrads();
-        const { rewards, at, logits } = this.forward(sequences);
-        const dLogits = new Float32Array(logits.length);
-        let loss = 0;
-        let right = 0;
-        let margin = 0;
-        for (let k = 0; k < m; k++) {
-          const l = bradleyTerryLoss(rewards[2 * k]!, rewards[2 * k + 1]!);
-          loss += l.loss / m;
-          dLogits[at[2 * k]!] = dLogits[at[2 * k]!]! + l.dChosen / m;
-          dLogits[at[2 * k + 1]!] = dLogits[at[2 * k + 1]!]! + l.dRejected / m;
-          if (rewards[2 * k]! > rewards[2 * k + 1]!) right++;
-          margin += (rewards[2 * k]! - rewards[2 * k + 1]!) / m;
-        }
-        b.backward(dLogits);
-        const gradNorm = maxNorm === null ? Math.sqrt(sumOfSquares(b.grads)) : clipGradNorm([b.grads], maxNorm);
-        if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new Error(`reward model step ${this.steps + 1}: non-finite loss or gradient (loss ${loss}); lower the learning rate`);
-        adamStep(b.params, b.grads, this.adam, { lr, weightDecay: 0 });
-        this.steps++;
-        this.log.append({ step: this.steps, update: this.steps, loss, accuracy: right / m, margin, gradNorm, epoch: order.epoch });
-        display.metricsRow?.(this.id, this.log.last()!);
-        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-          progress.tick(lastYield);
-        }
-      }
-    } catch (error) {
-      progress.report("error");
-      throw error;
+      const r = await runSteps({
+        steps,
+        ...(options.display ? { display: options.display } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+        id: this.id,
+        label: "reward model",
+        log: this.log,
+        count: () => this.steps,
+        step: () => this.trainStep(Array.from(order.next(Math.min(batch, pairs.length)), (i) => pairs[i]!), lr, maxNorm, order.epoch),
+        curve: { key: "accuracy", label: "pair accuracy" },
+      });
+      return { steps: r.steps, last: r.last };
     } finally {
       this.training = false;
     }
-    progress.report(stopped === "interrupted" ? "aborted" : stopped);
-    if (stopped === "interrupted") throw new InterruptedError(`rewardModel.train() was interrupted after ${this.steps - start} steps; call it again to continue`);
-    return { steps: this.steps - start, last: this.log.last() };
+  }
+
+  /** One Bradley–Terry step on `picked` pairs; returns its metrics row. */
+  private trainStep(picked: readonly EncodedPair[], lr: number, maxNorm: number | null, epoch: number): MetricsRow {
+    const m = picked.length;
+    const sequences = picked.flatMap((p) => [p.chosen, p.rejected]);
+    const b = this.backbone;
+    b.zeroGrads();
+    const { rewards, at, logits } = this.forward(sequences);
+    const dLogits = new Float32Array(logits.length);
+    let loss = 0;
+    let right = 0;
+    let margin = 0;
+    for (let k = 0; k < m; k++) {
+      const l = bradleyTerryLoss(rewards[2 * k]!, rewards[2 * k + 1]!);
+      loss += l.loss / m;
+      dLogits[at[2 * k]!] = dLogits[at[2 * k]!]! + l.dChosen / m;
+      dLogits[at[2 * k + 1]!] = dLogits[at[2 * k + 1]!]! + l.dRejected / m;
+      if (rewards[2 * k]! > rewards[2 * k + 1]!) right++;
+      margin += (rewards[2 * k]! - rewards[2 * k + 1]!) / m;
+    }
+    b.backward(dLogits);
+    const gradNorm = maxNorm === null ? Math.sqrt(sumOfSquares(b.grads)) : clipGradNorm([b.grads], maxNorm);
+    if (!Number.isFinite(loss) || !Number.isFinite(gradNorm)) throw new Error(`reward model step ${this.steps + 1}: non-finite loss or gradient (loss ${loss}); lower the learning rate`);
+    adamStep(b.params, b.grads, this.adam, { lr, weightDecay: 0 });
+    this.steps++;
+    this.log.append({ step: this.steps, update: this.steps, loss, accuracy: right / m, margin, gradNorm, epoch });
+    return this.log.last()!;
   }
 
   /** A training metric against steps (default "loss"). */

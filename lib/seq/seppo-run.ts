@@ -25,12 +25,9 @@ import type { PreferenceTerm } from "../pg/preference/term.js";
 import { problem, type Problem } from "../config/problem.js";
 import { Rng } from "../random/rng.js";
 import { RunConfigError } from "../run/builder.js";
-import { currentDisplay, type Display } from "../run/display.js";
-import { currentInterrupt, InterruptedError } from "../run/interrupt.js";
+import type { Display } from "../run/display.js";
 import { MetricsLog, documentMetric, type MetricsRow } from "../run/metrics-log.js";
-import { AbortSources } from "../run/stop-conditions.js";
-import { YIELD_EVERY_MS, yieldToEventLoop } from "../run/run.js";
-import { TrainProgressReporter } from "../run/train-progress.js";
+import { runSteps, type StepLoopResult } from "../run/step-loop.js";
 import { curveWidget, type CurveOptions } from "../../widgets/server/curve.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import { sampleBatch } from "./policies/sample.js";
@@ -196,60 +193,15 @@ export class SeppoRun {
     return this.log.last()!;
   }
 
-  /** Trains for `steps` steps with the progress display; an interrupt stops at a step boundary. */
-  async train(options: { steps: number; display?: Display; signal?: AbortSignal }): Promise<{ steps: number; last: MetricsRow | undefined }> {
-    const { steps } = options ?? ({} as never);
-    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`train({ steps }): expected a positive integer, got ${String(steps)}`);
+  /** Trains for `steps` steps (or until `until(row)`) with the progress display; an interrupt stops at a step boundary. */
+  async train(options: { steps?: number; until?: (row: MetricsRow) => boolean; display?: Display; signal?: AbortSignal }): Promise<StepLoopResult> {
     if (this.training) throw new Error("this run is already training");
-    const display = options.display ?? currentDisplay();
-    const aborts = new AbortSources(options.signal, currentInterrupt(), () => false);
-    const start = this.steps;
-    const t0 = performance.now();
-    const self = this;
-    const source = {
-      id: this.id,
-      label: "SePPO",
-      algo: {
-        get envSteps() {
-          return self.steps;
-        },
-        get updates() {
-          return self.steps;
-        },
-      },
-      episodeStats: { lastReturn: () => this.log.last()?.winnerGain, meanReturn: () => this.log.last()?.winnerGain },
-      metricsLog: this.log,
-      stop: () => false,
-    };
-    const progress = new TrainProgressReporter(source, display, { step: start, updates: start }, { targetStep: start + steps, targetUpdates: undefined }, { key: "winnerGain", label: "winner log-ratio", x: "step" }, t0);
-    progress.report();
     this.training = true;
-    let stopped: "steps" | "aborted" | "interrupted" = "steps";
-    let lastYield = t0;
     try {
-      while (this.steps - start < steps) {
-        const reason = aborts.reason();
-        if (reason) {
-          stopped = reason;
-          break;
-        }
-        const row = this.trainStep();
-        display.metricsRow?.(this.id, row);
-        if (performance.now() - lastYield >= YIELD_EVERY_MS) {
-          await yieldToEventLoop();
-          lastYield = performance.now();
-          progress.tick(lastYield);
-        }
-      }
-    } catch (error) {
-      progress.report("error");
-      throw error;
+      return await runSteps({ ...options, id: this.id, label: "SePPO", log: this.log, count: () => this.steps, step: () => this.trainStep(), curve: { key: "winnerGain", label: "winner log-ratio" } });
     } finally {
       this.training = false;
     }
-    progress.report(stopped === "interrupted" ? "aborted" : stopped);
-    if (stopped === "interrupted") throw new InterruptedError(`train() was interrupted after ${this.steps - start} steps; call it again to continue`);
-    return { steps: this.steps - start, last: this.log.last() };
   }
 
   /** A metric against steps (default "loss"). */
