@@ -128,3 +128,4 @@ export { sampleWithBudget, type BudgetSampleOptions, type BudgetCompletion } fro
 export { gammaLengthNll, gammaLengthCdf, budgetGuidedProbabilities } from "./steer/budget/gamma-length.js";
 export { SeppoRun, type SeppoRunOptions } from "./seq/seppo-run.js";
 export { seppoPairLoss } from "./pg/preference/seppo.js";
+export { savePreferenceRun, loadPreferenceRun, PREFERENCE_RUN_FORMAT } from "./seq/preference-checkpoint.js";

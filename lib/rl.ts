@@ -3,6 +3,7 @@ import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ppoMax,
 import { openPreferences, PreferenceData } from "./data/preferences.js";
 import { PreferenceRun, type PreferenceRunOptions } from "./seq/preference-run.js";
 import { preferencesFromTask } from "./seq/preference-samples.js";
+import { loadPreferenceRun } from "./seq/preference-checkpoint.js";
 import { RewardModel } from "./seq/reward-model.js";
 import { SeppoRun, type SeppoRunOptions } from "./seq/seppo-run.js";
 import { GuidedPolicy } from "./steer/guided-policy.js";
@@ -110,6 +111,8 @@ export const rl = {
      * `rl.seq.preference(data, { policy, tokenizer, loss: rl.pref.lipo() }).train({ steps: 200 })`.
      */
     preference: (data: PreferenceData, options: PreferenceRunOptions): PreferenceRun => new PreferenceRun(data, options),
+    /** Loads a preference run saved with `run.save(dir)` (its data included); `train()` continues it bit for bit. */
+    loadPreference: loadPreferenceRun,
     /** A SePPO run: the task's reference solutions as winners against samples of a reference drawn among earlier checkpoints, `rl.seq.seppo(task, { policy, tokenizer, maxNewTokens })`. */
     seppo: (task: Task, options: SeppoRunOptions): SeppoRun => new SeppoRun(task, options),
     /**

@@ -1,4 +1,12 @@
-import type { Rng } from "../random/rng.js";
+import type { Rng, RngState } from "../random/rng.js";
+
+/** What a checkpoint keeps of an {@link EpochOrder}. */
+export interface EpochOrderState {
+  readonly rng: RngState;
+  readonly order: number[];
+  readonly cursor: number;
+  readonly visited: number;
+}
 
 /**
  * Visits the rows 0..n−1 in epochs, each a fresh seeded shuffle: `next(k)`
@@ -22,6 +30,23 @@ export class EpochOrder {
   /** Epochs so far, fractional. */
   get epoch(): number {
     return this.visited / this.rows;
+  }
+
+  state(): EpochOrderState {
+    return { rng: this.rng.state(), order: Array.from(this.order), cursor: this.cursor, visited: this.visited };
+  }
+
+  /** Continues from `state` (checked: a permutation of the same rows, a cursor within it). */
+  restore(state: EpochOrderState): void {
+    const order = state?.order;
+    const ok = Array.isArray(order) && order.length === this.rows && new Set(order).size === this.rows && order.every((i) => Number.isInteger(i) && i >= 0 && i < this.rows);
+    if (!ok) throw new RangeError(`EpochOrder: the saved order is not a permutation of ${this.rows} rows`);
+    if (!Number.isInteger(state.cursor) || state.cursor < 0 || state.cursor > this.rows) throw new RangeError(`EpochOrder: the saved cursor ${String(state.cursor)} is outside [0, ${this.rows}]`);
+    if (!Number.isInteger(state.visited) || state.visited < 0) throw new RangeError(`EpochOrder: the saved count ${String(state.visited)} is not an integer ≥ 0`);
+    this.rng.restore(state.rng);
+    this.order = Int32Array.from(order);
+    this.cursor = state.cursor;
+    this.visited = state.visited;
   }
 
   next(k: number): Int32Array {

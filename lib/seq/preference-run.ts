@@ -25,7 +25,7 @@ import type { PreferenceTerm } from "../pg/preference/term.js";
 import { dpo } from "../pg/preference/dpo.js";
 import type { PreferenceData, PreferenceList } from "../data/preferences.js";
 import { Rng } from "../random/rng.js";
-import { EpochOrder } from "../data/epoch-order.js";
+import { EpochOrder, type EpochOrderState } from "../data/epoch-order.js";
 import { RunConfigError } from "../run/builder.js";
 import type { Display } from "../run/display.js";
 import { MetricsLog, documentMetric, type MetricsRow } from "../run/metrics-log.js";
@@ -279,6 +279,36 @@ export class PreferenceRun {
       orderedPairs(rewards[i]!, l.scores, stats);
     });
     return { ndcg: counted ? sum / counted : NaN, pairAccuracy: stats.pairs ? stats.ordered / stats.pairs : NaN, lists: lists.length };
+  }
+
+  /** Saves the run into `dir` (see `preference-checkpoint.ts`); `rl.seq.loadPreference(dir)` continues it bit for bit. */
+  async save(dir: string): Promise<void> {
+    const { savePreferenceRun } = await import("./preference-checkpoint.js");
+    await savePreferenceRun(this, dir);
+  }
+
+  /** What a checkpoint keeps of the run besides the policy, the data and the metrics. */
+  checkpointState(): { json: { steps: number; trainSeconds: number; adamT: number; order: EpochOrderState; options: { lr?: number; batch?: number; maxGradNorm?: number | null; seed?: number } }; arrays: Record<string, Float32Array> } {
+    const { lr, batch, maxGradNorm, seed } = this.options;
+    return {
+      json: { steps: this.steps, trainSeconds: this.trainSeconds, adamT: this.adam.t, order: this.order.state(), options: { lr, batch, maxGradNorm, seed } },
+      arrays: { params: this.policy.params, referenceParams: this.reference.params, adamM: this.adam.m, adamV: this.adam.v },
+    };
+  }
+
+  /** Continues from a checkpoint's state (the policy's params are already loaded). */
+  restoreCheckpoint(json: { steps: number; trainSeconds: number; adamT: number; order: EpochOrderState }, arrays: Record<string, Float32Array>, log: MetricsLog): void {
+    const n = this.policy.params.length;
+    for (const name of ["referenceParams", "adamM", "adamV"]) if (arrays[name]?.length !== n) throw new RangeError(`the checkpoint's ${name} has ${arrays[name]?.length ?? 0} values, the policy ${n} parameters`);
+    if (!Number.isInteger(json.steps) || json.steps < 0 || !Number.isInteger(json.adamT) || json.adamT < 0 || !(json.trainSeconds >= 0)) throw new RangeError(`the checkpoint's counters are not integers ≥ 0: steps ${String(json.steps)}, adamT ${String(json.adamT)}, trainSeconds ${String(json.trainSeconds)}`);
+    this.reference.params.set(arrays.referenceParams!);
+    this.adam.m.set(arrays.adamM!);
+    this.adam.v.set(arrays.adamV!);
+    this.adam.t = json.adamT;
+    this.order.restore(json.order);
+    this.steps = json.steps;
+    this.trainSeconds = json.trainSeconds;
+    this.log = log;
   }
 
   /** Trains for `steps` steps (or until `until(row)`), with the progress display; an interrupt stops at a step boundary. */

@@ -255,3 +255,40 @@ describe("preference lists from a task's samples", () => {
     assert.throws(() => rl.preferences.fromTask(policy, tok, task, { level: 99, prompts: 5, completions: 2, maxNewTokens: 4 }), /level 99 is not one of/);
   });
 });
+
+describe("preference run checkpoints", () => {
+  const data = rl.preferences.lists([
+    { prompt: "1+1=", completions: ["2", "3", "22"], scores: [1, 0, 0.5] },
+    { prompt: "2+2=", completions: ["4", "5"], scores: [1, 0] },
+    { prompt: "3+3=", completions: ["6", "9", "7"], scores: [1, 0, 0] },
+  ]);
+
+  test("save mid-run, load, continue: the same numbers as an uninterrupted run, for every preference loss", async () => {
+    const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "trellis-pref-ckpt-"));
+    try {
+      for (const loss of [rl.pref.dpo({ beta: 0.3, type: "ipo", pairs: "all" }), rl.pref.lipo({ beta: 0.2 })]) {
+        const make = () => rl.seq.preference(data, { policy: tiny(2), reference: tiny(3), tokenizer: tok, loss, batch: 2, lr: 2e-3, seed: 7, id: "ckpt" });
+        const whole = make();
+        await whole.train({ steps: 5, display: quiet });
+        const first = make();
+        await first.train({ steps: 2, display: quiet });
+        await first.save(join(dir, loss.kind));
+        const loaded = await rl.seq.loadPreference(join(dir, loss.kind));
+        assert.deepEqual(loaded.loss, loss);
+        await loaded.train({ steps: 3, display: quiet });
+        assert.deepEqual(loaded.policy.params, whole.policy.params, loss.kind);
+        assert.deepEqual(loaded.reference.params, whole.reference.params);
+        for (const name of ["loss", "accuracy", "margin", "epoch"]) assert.deepEqual(loaded.metricsLog.column(name), whole.metricsLog.column(name), `${loss.kind} ${name}`);
+        assert.deepEqual(loaded.data.lists(), data.lists());
+      }
+      await writeFile(join(dir, "dpo", "run.json"), JSON.stringify({ format: "trellis.preference-run", version: 2 }));
+      await assert.rejects(rl.seq.loadPreference(join(dir, "dpo")), /expected format "trellis.preference-run" version 1/);
+      await assert.rejects(rl.seq.loadPreference(join(dir, "nothing")), /not a preference run checkpoint/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
