@@ -129,3 +129,5 @@ export { gammaLengthNll, gammaLengthCdf, budgetGuidedProbabilities } from "./ste
 export { SeppoRun, type SeppoRunOptions } from "./seq/seppo-run.js";
 export { seppoPairLoss } from "./pg/preference/seppo.js";
 export { savePreferenceRun, loadPreferenceRun, PREFERENCE_RUN_FORMAT } from "./seq/preference-checkpoint.js";
+export { TokenQ, sampleValueGuided, type LoggedCompletion } from "./steer/token-q.js";
+export { steeredDecode, type SteeredStep, type SteeredCompletion } from "./seq/policies/steered-decode.js";

@@ -9,6 +9,7 @@ import { SeppoRun, type SeppoRunOptions } from "./seq/seppo-run.js";
 import { GuidedPolicy } from "./steer/guided-policy.js";
 import { guidanceMix } from "./steer/guidance-mix.js";
 import { rewardAndKl } from "./steer/reward-kl.js";
+import { TokenQ, sampleValueGuided } from "./steer/token-q.js";
 import { BudgetPredictor } from "./steer/budget/budget-predictor.js";
 import { sampleWithBudget } from "./steer/budget/budget-sample.js";
 import { ValueGuidedActor, type ValueGuidedOptions } from "./steer/value-guided-actor.js";
@@ -156,6 +157,9 @@ export const rl = {
      * critic's Q (IQL, CQL, DQN, SAC runs); `.evaluate({ episodes })` runs it on the generalist's env.
      */
     vgps: (generalist: Run, critic: Run, options: ValueGuidedOptions): ValueGuidedActor => new ValueGuidedActor(generalist, critic, options),
+    /** V-GPS on tokens: `tokenQ(model, tokenizer)` learns Q(s, v) from logged completions and rewards; `sampleValueGuided(policy, q, tokenizer, prompts, { k, beta, maxNewTokens, rng })` re-ranks k sampled tokens per step by it. */
+    tokenQ: (model: TokenPolicy, tokenizer: Tokenizer): TokenQ => new TokenQ(model, tokenizer),
+    sampleValueGuided,
     /**
      * Budget guidance: `budgetPredictor(tokenizer, { endTokens: [";"], config: { context } })` learns the remaining thinking
      * length per candidate token (Gamma on log length) from sampled completions; `sampleWithBudget(policy, tokenizer, prompts,
