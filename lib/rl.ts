@@ -170,7 +170,7 @@ export const rl = {
     /** The mean score of a sampler's completions and its sequence KL to a reference (Monte Carlo): `rewardAndKl(policy, ref, tokenizer, items, { maxNewTokens, score })`. */
     rewardAndKl,
   },
-  /** Preference losses of `rl.seq.preference(data, { loss })`: DPO (IPO, hinge), LiPO-λ. */
+  /** Preference losses: DPO (IPO, hinge) and LiPO-λ for `rl.seq.preference(data, { loss })`, SePPO for `rl.seq.seppo(task, { loss })`. */
   pref,
   /**
    * Preference data as Arrow tables: `pairs([{ prompt, chosen, rejected }])`, `lists([{ prompt, completions, scores }])`,

@@ -12,8 +12,8 @@
  * takes either. Other columns are kept in the table and ignored.
  *
  * ```ts
- * const pairs = rl.prefs.pairs([{ prompt: "2+2=", chosen: "4", rejected: "5" }]);
- * const data = await rl.prefs.open("ultrafeedback/");   // save_to_disk directory, .parquet or .arrow
+ * const pairs = rl.preferences.pairs([{ prompt: "2+2=", chosen: "4", rejected: "5" }]);
+ * const data = await rl.preferences.open("ultrafeedback/");   // save_to_disk directory, .parquet or .arrow
  * data.lists();                                          // [{ prompt, completions, scores }]
  * data.show();                                           // the dataset browser
  * ```
@@ -150,15 +150,15 @@ export class PreferenceData {
 
   /** Pairs from rows `{ prompt, chosen, rejected }` (checked: strings, a non-empty prompt). */
   static pairs(rows: readonly PreferencePair[]): PreferenceData {
-    if (!Array.isArray(rows) || rows.length === 0) throw new RangeError("rl.prefs.pairs: expected a non-empty array of { prompt, chosen, rejected }");
-    const pairs = rows.map((r, i) => checkPair(r, i, "rl.prefs.pairs"));
+    if (!Array.isArray(rows) || rows.length === 0) throw new RangeError("rl.preferences.pairs: expected a non-empty array of { prompt, chosen, rejected }");
+    const pairs = rows.map((r, i) => checkPair(r, i, "rl.preferences.pairs"));
     return new PreferenceData("pairs", pairsTable(pairs), pairs.map((p) => ({ prompt: p.prompt, completions: [p.chosen, p.rejected], scores: [1, 0] })));
   }
 
   /** Lists from rows `{ prompt, completions, scores }` (checked: ≥ 2 completions, one finite score each). */
   static lists(rows: readonly PreferenceList[]): PreferenceData {
-    if (!Array.isArray(rows) || rows.length === 0) throw new RangeError("rl.prefs.lists: expected a non-empty array of { prompt, completions, scores }");
-    const lists = rows.map((r, i) => checkList(r, i, "rl.prefs.lists"));
+    if (!Array.isArray(rows) || rows.length === 0) throw new RangeError("rl.preferences.lists: expected a non-empty array of { prompt, completions, scores }");
+    const lists = rows.map((r, i) => checkList(r, i, "rl.preferences.lists"));
     return new PreferenceData("lists", listsTable(lists), lists);
   }
 
@@ -170,7 +170,7 @@ export class PreferenceData {
    * score that is not finite: an error naming the row).
    */
   static fromTable(table: Table, options: { columns?: PreferenceColumns; source?: string } = {}): PreferenceData {
-    const where = options.source ?? "rl.prefs.fromTable";
+    const where = options.source ?? "rl.preferences.fromTable";
     if (!table || typeof table !== "object" || !table.schema || typeof table.getChild !== "function") throw new TypeError(`${where}: expected an apache-arrow Table`);
     const names = table.schema.fields.map((f) => f.name);
     const col = (field: keyof PreferenceColumns) => options.columns?.[field] ?? field;
@@ -301,7 +301,7 @@ export class PreferenceData {
  * file (see {@link PreferenceData.fromTable} for the columns).
  */
 export async function openPreferences(path: string, options: { columns?: PreferenceColumns } = {}): Promise<PreferenceData> {
-  if (typeof path !== "string" || path.length === 0) throw new TypeError(`rl.prefs.open: path must be a non-empty string, got ${String(path)}`);
+  if (typeof path !== "string" || path.length === 0) throw new TypeError(`rl.preferences.open: path must be a non-empty string, got ${String(path)}`);
   const info = await stat(path);
   const hf = info.isDirectory() && (await stat(join(path, "state.json")).then(() => true, () => false));
   let table: Table;

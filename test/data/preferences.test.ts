@@ -6,7 +6,8 @@ import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
-import { Field, List, Struct, Table, Utf8, vectorFromArray } from "apache-arrow";
+import { Field, Float64, List, Struct, Table, Utf8, vectorFromArray } from "apache-arrow";
+import fc from "fast-check";
 import { PreferenceData, openPreferences } from "../../lib/data/preferences.js";
 import { rl } from "../../lib/rl.js";
 
@@ -127,5 +128,29 @@ describe("preference data", () => {
     const html = bundle["text/html"]!;
     assert.match(html, /preference lists/);
     assert.match(html, /98\+18=/);
+  });
+
+  test("any table of prompts, completions and scores reads as the same lists or is refused with a RangeError or TypeError", () => {
+    const text = fc.oneof(fc.string(), fc.constant(null));
+    const row = fc.record({ prompt: text, completions: fc.oneof(fc.array(text, { maxLength: 4 }), fc.constant(null)), scores: fc.oneof(fc.array(fc.oneof(fc.double(), fc.constant(null)), { maxLength: 4 }), fc.constant(null)) });
+    fc.assert(
+      fc.property(fc.array(row, { maxLength: 5 }), (rows) => {
+        const table = new Table({
+          prompt: vectorFromArray(rows.map((r) => r.prompt), new Utf8()),
+          completions: vectorFromArray(rows.map((r) => r.completions), new List(new Field("item", new Utf8(), true))),
+          scores: vectorFromArray(rows.map((r) => r.scores), new List(new Field("item", new Float64(), true))),
+        });
+        let data: PreferenceData;
+        try {
+          data = PreferenceData.fromTable(table);
+        } catch (e) {
+          assert.ok(e instanceof RangeError || e instanceof TypeError, String(e));
+          assert.match((e as Error).message, /^rl\.preferences\.fromTable: /);
+          return;
+        }
+        assert.deepEqual(data.lists(), rows.map((r) => ({ prompt: r.prompt, completions: r.completions, scores: r.scores })));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
