@@ -131,3 +131,6 @@ export { seppoPairLoss } from "./pg/preference/seppo.js";
 export { savePreferenceRun, loadPreferenceRun, PREFERENCE_RUN_FORMAT } from "./seq/preference-checkpoint.js";
 export { TokenQ, sampleValueGuided, type LoggedCompletion } from "./steer/token-q.js";
 export { steeredDecode, type SteeredStep, type SteeredCompletion } from "./seq/policies/steered-decode.js";
+export { dualAscentStep, pidLagrangianStep, type PidLagrangianState, type PidGains } from "./safe/lagrangian.js";
+export { SupportGuard } from "./safe/support-guard.js";
+export { reservoirStage, type ReservoirStage } from "./safe/reservoir-stage.js";
