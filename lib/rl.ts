@@ -5,6 +5,7 @@ import { PreferenceRun, type PreferenceRunOptions } from "./seq/preference-run.j
 import { preferencesFromTask } from "./seq/preference-samples.js";
 import { loadPreferenceRun } from "./seq/preference-checkpoint.js";
 import { RewardModel } from "./seq/reward-model.js";
+import { loadRewardModel } from "./seq/reward-model-checkpoint.js";
 import { SeppoRun, type SeppoRunOptions } from "./seq/seppo-run.js";
 import { GuidedPolicy } from "./steer/guided-policy.js";
 import { guidanceMix } from "./steer/guidance-mix.js";
@@ -121,6 +122,8 @@ export const rl = {
      * `rl.seq.rewardModel(sft.clone(), tokenizer)`; `rm.reward(task)` is the reward of a sequence run.
      */
     rewardModel: (backbone: TokenPolicy, tokenizer: Tokenizer, options?: { headToken?: number; id?: string }): RewardModel => new RewardModel(backbone, tokenizer, options),
+    /** Loads a reward model saved with `rm.save(dir)`. */
+    loadRewardModel,
   }),
   dqn,
   sac,

@@ -232,6 +232,30 @@ export class RewardModel {
     return this.log.last()!;
   }
 
+  /** Saves the model into `dir` (see `reward-model-checkpoint.ts`); `rl.seq.loadRewardModel(dir)` continues it bit for bit. */
+  async save(dir: string): Promise<void> {
+    if (this.training) throw new Error("rewardModel.save: the model is training; await train() first");
+    const { saveRewardModel } = await import("./reward-model-checkpoint.js");
+    await saveRewardModel(this, dir);
+  }
+
+  /** What a checkpoint keeps besides the backbone's params and the metrics. */
+  checkpointState(): { steps: number; adamT: number; adamM: Float32Array; adamV: Float32Array } {
+    return { steps: this.steps, adamT: this.adam.t, adamM: this.adam.m, adamV: this.adam.v };
+  }
+
+  /** Continues from a checkpoint's state (the backbone's params are already loaded). */
+  restoreCheckpoint(state: { steps: number; adamT: number; adamM: Float32Array; adamV: Float32Array }, log: MetricsLog): void {
+    const n = this.backbone.params.length;
+    if (state.adamM?.length !== n || state.adamV?.length !== n) throw new RangeError(`the checkpoint's Adam moments have ${state.adamM?.length ?? 0} and ${state.adamV?.length ?? 0} values, the backbone ${n} parameters`);
+    if (!Number.isInteger(state.steps) || state.steps < 0 || !Number.isInteger(state.adamT) || state.adamT < 0) throw new RangeError(`the checkpoint's counters are not integers ≥ 0: steps ${String(state.steps)}, adamT ${String(state.adamT)}`);
+    this.adam.m.set(state.adamM);
+    this.adam.v.set(state.adamV);
+    this.adam.t = state.adamT;
+    this.steps = state.steps;
+    this.log = log;
+  }
+
   /** A training metric against steps (default "loss"). */
   curve(options: CurveOptions = {}): Widget {
     return curveWidget([{ name: this.id, metrics: this.log.toArrow() }], {}, { metric: "loss", ...options });

@@ -120,4 +120,31 @@ describe("reward model", () => {
     await assert.rejects(rm.train(rl.preferences.lists([{ prompt: "1=", completions: ["1", "2"], scores: [0, 0] }]), { steps: 1 }), /no pair of different scores/);
     assert.throws(() => rm.score("1+1=", "1234567"), /more than the backbone's context of 8/);
   });
+
+  test("save, load, train on: the numbers of a model that never stopped; a wrong format is refused by name", async () => {
+    const { mkdtemp, rm, writeFile } = await import("node:fs/promises");
+    const { tmpdir } = await import("node:os");
+    const { join } = await import("node:path");
+    const dir = await mkdtemp(join(tmpdir(), "trellis-rm-"));
+    try {
+      const data = ones(20, 4);
+      const whole = rl.seq.rewardModel(tiny(7), tok, { id: "rm" });
+      await whole.train(data, { steps: 3, batch: 8, seed: 1, display: quiet });
+      await whole.train(data, { steps: 3, batch: 8, seed: 2, display: quiet });
+      const first = rl.seq.rewardModel(tiny(7), tok, { id: "rm" });
+      await first.train(data, { steps: 3, batch: 8, seed: 1, display: quiet });
+      await first.save(join(dir, "rm"));
+      const loaded = await rl.seq.loadRewardModel(join(dir, "rm"));
+      assert.equal(loaded.score("3+4=", "7"), first.score("3+4=", "7"));
+      await loaded.train(data, { steps: 3, batch: 8, seed: 2, display: quiet });
+      assert.deepEqual(loaded.backbone.params, whole.backbone.params);
+      assert.deepEqual(loaded.metricsLog.column("loss"), whole.metricsLog.column("loss"));
+      assert.equal(loaded.step, 6);
+      await writeFile(join(dir, "rm", "model.json"), JSON.stringify({ format: "something", version: 1 }));
+      await assert.rejects(rl.seq.loadRewardModel(join(dir, "rm")), /expected format "trellis.reward-model" version 1/);
+      await assert.rejects(rl.seq.loadRewardModel(join(dir, "none")), /not a reward model checkpoint/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
