@@ -26,6 +26,7 @@ import { datasetWidget } from "../../widgets/server/dataset.js";
 import type { Widget } from "../../widgets/server/widget.js";
 import { saveFormat, tableFileBytes, type SaveOptions } from "./dataset-files.js";
 import { readHfTable, writeHfInfo } from "./interop/hf.js";
+import { listPairs } from "./list-pairs.js";
 
 /** One prompt's graded completions (a pair is a list of two scored [1, 0]). */
 export interface PreferenceList {
@@ -230,21 +231,7 @@ export class PreferenceData {
   pairs(options: { from?: "best-worst" | "all" } = {}): PreferencePair[] {
     const from = options.from ?? "best-worst";
     if (from !== "best-worst" && from !== "all") throw new RangeError(`pairs: from must be "best-worst" or "all", got ${JSON.stringify(from)}`);
-    const out: PreferencePair[] = [];
-    for (const l of this.rows) {
-      if (from === "all") {
-        for (let i = 0; i < l.scores.length; i++) for (let j = 0; j < l.scores.length; j++) if (l.scores[i]! > l.scores[j]!) out.push({ prompt: l.prompt, chosen: l.completions[i]!, rejected: l.completions[j]! });
-        continue;
-      }
-      let best = 0;
-      let worst = 0;
-      l.scores.forEach((s, k) => {
-        if (s > l.scores[best]!) best = k;
-        if (s < l.scores[worst]!) worst = k;
-      });
-      if (l.scores[best]! > l.scores[worst]!) out.push({ prompt: l.prompt, chosen: l.completions[best]!, rejected: l.completions[worst]! });
-    }
-    return out;
+    return this.rows.flatMap((l) => listPairs(l.scores, from).map(([w, r]) => ({ prompt: l.prompt, chosen: l.completions[w]!, rejected: l.completions[r]! })));
   }
 
   /** The rows whose indices `keep` lists, as new data of the same kind. */

@@ -19,7 +19,7 @@
 import { adamStep, makeAdamState, type AdamState } from "../optim/adam.js";
 import { clipGradNorm, sumOfSquares } from "../optim/clip.js";
 import { logisticLoss } from "../pg/preference/logistic.js";
-import { listPairs } from "../pg/preference/dpo.js";
+import { listPairs } from "../data/list-pairs.js";
 import { packSequences } from "../pg/seq/pack.js";
 import { EpochOrder } from "../data/epoch-order.js";
 import type { PreferenceData } from "../data/preferences.js";

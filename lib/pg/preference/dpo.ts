@@ -2,26 +2,9 @@ import { num, oneOf } from "../../config/fields.js";
 import { defineComponent } from "../component.js";
 import { pairPreferenceLoss, type PairLossKind } from "./pair-loss.js";
 import type { PreferenceTerm } from "./term.js";
+import { listPairs } from "../../data/list-pairs.js";
 
-/**
- * The pairs of a list DPO trains on: every ordered pair of different scores
- * ("all"), or the best and the worst completion ("best-worst"; none when all
- * scores are equal). The first of each pair is the better.
- */
-export function listPairs(scores: readonly number[], from: "all" | "best-worst"): [number, number][] {
-  if (from === "all") {
-    const out: [number, number][] = [];
-    for (let i = 0; i < scores.length; i++) for (let j = 0; j < scores.length; j++) if (scores[i]! > scores[j]!) out.push([i, j]);
-    return out;
-  }
-  let best = 0;
-  let worst = 0;
-  scores.forEach((s, k) => {
-    if (s > scores[best]!) best = k;
-    if (s < scores[worst]!) worst = k;
-  });
-  return scores[best]! > scores[worst]! ? [[best, worst]] : [];
-}
+export { listPairs };
 
 /**
  * DPO's loss on a list: the mean over its pairs (see {@link listPairs}) of
