@@ -73,6 +73,8 @@ export interface RecordedStep {
   logp?: Float32Array;
   /** `n` value estimates (absent: null). */
   values?: Float32Array;
+  /** `n × k` constraint costs, for a recorder made with k `costNames` (absent: null). */
+  costs?: Float32Array;
   /** Version of the policy that acted. */
   policyVersion: number;
   /** Where these rows came from (default: the recorder's `source`). */
@@ -101,11 +103,14 @@ export interface TrajectoryRecorderOptions {
   memoryLimitRows?: number;
   /** Directory of the spill file (default: a fresh directory under `os.tmpdir()`, removed with the file). A given directory is kept; only the file is removed. */
   spillDir?: string;
+  /** Names of the env's constraint costs: the table gets a `cost` column (see `trajectorySchema`). */
+  costNames?: readonly string[];
 }
 
 /** The shape fields of a vector env, as `TrajectoryRecorder.forEnv` needs them. */
 export interface RecordableEnv {
   readonly id: string;
+  readonly costNames?: readonly string[];
   readonly numEnvs: number;
   readonly obsSize: number;
   readonly actionSize: number;
@@ -171,6 +176,11 @@ export class TrajectoryRecorder {
   private valueNullCount = 0;
   private policyVersion: Int32Array;
   private sourceIdx: Int8Array;
+  /** Constraint costs per row (k per row), when the recorder has cost names. */
+  readonly costSize: number;
+  private cost: Float32Array;
+  private costNulls: Uint8Array; // bit-packed, 1 = null
+  private costNullCount = 0;
 
   private readonly batches: RecordBatch[] = [];
   private inMemory = 0;
@@ -223,6 +233,9 @@ export class TrajectoryRecorder {
     this.valueNulls = new Uint8Array((c + 7) >> 3);
     this.policyVersion = new Int32Array(c);
     this.sourceIdx = new Int8Array(c);
+    this.costSize = options.costNames?.length ?? 0;
+    this.cost = new Float32Array(c * this.costSize);
+    this.costNulls = new Uint8Array(this.costSize > 0 ? (c + 7) >> 3 : 0);
 
     this.runIdDictionary = vectorFromArray([this.runId], new Utf8());
     this.sourceDictionary = vectorFromArray([...TRAJECTORY_SOURCES], new Utf8());
@@ -234,6 +247,7 @@ export class TrajectoryRecorder {
       envId: env.id,
       observationSpace: env.observationSpace,
       actionSpace: env.actionSpace,
+      ...(env.costNames?.length ? { costNames: env.costNames } : {}),
       ...options,
       numEnvs: env.numEnvs,
       obsSize: env.obsSize,
@@ -302,6 +316,10 @@ export class TrajectoryRecorder {
     this.valueNulls = grow(this.valueNulls, bytes);
     this.policyVersion = grow(this.policyVersion, c);
     this.sourceIdx = grow(this.sourceIdx, c);
+    if (this.costSize > 0) {
+      this.cost = grow(this.cost, c * this.costSize);
+      this.costNulls = grow(this.costNulls, bytes);
+    }
     this.capacity = c;
   }
 
@@ -325,6 +343,10 @@ export class TrajectoryRecorder {
     this.check("truncated", step.truncated, n, Uint8Array);
     if (step.logp !== undefined) this.check("logp", step.logp, n, Float32Array);
     if (step.values !== undefined) this.check("values", step.values, n, Float32Array);
+    if (step.costs !== undefined) {
+      if (this.costSize === 0) throw new TypeError("TrajectoryRecorder.record: costs given, but the recorder has no costNames (make it with TrajectoryRecorder.forEnv(env) of an env with costs)");
+      this.check("costs", step.costs, n * this.costSize, Float32Array);
+    }
     const pv = step.policyVersion;
     if (!Number.isInteger(pv) || pv < -(2 ** 31) || pv >= 2 ** 31) throw new RangeError(`TrajectoryRecorder.record: policyVersion must be an int32, got ${String(pv)}`);
     const source = step.source ?? this.source;
@@ -347,6 +369,13 @@ export class TrajectoryRecorder {
     }
     this.policyVersion.fill(pv, r0, r0 + n);
     this.sourceIdx.fill(sourceIndex, r0, r0 + n);
+    if (this.costSize > 0) {
+      if (step.costs !== undefined) this.cost.set(step.costs, r0 * this.costSize);
+      else {
+        for (let i = 0; i < n; i++) setBit(this.costNulls, r0 + i);
+        this.costNullCount += n;
+      }
+    }
 
     const episodeOf = this.episodeOf;
     const tOf = this.tOf;
@@ -419,6 +448,12 @@ export class TrajectoryRecorder {
       makeData({ type: type(14) as any, length: rows, data: this.sourceIdx.slice(0, rows), dictionary: this.sourceDictionary }),
       allNull(15, new BigInt64Array(rows)),
     ];
+    if (this.costSize > 0) {
+      const nulls = this.costNullCount > 0 ? validityFromNulls(this.costNulls, rows) : undefined;
+      children.push(this.costSize === 1 ? f32(this.cost, 16, nulls, this.costNullCount) : f32List(this.cost, this.costSize, 16, nulls, this.costNullCount));
+      this.costNulls.fill(0, 0, bytes);
+      this.costNullCount = 0;
+    }
     const struct = makeData({ type: new Struct(fields), length: rows, children, nullCount: 0 });
     const batch = new RecordBatch(this.schema, struct);
 

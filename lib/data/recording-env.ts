@@ -102,6 +102,12 @@ export class RecordingVecEnv implements VecEnv {
   get elapsed(): Int32Array {
     return this.inner.elapsed;
   }
+  get costNames(): readonly string[] | undefined {
+    return this.inner.costNames;
+  }
+  get costs(): Float32Array | undefined {
+    return this.inner.costs;
+  }
 
   reset(options?: VecResetOptions): Float32Array {
     return this.inner.reset(options);
@@ -122,6 +128,7 @@ export class RecordingVecEnv implements VecEnv {
       finalObs: inner.finalObs,
       ...(b?.logp ? { logp: b.logp } : {}),
       ...(b?.values ? { values: b.values } : {}),
+      ...(inner.costNames?.length ? { costs: inner.costs! } : {}),
       policyVersion: b?.policyVersion ?? 0,
     });
     if (this.recorder.pendingRows >= this.flushRows) this.recorder.flush();

@@ -18,6 +18,8 @@ export const META_ENV_ID = "trellis.env_id";
 export const META_OBSERVATION_SPACE = "trellis.observation_space";
 export const META_ACTION_SPACE = "trellis.action_space";
 export const META_LIBRARY_VERSION = "trellis.library_version";
+/** The names of the constraint costs in the `cost` column (JSON array), present when the table has one. */
+export const META_COST_NAMES = "trellis.cost_names";
 
 export interface TrajectorySchemaOptions {
   /** Floats per observation row. */
@@ -34,6 +36,12 @@ export interface TrajectorySchemaOptions {
   actionSpace?: unknown;
   /** Library version written into the metadata (default: this library's `VERSION`). */
   libraryVersion?: string;
+  /**
+   * Names of the env's constraint costs: with any, the table ends with a
+   * nullable `cost` column (f32 for one cost, FixedSizeList<f32>[k] for k)
+   * and the names go into the metadata.
+   */
+  costNames?: readonly string[];
 }
 
 /** JSON for a space description: typed arrays as arrays, non-finite numbers as strings ("Infinity", "-Infinity", "NaN"). */
@@ -81,11 +89,14 @@ export function trajectorySchema(options: TrajectorySchemaOptions): Schema {
     new Field("source", sourceType(), false),
     new Field("group_id", new Int64(), true),
   ];
+  const costNames = options.costNames ?? [];
+  if (costNames.length > 0) fields.push(new Field("cost", costNames.length === 1 ? new Float32() : f32List(costNames.length), true));
   const metadata = new Map<string, string>([
     [META_ENV_ID, envId],
     [META_OBSERVATION_SPACE, spaceToJson(options.observationSpace)],
     [META_ACTION_SPACE, spaceToJson(options.actionSpace)],
     [META_LIBRARY_VERSION, options.libraryVersion ?? VERSION],
   ]);
+  if (costNames.length > 0) metadata.set(META_COST_NAMES, JSON.stringify(costNames));
   return new Schema(fields, metadata);
 }

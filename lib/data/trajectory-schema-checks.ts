@@ -36,6 +36,11 @@ const SEQUENCE_COLUMNS: Record<string, TypeCheck> = {
   token_adv: { describe: "List<f32>", ok: (t) => DataType.isList(t) && isF32(t.children[0]!.type) },
 };
 
+/** Columns of constrained envs: optional, typed when present. */
+const COST_COLUMNS: Record<string, TypeCheck> = {
+  cost: { describe: "f32 | FixedSizeList<f32>", ok: (t) => isF32(t) || (DataType.isFixedSizeList(t) && isF32(t.children[0]!.type)) },
+};
+
 /** Problems of `schema` against the trajectory schema (empty when it conforms). */
 export function trajectorySchemaProblems(schema: Schema): { missing: string[]; mistyped: string[] } {
   const missing: string[] = [];
@@ -45,7 +50,7 @@ export function trajectorySchemaProblems(schema: Schema): { missing: string[]; m
     if (!field) missing.push(name);
     else if (!check.ok(field.type)) mistyped.push(`${name} (${String(field.type)}, expected ${check.describe})`);
   }
-  for (const [name, check] of Object.entries(SEQUENCE_COLUMNS)) {
+  for (const [name, check] of Object.entries({ ...SEQUENCE_COLUMNS, ...COST_COLUMNS })) {
     const field = schema.fields.find((f) => f.name === name);
     if (field && !check.ok(field.type)) mistyped.push(`${name} (${String(field.type)}, expected ${check.describe})`);
   }

@@ -12,6 +12,8 @@ export interface VecEnvSpec {
   readonly observationSpace: BoxSpace;
   readonly actionSpace: Space;
   readonly stateLayout: readonly string[];
+  /** Names of the per-step constraint costs `stepCopy` writes into `costs` (default none). */
+  readonly costNames?: readonly string[];
   /** Default time limit, used unless the options override it. */
   readonly maxEpisodeSteps: number | undefined;
 }
@@ -52,7 +54,7 @@ export abstract class BaseVecEnv extends VecEnvCore {
   protected abstract resetCopy(i: number): void;
   /** Starts copy `i` from an explicit physical state (`stateLayout` order); writes its obs row. */
   protected abstract setCopyState(i: number, state: ArrayLike<number>): void;
-  /** Advances copy `i` by its action; writes its obs row, `rewards[i]`, `terminated[i]` and, for env-side truncation, `truncated[i]`. */
+  /** Advances copy `i` by its action; writes its obs row, `rewards[i]`, `terminated[i]`, its row of `costs` (zeroed before) and, for env-side truncation, `truncated[i]`. */
   protected abstract stepCopy(i: number, actions: Int32Array | Float32Array): void;
   protected abstract renderCopy(i: number): Frame;
   protected abstract physicalState(i: number): number[];
@@ -70,6 +72,7 @@ export abstract class BaseVecEnv extends VecEnvCore {
       else this.resetCopy(i);
     }
     this.rewards.fill(0);
+    this.costs.fill(0);
     this.terminated.fill(0);
     this.truncated.fill(0);
     this.elapsed.fill(0);
@@ -83,6 +86,7 @@ export abstract class BaseVecEnv extends VecEnvCore {
     this.checkActions(actions);
     this.checkNoneFinished();
     const size = this.obsSize;
+    this.costs.fill(0);
     for (let i = 0; i < this.numEnvs; i++) {
       this.rewards[i] = 0;
       this.terminated[i] = 0;

@@ -1,6 +1,7 @@
 import type { Rng } from "../random/rng.js";
 import { BaseVecEnv, VEC_ENV_OPTION_KEYS } from "./base-vec-env.js";
 import type { Frame, Shape } from "./frame.js";
+import { checkCostNames, writeCostRow } from "./costs.js";
 import { decodeState, encodeState } from "./json-state.js";
 import type { BoxSpace, Space } from "./space.js";
 import type { VecEnvOptions } from "./vec-env.js";
@@ -13,6 +14,8 @@ export interface StepResult {
   readonly terminated: boolean;
   /** The episode was cut short by the env itself (the time limit is added for you). */
   readonly truncated?: boolean;
+  /** The step's constraint cost(s): one number per name in the env's `costNames` (a number when there is one); 0 when left out. */
+  readonly cost?: number | ArrayLike<number>;
 }
 
 /**
@@ -46,6 +49,8 @@ export interface CustomEnv {
   readonly actionSpace: Space;
   readonly id?: string;
   readonly maxEpisodeSteps?: number;
+  /** Names of the constraint costs `step` returns as `cost` (e.g. ["hazard"]); none by default. */
+  readonly costNames?: readonly string[];
   /** Starts an episode (draw randomness from `rng` only); returns the first observation. */
   reset(rng: Rng): ArrayLike<number>;
   /** A number for a discrete action space, a fresh Float32Array for a box. */
@@ -68,6 +73,8 @@ export interface EnvDefinition<S> {
   readonly observationSpace: BoxSpace;
   readonly actionSpace: Space;
   readonly maxEpisodeSteps?: number;
+  /** Names of the constraint costs `step` returns as `cost`; none by default. */
+  readonly costNames?: readonly string[];
   reset(rng: Rng): { state: S; obs: ArrayLike<number> };
   step(state: S, action: number | Float32Array, rng: Rng): StepResult & { state: S };
   render?(state: S): Frame;
@@ -90,11 +97,13 @@ export function vectorize(source: EnvSource, options: VecEnvOptions & Record<str
 class DefinitionEnv<S> implements CustomEnv {
   readonly observationSpace: BoxSpace;
   readonly actionSpace: Space;
+  readonly costNames?: readonly string[];
   private state: S | undefined;
 
   constructor(private readonly def: EnvDefinition<S>) {
     this.observationSpace = def.observationSpace;
     this.actionSpace = def.actionSpace;
+    if (def.costNames !== undefined) this.costNames = def.costNames;
     if (def.render) this.render = () => def.render!(this.state as S);
   }
 
@@ -131,7 +140,7 @@ function describe(v: unknown): string {
   return Array.isArray(v) ? `an array of ${v.length}` : `{ ${Object.keys(v).join(", ")} }`;
 }
 
-const RESERVED_FIELDS = new Set(["observationSpace", "actionSpace", "id", "maxEpisodeSteps"]);
+const RESERVED_FIELDS = new Set(["observationSpace", "actionSpace", "id", "maxEpisodeSteps", "costNames"]);
 
 function isDefinition(source: EnvSource): source is EnvDefinition<unknown> {
   return typeof source === "object" && source !== null;
@@ -175,7 +184,8 @@ export class CustomVecEnv extends BaseVecEnv {
     if (first.actionSpace?.kind !== "box" && first.actionSpace?.kind !== "discrete") {
       throw new TypeError(`${id}: actionSpace must be discrete(n) or a box(...); got ${describe(first.actionSpace)}`);
     }
-    super({ id, observationSpace: first.observationSpace, actionSpace: first.actionSpace, stateLayout: [], maxEpisodeSteps: first.maxEpisodeSteps }, options);
+    const costNames = checkCostNames(id, first.costNames);
+    super({ id, observationSpace: first.observationSpace, actionSpace: first.actionSpace, stateLayout: [], maxEpisodeSteps: first.maxEpisodeSteps, costNames }, options);
     this.envs = envs;
   }
 
@@ -205,6 +215,7 @@ export class CustomVecEnv extends BaseVecEnv {
     this.rewards[i] = out.reward;
     this.terminated[i] = out.terminated ? 1 : 0;
     if (out.truncated) this.truncated[i] = 1;
+    if (out.cost !== undefined) writeCostRow(() => `${this.where(i, "step")} returned cost`, out.cost, this.costNames, this.costs, i);
   }
 
   protected physicalState(): number[] {

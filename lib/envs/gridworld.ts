@@ -20,11 +20,13 @@ const FREE = 0;
 const WALL = 1;
 const GOAL = 2;
 const TRAP = 3;
-const MAP_CHARS: Record<string, number> = { ".": FREE, S: FREE, "#": WALL, G: GOAL, T: TRAP };
-const COLORS = ["#f4f4f4", "#444444", "#4caf50", "#e53935"];
+/** Passable, but entering it costs 1 (the env's constraint cost "hazard"). */
+const HAZARD = 4;
+const MAP_CHARS: Record<string, number> = { ".": FREE, S: FREE, "#": WALL, G: GOAL, T: TRAP, H: HAZARD };
+const COLORS = ["#f4f4f4", "#444444", "#4caf50", "#e53935", "#ffb74d"];
 
 export interface GridWorldOptions {
-  /** Rows of the map (an array, or one string with a row per line): `S` start, `G` goal, `T` trap, `#` wall, `.` free. Exclusive with width/height/walls/goal/traps/start. */
+  /** Rows of the map (an array, or one string with a row per line): `S` start, `G` goal, `T` trap, `H` hazard, `#` wall, `.` free. Exclusive with width/height/walls/goal/traps/hazards/start. */
   map?: string | readonly string[];
   /** Without a map: grid width in cells. */
   width?: number;
@@ -36,6 +38,8 @@ export interface GridWorldOptions {
   goal?: Cell | readonly Cell[];
   /** Without a map: trap cells. */
   traps?: readonly Cell[];
+  /** Without a map: hazard cells (passable; entering one costs 1, the constraint cost "hazard"). */
+  hazards?: readonly Cell[];
   /** Without a map: start cell(s), one drawn uniformly per episode; default the top-left corner. */
   start?: Cell | readonly Cell[];
   /** Probability (0..1) that the agent moves in a random perpendicular direction instead of the chosen one. Default 0. */
@@ -56,7 +60,7 @@ export interface GridWorldOptions {
 
 const GRID_OPTION_KEYS = [
   ...VEC_ENV_OPTION_KEYS,
-  ...(["map", "width", "height", "walls", "goal", "traps", "start", "slip", "goalReward", "trapReward", "stepReward", "onTrap", "observation", "id"] as const),
+  ...(["map", "width", "height", "walls", "goal", "traps", "hazards", "start", "slip", "goalReward", "trapReward", "stepReward", "onTrap", "observation", "id"] as const),
 ];
 
 interface Layout {
@@ -77,7 +81,7 @@ function parseMap(id: string, map: string | readonly string[]): Layout {
     if (row.length !== width) throw new RangeError(`${id}: map row ${r} has ${row.length} cells, row 0 has ${width}; every row needs the same length`);
     for (let c = 0; c < width; c++) {
       const kind = MAP_CHARS[row[c]!];
-      if (kind === undefined) throw new RangeError(`${id}: map row ${r} col ${c} is '${row[c]}'; use S (start), G (goal), T (trap), # (wall) or . (free)`);
+      if (kind === undefined) throw new RangeError(`${id}: map row ${r} col ${c} is '${row[c]}'; use S (start), G (goal), T (trap), H (hazard), # (wall) or . (free)`);
       kinds[r * width + c] = kind;
       if (row[c] === "S") starts.push(r * width + c);
     }
@@ -106,10 +110,11 @@ function buildLayout(id: string, o: GridWorldOptions): Layout {
   };
   for (const w of cellList(o.walls)) kinds[index(w, "wall")] = WALL;
   for (const t of cellList(o.traps)) kinds[index(t, "trap")] = TRAP;
+  for (const h of cellList(o.hazards)) kinds[index(h, "hazard")] = HAZARD;
   for (const g of cellList(o.goal ?? [height - 1, width - 1])) kinds[index(g, "goal")] = GOAL;
   const starts = cellList(o.start ?? [0, 0]).map((s) => index(s, "start"));
   for (const s of starts) {
-    if (kinds[s] !== FREE) throw new RangeError(`${id}: start [${Math.floor(s / width)}, ${s % width}] is a wall, goal or trap; start on a free cell`);
+    if (kinds[s] !== FREE) throw new RangeError(`${id}: start [${Math.floor(s / width)}, ${s % width}] is a wall, goal, trap or hazard; start on a free cell`);
   }
   return { width, height, kinds, starts };
 }
@@ -118,7 +123,8 @@ function buildLayout(id: string, o: GridWorldOptions): Layout {
  * A grid world: the agent moves up/right/down/left (actions 0..3), walls and
  * edges block, entering a goal or trap ends the episode with its reward. With
  * `slip` > 0 the move goes in a random perpendicular direction instead.
- * Physical state `[row, col]`.
+ * Hazard cells are passable but each entry costs 1: with any hazard on the
+ * map the env emits the constraint cost "hazard". Physical state `[row, col]`.
  *
  * ```ts
  * new GridWorldVecEnv({ n: 8, rng: Rng.fromSeed(1), map: ["S..#", ".#.G", "..T."], slip: 0.1 })
@@ -143,7 +149,7 @@ export class GridWorldVecEnv extends BaseVecEnv {
   constructor(options: VecEnvOptions & GridWorldOptions) {
     const id = options.id ?? "GridWorld-v0";
     rejectUnknownOptions(`GridWorld '${id}'`, options, GRID_OPTION_KEYS);
-    const coordKeys = (["width", "height", "walls", "goal", "traps", "start"] as const).filter((k) => options[k] !== undefined);
+    const coordKeys = (["width", "height", "walls", "goal", "traps", "hazards", "start"] as const).filter((k) => options[k] !== undefined);
     if (options.map !== undefined && coordKeys.length > 0) {
       throw new TypeError(`${id}: give either map or ${coordKeys.join("/")}, not both`);
     }
@@ -161,6 +167,7 @@ export class GridWorldVecEnv extends BaseVecEnv {
         actionSpace: discrete(4),
         stateLayout: ["row", "col"],
         maxEpisodeSteps: DEFAULT_GRID_MAX_STEPS,
+        costNames: kinds.includes(HAZARD) ? ["hazard"] : [],
       },
       options,
     );
@@ -186,7 +193,7 @@ export class GridWorldVecEnv extends BaseVecEnv {
 
   /** The map as rows of characters (start cells shown as S). */
   get map(): string[] {
-    const chars = [".", "#", "G", "T"];
+    const chars = [".", "#", "G", "T", "H"];
     return Array.from({ length: this.height }, (_, r) =>
       Array.from({ length: this.width }, (_, c) => (this.startsMarked && this.starts.includes(r * this.width + c) ? "S" : chars[this.kinds[r * this.width + c]!])).join(""),
     );
@@ -233,6 +240,7 @@ export class GridWorldVecEnv extends BaseVecEnv {
       }
     } else {
       this.rewards[i] = this.stepReward;
+      if (kind === HAZARD) this.costs[i] = 1;
     }
     this.moveTo(i, next);
   }

@@ -12,3 +12,6 @@ export { AcrobotVecEnv, type AcrobotOptions } from "./classic/acrobot.js";
 export { MountainCarVecEnv, type MountainCarOptions } from "./classic/mountain-car.js";
 export { MountainCarContinuousVecEnv, type MountainCarContinuousOptions } from "./classic/mountain-car-continuous.js";
 export { PendulumVecEnv, type PendulumOptions } from "./classic/pendulum.js";
+export { withCosts, costSize, type CostStep, type WithCostsOptions } from "./costs.js";
+export { InventoryVecEnv, type InventoryOptions } from "./constrained/inventory.js";
+export { HAZARD_MAP } from "./constrained/variants.js";

@@ -5,6 +5,8 @@ import { CartPoleVecEnv } from "./classic/cartpole.js";
 import { MountainCarContinuousVecEnv } from "./classic/mountain-car-continuous.js";
 import { MountainCarVecEnv } from "./classic/mountain-car.js";
 import { PendulumVecEnv } from "./classic/pendulum.js";
+import { InventoryVecEnv } from "./constrained/inventory.js";
+import { cartPoleCost, HAZARD_MAP, pendulumEnergy } from "./constrained/variants.js";
 import { vectorize, type CustomEnvClass, type EnvDefinition, type EnvSource } from "./custom.js";
 import { GridWorldVecEnv } from "./gridworld.js";
 import { Env } from "./single-env.js";
@@ -175,3 +177,7 @@ registerEnv(
   { maxEpisodeSteps: 200, description: "Sutton & Barto's cliff walk: −1 per step, −100 and back to start for the cliff." },
 );
 registerEnv("Bandit-v0", (o) => new BanditVecEnv(o), { description: "10-armed Gaussian bandit, one step per episode; kwargs k, means, std." });
+registerEnv("CartPole-Cost-v1", cartPoleCost, { maxEpisodeSteps: 500, description: "CartPole-v1 with the constraint cost 'position': 1 per step the cart is beyond |x| > xLimit (kwarg, default 0.5)." });
+registerEnv("Pendulum-Energy-v1", pendulumEnergy, { maxEpisodeSteps: 200, description: "Pendulum-v1 with the constraint cost 'energy': (u/2)² per step of torque u." });
+registerEnv("GridWorld-Hazards-v0", (o) => new GridWorldVecEnv({ map: HAZARD_MAP, stepReward: -0.02, ...o, id: "GridWorld-Hazards-v0" }), { maxEpisodeSteps: 100, description: "A 4×7 grid whose short way crosses hazards (constraint cost 'hazard', 1 per entry); the safe way is twice as long." });
+registerEnv("Inventory-v0", (o) => new InventoryVecEnv(o), { maxEpisodeSteps: 52, description: "Seasonal inventory: order units each week; stock above capacity is the constraint cost 'overflow'." });

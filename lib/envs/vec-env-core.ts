@@ -32,6 +32,8 @@ export interface VecEnvCoreSpec {
   readonly observationSpace: BoxSpace;
   readonly actionSpace: Space;
   readonly stateLayout: readonly string[];
+  /** Names of the per-step constraint costs the env writes into `costs` (default none). */
+  readonly costNames?: readonly string[];
 }
 
 /** The checked options (see {@link checkNumEnvs}, {@link checkRng}, {@link checkTimeLimit}) and any buffers the env brings itself. */
@@ -67,6 +69,8 @@ export abstract class VecEnvCore implements VecEnv {
   readonly truncated: Uint8Array;
   readonly finalObs: Float32Array;
   readonly elapsed: Int32Array;
+  readonly costNames: readonly string[];
+  readonly costs: Float32Array;
 
   protected rng: Rng;
   /** 1 where a copy finished while auto-reset is off: it must be reset before it steps again. */
@@ -91,6 +95,8 @@ export abstract class VecEnvCore implements VecEnv {
     this.terminated = new Uint8Array(n);
     this.truncated = new Uint8Array(n);
     this.elapsed = init.elapsed ?? new Int32Array(n);
+    this.costNames = Object.freeze([...(spec.costNames ?? [])]);
+    this.costs = new Float32Array(n * this.costNames.length);
     this.finished = new Uint8Array(n);
   }
 

@@ -60,6 +60,14 @@ export interface VecEnv {
   readonly finalObs: Float32Array;
   /** Steps taken in the current episode of each copy. */
   readonly elapsed: Int32Array;
+  /**
+   * Names of the constraint costs the env emits each step (a safety cost, an
+   * overflow, a hazard): none when empty or absent. Costs are kept apart from
+   * the reward so a constrained learner can hold them under a threshold.
+   */
+  readonly costNames?: readonly string[];
+  /** `numEnvs × costNames.length` costs of the last step, one row per copy (overwritten in place like `rewards`). */
+  readonly costs?: Float32Array;
 
   /** Resets every copy; returns `obs`. */
   reset(options?: VecResetOptions): Float32Array;

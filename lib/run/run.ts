@@ -94,6 +94,9 @@ export interface EvaluateResult {
   readonly lengths: Int32Array;
   readonly meanReturn: number;
   readonly stdReturn: number;
+  /** Each episode's summed constraint costs (all of the env's costs together), when the env emits costs. */
+  readonly costs?: Float64Array;
+  readonly meanCost?: number;
 }
 
 /** Most time a training loop runs between two yields to the event loop. */
@@ -438,7 +441,9 @@ export class Run {
       wallTime: this.trainSeconds,
       episodicReturn: eps.episodicReturn,
       episodicLength: eps.episodicLength,
+      episodicCost: eps.episodicCost,
       meanReturn: this.episodeStats.meanReturn(),
+      meanCost: this.episodeStats.meanCost(),
       episodes: this.episodeStats.count,
       evalReturn: this.lastEvalReturn,
       sps,
@@ -479,8 +484,11 @@ export class Run {
     const actions = env.actionSpace.kind === "discrete" ? new Int32Array(n) : new Float32Array(n * env.actionSize);
     const returns: number[] = [];
     const lengths: number[] = [];
+    const costs: number[] = [];
     const ret = new Float64Array(n);
     const len = new Int32Array(n);
+    const k = env.costNames?.length ?? 0;
+    const cost = new Float64Array(n);
     // Each copy runs at most its share of episodes, so the set of episodes does not depend on which copy finishes first.
     const quota = Array.from({ length: n }, (_, i) => Math.floor(episodes / n) + (i < episodes % n ? 1 : 0));
     const maxSteps = options.maxSteps ?? 1_000_000;
@@ -491,14 +499,17 @@ export class Run {
       for (let e = 0; e < n; e++) {
         ret[e] = ret[e]! + env.rewards[e]!;
         len[e] = len[e]! + 1;
+        for (let j = 0; j < k; j++) cost[e] = cost[e]! + env.costs![e * k + j]!;
         if (env.terminated[e] || env.truncated[e]) {
           if (quota[e]! > 0) {
             quota[e] = quota[e]! - 1;
             returns.push(ret[e]!);
             lengths.push(len[e]!);
+            costs.push(cost[e]!);
           }
           ret[e] = 0;
           len[e] = 0;
+          cost[e] = 0;
         }
       }
       if (performance.now() - lastYield > YIELD_EVERY_MS) {
@@ -512,7 +523,10 @@ export class Run {
     const r = Float64Array.from(returns);
     const mean = r.reduce((a, b) => a + b, 0) / Math.max(1, r.length);
     const std = Math.sqrt(r.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, r.length));
-    return { returns: r, lengths: Int32Array.from(lengths), meanReturn: mean, stdReturn: std };
+    const out = { returns: r, lengths: Int32Array.from(lengths), meanReturn: mean, stdReturn: std };
+    if (k === 0) return out;
+    const c = Float64Array.from(costs);
+    return { ...out, costs: c, meanCost: c.reduce((a, b) => a + b, 0) / Math.max(1, c.length) };
   }
 
   /**

@@ -128,7 +128,7 @@ export class Actor {
       obs.set(env.obs);
       this.policy.act(obs, n, rng, act);
       env.step(act.actions);
-      this.recorder.record({ obs, actions: act.actions, rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, logp: act.logp, values: act.values, policyVersion: this.version });
+      this.recorder.record({ obs, actions: act.actions, rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, logp: act.logp, values: act.values, ...(env.costNames?.length ? { costs: env.costs! } : {}), policyVersion: this.version });
     }
     const lastObs = Float32Array.from(env.obs);
     const after = rng.state();

@@ -165,11 +165,11 @@ describe("GridWorld layout", () => {
   });
 
   test("layout mistakes are clear errors", () => {
-    assert.throws(() => grid({ map: ["S.x"] }), /row 0 col 2 is 'x'; use S \(start\), G \(goal\), T \(trap\), # \(wall\) or \. \(free\)/);
+    assert.throws(() => grid({ map: ["S.x"] }), /row 0 col 2 is 'x'; use S \(start\), G \(goal\), T \(trap\), H \(hazard\), # \(wall\) or \. \(free\)/);
     assert.throws(() => grid({ map: ["S..", ".G"] }), /map row 1 has 2 cells, row 0 has 3/);
     assert.throws(() => grid({ map: ["S."], width: 2 }), /either map or width, not both/);
     assert.throws(() => grid({ width: 2, height: 2, walls: [[2, 0]] }), /wall \[2, 0\] is outside the 2×2 grid/);
-    assert.throws(() => grid({ width: 2, height: 2, start: [1, 1] }), /start \[1, 1\] is a wall, goal or trap/);
+    assert.throws(() => grid({ width: 2, height: 2, start: [1, 1] }), /start \[1, 1\] is a wall, goal, trap or hazard/);
     assert.throws(() => grid({ slip: 1.5 }), /slip is a probability in \[0, 1\], got 1.5/);
     assert.throws(() => grid({ slipp: 0.2 } as GridWorldOptions), /has no option 'slipp'\. Did you mean 'slip'\?/);
     assert.throws(() => grid({ observation: "pixels" as "coords" }), /observation must be "onehot" or "coords"/);
