@@ -1,5 +1,5 @@
 import { workers } from "./workers/pool.js";
-import { a2c, adv, agg, collect, div, grpo, guide, loss, optim, pg, ppo, ppoMax, pref, ref, reinforce, schedule } from "./pg/index.js";
+import { a2c, adv, agg, collect, constraint, div, grpo, guide, loss, optim, pg, ppo, ppoMax, pref, ref, reinforce, schedule } from "./pg/index.js";
 import { openPreferences, PreferenceData } from "./data/preferences.js";
 import { PreferenceRun, type PreferenceRunOptions } from "./seq/preference-run.js";
 import { preferencesFromTask } from "./seq/preference-samples.js";
@@ -175,6 +175,8 @@ export const rl = {
   },
   /** Preference losses: DPO (IPO, hinge) and LiPO-λ for `rl.seq.preference(data, { loss })`, SePPO for `rl.seq.seppo(task, { loss })`. */
   pref,
+  /** Cost constraints of policy-gradient runs: `rl.ppo().constraint(rl.constraint.lagrangian({ limit }))` (PPO-Lagrangian) or `rl.constraint.pidLagrangian(...)`. */
+  constraint,
   /**
    * Preference data as Arrow tables: `pairs([{ prompt, chosen, rejected }])`, `lists([{ prompt, completions, scores }])`,
    * `open(path)` (a Hugging Face save_to_disk directory, Parquet or Arrow), `fromTable(table)`, and

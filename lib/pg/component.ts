@@ -3,7 +3,7 @@ import { problem, type Problem } from "../config/problem.js";
 import { documentMetric } from "../run/metrics-log.js";
 
 /** The engine's slots; each holds components of one kind (`loss` holds a list). */
-export type Slot = "collect" | "advantage" | "loss" | "divergence" | "reference" | "aggregation" | "optimizer" | "schedule" | "guidance" | "preference";
+export type Slot = "collect" | "advantage" | "loss" | "divergence" | "reference" | "aggregation" | "optimizer" | "schedule" | "guidance" | "preference" | "constraint";
 
 /** How a metric a component emits is documented and combined over an update's minibatches. */
 export interface MetricDecl {
@@ -119,6 +119,7 @@ export const SLOT_NAMESPACE: Readonly<Record<Slot, string>> = {
   schedule: "schedule",
   guidance: "guide",
   preference: "pref",
+  constraint: "constraint",
 };
 
 /** The runtime of a component (its type's `create`). */

@@ -8,7 +8,7 @@ import { BC_OPTIONS } from "../algos/offline/bc.js";
 import { CQL_OPTIONS } from "../algos/offline/cql.js";
 import { IQL_OPTIONS } from "../algos/offline/iql.js";
 
-const ORDER: readonly Slot[] = ["collect", "guidance", "advantage", "loss", "divergence", "reference", "aggregation", "optimizer", "schedule", "preference"];
+const ORDER: readonly Slot[] = ["collect", "guidance", "advantage", "loss", "divergence", "reference", "aggregation", "optimizer", "schedule", "preference", "constraint"];
 
 /**
  * The reference part of `docs/components.md`, generated from the

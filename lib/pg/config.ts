@@ -32,5 +32,7 @@ export interface PgConfig {
   readonly schedule: Component<"schedule">;
   /** What a sequence run does for groups that failed (hints, teachers, gated imitation); absent or null: nothing. */
   readonly guidance?: Component<"guidance"> | null;
+  /** Cost constraints, each with its Lagrange multiplier (`rl.constraint.lagrangian(...)`); absent or empty: none. */
+  readonly constraint?: readonly Component<"constraint">[];
   readonly settings: EngineSettings;
 }

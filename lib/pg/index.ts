@@ -34,6 +34,7 @@ import { constant, linear } from "./schedule.js";
 import { dpo } from "./preference/dpo.js";
 import { lipo } from "./preference/lipo.js";
 import { seppo } from "./preference/seppo.js";
+import { lagrangian, pidLagrangian } from "./constraint/lagrangian.js";
 
 export const adv = { gae, monteCarlo, tdLambda, groupRelative, rloo, reinforcePlusPlus, asymre, opmd: opmdAdvantage, empg, selfAttribution, hgpo, tokenGae, vtrace: vtraceAdvantage };
 export const loss = { clipped, pg: policyGradient, value, entropy, imitation, offlineCritic, opmd, rec, gspo, offPolicy };
@@ -45,9 +46,11 @@ export const collect = { rollout, episodes, completions };
 export const optim = { adam };
 export const schedule = { constant, linear };
 export const pref = { dpo, lipo, seppo };
+export const constraint = { lagrangian, pidLagrangian };
 
 export { PgSpec, pgConfigFromJSON, pgConfigProblems } from "./spec.js";
 export { PgLearner } from "./learner.js";
+export { lagrangianAdvantages, LagrangianConstraint, type ConstraintContext, type MultiplierRule } from "./constraint/constraint.js";
 export type { PgConfig, EngineSettings } from "./config.js";
 export { ENGINE_SETTINGS } from "./config.js";
 export { defineComponent, componentTypes, componentType, type Component, type ComponentType, type Slot, type MetricDecl } from "./component.js";

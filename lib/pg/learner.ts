@@ -10,6 +10,8 @@ import { mixRows } from "../algos/mix.js";
 import type { AggregationRuntime } from "./aggregation.js";
 import type { AdvantageRuntime } from "./advantage/estimator.js";
 import type { Collector } from "./collect/collector.js";
+import type { RolloutCollector } from "./collect/rollout.js";
+import { lagrangianAdvantages, type ConstraintContext, type LagrangianConstraint } from "./constraint/constraint.js";
 import { Minibatch } from "./collect/rollout-buffer.js";
 import { componentType, createComponent, type MetricDecl } from "./component.js";
 import { HybridPgTerms } from "./dataset-terms.js";
@@ -65,6 +67,8 @@ export class PgLearner implements AlgoInstance {
   readonly reference: ReferenceRuntime | null;
   /** Imitation and offline-critic terms on dataset rows (`.mix(rl.data.offline(...))`), if any. */
   readonly hybrid: HybridPgTerms | undefined;
+  /** Cost constraints with their multipliers (`.constraint(...)`), if any. */
+  readonly constraints: readonly LagrangianConstraint[];
   private readonly env: VecEnv;
   private readonly rng: Rng;
   private readonly optimizer: GroupAdam;
@@ -128,6 +132,34 @@ export class PgLearner implements AlgoInstance {
     this.mb = new Minibatch(mbRows, env.obsSize, env.actionSize, env.actionSpace.kind === "discrete");
     hybrid = mix ? new HybridPgTerms(mix, mbRows, env.numEnvs, ctx.rng) : undefined;
     this.hybrid = hybrid;
+    this.constraints = this.makeConstraints(config, ctx);
+  }
+
+  private makeConstraints(config: PgConfig, ctx: AlgoContext): LagrangianConstraint[] {
+    const list = config.constraint ?? [];
+    if (list.length === 0) return [];
+    if (ctx.actor) throw new Error(`${this.name}: cost constraints read the costs of the run's own env copies; run without .workers(...)`);
+    const numSteps = (config.collect.config as { numSteps: number }).numSteps;
+    const lambda = (config.advantage.config as { lambda?: number }).lambda ?? 0.95;
+    return list.map((c) => {
+      const cc: ConstraintContext = { env: this.env, numSteps, gamma: this.advantage.gamma, lambda, truncation: config.settings.truncation, rng: ctx.rng.split() };
+      return createComponent<LagrangianConstraint, ConstraintContext>(c, cc);
+    });
+  }
+
+  /**
+   * Moves each multiplier, credits the batch's costs and turns the batch's
+   * advantages into (Â_r − Σ λ_i Â_c,i) / (1 + Σ λ_i); returns the
+   * constraints' metrics (suffixed _<cost> when there are several).
+   */
+  private applyConstraints(collector: RolloutCollector): Record<string, number> {
+    const out: Record<string, number> = {};
+    const several = this.constraints.length > 1;
+    for (const c of this.constraints) {
+      for (const [k, v] of Object.entries(c.prepare(collector))) out[several ? `${k}_${c.name}` : k] = v;
+    }
+    lagrangianAdvantages(collector.buffer.advantages, this.constraints.map((c) => c.advantages), this.constraints.map((c) => c.lambda), this.advantage.normalize);
+    return out;
   }
 
   /** The penalty of a divergence placed in the reward: coef · k(log π_old(a|s), log π_ref(a|s)) per env copy; its mean KL since the last update is a metric (and part of checkpoints). */
@@ -156,6 +188,7 @@ export class PgLearner implements AlgoInstance {
     if (this.collector.full) return this.update(); // an update that failed earlier is retried first
     if (this.hybrid && this.hybrid.pretrainLeft > 0) return this.pretrainStep(this.hybrid);
     this.collector.step();
+    for (const c of this.constraints) c.observe();
     this.envSteps += this.env.numEnvs;
     return this.collector.full ? this.update() : null;
   }
@@ -203,6 +236,8 @@ export class PgLearner implements AlgoInstance {
     const sums = new UpdateMetricsSums(this.metricOver);
     sums.add({ learningRate: lr });
     const prepared = this.advantage.prepare(collector, policy);
+    const constrained = this.constraints.length > 0;
+    const constraintMetrics = constrained ? this.applyConstraints(collector as RolloutCollector) : {};
     const batch = collector.batch();
     const size = batch.size;
     if (this.divergence?.term) this.referenceLogp(batch.obs, batch.actions, size, batch.refLogp);
@@ -225,7 +260,8 @@ export class PgLearner implements AlgoInstance {
         const out = policy.evaluate(mb.obs.subarray(0, m * this.env.obsSize), mb.actions.subarray(0, m * actionWidth), m);
         const values = out.values.subarray(0, m);
         if (this.advantage.minibatch) sums.add(this.advantage.minibatch(advantages, returns, values));
-        if (this.advantage.normalize && m > 1) normalizeInPlace(advantages);
+        // Constrained advantages are standardized over the batch before λ mixes in the costs.
+        if (this.advantage.normalize && m > 1 && !constrained) normalizeInPlace(advantages);
         const rows: TermRows = {
           size: m,
           logp: out.logp.subarray(0, m),
@@ -261,6 +297,7 @@ export class PgLearner implements AlgoInstance {
     }
     this.updates++;
     collector.reset();
+    for (const c of this.constraints) c.reset();
     const fitted = this.fitValue(batch, s.valueSteps);
     if (fitted !== undefined) sums.add({ valueLoss: fitted });
     this.reference?.afterUpdate(policy, this.updates);
@@ -271,6 +308,7 @@ export class PgLearner implements AlgoInstance {
       ...this.takeRewardKl(),
       ...collector.metrics(),
       ...hybrid?.metrics(),
+      ...constraintMetrics,
     };
   }
 
@@ -354,6 +392,7 @@ export class PgLearner implements AlgoInstance {
     const opt = this.optimizer.save();
     const hybrid = this.hybrid?.saveState();
     const collected = this.collector.saveState();
+    const constraints = this.constraints.map((c) => c.saveState());
     return {
       json: {
         envSteps: this.envSteps,
@@ -363,6 +402,7 @@ export class PgLearner implements AlgoInstance {
         collector: collected.json,
         ...(this.divergence?.placement === "reward" ? { rewardKl: { ...this.rewardKl } } : {}),
         ...(hybrid ? { hybrid: hybrid.json } : {}),
+        ...(constraints.length ? { constraints: constraints.map((c) => c.json) } : {}),
       },
       arrays: {
         ...(hybrid ? Object.fromEntries(Object.entries(hybrid.arrays).map(([k, v]) => [`hybrid.${k}`, v])) : {}),
@@ -371,13 +411,14 @@ export class PgLearner implements AlgoInstance {
         adamV: opt.v,
         ...(this.reference ? { referenceParams: this.reference.params() } : {}),
         ...collected.arrays,
+        ...Object.fromEntries(constraints.flatMap((c, i) => Object.entries(c.arrays).map(([k, v]) => [`constraint${i}.${k}`, v]))),
       },
     };
   }
 
   loadState(saved: AlgoState): void {
     const state = engineStateFromLegacy(saved, this.policy.groups, this.env.numEnvs) ?? saved;
-    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number[]; collector: unknown; rewardKl?: { sum: number; count: number }; hybrid?: unknown };
+    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number[]; collector: unknown; rewardKl?: { sum: number; count: number }; hybrid?: unknown; constraints?: unknown[] };
     const a = state.arrays;
     unflattenParams(this.policy.groups, a.params as Float32Array);
     this.optimizer.load({ t: 0, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
@@ -392,11 +433,18 @@ export class PgLearner implements AlgoInstance {
       const arrays = Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith("hybrid.")).map(([k, v]) => [k.slice(7), v]));
       this.hybrid.loadState(json.hybrid, arrays);
     }
+    this.constraints.forEach((c, i) => {
+      const prefix = `constraint${i}.`;
+      const saved = json.constraints?.[i];
+      if (saved === undefined) throw new Error(`${this.name}: the checkpoint holds no state for constraint ${i} (${c.name}); was it saved from a run with the same constraints?`);
+      c.loadState({ json: saved, arrays: Object.fromEntries(Object.entries(a).filter(([k]) => k.startsWith(prefix)).map(([k, v]) => [k.slice(prefix.length), v])) });
+    });
   }
 
   dispose(): void {
     this.policy.dispose();
     this.reference?.dispose();
+    for (const c of this.constraints) c.dispose();
   }
 }
 

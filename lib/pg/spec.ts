@@ -17,7 +17,7 @@ export interface PresetOptions {
   readonly nested?: Readonly<Record<string, ConfigSchema<Fields>>>;
 }
 
-const SLOTS: readonly Exclude<Slot, "loss" | "guidance" | "preference">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
+const SLOTS: readonly Exclude<Slot, "loss" | "guidance" | "preference" | "constraint">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
 
 /**
  * A policy-gradient method: the engine's slots filled with components. Every
@@ -106,6 +106,19 @@ export class PgSpec implements AlgoSpec<PgConfig> {
     return this.with({ guidance: c });
   }
 
+  /**
+   * Cost constraints E[Σ_t c_t] ≤ d on the env's costs, each held by its own
+   * Lagrange multiplier (replaces any given before; none: unconstrained):
+   *
+   * ```ts
+   * rl.ppo().constraint(rl.constraint.lagrangian({ limit: 10 }))                 // PPO-Lagrangian
+   * rl.ppo().constraint(rl.constraint.pidLagrangian({ cost: "hazard", limit: 0.5 }))
+   * ```
+   */
+  constraint(...constraints: Component<"constraint">[]): PgSpec {
+    return this.with({ constraint: Object.freeze([...constraints]) });
+  }
+
   /** The engine's own settings: `{ epochs, minibatches, maxGradNorm, targetKl, truncation, valueSteps }`. */
   set(settings: Partial<EngineSettings>): PgSpec {
     return this.with({ settings: Object.freeze({ ...this.config.settings, ...settings }) });
@@ -152,6 +165,7 @@ export class PgSpec implements AlgoSpec<PgConfig> {
       line("aggregation", c.aggregation),
       line("optimizer", c.optimizer),
       line("schedule", c.schedule),
+      ...(c.constraint ?? []).map((t, i) => line(`constraint[${i}]`, t)),
       `  ${"settings".padEnd(12)} ${ENGINE_SETTINGS.summary(c.settings, true)}`,
     ].join("\n");
   }
@@ -182,6 +196,7 @@ export function pgConfigProblems(c: PgConfig, env: VecEnv, from: "preset" | "eng
     }
     if (!Array.isArray(c.loss) || c.loss.length === 0) p.push(problem("algo.loss", "missing", "expected at least one loss term, e.g. .loss(rl.loss.clipped(), rl.loss.value(), rl.loss.entropy())"));
     else c.loss.forEach((t, i) => p.push(...componentProblems(t, "loss", `algo.loss[${i}]`)));
+    (c.constraint ?? []).forEach((t, i) => p.push(...componentProblems(t, "constraint", `algo.constraint[${i}]`)));
     if (p.length) return p;
   }
   if (c.guidance) p.push(problem("algo.guidance", "incompatible", `guidance (rl.guide.${c.guidance.kind}()) re-samples groups of completions: it needs a sequence run, rl.seq(task, { policy, tokenizer })`, { got: c.guidance.kind }));
@@ -210,7 +225,31 @@ export function pgConfigProblems(c: PgConfig, env: VecEnv, from: "preset" | "eng
   const values = c.loss.filter((t) => t.kind === "value").length;
   if (values > 1) p.push(problem("algo.loss", "incompatible", `${values} value terms: the critic takes one (give rl.loss.value() once)`));
   if (typeof settings.valueSteps === "number" && settings.valueSteps > 0 && values === 0) p.push(problem("algo.valueSteps", "incompatible", "extra critic steps need a value term in the loss (rl.loss.value())", { got: settings.valueSteps }));
+  p.push(...constraintProblems(c, env));
   if (c.reference && !c.divergence) p.push(problem("algo.reference", "incompatible", "a reference policy is only read by a divergence: add .divergence(rl.div.kl(...)) or drop the reference"));
+  return p;
+}
+
+/** Problems of a configuration's cost constraints on `env`. */
+function constraintProblems(c: PgConfig, env: VecEnv): Problem[] {
+  const list = c.constraint ?? [];
+  if (list.length === 0) return [];
+  const p: Problem[] = [];
+  const names = env.costNames ?? [];
+  list.forEach((k, i) => {
+    const cost = (k.config as { cost: string }).cost;
+    if (names.length === 0) {
+      p.push(problem(`algo.constraint[${i}]`, "incompatible", `the env ${env.id} emits no costs to constrain; use an env with costs (CartPole-Cost-v1, Pendulum-Energy-v1, GridWorld-Hazards-v0, Inventory-v0) or add one with withCosts(env, { names, cost })`, { expected: "an env with costNames", got: env.id }));
+    } else if (cost !== "all" && !names.includes(cost)) {
+      p.push(problem(`algo.constraint[${i}].cost`, "not-one-of", `the env ${env.id} has no cost '${cost}'; its costs are ${names.join(", ")} (or "all" for their sum)`, { expected: [...names, "all"].join(", "), got: cost }));
+    }
+  });
+  const costs = list.map((k) => (k.config as { cost: string }).cost);
+  const twice = costs.find((n, i) => costs.indexOf(n) !== i);
+  if (twice !== undefined) p.push(problem("algo.constraint", "incompatible", `two constraints on the cost '${twice}'; give each cost one constraint`, { got: twice }));
+  if (c.collect.kind !== "rollout" || c.advantage.kind !== "gae") {
+    p.push(problem("algo.constraint", "incompatible", `a cost constraint credits costs with GAE on fixed-length rollouts: it needs rl.collect.rollout() and rl.adv.gae(), got ${c.collect.kind} and ${c.advantage.kind}`, { expected: "rollout + gae", got: `${c.collect.kind} + ${c.advantage.kind}` }));
+  }
   return p;
 }
 
@@ -230,6 +269,7 @@ export function pgConfigFromJSON(json: unknown): PgConfig {
     optimizer: componentFromJSON(c.optimizer, "optimizer") as Component<"optimizer">,
     schedule: componentFromJSON(c.schedule, "schedule") as Component<"schedule">,
     ...(c.guidance ? { guidance: componentFromJSON(c.guidance, "guidance") as Component<"guidance"> } : {}),
+    ...(c.constraint?.length ? { constraint: Object.freeze(c.constraint.map((t) => componentFromJSON(t, "constraint") as Component<"constraint">)) } : {}),
     settings: ENGINE_SETTINGS.merge(c.settings),
   });
 }

@@ -20,8 +20,6 @@ export const METRIC_DOCS: Readonly<Record<string, string>> = {
   meanReturn: "mean return of the last 100 training episodes (of all so far while fewer have ended)",
   episodicCost: "envs with constraint costs: mean summed cost of the episodes that ended since the previous row",
   meanCost: "envs with constraint costs: mean summed cost of the last 100 training episodes",
-  lambda: "constrained runs: the Lagrange multiplier of the cost constraint after the update (one per constraint: lambda_<name>)",
-  costLimitGap: "constrained runs: the measured episode cost minus its limit at the update (positive: violated)",
   episodes: "training episodes ended so far",
   evalReturn: "mean return of the last evaluation (greedy actions), when one ran",
   sps: "env steps per second over the last rows (training loop, updates included)",

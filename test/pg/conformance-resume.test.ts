@@ -26,7 +26,11 @@ import { SEQUENCE_ONLY_COMPONENTS } from "./seq/sequence-variants.js";
 interface Variant {
   readonly spec: () => PgSpec | Promise<PgSpec>;
   readonly mix?: boolean;
+  /** The env (default CartPole-v1); constraints need one with costs. */
+  readonly env?: { readonly id: string; readonly kwargs: Record<string, unknown> };
 }
+
+const COSTED = { id: "CartPole-Cost-v1", kwargs: { xLimit: 0.05 } };
 
 /** One run configuration per component type, `slot:kind`. */
 const VARIANTS: Record<string, Variant> = {
@@ -78,6 +82,8 @@ const VARIANTS: Record<string, Variant> = {
   "optimizer:adam": { spec: () => base().optimizer(rl.optim.adam({ lr: 1e-3, eps: 1e-8 })) },
   "schedule:constant": { spec: () => base().schedule(rl.schedule.constant()) },
   "schedule:linear": { spec: () => base().schedule(rl.schedule.linear({ totalSteps: 400 })) },
+  "constraint:lagrangian": { spec: () => base().constraint(rl.constraint.lagrangian({ limit: 2, lr: 0.5, criticEpochs: 2 })), env: COSTED },
+  "constraint:pidLagrangian": { spec: () => base().constraint(rl.constraint.pidLagrangian({ cost: "position", limit: 2 })), env: COSTED },
   // The presets as they come.
   "preset:ppo": { spec: () => rl.ppo({ numSteps: 16 }) },
   "preset:a2c": { spec: () => rl.a2c() },
@@ -98,7 +104,7 @@ describe("every engine component resumes bit for bit after save and load", () =>
       const ds = v.mix ? await dataset() : undefined;
       await saveLoadContinues(
         () => {
-          const builder = rl.env("CartPole-v1", { n: 2, seed: 3 }).record(false).policy(rl.mlp([8])).algo(spec);
+          const builder = rl.env(v.env?.id ?? "CartPole-v1", { n: 2, seed: 3, ...v.env?.kwargs }).record(false).policy(rl.mlp([8])).algo(spec);
           return (ds ? builder.mix(rl.data.offline(ds, { ratio: 0.5 })) : builder).build();
         },
         70,

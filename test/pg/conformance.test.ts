@@ -15,7 +15,7 @@ import type { ConfigSchema, Fields } from "../../lib/config/fields.js";
 import { METRIC_DOCS } from "../../lib/run/metrics-log.js";
 import { Rng } from "../../lib/random/rng.js";
 
-const SLOTS: readonly Slot[] = ["collect", "advantage", "loss", "divergence", "reference", "aggregation", "optimizer", "schedule", "preference"];
+const SLOTS: readonly Slot[] = ["collect", "advantage", "loss", "divergence", "reference", "aggregation", "optimizer", "schedule", "preference", "constraint"];
 
 /** Dataset terms: declared in the loss slot, but their runtime is `HybridPgTerms` of lib/pg/dataset-terms.ts (rows of a mixed dataset, not TermRows). */
 const DATASET_TERMS = new Set(["imitation", "offlineCritic"]);

@@ -4,7 +4,7 @@ import { componentProblems, componentType, createComponent, type Slot } from "..
 import { ENGINE_SETTINGS, type PgConfig } from "../config.js";
 import type { PgSpec } from "../spec.js";
 
-const SLOTS: readonly Exclude<Slot, "loss" | "guidance" | "preference">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
+const SLOTS: readonly Exclude<Slot, "loss" | "guidance" | "preference" | "constraint">[] = ["collect", "advantage", "divergence", "reference", "aggregation", "optimizer", "schedule"];
 const DATASET_TERMS = new Set(["imitation", "offlineCritic", "value"]);
 
 /** Every problem of `spec` as the method of a sequence run (a token policy on a task), as data. */
@@ -26,6 +26,7 @@ export function sequenceSpecProblems(spec: PgSpec): Problem[] {
   if (c.guidance && (createComponent<{ offPolicyTokens: boolean }, unknown>(c.guidance, {}).offPolicyTokens) && !c.loss.some((t) => t.kind === "offPolicy")) {
     p.push(problem("algo.loss", "incompatible", `rl.guide.${c.guidance.kind}(${JSON.stringify(c.guidance.config)}) trains tokens the policy did not sample in their context (off-policy), which the clipped surrogate leaves out: add rl.loss.offPolicy() to the loss (.addLoss(rl.loss.offPolicy()))`, { expected: "an offPolicy loss term" }));
   }
+  if (c.constraint?.length) p.push(problem("algo.constraint", "incompatible", "cost constraints hold an env's per-step costs under a limit; a sequence run's task has no costs (use a reward that scores what you want to limit)", { got: c.constraint.map((k) => k.kind).join(", ") }));
   if (c.collect.kind !== "completions") p.push(problem("algo.collect", "incompatible", `a sequence run samples completions: use rl.collect.completions(), got "${c.collect.kind}"`, { expected: "completions", got: c.collect.kind }));
   const adv = componentType("advantage", c.advantage.kind)!;
   const collectors = (adv.create(c.advantage.config as never, {}) as { collectors: readonly string[] }).collectors;

@@ -15,7 +15,7 @@ import { SEQUENCE_VARIANTS } from "./sequence-variants.js";
 const tok = rl.tokenizer.char("0123456789+=");
 const quiet = { progress() {} };
 const task = rl.tasks.addition;
-const ENV_ONLY = new Set(["collect:rollout", "collect:episodes", "advantage:gae", "advantage:monteCarlo", "advantage:tdLambda", "advantage:vtrace", "loss:imitation", "loss:offlineCritic"]);
+const ENV_ONLY = new Set(["collect:rollout", "collect:episodes", "advantage:gae", "advantage:monteCarlo", "advantage:tdLambda", "advantage:vtrace", "loss:imitation", "loss:offlineCritic", "constraint:lagrangian", "constraint:pidLagrangian"]);
 
 type PolicyKind = "reference" | "fast" | "gru" | "llama";
 
