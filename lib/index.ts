@@ -134,4 +134,5 @@ export { steeredDecode, type SteeredStep, type SteeredCompletion } from "./seq/p
 export { dualAscentStep, pidLagrangianStep, type PidLagrangianState, type PidGains } from "./safe/lagrangian.js";
 export { SupportGuard } from "./safe/support-guard.js";
 export { reservoirStage, type ReservoirStage } from "./safe/reservoir-stage.js";
+export { violationRate, returnAtCostLimit } from "./safe/cost-metrics.js";
 export { saveRewardModel, loadRewardModel, REWARD_MODEL_FORMAT } from "./seq/reward-model-checkpoint.js";

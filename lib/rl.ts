@@ -15,6 +15,8 @@ import { BudgetPredictor } from "./steer/budget/budget-predictor.js";
 import { sampleWithBudget } from "./steer/budget/budget-sample.js";
 import { ValueGuidedActor, type ValueGuidedOptions } from "./steer/value-guided-actor.js";
 import { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
+import { returnAtCostLimit, violationRate } from "./safe/cost-metrics.js";
+import { withCosts } from "./envs/costs.js";
 import type { TokenPolicy } from "./seq/policies/token-policy.js";
 import type { Tokenizer } from "./seq/tokenizers/tokenizer.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
@@ -177,6 +179,11 @@ export const rl = {
   pref,
   /** Cost constraints of policy-gradient runs: `rl.ppo().constraint(rl.constraint.lagrangian({ limit }))` (PPO-Lagrangian) or `rl.constraint.pidLagrangian(...)`. */
   constraint,
+  /**
+   * Safety metrics and costs: `violationRate(episodeCosts, limit)`, `returnAtCostLimit(returns, costs, limit)` (the best
+   * return measured within the limit), and `withCosts(env, { names, cost })` to give any env a constraint cost.
+   */
+  safe: { violationRate, returnAtCostLimit, withCosts },
   /**
    * Preference data as Arrow tables: `pairs([{ prompt, chosen, rejected }])`, `lists([{ prompt, completions, scores }])`,
    * `open(path)` (a Hugging Face save_to_disk directory, Parquet or Arrow), `fromTable(table)`, and

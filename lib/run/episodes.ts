@@ -36,6 +36,10 @@ export interface EpisodeRecord {
   readonly actions: Float64Array;
   readonly actionWidth: number;
   readonly rewards: Float32Array;
+  /** Per-step constraint cost (the env's costs summed), when the env emits costs; NaN where unrecorded. */
+  readonly costs?: Float32Array | undefined;
+  /** Summed cost of the episode, when the env emits costs. */
+  readonly totalCost?: number | undefined;
   /** V(s_t): recorded, or the current critic's when the recording has none. */
   readonly values: Float32Array | undefined;
   /** V(s_T) after the last step (0 when the episode terminated or there is no critic). */
@@ -259,6 +263,8 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
   const terminated = numbers(table, "terminated")!;
   const truncated = numbers(table, "truncated")!;
   const recordedValues = numbers(table, "value");
+  const costWidth = run.env.costNames?.length ?? 0;
+  const costs = costWidth > 0 ? numbers(table, "cost", costWidth) : undefined;
   const behaviorLogp = numbers(table, "behavior_logp");
   const sourceCol = table.getChild("source");
   const { gamma, lambda } = discounting(run);
@@ -276,6 +282,15 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
       act.set(actions.subarray(r * aw, (r + 1) * aw), k * aw);
       rew[k] = rewards[r]!;
     });
+    let cost: Float32Array | undefined;
+    if (costs) {
+      cost = new Float32Array(n);
+      rows.forEach((r, k) => {
+        let c = 0;
+        for (let j = 0; j < costWidth; j++) c += costs[r * costWidth + j]!;
+        cost![k] = c;
+      });
+    }
     const last = rows[n - 1]!;
     const finalObs = nextObs && !Number.isNaN(nextObs[last * obsSize]!) ? Float32Array.from(nextObs.subarray(last * obsSize, (last + 1) * obsSize)) : undefined;
     const isTerminated = terminated[last] === 1;
@@ -314,6 +329,7 @@ function readEpisodes(run: Run, selection: EpisodeSelection): EpisodeRecord[] {
       actions: act,
       actionWidth: aw,
       rewards: rew,
+      ...(cost ? { costs: cost, totalCost: cost.reduce((s, x) => s + x, 0) } : {}),
       values,
       bootstrap: tail,
       returns,

@@ -319,7 +319,7 @@ export class Run {
     };
     let lastYield = t0;
     let stopped: StopReason;
-    const progress = new TrainProgressReporter(this, display, start, stops, trainCurve(this.algoSpec), t0);
+    const progress = new TrainProgressReporter(this, display, start, stops, trainCurve(this.algoSpec, this.env.costNames), t0);
     // A first report at once: a notebook shows its training view before the first update.
     progress.report();
     try {

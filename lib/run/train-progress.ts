@@ -21,9 +21,11 @@ export interface ProgressSource {
 }
 
 /** What a run's training view plots: an offline algorithm's progress metric against updates, else the episode return against env steps. */
-export function trainCurve(algo: AlgoSpec): TrainCurve {
+export function trainCurve(algo: AlgoSpec, costNames: readonly string[] = []): TrainCurve {
   const metric = algo.offline ? algo.progressMetric : undefined;
-  return metric ? { ...metric, x: "update" } : RETURN_CURVE;
+  if (metric) return { ...metric, x: "update" };
+  // An env with constraint costs shows each episode's cost beside its return.
+  return costNames.length > 0 ? { ...RETURN_CURVE, extra: [{ key: "episodicCost", label: "episode cost" }] } : RETURN_CURVE;
 }
 
 /**

@@ -243,6 +243,14 @@ describe("constraint costs of envs", () => {
     assert.equal(ev.costs!.length, 4);
     assert.ok(ev.costs!.every((c) => c >= 0));
     assert.ok(run.data.getChild("cost") !== null);
+    const eps = run.episodes({ last: 3 });
+    const recs = eps.records;
+    assert.ok(recs.length > 0 && recs.every((r) => r.costs?.length === r.length && r.totalCost === r.costs.reduce((s, x) => s + x, 0)));
+    const credit = eps.credit().payload as { credit: { metrics: Record<string, unknown[]> } };
+    assert.deepEqual(credit.credit.metrics.cost, recs.map((r) => Array.from(r.costs!)), "the credit view shows each step's cost");
+    const { trainCurve } = await import("../../lib/run/train-progress.js");
+    assert.deepEqual(trainCurve(run.algoSpec, run.env.costNames).extra, [{ key: "episodicCost", label: "episode cost" }], "the training view plots episode cost beside return");
+    assert.equal(trainCurve(run.algoSpec).extra, undefined);
     const plain = await rl.env("CartPole-v1", { n: 2 }).policy(rl.mlp([8])).algo(rl.ppo({ numSteps: 16 })).build().evaluate({ episodes: 2 });
     assert.equal(plain.costs, undefined);
     run.dispose();

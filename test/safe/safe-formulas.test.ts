@@ -118,3 +118,14 @@ describe("TS-DDR's reservoir stage (card 19)", () => {
     assert.throws(() => reservoirStage({ ...stage, penalty: 0 }, 4), /the penalty > 0/);
   });
 });
+
+test("violation rate and return at the cost limit, hand-worked", async () => {
+  const { violationRate, returnAtCostLimit } = await import("../../lib/safe/cost-metrics.js");
+  assert.equal(violationRate([0, 5, 10, 11], 10), 0.25, "only cost 11 exceeds 10; 10 itself is within");
+  assert.throws(() => violationRate([], 1), /no episodes/);
+  assert.throws(() => violationRate([Number.NaN], 1), /cost 0 is NaN/);
+  // rows (return, cost): (100, 30) over, (80, 20) within, (90, null) unmeasured, (60, 5) within → 80
+  assert.equal(returnAtCostLimit([100, 80, 90, 60], [30, 20, null, 5], 20), 80);
+  assert.equal(returnAtCostLimit([100], [30], 20), null);
+  assert.throws(() => returnAtCostLimit([1, 2], [1], 1), /2 returns but 1 costs/);
+});

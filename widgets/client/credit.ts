@@ -2,7 +2,7 @@ import type { CreditCompareData, CreditData, CreditMetric } from "../shared/type
 import { sourceColor } from "../shared/colors.js";
 import { COLORS, CONFIG, el, type PlotlyApi } from "./runtime.js";
 
-const LABELS: Record<CreditMetric, string> = { advantage: "advantage", return: "return", td_error: "TD error", ratio: "ratio π/π_behavior", kl: "KL to the behavior policy", kl_ref: "KL(π ‖ π_ref) to the reference", entropy: "entropy" };
+const LABELS: Record<CreditMetric, string> = { advantage: "advantage", return: "return", td_error: "TD error", ratio: "ratio π/π_behavior", kl: "KL to the behavior policy", kl_ref: "KL(π ‖ π_ref) to the reference", entropy: "entropy", cost: "constraint cost" };
 const DIVERGING = new Set<CreditMetric>(["advantage", "td_error"]);
 
 /** Episodes of different lengths as heatmap rows: each padded with null to the longest. */

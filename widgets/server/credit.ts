@@ -16,6 +16,8 @@ export interface CreditEpisode {
   readonly kl?: ArrayLike<number> | undefined;
   readonly klRef?: ArrayLike<number> | undefined;
   readonly entropy?: ArrayLike<number> | undefined;
+  /** Per-step constraint cost, for envs with costs. */
+  readonly costs?: ArrayLike<number> | undefined;
   readonly source?: readonly string[];
 }
 
@@ -27,6 +29,7 @@ const PICK: Record<CreditMetric, (e: CreditEpisode) => ArrayLike<number> | undef
   kl: (e) => e.kl,
   kl_ref: (e) => e.klRef,
   entropy: (e) => e.entropy,
+  cost: (e) => e.costs,
 };
 
 /** The heatmap of one metric as SVG rects (columns averaged into at most 160 bins). */
@@ -63,7 +66,7 @@ function heatmapSvg(rows: (number | null)[][], title: string): string {
  * The credit-assignment view: for each episode (a row) and step (a column),
  * advantage, return, TD error, the current policy's ratio to the behavior
  * (steps PPO clipped marked), KL to the behavior, KL to a reference policy
- * (when given) and entropy; segments that
+ * (when given), entropy and, for envs with costs, the constraint cost; segments that
  * came from offline data, hints or teachers marked.
  */
 export function creditWidget(title: string, episodes: readonly CreditEpisode[], options: { clip?: number } = {}): Widget {

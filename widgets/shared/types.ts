@@ -98,7 +98,7 @@ export interface TrajectoryData {
   episodes: { id: number; length: number; totalReturn: number; end: string; frames: EncodedFrames; series: TrajectorySeries }[];
 }
 
-export const CREDIT_METRICS = ["advantage", "return", "td_error", "ratio", "kl", "kl_ref", "entropy"] as const;
+export const CREDIT_METRICS = ["advantage", "return", "td_error", "ratio", "kl", "kl_ref", "entropy", "cost"] as const;
 export type CreditMetric = (typeof CREDIT_METRICS)[number];
 
 export interface CreditData {
