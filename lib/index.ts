@@ -133,6 +133,13 @@ export { TokenQ, sampleValueGuided, type LoggedCompletion } from "./steer/token-
 export { steeredDecode, type SteeredStep, type SteeredCompletion } from "./seq/policies/steered-decode.js";
 export { dualAscentStep, pidLagrangianStep, type PidLagrangianState, type PidGains } from "./safe/lagrangian.js";
 export { SupportGuard } from "./safe/support-guard.js";
+export { ChristoffelGuard, monomialExponents } from "./safe/christoffel-guard.js";
+export type { Guard } from "./safe/guard.js";
 export { reservoirStage, type ReservoirStage } from "./safe/reservoir-stage.js";
 export { violationRate, returnAtCostLimit } from "./safe/cost-metrics.js";
+export { DynamicsModel, type DynamicsFitOptions } from "./safe/dynamics-model.js";
+export { ModelVecEnv, type ModelEnvParts, type StepCost } from "./safe/model-env.js";
+export { modelCmdp, type ModelCmdp, type ModelCmdpOptions } from "./safe/model-cmdp.js";
+export { evaluateSafety, type SafetyEvalOptions, type SafetyEvalResult } from "./safe/safety-eval.js";
+export { recordBehavior, type RecordBehaviorOptions } from "./data/behavior-data.js";
 export { saveRewardModel, loadRewardModel, REWARD_MODEL_FORMAT } from "./seq/reward-model-checkpoint.js";

@@ -17,6 +17,9 @@ import { ValueGuidedActor, type ValueGuidedOptions } from "./steer/value-guided-
 import { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
 import { returnAtCostLimit, violationRate } from "./safe/cost-metrics.js";
 import { withCosts } from "./envs/costs.js";
+import { modelCmdp } from "./safe/model-cmdp.js";
+import { evaluateSafety } from "./safe/safety-eval.js";
+import { recordBehavior } from "./data/behavior-data.js";
 import type { TokenPolicy } from "./seq/policies/token-policy.js";
 import type { Tokenizer } from "./seq/tokenizers/tokenizer.js";
 import { SequenceRunBuilder, type SequenceRunOptions } from "./seq/run.js";
@@ -183,7 +186,18 @@ export const rl = {
    * Safety metrics and costs: `violationRate(episodeCosts, limit)`, `returnAtCostLimit(returns, costs, limit)` (the best
    * return measured within the limit), and `withCosts(env, { names, cost })` to give any env a constraint cost.
    */
-  safe: { violationRate, returnAtCostLimit, withCosts },
+  safe: {
+    violationRate,
+    returnAtCostLimit,
+    withCosts,
+    /**
+     * OGSRL's estimated CMDP: `modelCmdp(data, { costs, coverage })` fits a dynamics model and a support guard to offline
+     * data and registers an env that steps the model with the costs "ood" and `costs`; train on it with a constrained PPO.
+     */
+    modelCmdp,
+    /** `evaluateSafety(act, envId, { episodes, guard, limit })`: return, cost, violation rate and the share of steps outside the guard. */
+    evaluateSafety,
+  },
   /**
    * Preference data as Arrow tables: `pairs([{ prompt, chosen, rejected }])`, `lists([{ prompt, completions, scores }])`,
    * `open(path)` (a Hugging Face save_to_disk directory, Parquet or Arrow), `fromTable(table)`, and
@@ -216,7 +230,7 @@ export const rl = {
    * shards), `rl.dataset.from(table)`, and `rl.dataset.sequences(rows)` for sequence-task rows
    * (tokens, token log-probs and advantages, GRPO groups) that `dataset.credit()` shows.
    */
-  dataset: { open: openDataset, from: datasetFrom, sequences: (rows: readonly SequenceRow[], options?: { runId?: string; envId?: string }) => datasetFrom(sequenceTable(rows, options)) },
+  dataset: { open: openDataset, from: datasetFrom, record: recordBehavior, sequences: (rows: readonly SequenceRow[], options?: { runId?: string; envId?: string }) => datasetFrom(sequenceTable(rows, options)) },
   /**
    * Data sources for online runs: `.mix(rl.data.offline(dataset, options))` mixes dataset rows
    * into DQN/SAC minibatches (RLPD; DQN with H2O's dynamics-gap weights via `dynamicsGap`), or

@@ -14,4 +14,5 @@ export { MountainCarContinuousVecEnv, type MountainCarContinuousOptions } from "
 export { PendulumVecEnv, type PendulumOptions } from "./classic/pendulum.js";
 export { withCosts, costSize, type CostStep, type WithCostsOptions } from "./costs.js";
 export { InventoryVecEnv, type InventoryOptions } from "./constrained/inventory.js";
+export { TreatmentVecEnv, clinicianDoses, TREATMENT_DOSES, type TreatmentOptions } from "./constrained/treatment.js";
 export { HAZARD_MAP } from "./constrained/variants.js";

@@ -6,6 +6,7 @@ import { MountainCarContinuousVecEnv } from "./classic/mountain-car-continuous.j
 import { MountainCarVecEnv } from "./classic/mountain-car.js";
 import { PendulumVecEnv } from "./classic/pendulum.js";
 import { InventoryVecEnv } from "./constrained/inventory.js";
+import { TreatmentVecEnv } from "./constrained/treatment.js";
 import { cartPoleCost, HAZARD_MAP, pendulumEnergy } from "./constrained/variants.js";
 import { vectorize, type CustomEnvClass, type EnvDefinition, type EnvSource } from "./custom.js";
 import { GridWorldVecEnv } from "./gridworld.js";
@@ -181,3 +182,4 @@ registerEnv("CartPole-Cost-v1", cartPoleCost, { maxEpisodeSteps: 500, descriptio
 registerEnv("Pendulum-Energy-v1", pendulumEnergy, { maxEpisodeSteps: 200, description: "Pendulum-v1 with the constraint cost 'energy': (u/2)² per step of torque u." });
 registerEnv("GridWorld-Hazards-v0", (o) => new GridWorldVecEnv({ map: HAZARD_MAP, stepReward: -0.02, ...o, id: "GridWorld-Hazards-v0" }), { maxEpisodeSteps: 100, description: "A 4×7 grid whose short way crosses hazards (constraint cost 'hazard', 1 per entry); the safe way is twice as long." });
 registerEnv("Inventory-v0", (o) => new InventoryVecEnv(o), { maxEpisodeSteps: 52, description: "Seasonal inventory: order units each week; stock above capacity is the constraint cost 'overflow'." });
+registerEnv("Treatment-v0", (o) => new TreatmentVecEnv(o), { maxEpisodeSteps: 20, description: "A synthetic patient: dose to cure the illness; high doses raise a side effect whose danger zone is the constraint cost 'danger'." });

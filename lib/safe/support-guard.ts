@@ -7,8 +7,9 @@
  * of a Gaussian's mass. c_ood(z) = 1 outside, 0 inside.
  */
 import chisquareQuantile from "@stdlib/stats-base-dists-chisquare-quantile";
+import type { Guard } from "./guard.js";
 
-export class SupportGuard {
+export class SupportGuard implements Guard {
   readonly dims: number;
   readonly mean: Float64Array;
   /** Σ⁻¹ (row-major). */
@@ -79,7 +80,7 @@ function guardTau(k: number, options: { tau?: number; coverage?: number }): numb
 }
 
 /** The inverse of a symmetric positive definite matrix (Cholesky); throws when it is not positive definite. */
-function invertSpd(a: Float64Array, k: number): Float64Array {
+export function invertSpd(a: Float64Array, k: number): Float64Array {
   const l = new Float64Array(k * k);
   for (let i = 0; i < k; i++) {
     for (let j = 0; j <= i; j++) {
