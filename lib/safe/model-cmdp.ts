@@ -1,5 +1,5 @@
 import type { Dataset } from "../data/dataset.js";
-import { toD4rl } from "../data/interop/d4rl.js";
+import { flatFromTable } from "../data/interop/common.js";
 import { META_ENV_ID } from "../data/schema.js";
 import { envSpec, makeVecEnv, registerEnv } from "../envs/registry.js";
 import { Rng } from "../random/rng.js";
@@ -62,8 +62,8 @@ export function modelCmdp(data: Dataset, options: ModelCmdpOptions = {}): ModelC
     rng: Rng.fromSeed(seed),
     ...(options.epochs !== undefined ? { epochs: options.epochs } : {}),
   });
-  const d4 = toD4rl(data.table);
-  const n = d4.rewards.length;
+  const flat = flatFromTable(data.table, "modelCmdp");
+  const n = flat.rows;
   const d = real.obsSize;
   const aw = discrete ? 1 : real.actionSize;
   const coverage = options.coverage === undefined ? 0.95 : options.coverage;
@@ -71,18 +71,17 @@ export function modelCmdp(data: Dataset, options: ModelCmdpOptions = {}): ModelC
   if (coverage !== null) {
     const z = new Float64Array(n * (d + aw));
     for (let i = 0; i < n; i++) {
-      for (let j = 0; j < d; j++) z[i * (d + aw) + j] = d4.observations[i * d + j]!;
-      for (let j = 0; j < aw; j++) z[i * (d + aw) + d + j] = d4.actions[i * aw + j]!;
+      for (let j = 0; j < d; j++) z[i * (d + aw) + j] = flat.obs[i * d + j]!;
+      for (let j = 0; j < aw; j++) z[i * (d + aw) + d + j] = flat.actions[i * aw + j]!;
     }
     const degree = options.degree ?? 2;
     guard = degree === 1 ? SupportGuard.fit(z, d + aw, { coverage }) : ChristoffelGuard.fit(z, d + aw, { degree, coverage });
   }
-  const tCol = data.column("t");
   const startRows: number[] = [];
-  for (let i = 0; i < n; i++) if (Number(tCol!.get(i)) === 0) startRows.push(i);
+  for (let i = 0; i < n; i++) if (flat.t[i] === 0) startRows.push(i);
   if (startRows.length === 0) throw new Error("modelCmdp: the dataset holds no episode's first step (t = 0) to start model episodes from");
   const starts = new Float32Array(startRows.length * d);
-  startRows.forEach((r, k) => starts.set(d4.observations.subarray(r * d, (r + 1) * d), k * d));
+  startRows.forEach((r, k) => starts.set(flat.obs.subarray(r * d, (r + 1) * d), k * d));
   const horizon = options.horizon ?? real.maxEpisodeSteps ?? envSpec(envId).maxEpisodeSteps;
   if (horizon === undefined) throw new Error(`modelCmdp: ${envId} has no time limit; give options.horizon`);
   const id = `${envId}@model${++counter}`;

@@ -97,7 +97,7 @@ export class TreatmentVecEnv extends BaseVecEnv {
  * the side effect is under 0.5 (so never two in a row), and a random dose
  * with probability 0.1. Writes `batch` doses for `obs` rows (s₁, s₂).
  */
-export function clinicianDoses(obs: Float32Array, batch: number, actions: Int32Array, rng: Rng): void {
+export function clinicianDoses(obs: Float32Array, batch: number, actions: Int32Array | Float32Array, rng: Rng): void {
   for (let i = 0; i < batch; i++) {
     const s1 = obs[2 * i]!;
     const s2 = obs[2 * i + 1]!;
