@@ -41,7 +41,7 @@ import { RunBuilder, type EnvOptions, type OfflineOptions } from "./run/builder.
 import { loadRun, saveRun, type LoadRunOptions } from "./run/checkpoint.js";
 import { datasetFrom, openDataset, type Dataset } from "./data/dataset.js";
 import type { Run } from "./run/run.js";
-import { offlineMix } from "./algos/mix.js";
+import { metaMix, offlineMix } from "./algos/mix.js";
 import { compare } from "./run/compare.js";
 import { sequenceTable, type SequenceRow } from "./data/sequence-table.js";
 import { defineTask, openTaskTable, rewards, taskFromJsonl, taskFromRows, taskFromTable, tasks, taskSplit } from "./seq/tasks/index.js";
@@ -236,7 +236,11 @@ export const rl = {
    * into DQN/SAC minibatches (RLPD; DQN with H2O's dynamics-gap weights via `dynamicsGap`), or
    * adds an AHPO-gated imitation term and an HNPG-style offline critic term to PPO/A2C.
    */
-  data: { offline: offlineMix },
+  data: {
+    offline: offlineMix,
+    /** MOORL for DQN and SAC: `.mix(rl.data.meta(dataset, { inner: 10, metaLr: 0.5, offlineShare: 0.5 }))` meta-learns across the offline and online buffers (Reptile). */
+    meta: metaMix,
+  },
   /**
    * Where a run's env copies live and its policy acts: `.workers(rl.workers.local({ n: 2 }))` (worker threads)
    * or `.workers(rl.workers.nats({ servers: "nats://host:4222", slots: 4 }))` (actors started with `trellis worker`).

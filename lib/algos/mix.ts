@@ -9,6 +9,7 @@ import type { ConfigOf } from "../config/fields.js";
 import { imitation } from "../pg/loss/imitation.js";
 import { offlineCritic } from "../pg/loss/offline-critic.js";
 import { checkKnownKeys, checkNumber } from "./validate.js";
+import { META_MIX_DEFAULTS, type MetaMixConfig } from "./offline-online/meta-schedule.js";
 
 /**
  * The imitation term of a hybrid policy-gradient update (AHPO-style) and the
@@ -67,6 +68,10 @@ export interface OfflineMixSpec {
   readonly imitation?: ImitationConfig | null;
   readonly critic: OfflineCriticConfig | null;
   readonly dynamicsGap: DynamicsGapConfig | null;
+  /** DQN and SAC: MOORL's meta-learning across the offline and online buffers instead of mixing rows (`rl.data.meta`); null: off. */
+  readonly meta?: MetaMixConfig | null;
+  /** DQN and SAC: gradient steps of the critic on dataset rows alone before the first env step (an offline-initialized critic); 0: none. */
+  readonly criticPretrain?: number;
 }
 
 export interface OfflineMixOptions {
@@ -78,6 +83,15 @@ export interface OfflineMixOptions {
   critic?: boolean | Partial<OfflineCriticConfig>;
   /** DQN: weight simulated transitions by the estimated real/sim dynamics ratio (H2O); off by default. */
   dynamicsGap?: boolean | Partial<DynamicsGapConfig>;
+  /** DQN and SAC: gradient steps of the critic on dataset rows alone before the first env step (an offline-initialized critic). Default 0. */
+  criticPretrain?: number;
+  /** MOORL's settings instead of mixing rows (what `rl.data.meta` makes; a checkpoint rebuilds it from here). */
+  meta?: MetaMixConfig;
+}
+
+/** Options of {@link metaMix}: MOORL's K, ε and the offline buffer's share of meta-epochs, plus an optional offline-initialized critic. */
+export interface MetaMixOptions extends Partial<MetaMixConfig> {
+  criticPretrain?: number;
 }
 
 /** `true` → defaults, an object → merged over them, `false`/`null` → null (off), undefined stays undefined. */
@@ -91,6 +105,7 @@ function component<C extends object>(value: boolean | Partial<C> | null | undefi
 /** `rl.data.offline(dataset, options)`: a plain spec for `RunBuilder.mix`. */
 export function offlineMix(dataset: Dataset, options: OfflineMixOptions = {}): OfflineMixSpec {
   if (!(dataset instanceof Dataset)) throw new TypeError("rl.data.offline(dataset): expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
+  if (options.meta) return metaMix(dataset, { ...options.meta, ...(options.criticPretrain !== undefined ? { criticPretrain: options.criticPretrain } : {}) });
   const imitation = component(options.imitation, IMITATION_DEFAULTS);
   return Object.freeze({
     kind: "offline-mix",
@@ -99,6 +114,29 @@ export function offlineMix(dataset: Dataset, options: OfflineMixOptions = {}): O
     ...(imitation !== undefined ? { imitation } : {}),
     critic: component(options.critic, OFFLINE_CRITIC_DEFAULTS) ?? null,
     dynamicsGap: component(options.dynamicsGap, DYNAMICS_GAP_DEFAULTS) ?? null,
+    ...(options.criticPretrain !== undefined ? { criticPretrain: options.criticPretrain } : {}),
+  });
+}
+
+/**
+ * `rl.data.meta(dataset, { inner, metaLr, offlineShare })`: MOORL (Meta
+ * Offline-Online RL) for DQN and SAC: each meta-epoch of `inner` updates
+ * draws its minibatches from one buffer, the dataset (with probability
+ * `offlineShare`) or the online replay, and the parameters then move
+ * `metaLr` of the way from where the meta-epoch began (Reptile).
+ */
+export function metaMix(dataset: Dataset, options: MetaMixOptions = {}): OfflineMixSpec {
+  if (!(dataset instanceof Dataset)) throw new TypeError("rl.data.meta(dataset): expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
+  const { criticPretrain, ...meta } = options;
+  return Object.freeze({
+    kind: "offline-mix",
+    dataset,
+    ratio: 0,
+    critic: null,
+    dynamicsGap: null,
+    imitation: null,
+    meta: Object.freeze({ ...META_MIX_DEFAULTS, ...meta }),
+    ...(criticPretrain !== undefined ? { criticPretrain } : {}),
   });
 }
 
@@ -109,6 +147,8 @@ export function mixOptions(spec: OfflineMixSpec): OfflineMixOptions {
     ...(spec.imitation !== undefined ? { imitation: spec.imitation ?? false } : {}),
     critic: spec.critic ?? false,
     dynamicsGap: spec.dynamicsGap ?? false,
+    ...(spec.criticPretrain !== undefined ? { criticPretrain: spec.criticPretrain } : {}),
+    ...(spec.meta ? { meta: spec.meta } : {}),
   };
 }
 
@@ -136,6 +176,12 @@ export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, bat
   if (imitation) checkImitation(p, imitation);
   if (spec.critic) checkCritic(p, spec.critic);
   if (spec.dynamicsGap) checkDynamicsGap(p, spec.dynamicsGap);
+  if (spec.meta) checkMeta(p, spec.meta);
+  if (spec.criticPretrain !== undefined) checkNumber(p, "mix.criticPretrain", spec.criticPretrain, { min: 0, integer: true });
+  if ((spec.meta || spec.criticPretrain) && algo !== "dqn" && algo !== "sac") {
+    p.push(problemLine("unsupported", `mix.${spec.meta ? "meta" : "criticPretrain"}: implemented for dqn and sac (an off-policy critic); ${algo} cannot use it`));
+  }
+  if (spec.meta && spec.dynamicsGap) p.push(problemLine("incompatible", "mix.meta: MOORL draws whole minibatches from one buffer; the dynamics-gap weights need mixed minibatches"));
   if (!pg && imitation) p.push(problemLine("unsupported", `mix.imitation: ${algo} learns from the mixed rows' TD errors; the imitation term is for policy-gradient runs (ppo, a2c, reinforce, pg)`));
   if (!pg && spec.critic) p.push(problemLine("unsupported", `mix.critic: ${algo} already fits its critic on the mixed rows; the offline critic term is for policy-gradient runs (ppo, a2c, reinforce, pg)`));
   if (spec.dynamicsGap && algo !== "dqn") p.push(problemLine("unsupported", `mix.dynamicsGap: the dynamics-gap weights (H2O) are implemented for dqn; ${algo} cannot use them yet`));
@@ -147,7 +193,7 @@ export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, bat
   const transitions = !pg || !!spec.critic;
   p.push(...datasetProblems(dataset, env, { algo, prefix: "mix.", transitions }));
   if (batchSize !== undefined && Number.isFinite(ratio)) {
-    const rows = mixRows(ratio, batchSize);
+    const rows = spec.meta || spec.criticPretrain ? Math.max(mixRows(ratio, batchSize), batchSize) : mixRows(ratio, batchSize);
     if (rows > dataset.numSteps) p.push(problemLine("unsupported", `mix: ${rows} dataset rows per minibatch (ratio ${ratio} × batchSize ${batchSize}) exceed the dataset's ${dataset.numSteps} rows`));
     if (pg && rows === 0 && (imitation || spec.critic)) p.push(problemLine("incompatible", `mix.ratio: ${ratio} × the minibatch's ${batchSize} rows rounds to 0 dataset rows; raise the ratio`));
     if (spec.dynamicsGap && (rows === 0 || rows === batchSize)) {
@@ -158,6 +204,13 @@ export function mixProblems(spec: OfflineMixSpec, algo: string, env: VecEnv, bat
     p.push(problemLine("unsupported", "mix.imitation.successReturn: the dataset has no complete episode to take the demonstrator's return from; pass the return that counts as a success"));
   }
   return p;
+}
+
+function checkMeta(p: Problem[], c: MetaMixConfig): void {
+  checkKnownKeys(p, "mix.meta", c, META_MIX_DEFAULTS);
+  checkNumber(p, "mix.meta.inner", c.inner, { min: 1, integer: true });
+  checkNumber(p, "mix.meta.metaLr", c.metaLr, { min: 0, exclusiveMin: true, max: 1 });
+  checkNumber(p, "mix.meta.offlineShare", c.offlineShare, { min: 0, max: 1 });
 }
 
 function checkImitation(p: Problem[], c: ImitationConfig): void {

@@ -14,7 +14,7 @@ import { TrainingDivergedError } from "../errors.js";
 import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot, updateTargetNetwork } from "./off-policy.js";
 import { flattenParams, GroupAdam, unflattenParams } from "../optimizer.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
-import { MixSource } from "../mix.js";
+import { OfflineOnlineBatches } from "../offline-online/batches.js";
 import { DynamicsGap } from "./dynamics-gap.js";
 import { linearSchedule } from "../schedule.js";
 import { bool, int, nestedProblems, num, numOrNull, oneOf, schema, type ConfigOf } from "../../config/fields.js";
@@ -126,8 +126,8 @@ export class DqnInstance implements AlgoInstance {
   private readonly targets: Float32Array;
   private readonly nextQOnline: Float32Array;
   private readonly dQ: Float32Array;
-  /** Offline rows mixed into each minibatch (`.mix(rl.data.offline(...))`), if any. */
-  private readonly mix: MixSource | undefined;
+  /** Where minibatches come from: the replay buffer, mixed with dataset rows (RLPD), MOORL's meta-epochs, critic pretraining. */
+  private readonly data: OfflineOnlineBatches;
   /** H2O's dynamics-gap classifiers when the mixed-in data comes from the real system and the env is its simulator. */
   readonly gap: DynamicsGap | undefined;
   private readonly rowWeights: Float32Array;
@@ -158,8 +158,8 @@ export class DqnInstance implements AlgoInstance {
     this.targets = new Float32Array(b);
     this.nextQOnline = new Float32Array(b * this.numActions);
     this.dQ = new Float32Array(b * this.numActions);
-    this.mix = ctx.mix ? new MixSource(ctx.mix, b, ctx.rng, env.obsSize, 1) : undefined;
-    this.gap = ctx.mix?.dynamicsGap && this.mix!.rows > 0 ? new DynamicsGap(ctx.mix.dynamicsGap, ctx.mix.dataset, env.obsSize, this.numActions, 1, b, ctx.rng) : undefined;
+    this.data = new OfflineOnlineBatches(ctx.mix, b, ctx.rng, env.obsSize, 1, this.groups);
+    this.gap = ctx.mix?.dynamicsGap && this.data.mixedRows > 0 ? new DynamicsGap(ctx.mix.dynamicsGap, ctx.mix.dataset, env.obsSize, this.numActions, 1, b, ctx.rng) : undefined;
     this.rowWeights = new Float32Array(this.gap ? b : 0);
   }
 
@@ -171,6 +171,7 @@ export class DqnInstance implements AlgoInstance {
 
   step(): UpdateMetrics | null {
     const { env, config: c } = this;
+    if (this.data.pretrainLeft > 0) return this.pretrainStep();
     const n = env.numEnvs;
     const eps = this.epsilon();
     this.prevObs.set(env.obs);
@@ -197,18 +198,38 @@ export class DqnInstance implements AlgoInstance {
     return metrics;
   }
 
+  /**
+   * One update of the Q-network on dataset rows alone, before the first env
+   * step (an offline-initialized critic); the target follows every
+   * targetNetworkFrequency / trainFrequency of them.
+   */
+  private pretrainStep(): UpdateMetrics {
+    const c = this.config;
+    this.data.fillPretrain(this.batch);
+    const metrics = this.gradientStep(c.batchSize);
+    this.data.pretrained++;
+    if (this.data.pretrained % Math.max(1, Math.floor(c.targetNetworkFrequency / c.trainFrequency)) === 0) updateTargetNetwork(this.target, this.q, c.tau);
+    return { ...metrics, ...this.data.metrics() };
+  }
+
   /** One gradient step on a sampled minibatch. */
   private update(): UpdateMetrics {
+    const m = this.data.fill(this.buffer, this.rng, this.batch);
+    const metrics = this.gradientStep(m);
+    this.data.afterUpdate();
+    return { ...metrics, ...this.data.metrics() };
+  }
+
+  /** The TD step on the minibatch in `this.batch`, whose last `m` rows are the dataset's. */
+  private gradientStep(m: number): UpdateMetrics {
     const { config: c, batch: mb, numActions: k } = this;
     const b = c.batchSize;
-    const m = this.mix?.rows ?? 0;
-    this.buffer.sample(this.rng, mb, b - m);
-    this.mix?.fill(mb, b - m);
     if (c.doubleQ) this.nextQOnline.set(this.q.predict(mb.nextObs, b).subarray(0, b * k));
     const nextQTarget = this.target.predict(mb.nextObs, b);
     tdTargets({ rewards: mb.rewards, terminated: mb.terminated, nextQTarget, nextQOnline: c.doubleQ ? this.nextQOnline : undefined, numActions: k, gamma: c.gamma }, this.targets);
     // Simulated rows (the replay half) weigh their dynamics ratio once the classifiers have warmed up; dataset rows weigh 1.
-    const gap = this.gap;
+    // A minibatch of dataset rows alone (pretraining) has nothing to weigh or to classify.
+    const gap = m < b ? this.gap : undefined;
     if (gap) {
       gap.weights(mb, b - m, this.rowWeights);
       this.rowWeights.fill(1, b - m, b);
@@ -251,10 +272,10 @@ export class DqnInstance implements AlgoInstance {
   saveState(): AlgoState {
     const opt = this.optimizer.save();
     const buf = this.buffer.saveState();
-    const mix = this.mix?.saveState();
+    const data = this.data.saveState();
     const gap = this.gap?.saveState();
     return {
-      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: opt.t, buffer: buf.json, ...(mix ? { mix: mix.json } : {}), ...(gap ? { gap: gap.json } : {}) },
+      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: opt.t, buffer: buf.json, offline: data.json, ...(gap ? { gap: gap.json } : {}) },
       arrays: {
         ...(gap ? Object.fromEntries(Object.entries(gap.arrays).map(([key, v]) => [`gap.${key}`, v])) : {}),
         params: flattenParams(this.groups),
@@ -262,20 +283,20 @@ export class DqnInstance implements AlgoInstance {
         adamM: opt.m,
         adamV: opt.v,
         ...Object.fromEntries(Object.entries(buf.arrays).map(([key, v]) => [`replay.${key}`, v])),
-        ...(mix ? { mixPerm: mix.perm } : {}),
+        ...data.arrays,
       },
     };
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number; buffer: unknown; mix?: { epoch: number; cursor: number } | null; gap?: unknown };
+    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: number; buffer: unknown; offline?: never; mix?: { epoch: number; cursor: number } | null; gap?: unknown };
     const a = state.arrays;
     unflattenParams(this.groups, a.params as Float32Array);
     this.target.params.set(a.targetParams as Float32Array);
     this.target.paramsChanged();
     this.optimizer.load({ t: json.adamT, m: a.adamM as Float32Array, v: a.adamV as Float32Array });
     this.buffer.loadState({ json: json.buffer, arrays: replayArrays(a) });
-    this.mix?.loadState(json.mix, a.mixPerm as Int32Array | undefined);
+    this.data.loadState(json.offline ?? { mix: json.mix ?? null }, a);
     this.gap?.loadState(json.gap, Object.fromEntries(Object.entries(a).filter(([key]) => key.startsWith("gap.")).map(([key, v]) => [key.slice(4), v])));
     this.envSteps = json.envSteps;
     this.updates = json.updates;

@@ -9,7 +9,7 @@ import { TrainingDivergedError } from "../errors.js";
 import { checkOffPolicyPolicy, realNextObs, UpdateSnapshot } from "./off-policy.js";
 import { SacScratch, SoftActorCritic } from "./soft-actor-critic.js";
 import { ReplayBatch, ReplayBuffer, replayArrays } from "./replay-buffer.js";
-import { MixSource } from "../mix.js";
+import { OfflineOnlineBatches } from "../offline-online/batches.js";
 import { bool, int, nestedProblems, num, numOr, schema, type ConfigOf } from "../../config/fields.js";
 
 /**
@@ -124,8 +124,8 @@ export class SacInstance implements AlgoInstance {
   private readonly d: number;
   private readonly snapshot: UpdateSnapshot;
   private readonly batch: ReplayBatch;
-  /** Offline rows mixed into each minibatch (`.mix(rl.data.offline(...))`), if any. */
-  private readonly mix: MixSource | undefined;
+  /** Where minibatches come from: the replay buffer, mixed with dataset rows (RLPD), MOORL's meta-epochs, critic pretraining. */
+  private readonly data: OfflineOnlineBatches;
   private readonly act: SacScratch;
   private readonly prevObs: Float32Array;
   private readonly nextObs: Float32Array;
@@ -152,7 +152,8 @@ export class SacInstance implements AlgoInstance {
     this.buffer = new ReplayBuffer(config.bufferSize, o, d, false);
     const n = env.numEnvs;
     this.batch = new ReplayBatch(b, o, d, false);
-    this.mix = ctx.mix ? new MixSource(ctx.mix, b, ctx.rng, o, d) : undefined;
+    // MOORL's meta parameters are the actor's and the critics' (α and the targets carry on).
+    this.data = new OfflineOnlineBatches(ctx.mix, b, ctx.rng, o, d, [...this.core.actorGroups, ...this.core.qGroups]);
     this.act = new SacScratch(n, d);
     this.prevObs = new Float32Array(n * o);
     this.nextObs = new Float32Array(n * o);
@@ -165,6 +166,7 @@ export class SacInstance implements AlgoInstance {
 
   step(): UpdateMetrics | null {
     const { env, config: c, d } = this;
+    if (this.data.pretrainLeft > 0) return this.pretrainStep();
     const n = env.numEnvs;
     this.prevObs.set(env.obs);
     const actions = this.act.actions;
@@ -184,14 +186,29 @@ export class SacInstance implements AlgoInstance {
     return metrics;
   }
 
+  /**
+   * One critic step on dataset rows alone, before the first env step (an
+   * offline-initialized critic: the actor starts learning online from it);
+   * the targets follow every targetNetworkFrequency steps.
+   */
+  private pretrainStep(): UpdateMetrics {
+    const { config: c, batch: mb, core } = this;
+    this.snapshot.take();
+    this.data.fillPretrain(mb);
+    const critic = core.criticBackward({ obs: mb.obs, actions: mb.actions as Float32Array, rewards: mb.rewards, terminated: mb.terminated, nextObs: mb.nextObs }, c.batchSize);
+    core.criticStep(critic.qLoss, this.onDiverged);
+    this.data.pretrained++;
+    if (this.data.pretrained % c.targetNetworkFrequency === 0) core.updateTargets();
+    this.updates++;
+    return { qLoss: critic.qLoss / 2, qValue: critic.qValue, alpha: core.alpha, ...this.data.metrics() };
+  }
+
   /** One critic step, and actor/α steps and target updates when due at step index `k`. */
   private update(k: number): UpdateMetrics {
     const { config: c, batch: mb, core } = this;
     const b = c.batchSize;
     this.snapshot.take();
-    const m = this.mix?.rows ?? 0;
-    this.buffer.sample(this.rng, mb, b - m);
-    this.mix?.fill(mb, b - m);
+    this.data.fill(this.buffer, this.rng, mb);
     const critic = core.criticBackward({ obs: mb.obs, actions: mb.actions as Float32Array, rewards: mb.rewards, terminated: mb.terminated, nextObs: mb.nextObs }, b);
     core.criticStep(critic.qLoss, this.onDiverged);
     const metrics: Record<string, number> = { qLoss: critic.qLoss / 2, qValue: critic.qValue };
@@ -205,8 +222,9 @@ export class SacInstance implements AlgoInstance {
     }
     metrics.alpha = core.alpha;
     if (k % c.targetNetworkFrequency === 0) core.updateTargets();
+    this.data.afterUpdate();
     this.updates++;
-    return metrics;
+    return { ...metrics, ...this.data.metrics() };
   }
 
   qValues(obs: Float32Array, actions: Int32Array | Float32Array, batch: number): Float32Array {
@@ -220,22 +238,22 @@ export class SacInstance implements AlgoInstance {
   saveState(): AlgoState {
     const core = this.core.saveState();
     const buf = this.buffer.saveState();
-    const mix = this.mix?.saveState();
+    const data = this.data.saveState();
     return {
-      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: core.adamT, buffer: buf.json, ...(mix ? { mix: mix.json } : {}) },
+      json: { envSteps: this.envSteps, updates: this.updates, rng: this.rng.state(), adamT: core.adamT, buffer: buf.json, offline: data.json },
       arrays: {
         ...core.arrays,
         ...Object.fromEntries(Object.entries(buf.arrays).map(([key, v]) => [`replay.${key}`, v])),
-        ...(mix ? { mixPerm: mix.perm } : {}),
+        ...data.arrays,
       },
     };
   }
 
   loadState(state: AlgoState): void {
-    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: { actor: number; q: number; alpha: number }; buffer: unknown; mix?: { epoch: number; cursor: number } | null };
+    const json = state.json as { envSteps: number; updates: number; rng: number[]; adamT: { actor: number; q: number; alpha: number }; buffer: unknown; offline?: never; mix?: { epoch: number; cursor: number } | null };
     this.core.loadState(json.adamT, state.arrays, "SAC");
     this.buffer.loadState({ json: json.buffer, arrays: replayArrays(state.arrays) });
-    this.mix?.loadState(json.mix, state.arrays.mixPerm as Int32Array | undefined);
+    this.data.loadState(json.offline ?? { mix: json.mix ?? null }, state.arrays);
     this.envSteps = json.envSteps;
     this.updates = json.updates;
     this.rng.restore(json.rng);
