@@ -36,7 +36,7 @@ after(async () => {
 });
 
 test("the research notebooks are there", () => {
-  assert.deepEqual(names, ["components.ipynb", "credit-assignment.ipynb", "datasets.ipynb", "distributed.ipynb", "grpo.ipynb", "hybrid.ipynb", "quickstart.ipynb", "seeds/budget-guidance.ipynb", "seeds/divergences.ipynb", "seeds/hints-teachers.ipynb", "seeds/lipo.ipynb", "seeds/mpo.ipynb", "seeds/ogsrl.ipynb", "seeds/ppo-lagrangian.ipynb", "seeds/ppo-max.ipynb", "seeds/references.ipynb", "seeds/rlg.ipynb", "seeds/step-credit.ipynb", "seeds/think-or-not.ipynb", "seeds/vgps.ipynb"]);
+  assert.deepEqual(names, ["components.ipynb", "credit-assignment.ipynb", "datasets.ipynb", "distributed.ipynb", "grpo.ipynb", "hybrid.ipynb", "quickstart.ipynb", "seeds/budget-guidance.ipynb", "seeds/divergences.ipynb", "seeds/hints-teachers.ipynb", "seeds/lipo.ipynb", "seeds/moorl.ipynb", "seeds/mpo.ipynb", "seeds/ogsrl.ipynb", "seeds/ppo-lagrangian.ipynb", "seeds/ppo-max.ipynb", "seeds/references.ipynb", "seeds/rlg.ipynb", "seeds/step-credit.ipynb", "seeds/think-or-not.ipynb", "seeds/vgps.ipynb"]);
 });
 
 type Notebook = { cells: { cell_type: string; id?: string; outputs?: { output_type: string; data?: Record<string, string | string[]> }[] }[] };
