@@ -137,7 +137,9 @@ export { dualAscentStep, pidLagrangianStep, type PidLagrangianState, type PidGai
 export { SupportGuard } from "./safe/support-guard.js";
 export { ChristoffelGuard, monomialExponents } from "./safe/christoffel-guard.js";
 export type { Guard } from "./safe/guard.js";
-export { reservoirStage, type ReservoirStage } from "./safe/reservoir-stage.js";
+export { reservoirStage, reservoirStageSlopes, type ReservoirStage } from "./safe/reservoir-stage.js";
+export { runReservoirChain, reservoirOptimum, type ReservoirProblem, type ChainResult } from "./safe/reservoir-chain.js";
+export { TargetPolicy, type TargetPolicyOptions } from "./safe/tsddr.js";
 export { violationRate, returnAtCostLimit } from "./safe/cost-metrics.js";
 export { DynamicsModel, type DynamicsFitOptions } from "./safe/dynamics-model.js";
 export { ModelVecEnv, type ModelEnvParts, type StepCost } from "./safe/model-env.js";

@@ -18,6 +18,8 @@ import { valueGuidedProbabilities } from "./steer/value-guided-selection.js";
 import { returnAtCostLimit, violationRate } from "./safe/cost-metrics.js";
 import { withCosts } from "./envs/costs.js";
 import { modelCmdp } from "./safe/model-cmdp.js";
+import { TargetPolicy, type TargetPolicyOptions } from "./safe/tsddr.js";
+import { reservoirOptimum, runReservoirChain, type ReservoirProblem } from "./safe/reservoir-chain.js";
 import { evaluateSafety } from "./safe/safety-eval.js";
 import { recordBehavior } from "./data/behavior-data.js";
 import type { TokenPolicy } from "./seq/policies/token-policy.js";
@@ -197,6 +199,13 @@ export const rl = {
     modelCmdp,
     /** `evaluateSafety(act, envId, { episodes, guard, limit })`: return, cost, violation rate and the share of steps outside the guard. */
     evaluateSafety,
+    /**
+     * TS-DDR on a multistage reservoir: `targetPolicy(problem, { inflows })` trains a policy of target storages through the
+     * stages' LPs by their dual gradients; `runReservoirChain(problem, inflows, targets)` and `reservoirOptimum(problem, inflows)`.
+     */
+    targetPolicy: (problem: ReservoirProblem, options: TargetPolicyOptions): TargetPolicy => TargetPolicy.train(problem, options),
+    runReservoirChain,
+    reservoirOptimum,
   },
   /**
    * Preference data as Arrow tables: `pairs([{ prompt, chosen, rejected }])`, `lists([{ prompt, completions, scores }])`,
