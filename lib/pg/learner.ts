@@ -138,7 +138,6 @@ export class PgLearner implements AlgoInstance {
   private makeConstraints(config: PgConfig, ctx: AlgoContext): LagrangianConstraint[] {
     const list = config.constraint ?? [];
     if (list.length === 0) return [];
-    if (ctx.actor) throw new Error(`${this.name}: cost constraints read the costs of the run's own env copies; run without .workers(...)`);
     const numSteps = (config.collect.config as { numSteps: number }).numSteps;
     const lambda = (config.advantage.config as { lambda?: number }).lambda ?? 0.95;
     return list.map((c) => {

@@ -102,7 +102,7 @@ export class RemoteRollouts {
   async ready(version: number, params: () => Float32Array, rng: Rng): Promise<void> {
     if (!this.due) return;
     const base = this.base;
-    this.starting ??= this.pool.start(this.job, { envId: base.id, obsSize: base.obsSize, actionSize: base.actionSpace.kind === "discrete" ? base.actionSpace.n : base.actionSize, discrete: base.actionSpace.kind === "discrete", numEnvs: base.numEnvs / this.pool.slots });
+    this.starting ??= this.pool.start(this.job, { envId: base.id, obsSize: base.obsSize, actionSize: base.actionSpace.kind === "discrete" ? base.actionSpace.n : base.actionSize, discrete: base.actionSpace.kind === "discrete", numEnvs: base.numEnvs / this.pool.slots, costSize: base.costNames?.length ?? 0 });
     await this.starting;
     if (this.lag === 0 && version === this.version) throw new Error(`workers: a second rollout of policy version ${version} was asked for before an update`);
     // the parameters as they are now: the update that follows must not reach rollouts still being sent
@@ -205,6 +205,8 @@ export interface ReplayRows {
   truncated: Uint8Array;
   nextObs: Float32Array;
   lastObs: Float32Array;
+  /** T × n × k constraint costs (empty when the env has none). */
+  costs: Float32Array;
 }
 
 const REPLAY_ARRAYS = ["obs", "actions", "logp", "values", "rewards", "terminated", "truncated", "nextObs", "lastObs"] as const;
@@ -217,6 +219,8 @@ export class ReplayVecEnv implements VecEnv {
   readonly truncated: Uint8Array;
   readonly finalObs: Float32Array;
   readonly elapsed: Int32Array;
+  readonly costNames: readonly string[];
+  readonly costs: Float32Array;
   private t = 0;
   private length = 0;
   /** @internal */
@@ -236,6 +240,8 @@ export class ReplayVecEnv implements VecEnv {
     this.truncated = new Uint8Array(n);
     this.finalObs = new Float32Array(n * base.obsSize);
     this.elapsed = new Int32Array(n);
+    this.costNames = base.costNames ?? [];
+    this.costs = new Float32Array(n * this.costNames.length);
   }
 
   get id(): string {
@@ -271,7 +277,10 @@ export class ReplayVecEnv implements VecEnv {
   /** The rollout being replayed and the step reached, for a checkpoint. */
   saveReplay(): { json: { t: number; length: number }; arrays: Record<string, Float32Array | Int32Array | Uint8Array> } {
     const arrays: Record<string, Float32Array | Int32Array | Uint8Array> = { elapsed: this.elapsed.slice() };
-    if (this.rows) for (const k of REPLAY_ARRAYS) arrays[k] = this.rows[k].slice();
+    if (this.rows) {
+      for (const k of REPLAY_ARRAYS) arrays[k] = this.rows[k].slice();
+      if (this.costs.length > 0) arrays.costs = this.rows.costs.slice();
+    }
     return { json: { t: this.t, length: this.length }, arrays };
   }
 
@@ -308,6 +317,10 @@ export class ReplayVecEnv implements VecEnv {
       if (!v || v instanceof Float64Array || v.length !== sizes[k]) throw new RangeError(`workers: the checkpoint's ${what} ${k} must hold ${sizes[k]} values, got ${v?.length}`);
       rows[k] = v;
     }
+    const k = this.costNames.length;
+    const costs = arrays.costs;
+    if (k > 0 && (!(costs instanceof Float32Array) || costs.length !== T * n * k)) throw new RangeError(`workers: the checkpoint's ${what} costs must hold ${T * n * k} values, got ${costs?.length}`);
+    rows.costs = k > 0 ? (costs as Float32Array) : new Float32Array(0);
     return rows as unknown as ReplayRows;
   }
 
@@ -338,7 +351,9 @@ export class ReplayVecEnv implements VecEnv {
       truncated: new Uint8Array(T * n),
       nextObs: new Float32Array(T * n * d),
       lastObs: new Float32Array(n * d),
+      costs: new Float32Array(T * n * this.costNames.length),
     };
+    const k = this.costNames.length;
     rollouts.forEach((r, s) => {
       const b = r.batch;
       if (r.slot !== s) throw new Error(`workers: slot ${s}'s place holds slot ${r.slot}'s rollout`);
@@ -355,6 +370,7 @@ export class ReplayVecEnv implements VecEnv {
         rows.rewards.set(b.rewards.subarray(from, from + m), to);
         rows.terminated.set(b.terminated.subarray(from, from + m), to);
         rows.truncated.set(b.truncated.subarray(from, from + m), to);
+        if (k > 0) rows.costs.set(b.costs.subarray(from * k, (from + m) * k), to * k);
       }
       rows.lastObs.set(b.lastObs, s * m * d);
     });
@@ -387,6 +403,8 @@ export class ReplayVecEnv implements VecEnv {
     this.rewards.set(rows.rewards.subarray(t * n, (t + 1) * n));
     this.terminated.set(rows.terminated.subarray(t * n, (t + 1) * n));
     this.truncated.set(rows.truncated.subarray(t * n, (t + 1) * n));
+    const k = this.costNames.length;
+    if (k > 0) this.costs.set(rows.costs.subarray(t * n * k, (t + 1) * n * k));
     for (let c = 0; c < n; c++) {
       if (this.terminated[c] || this.truncated[c]) {
         this.finalObs.set(rows.nextObs.subarray((t * n + c) * d, (t * n + c + 1) * d), c * d);

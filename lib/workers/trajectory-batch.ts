@@ -61,6 +61,8 @@ export interface RolloutBatch {
   readonly episodeIds: Float64Array;
   /** The observations after the last step (`numEnvs × obsSize`), when the actor sent them. */
   readonly lastObs: Float32Array | null;
+  /** `costSize` constraint costs per row, for envs with costs (empty otherwise). */
+  readonly costs: Float32Array;
 }
 
 /** What the learner expects of a batch (its env's shapes and the rollout's size). */
@@ -71,6 +73,8 @@ export interface BatchExpectation {
   readonly discrete: boolean;
   readonly numEnvs: number;
   readonly numSteps: number;
+  /** Constraint costs per row (the env's `costNames`; default 0: no cost column). */
+  readonly costSize?: number;
 }
 
 /** A batch that is not what the learner can train on: bytes, schema, header or values. */
@@ -170,6 +174,9 @@ export function readTrajectoryBatch(bytes: Uint8Array, expect: BatchExpectation,
   for (let i = 0; i < rows; i++) if (logp[i]! > 1e-4 && expect.discrete) fail(`column behavior_logp holds ${logp[i]} at row ${i}, expected a log-probability ≤ 0`);
   const values = f32("value", 1, true);
   const nextObs = f32("next_obs", d, true);
+  const k = expect.costSize ?? 0;
+  if (k > 0 && !table.getChild("cost")) fail(`no cost column; the learner's env has ${k} constraint cost${k > 1 ? "s" : ""}`);
+  const costs = k > 0 ? f32("cost", k, true) : new Float32Array(0);
   const terminated = bits("terminated");
   const truncated = bits("truncated");
   const pv = column("policy_version");
@@ -193,7 +200,7 @@ export function readTrajectoryBatch(bytes: Uint8Array, expect: BatchExpectation,
     new Uint8Array(lastObs.buffer).set(raw);
     for (let i = 0; i < lastObs.length; i++) if (!Number.isFinite(lastObs[i]!)) fail(`header.lastObs holds a non-finite value at ${i}`);
   }
-  return { header, envId, libraryVersion: meta.get(META_LIBRARY_VERSION) ?? "", policyVersion, obs, actions, rewards, terminated, truncated, nextObs, logp, values, episodeIds, lastObs };
+  return { header, envId, libraryVersion: meta.get(META_LIBRARY_VERSION) ?? "", policyVersion, obs, actions, rewards, terminated, truncated, nextObs, logp, values, episodeIds, lastObs, costs };
 }
 
 /** `obs` as a header's `lastObs` (base64 of float32 little-endian). */

@@ -144,3 +144,26 @@ test("property: any value as an actor's job (it travels as JSON from the learner
     { seed: 7, numRuns: 300 },
   );
 });
+
+test("constraint costs travel in the batch: read back as recorded; a batch without the learner's costs is refused", () => {
+  const env = makeVecEnv("CartPole-Cost-v1", { n: N, seed: 2, xLimit: 0.02 });
+  const recorder = TrajectoryRecorder.forEnv(env, { runId: "w" });
+  env.reset();
+  const fed: number[] = [];
+  for (let s = 0; s < STEPS; s++) {
+    const obs = Float32Array.from(env.obs);
+    const actions = Int32Array.from({ length: N }, (_, i) => (s + i) % 2);
+    env.step(actions);
+    recorder.record({ obs, actions, rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, logp: new Float32Array(N).fill(-0.7), values: new Float32Array(N), costs: env.costs!, policyVersion: 1 });
+    fed.push(...env.costs!);
+  }
+  const bytes = trajectoryBatchBytes(recorder.flush(), { worker: "w", seq: 0, numEnvs: N, numSteps: STEPS });
+  const costed = { ...expect, envId: "CartPole-Cost-v1", costSize: 1 };
+  const b = readTrajectoryBatch(bytes, costed);
+  assert.deepEqual([...b.costs], fed);
+  assert.ok(fed.some((c) => c > 0), "some steps cost");
+  assert.equal(readTrajectoryBatch(bytes, { ...costed, costSize: 0 }).costs.length, 0, "a learner without costs ignores the column");
+  const { batch } = actorBatch();
+  const plain = trajectoryBatchBytes(batch, { worker: "w", seq: 0, numEnvs: N, numSteps: STEPS });
+  assert.throws(() => readTrajectoryBatch(plain, { ...expect, costSize: 1 }), (e: unknown) => e instanceof TrajectoryBatchError && /no cost column; the learner's env has 1 constraint cost/.test(e.message));
+});

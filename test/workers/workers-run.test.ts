@@ -62,6 +62,27 @@ describe("local workers", () => {
     }
   });
 
+  test("costs travel with the batches: a PPO-Lagrangian run with one local worker gives bit for bit the numbers of the run without workers", async () => {
+    const make = (id: string, workers?: WorkersSpec) => {
+      const b = rl.env("CartPole-Cost-v1", { n: N, seed: 3, xLimit: 0.05 }).policy(rl.mlp([16])).algo(rl.ppo({ numSteps: STEPS }).constraint(rl.constraint.lagrangian({ limit: 3, lr: 0.2 }))).name(id);
+      return (workers ? b.workers(workers) : b).build();
+    };
+    const plain = make("plain-cost");
+    const one = make("one-cost", rl.workers.local({ n: 1 }));
+    try {
+      for (const run of [plain, one]) await run.train({ steps: N * STEPS * UPDATES, display: quiet });
+      assert.ok(same(params(plain), params(one)), "the same parameters");
+      for (const k of ["episodicCost", "lambda", "episodeCost", "costValueLoss"]) {
+        assert.deepEqual([...(one.metrics.getChild(k)!.toArray() as Float64Array)], [...(plain.metrics.getChild(k)!.toArray() as Float64Array)], k);
+      }
+      assert.ok((one.metrics.toArray().at(-1) as Record<string, number>).lambda! > 0, "the constraint bit");
+      assert.deepEqual([...(one.data.getChild("cost")!.toArray() as Float32Array)], [...(plain.data.getChild("cost")!.toArray() as Float32Array)], "the recorded costs");
+    } finally {
+      plain.dispose();
+      one.dispose();
+    }
+  });
+
   test("two local workers split the copies: the same numbers run after run, other numbers than one worker; train() continues across calls", async () => {
     const a = await trained("two-a", rl.workers.local({ n: 2 }));
     const b = builder("two-b", rl.workers.local({ n: 2 })).build();
