@@ -15,7 +15,7 @@ import { datasetFrom, openDataset } from "../../lib/data/dataset.js";
 import { compressedIpcError, undecodableCompression } from "../../lib/data/ipc-compression.js";
 import { bytesSource, readArrowLayout } from "../../lib/data/arrow-layout.js";
 import { TrajectoryRecorder } from "../../lib/data/recorder.js";
-import { META_ACTION_SPACE, META_ENV_ID, META_LIBRARY_VERSION, META_OBSERVATION_SPACE } from "../../lib/data/schema.js";
+import { META_ACTION_SPACE, META_COST_NAMES, META_ENV_ID, META_LIBRARY_VERSION, META_OBSERVATION_SPACE } from "../../lib/data/schema.js";
 import { sequenceTable } from "../../lib/data/sequence-table.js";
 import { flatFromTable } from "../../lib/data/interop/common.js";
 import { openHfDataset, saveHfDataset } from "../../lib/data/interop/hf.js";
@@ -155,6 +155,20 @@ function recordPendulum(): Table {
   return rec.toTable();
 }
 
+/** 30 steps of CartPole-Cost-v1 (two copies) with the constraint cost, the first 5 recorded without it (null). */
+function recordCosted(): Table {
+  const env = makeVecEnv("CartPole-Cost-v1", { n: 2, seed: 4, xLimit: 0.02 });
+  const rec = TrajectoryRecorder.forEnv(env, { runId: "costed" });
+  env.reset();
+  for (let s = 0; s < 30; s++) {
+    const obs = Float32Array.from(env.obs);
+    const actions = Int32Array.of(s % 2, (s + 1) % 2);
+    env.step(actions);
+    rec.record({ obs, actions, rewards: env.rewards, terminated: env.terminated, truncated: env.truncated, nextObs: env.obs, finalObs: env.finalObs, ...(s >= 5 ? { costs: env.costs! } : {}), policyVersion: 0 });
+  }
+  return rec.toTable();
+}
+
 /** pyarrow's type strings for the trajectory schema's columns as Trellis writes them, and whether each is nullable. */
 function trajectoryTypes(obsType: string, actionType: string): Record<string, [string, boolean]> {
   return {
@@ -264,6 +278,7 @@ describe("pyarrow and datasets read what Trellis writes; Trellis reads what pyar
   let final: Table;
   let spilled: Table;
   let pendulum: Table;
+  let costed: Table;
   let seq: Table;
   let shards: Columns;
   let metrics: Table;
@@ -279,12 +294,15 @@ describe("pyarrow and datasets read what Trellis writes; Trellis reads what pyar
     const cartpole = recordCartPole(at("spill"));
     ({ traj, final } = cartpole);
     pendulum = recordPendulum();
+    costed = recordCosted();
     seq = sequenceTable(syntheticRows(), { runId: "seq", envId: "tokens-v0" });
     const trajDs = datasetFrom(traj);
     await trajDs.save(at("traj.arrow"));
     await trajDs.save(at("traj.parquet"));
     await datasetFrom(final).save(at("final.parquet"));
     await datasetFrom(pendulum).save(at("pendulum.arrow"));
+    await datasetFrom(costed).save(at("costed.arrow"));
+    await datasetFrom(costed).save(at("costed.parquet"));
     await datasetFrom(seq).save(at("seq.arrow"));
     await datasetFrom(seq).save(at("seq.parquet"));
     // A shard folder: two files of one schema, read in name order.
@@ -316,6 +334,8 @@ describe("pyarrow and datasets read what Trellis writes; Trellis reads what pyar
       ["traj.parquet", "parquet", at("traj.parquet")],
       ["final.parquet", "parquet", at("final.parquet")],
       ["pendulum.arrow", "ipc-file", at("pendulum.arrow")],
+      ["costed.arrow", "ipc-file", at("costed.arrow")],
+      ["costed.parquet", "parquet", at("costed.parquet")],
       ["seq.arrow", "ipc-file", at("seq.arrow")],
       ["seq.parquet", "parquet", at("seq.parquet")],
       ["shards", "ipc-dir", at("shards")],
@@ -361,6 +381,16 @@ describe("pyarrow and datasets read what Trellis writes; Trellis reads what pyar
       // The data has what these columns are for: nulls, NaNs, several episodes.
       assert.ok(r.columns.next_obs!.includes(null) && r.columns.value!.includes(null) && r.columns.behavior_logp!.includes("NaN"));
       assert.ok(new Set(r.columns.episode_id).size >= 4);
+    });
+
+    test("a constrained env's trajectory: a nullable f32 cost column and its names in the metadata, in the IPC file and in Parquet", () => {
+      for (const name of ["costed.arrow", "costed.parquet"]) {
+        const r = read(name);
+        assertTypes(r, { ...trajectoryTypes("fixed_size_list<item: float not null>[4]", "int32"), cost: ["float", true] }, name);
+        assert.equal(r.metadata[META_COST_NAMES], '["position"]');
+        assertSameColumns(r.columns, jsonColumns(costed), name);
+        assert.ok(r.columns.cost!.includes(null) && r.columns.cost!.includes(1), `${name}: nulls and costs`);
+      }
     });
 
     test("continuous actions: a FixedSizeList<f32>[1] action column", () => {
