@@ -1,6 +1,5 @@
-import type { Frame } from "../envs/frame.js";
-import type { BoxSpace, Space } from "../envs/space.js";
-import type { VecEnv, VecEnvState, VecResetOptions } from "../envs/vec-env.js";
+import type { VecEnv } from "../envs/vec-env.js";
+import { VecEnvWrapper } from "../envs/vec-env-wrapper.js";
 import { TrajectoryRecorder } from "./recorder.js";
 import type { TrajectorySource } from "./schema.js";
 
@@ -34,7 +33,7 @@ export interface RecordingOptions {
  * for copies that finished). The acting policy's log-probabilities and values
  * come from `behavior()` when set. Every buffer is the wrapped env's own.
  */
-export class RecordingVecEnv implements VecEnv {
+export class RecordingVecEnv extends VecEnvWrapper {
   readonly recorder: TrajectoryRecorder;
   /** Supplies the behavior log-probs/values of the step being taken (set by the run). */
   behavior: (() => BehaviorInfo) | undefined;
@@ -42,11 +41,8 @@ export class RecordingVecEnv implements VecEnv {
   /** Pending rows that trigger a flush. */
   private readonly flushRows: number;
 
-  constructor(
-    readonly inner: VecEnv,
-    runId: string,
-    options: RecordingOptions = {},
-  ) {
+  constructor(inner: VecEnv, runId: string, options: RecordingOptions = {}) {
+    super(inner);
     const batchRows = options.batchRows ?? BATCH_ROWS;
     if (!Number.isInteger(batchRows) || batchRows < 1) throw new RangeError(`RecordingVecEnv: batchRows must be an integer ≥ 1, got ${String(batchRows)}`);
     this.flushRows = Math.max(1, Math.min(batchRows, options.memoryLimitRows ?? Infinity));
@@ -60,60 +56,7 @@ export class RecordingVecEnv implements VecEnv {
     this.prevObs = new Float32Array(inner.numEnvs * inner.obsSize);
   }
 
-  get id(): string {
-    return this.inner.id;
-  }
-  get numEnvs(): number {
-    return this.inner.numEnvs;
-  }
-  get observationSpace(): BoxSpace {
-    return this.inner.observationSpace;
-  }
-  get actionSpace(): Space {
-    return this.inner.actionSpace;
-  }
-  get obsSize(): number {
-    return this.inner.obsSize;
-  }
-  get actionSize(): number {
-    return this.inner.actionSize;
-  }
-  get maxEpisodeSteps(): number | undefined {
-    return this.inner.maxEpisodeSteps;
-  }
-  get stateLayout(): readonly string[] {
-    return this.inner.stateLayout;
-  }
-  get obs(): Float32Array {
-    return this.inner.obs;
-  }
-  get rewards(): Float32Array {
-    return this.inner.rewards;
-  }
-  get terminated(): Uint8Array {
-    return this.inner.terminated;
-  }
-  get truncated(): Uint8Array {
-    return this.inner.truncated;
-  }
-  get finalObs(): Float32Array {
-    return this.inner.finalObs;
-  }
-  get elapsed(): Int32Array {
-    return this.inner.elapsed;
-  }
-  get costNames(): readonly string[] | undefined {
-    return this.inner.costNames;
-  }
-  get costs(): Float32Array | undefined {
-    return this.inner.costs;
-  }
-
-  reset(options?: VecResetOptions): Float32Array {
-    return this.inner.reset(options);
-  }
-
-  step(actions: Int32Array | Float32Array): void {
+  override step(actions: Int32Array | Float32Array): void {
     const inner = this.inner;
     this.prevObs.set(inner.obs);
     inner.step(actions);
@@ -132,18 +75,5 @@ export class RecordingVecEnv implements VecEnv {
       policyVersion: b?.policyVersion ?? 0,
     });
     if (this.recorder.pendingRows >= this.flushRows) this.recorder.flush();
-  }
-
-  render(index?: number): Frame {
-    return this.inner.render(index);
-  }
-  getPhysicalState(index: number): number[] {
-    return this.inner.getPhysicalState(index);
-  }
-  saveState(): VecEnvState {
-    return this.inner.saveState();
-  }
-  loadState(state: VecEnvState): void {
-    this.inner.loadState(state);
   }
 }

@@ -1,6 +1,5 @@
-import type { Frame } from "./frame.js";
-import type { BoxSpace, Space } from "./space.js";
-import type { VecEnv, VecEnvState, VecResetOptions } from "./vec-env.js";
+import type { VecEnv, VecResetOptions } from "./vec-env.js";
+import { VecEnvWrapper } from "./vec-env-wrapper.js";
 
 /** Constraint costs per step of `env` (0 when it emits none). */
 export function costSize(env: VecEnv): number {
@@ -81,25 +80,10 @@ export function withCosts(env: VecEnv, options: WithCostsOptions): VecEnv {
   return new CostVecEnv(env, options);
 }
 
-class CostVecEnv implements VecEnv {
-  readonly id: string;
-  readonly numEnvs: number;
-  readonly observationSpace: BoxSpace;
-  readonly actionSpace: Space;
-  readonly obsSize: number;
-  readonly actionSize: number;
-  readonly maxEpisodeSteps: number | undefined;
-  readonly stateLayout: readonly string[];
-  readonly obs: Float32Array;
-  readonly rewards: Float32Array;
-  readonly terminated: Uint8Array;
-  readonly truncated: Uint8Array;
-  readonly finalObs: Float32Array;
-  readonly elapsed: Int32Array;
-  readonly costNames: readonly string[];
-  readonly costs: Float32Array;
-  readonly stateFromObservation?: (obs: ArrayLike<number>) => number[] | undefined;
-  private readonly inner: VecEnv;
+class CostVecEnv extends VecEnvWrapper {
+  private readonly name: string;
+  private readonly names: readonly string[];
+  private readonly buffer: Float32Array;
   private readonly innerCosts: number;
   private readonly own: readonly string[];
   private readonly cost: WithCostsOptions["cost"];
@@ -114,73 +98,56 @@ class CostVecEnv implements VecEnv {
     if (own.length === 0) throw new TypeError(`withCosts(${id}): give the cost a name (names: "hazard")`);
     const innerNames = inner.costNames ?? [];
     for (const n of own) if (innerNames.includes(n)) throw new TypeError(`withCosts(${id}): the env already has a cost named '${n}'; pick another name`);
-    this.inner = inner;
-    this.id = id;
-    this.numEnvs = inner.numEnvs;
-    this.observationSpace = inner.observationSpace;
-    this.actionSpace = inner.actionSpace;
-    this.obsSize = inner.obsSize;
-    this.actionSize = inner.actionSize;
-    this.maxEpisodeSteps = inner.maxEpisodeSteps;
-    this.stateLayout = inner.stateLayout;
-    this.obs = inner.obs;
-    this.rewards = inner.rewards;
-    this.terminated = inner.terminated;
-    this.truncated = inner.truncated;
-    this.finalObs = inner.finalObs;
-    this.elapsed = inner.elapsed;
+    super(inner);
+    this.name = id;
     this.innerCosts = innerNames.length;
     this.own = own;
-    this.costNames = Object.freeze([...innerNames, ...own]);
-    this.costs = new Float32Array(this.numEnvs * this.costNames.length);
+    this.names = Object.freeze([...innerNames, ...own]);
+    this.buffer = new Float32Array(inner.numEnvs * this.names.length);
     this.cost = options.cost;
     this.before = new Float32Array(inner.obs.length);
     this.row = new Float32Array(own.length);
-    if (inner.stateFromObservation) this.stateFromObservation = (obs) => inner.stateFromObservation!(obs);
   }
 
-  reset(options?: VecResetOptions): Float32Array {
+  override get id(): string {
+    return this.name;
+  }
+
+  override get costNames(): readonly string[] {
+    return this.names;
+  }
+
+  override get costs(): Float32Array {
+    return this.buffer;
+  }
+
+  override reset(options?: VecResetOptions): Float32Array {
     this.inner.reset(options);
-    this.costs.fill(0);
+    this.buffer.fill(0);
     return this.obs;
   }
 
-  step(actions: Int32Array | Float32Array): void {
-    this.before.set(this.inner.obs);
-    this.inner.step(actions);
-    const { numEnvs: n, obsSize: d, actionSize: a } = this;
-    const k = this.costNames.length;
+  override step(actions: Int32Array | Float32Array): void {
+    const inner = this.inner;
+    this.before.set(inner.obs);
+    inner.step(actions);
+    const { numEnvs: n, obsSize: d, actionSize: a } = inner;
+    const k = this.names.length;
     const k0 = this.innerCosts;
-    const discrete = this.actionSpace.kind === "discrete";
+    const discrete = inner.actionSpace.kind === "discrete";
     for (let e = 0; e < n; e++) {
-      const done = this.terminated[e] === 1 || this.truncated[e] === 1;
+      const done = inner.terminated[e] === 1 || inner.truncated[e] === 1;
       const value = this.cost({
         obs: this.before.subarray(e * d, (e + 1) * d),
-        action: discrete ? actions[e]! : actions.subarray(e * a, (e + 1) * a) as Float32Array,
-        nextObs: (done ? this.finalObs : this.obs).subarray(e * d, (e + 1) * d),
-        reward: this.rewards[e]!,
-        terminated: this.terminated[e] === 1,
+        action: discrete ? actions[e]! : (actions.subarray(e * a, (e + 1) * a) as Float32Array),
+        nextObs: (done ? inner.finalObs : inner.obs).subarray(e * d, (e + 1) * d),
+        reward: inner.rewards[e]!,
+        terminated: inner.terminated[e] === 1,
       });
       writeCostRow(() => `${this.id}: the cost function of copy ${e} returned`, value, this.own, this.row, 0);
-      for (let j = 0; j < k0; j++) this.costs[e * k + j] = this.inner.costs![e * k0 + j]!;
-      for (let j = k0; j < k; j++) this.costs[e * k + j] = this.row[j - k0]!;
+      for (let j = 0; j < k0; j++) this.buffer[e * k + j] = inner.costs![e * k0 + j]!;
+      for (let j = k0; j < k; j++) this.buffer[e * k + j] = this.row[j - k0]!;
     }
-  }
-
-  render(index?: number): Frame {
-    return this.inner.render(index);
-  }
-
-  getPhysicalState(index: number): number[] {
-    return this.inner.getPhysicalState(index);
-  }
-
-  saveState(): VecEnvState {
-    return this.inner.saveState();
-  }
-
-  loadState(state: VecEnvState): void {
-    this.inner.loadState(state);
   }
 }
 
