@@ -9,6 +9,7 @@ import { componentTypes } from "../../lib/pg/index.js";
 const CODES = new Set(["unknown-option", "not-a-number", "out-of-range", "not-an-integer", "not-a-boolean", "not-one-of", "wrong-type", "incompatible", "unsupported", "missing"]);
 const cartPole = makeVecEnv("CartPole-v1", { n: 2, seed: 0 });
 const pendulum = makeVecEnv("Pendulum-v1", { n: 2, seed: 0 });
+const costed = makeVecEnv("GridWorld-Hazards-v0", { n: 2, seed: 0 });
 
 const KEYS = ["lr", "gamma", "numSteps", "minibatches", "epochs", "clip", "gae", "epsilon", "logStd", "batchSize", "tau", "loss", "truncation", "targetKl", "maxGradNorm", "valueIters", "batchSteps", "expectile", "targetEntropy", "bogus"];
 const value = fc.oneof(fc.anything(), fc.double(), fc.integer({ min: -5, max: 1000 }), fc.constantFrom("auto", "mse", "huber", "done", null, true), fc.dictionary(fc.constantFrom("gamma", "lambda", "start", "end", "min", "max", "x"), fc.anything()));
@@ -54,8 +55,10 @@ test("the engine: any settings and any component config in any slot give problem
     fc.property(fc.constantFrom(...slots), fc.anything(), fc.dictionary(fc.constantFrom("epochs", "minibatches", "maxGradNorm", "targetKl", "truncation", "valueSteps", "x"), value), (type, config, settings) => {
       const c = { slot: type.slot, kind: type.kind, config } as never;
       let spec = rl.pg().set(settings as never);
-      spec = type.slot === "loss" ? spec.addLoss(c) : type.slot === "collect" ? spec.collect(c) : type.slot === "advantage" ? spec.advantage(c) : type.slot === "divergence" ? spec.divergence(c) : type.slot === "reference" ? spec.divergence(rl.div.kl()).reference(c) : type.slot === "aggregation" ? spec.aggregation(c) : type.slot === "optimizer" ? spec.optimizer(c) : spec.schedule(c);
+      spec = type.slot === "loss" ? spec.addLoss(c) : type.slot === "collect" ? spec.collect(c) : type.slot === "advantage" ? spec.advantage(c) : type.slot === "divergence" ? spec.divergence(c) : type.slot === "reference" ? spec.divergence(rl.div.kl()).reference(c) : type.slot === "aggregation" ? spec.aggregation(c) : type.slot === "optimizer" ? spec.optimizer(c) : type.slot === "constraint" ? spec.constraint(c) : spec.schedule(c);
       assertProblems(spec.check(cartPole, mlp([8])));
+      // A constraint also on an env with costs, where its cost name is looked up.
+      if (type.slot === "constraint") assertProblems(spec.check(costed, mlp([8])));
     }),
     { numRuns: 300 },
   );
