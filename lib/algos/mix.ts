@@ -127,6 +127,7 @@ export function offlineMix(dataset: Dataset, options: OfflineMixOptions = {}): O
  */
 export function metaMix(dataset: Dataset, options: MetaMixOptions = {}): OfflineMixSpec {
   if (!(dataset instanceof Dataset)) throw new TypeError("rl.data.meta(dataset): expected a Dataset from rl.dataset.open(path) or rl.dataset.from(table)");
+  if (typeof options !== "object" || options === null || Array.isArray(options)) throw new TypeError(`rl.data.meta(dataset, options): expected an object like { inner: 10, metaLr: 0.5, offlineShare: 0.5 }, got ${options === null ? "null" : Array.isArray(options) ? "an array" : typeof options}`);
   const { criticPretrain, ...meta } = options;
   return Object.freeze({
     kind: "offline-mix",

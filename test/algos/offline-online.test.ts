@@ -2,7 +2,7 @@
 // offline-initialized critic, on DQN and SAC.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
-import { rl, type Dataset, type Run } from "../../lib/index.js";
+import { rl, RunConfigError, type Dataset, type Run } from "../../lib/index.js";
 import { reptileStep } from "../../lib/algos/offline-online/reptile.js";
 import { MetaSchedule } from "../../lib/algos/offline-online/meta-schedule.js";
 import { vectorGroup } from "../../lib/policy/param-set.js";
@@ -136,4 +136,28 @@ describe("MOORL and the offline-initialized critic in runs", () => {
     assert.match(probs(rl.data.offline(ds, { criticPretrain: 5, imitation: true }), rl.ppo()), /mix\.criticPretrain: implemented for dqn and sac/);
     assert.throws(() => rl.data.meta({} as never), /rl\.data\.meta\(dataset\): expected a Dataset/);
   });
+});
+
+test("property: any value as MOORL's options or criticPretrain gives a spec whose problems are listed, or a run — never another error", async () => {
+  const fc = (await import("fast-check")).default;
+  const ds = await cartData();
+  const value = fc.oneof(fc.anything(), fc.double(), fc.integer({ min: -5, max: 50 }));
+  fc.assert(
+    fc.property(fc.oneof(fc.anything(), fc.dictionary(fc.constantFrom("inner", "metaLr", "offlineShare", "criticPretrain", "x"), value)), fc.constantFrom("dqn", "ppo"), (options, algo) => {
+      let spec: ReturnType<typeof rl.data.meta>;
+      try {
+        spec = rl.data.meta(ds, options as never);
+      } catch (e) {
+        assert.ok(e instanceof TypeError && /rl\.data\.meta\(dataset, options\)/.test(e.message), String(e));
+        return;
+      }
+      try {
+        rl.env("CartPole-v1").policy(rl.mlp([8])).algo(algo === "dqn" ? smallDqn() : rl.ppo()).mix(spec).record(false).build().dispose();
+      } catch (e) {
+        assert.ok(e instanceof RunConfigError, `a RunConfigError, got ${String(e)}`);
+        for (const l of e.lines) assert.equal(typeof l, "string");
+      }
+    }),
+    { numRuns: 150 },
+  );
 });
