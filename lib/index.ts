@@ -73,7 +73,8 @@ export { evaluateHybrid, type HybridEvaluation, type HybridScores, type HybridEv
 export { SequenceRun, SequenceRunBuilder, type SequenceRunOptions, type SequenceEvalSchedule, type SequenceTrainOptions } from "./seq/run.js";
 export { saveSequenceRun, loadSequenceRun } from "./seq/run-checkpoint.js";
 export { sftOnTask, type SftTaskOptions, type SftTaskResult } from "./seq/sft-task.js";
-export { tokenPolicy, type TokenPolicyOptions } from "./seq/policies/make.js";
+export { tokenPolicy, type TokenPolicyOptions, type TokenPolicyEngine } from "./seq/policies/make.js";
+export { HostedTransformer } from "./seq/policies/hosted-transformer.js";
 export { rlooAdvantages, asymreAdvantages, reinforcePlusPlusAdvantages } from "./credit/group-baselines.js";
 export {
   Transformer,

@@ -10,6 +10,10 @@ export interface GpuInfo {
   architecture: string;
   device: string;
   description: string;
+  /** The adapter's name: `device` (Dawn gives the driver's device name, e.g. "NVIDIA H200"), else vendor and architecture. */
+  name: string;
+  /** The driver: Dawn's `description` (on Vulkan the driver's name and version), "" when the runtime hides it. */
+  driver: string;
 }
 
 /** How to get each backend, for errors and the device report. */

@@ -15,7 +15,12 @@ export type Probe =
 
 const require = createRequire(import.meta.url);
 
+/** Set by scripts/gpu-run.sh: the program is one esbuild bundle, tfjs's backends are inside it (no node_modules to resolve). */
+export const BUNDLED_ENV = "TRELLIS_BUNDLED";
+const BUNDLED_PACKAGES = ["@tensorflow/tfjs-backend-webgpu"];
+
 function installed(pkg: string): boolean {
+  if (process.env[BUNDLED_ENV] === "1" && BUNDLED_PACKAGES.includes(pkg)) return true;
   try {
     require.resolve(pkg);
     return true;
@@ -73,6 +78,19 @@ interface AdapterLike {
   info?: Partial<GpuInfo> & { isFallbackAdapter?: boolean };
 }
 
+/** What a WebGPU adapter's `info` says about it, with its name and driver picked out. */
+export function gpuInfoOf(raw: Partial<Record<"vendor" | "architecture" | "device" | "description", unknown>>): GpuInfo {
+  const text = (v: unknown) => (typeof v === "string" ? v.trim() : "");
+  const vendor = text(raw.vendor), architecture = text(raw.architecture), device = text(raw.device), description = text(raw.description);
+  const name = device || [vendor, architecture].filter(Boolean).join(" ") || description || "unnamed adapter";
+  return { vendor, architecture, device, description, name, driver: description === name ? "" : description };
+}
+
+/** A CPU rasterizer posing as a GPU (SwiftShader, llvmpipe, lavapipe): slower than the wasm backend. */
+export function isSoftwareGpu(info: GpuInfo): boolean {
+  return SOFTWARE_GPU.test([info.vendor, info.architecture, info.device, info.description].join(" "));
+}
+
 /** WebGPU: the runtime's navigator.gpu, else Dawn from the `webgpu` package. */
 export async function probeWebgpu(tf: typeof Tf, forced: boolean): Promise<Probe> {
   const pkg = "@tensorflow/tfjs-backend-webgpu";
@@ -95,14 +113,9 @@ export async function probeWebgpu(tf: typeof Tf, forced: boolean): Promise<Probe
   }
   const adapter = await gpu.requestAdapter({ powerPreference: "high-performance" }).catch(() => null);
   if (!adapter) return { ok: false, reason: "no WebGPU adapter found" };
-  const info: GpuInfo = {
-    vendor: adapter.info?.vendor ?? "",
-    architecture: adapter.info?.architecture ?? "",
-    device: adapter.info?.device ?? "",
-    description: adapter.info?.description ?? "",
-  };
-  const name = [info.vendor, info.architecture, info.description].filter(Boolean).join(" ") || "unnamed adapter";
-  const software = adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter || SOFTWARE_GPU.test(name);
+  const info = gpuInfoOf(adapter.info ?? {});
+  const software = adapter.isFallbackAdapter || adapter.info?.isFallbackAdapter || isSoftwareGpu(info);
+  const name = `${info.name}${info.driver ? ` (${info.driver})` : ""}`;
   if (software && !forced) return { ok: false, reason: `only a software WebGPU adapter was found (${name}), slower than wasm` };
   if (globals) {
     for (const [k, v] of Object.entries(globals)) if (!(k in globalThis)) (globalThis as Record<string, unknown>)[k] = v;
@@ -110,7 +123,8 @@ export async function probeWebgpu(tf: typeof Tf, forced: boolean): Promise<Probe
     else Object.defineProperty(globalThis, "navigator", { value: { gpu }, configurable: true, writable: true });
   }
   try {
-    await import(pkg);
+    // a literal specifier, so a bundler includes the package
+    await import("@tensorflow/tfjs-backend-webgpu");
   } catch (e) {
     return { ok: false, reason: `${pkg} failed to load: ${firstLine(e)}` };
   }

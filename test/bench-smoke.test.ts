@@ -3,6 +3,7 @@
 // `npm run bench`, never asserted here.)
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -119,4 +120,41 @@ test("scale-out reports steps_per_s per worker count and transport, nats_overhea
   assert.ok((s.grpo_speedup_local2 as number) > 0);
   assert.equal(s.batches_lost, 0);
   assert.equal(s.batches_duplicated, 0);
+});
+
+test("gpu reports each figure of the tfjs engine beside the kernels' (here on wasm: no adapter)", () => {
+  const s = summary("gpu", "--smoke");
+  assert.equal(s.summary, "gpu");
+  const ratios = s.tfjs_engine_over_kernels as Record<string, number>;
+  for (const what of ["train tokens/s", "sampling tokens/s", "PPO CartPole"]) {
+    assert.ok(Object.entries(ratios).some(([k, v]) => k.includes(what) && v > 0), what);
+  }
+});
+
+test("gpu-carry.sh builds the folder a GPU machine gets and gpu-run.sh runs it end to end: carried node, bundle, Dawn, Vulkan loader, PyTorch beside", () => {
+  const out = join(root, "test-output", "gpu-carry-test");
+  const carry = join(out, "carry");
+  rmSync(out, { recursive: true, force: true });
+  mkdirSync(out, { recursive: true });
+  const built = spawnSync("bash", [join(root, "scripts/gpu-carry.sh"), carry], { encoding: "utf8", cwd: root });
+  assert.equal(built.status, 0, built.stderr);
+  assert.match(built.stdout, /gpu-carry: \d+M in /);
+  for (const f of ["app/gpu.js", "app/worker.js", "app/tfjs-transformer-ops.js", "app/tfjs-network-ops.js", "node.gz", "app/node_modules/webgpu/dist/linux-x64/dawn.node.gz"]) assert.ok(existsSync(join(carry, f)), f);
+  assert.ok(existsSync(join(carry, "vulkan/usr/lib/x86_64-linux-gnu/libvulkan.so.1")), "the Vulkan loader is unpacked");
+  const python = join(root, ".venv/bin/python");
+  const ran = spawnSync("bash", [join(root, "scripts/gpu-run.sh"), "--smoke"], {
+    encoding: "utf8", cwd: root, env: { ...process.env, GPU_CARRY: carry, OUT: out, PYTHON: python, PATH: "/usr/bin:/bin" },
+  });
+  assert.equal(ran.status, 0, `${ran.stdout}\n${readFileSync(join(out, "gpu.err"), "utf8").slice(-2000)}`);
+  const diagnostics = readFileSync(join(out, "diagnostics.txt"), "utf8");
+  assert.match(diagnostics, /node: \S+carry\/bin\/node v20/, "the carried node ran");
+  assert.match(diagnostics, /dawn adapter: /, "the carried dawn.node loaded");
+  const lines = readFileSync(join(out, "gpu.jsonl"), "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  const s = lines.at(-1)!;
+  assert.equal(s.summary, "gpu");
+  assert.equal(s.torch_device, "torch/cpu");
+  const vsTorch = s.tfjs_engine_over_torch as Record<string, number>;
+  for (const what of ["matmul f32 64×64", "train tokens/s", "sampling tokens/s", "PPO CartPole"]) {
+    assert.ok(Object.entries(vsTorch).some(([k, v]) => k.includes(what) && v > 0), `ratio to PyTorch for ${what}`);
+  }
 });

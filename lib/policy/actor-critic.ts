@@ -4,7 +4,9 @@ import { gaussianBackward, gaussianStats, sampleGaussian, type GaussianStats } f
 import type { Space } from "../envs/space.js";
 import { makeMlp } from "../nn/mlp.js";
 import type { Network } from "../nn/network.js";
-import { wrapLayersModel } from "../nn/tfjs-network.js";
+import { wrapLayersModel, type TfjsNetwork } from "../nn/tfjs-network.js";
+import { HostedNetwork, hostedMlp } from "../nn/hosted-network.js";
+import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random/rng.js";
 import { vectorGroup, type ParamGroup } from "./param-set.js";
 import type { PolicySpec } from "./spec.js";
@@ -52,18 +54,19 @@ export class ActorCritic {
     this.headWidth = this.actionDim;
     const mlpSpec = spec.kind === "mlp" ? spec : spec.critic;
     const shared = spec.kind === "mlp" && spec.shared;
+    const hosted = spec.kind === "mlp" && spec.engine === "tfjs";
+    const mlpOf = (sizes: number[], lastGain: number): Network =>
+      hosted ? hostedMlp(sizes, { activation: mlpSpec.activation, rng, lastGain }) : makeMlp(sizes, { activation: mlpSpec.activation, rng, lastGain });
     if (spec.kind === "model") {
       // Each run trains its own copy, so runs built from one builder never share weights.
-      this.actor = wrapLayersModel(spec.model as never).clone();
+      const own = wrapLayersModel(spec.model as never).clone();
+      // tfjs's WebGPU backend cannot read tensors back synchronously in Node: the model then runs in the tfjs host's worker
+      this.actor = tf.getBackend() === "webgpu" ? hostedCopy(own) : own;
     } else {
-      this.actor = makeMlp([obsSize, ...mlpSpec.hidden, this.actionDim + (shared ? 1 : 0)], {
-        activation: mlpSpec.activation,
-        rng,
-        lastGain: 0.01,
-      });
+      this.actor = mlpOf([obsSize, ...mlpSpec.hidden, this.actionDim + (shared ? 1 : 0)], 0.01);
     }
     if (shared) scaleValueColumn(this.actor, mlpSpec.hidden.at(-1) ?? obsSize, this.actionDim + 1, 1 / 0.01);
-    this.critic = shared ? null : makeMlp([obsSize, ...mlpSpec.hidden, 1], { activation: mlpSpec.activation, rng, lastGain: 1 });
+    this.critic = shared ? null : mlpOf([obsSize, ...mlpSpec.hidden, 1], 1);
     this.logStd = this.discrete ? null : new Float32Array(this.actionDim).fill(spec.logStdInit);
     this.logStdGroup = this.logStd ? vectorGroup("logStd", this.logStd) : null;
     const groups: ParamGroup[] = [netGroup("actor", this.actor)];
@@ -229,4 +232,11 @@ export function actorCriticProblems(spec: PolicySpec, obsSize: number, actionSpa
 /** A network's parameters as an optimizer group. */
 export function netGroup(name: string, net: Network): ParamGroup {
   return { name, params: net.params, grads: net.grads, paramsChanged: () => net.paramsChanged() };
+}
+
+/** A hosted copy of an in-process tfjs network (the original is disposed). */
+function hostedCopy(net: TfjsNetwork): HostedNetwork {
+  const copy = new HostedNetwork(net.spec, net.params);
+  net.dispose();
+  return copy;
 }

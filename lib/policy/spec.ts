@@ -22,7 +22,17 @@ export interface MlpPolicySpec {
   readonly head: HeadKind;
   /** Initial log σ of Gaussian heads. Default 0. */
   readonly logStdInit: number;
+  /**
+   * What computes the networks. Absent or "kernels": the fused small-MLP
+   * kernels on this thread (fastest on a CPU). "tfjs": TensorFlow.js in a
+   * worker on the best backend present (WebGPU on a GPU machine); pays for
+   * wide networks on a GPU (see docs/gpu.md). Policy-gradient methods only.
+   */
+  readonly engine?: NetworkEngine;
 }
+
+/** See {@link MlpPolicySpec.engine}. */
+export type NetworkEngine = "kernels" | "tfjs";
 
 /** A tfjs `LayersModel` used as the actor (outputs logits or means); the critic stays an MLP. */
 export interface ModelPolicySpec {
@@ -40,6 +50,7 @@ export interface MlpOptions {
   shared?: boolean;
   head?: HeadKind;
   logStdInit?: number;
+  engine?: NetworkEngine;
 }
 
 /** An MLP policy with the given hidden widths, e.g. `rl.mlp([64, 64])`. */
@@ -51,6 +62,7 @@ export function mlp(hidden: readonly number[] = [64, 64], options: MlpOptions = 
     shared: options.shared ?? false,
     head: options.head ?? "auto",
     logStdInit: options.logStdInit ?? 0,
+    ...(options.engine !== undefined ? { engine: options.engine } : {}),
   };
 }
 
@@ -66,6 +78,9 @@ export function checkPolicySpec(spec: PolicySpec, path = "policy"): Problem[] {
   }
   if (!["auto", "categorical", "gaussian", "tanh-gaussian"].includes(spec.head)) {
     problems.push(problemLine("not-one-of", `${path}.head: expected "auto", "categorical", "gaussian" or "tanh-gaussian", got ${JSON.stringify(spec.head)}`));
+  }
+  if (spec.kind === "mlp" && spec.engine !== undefined && spec.engine !== "kernels" && spec.engine !== "tfjs") {
+    problems.push(problemLine("not-one-of", `${path}.engine: expected "kernels" or "tfjs", got ${JSON.stringify(spec.engine)}`));
   }
   if (!Number.isFinite(spec.logStdInit)) problems.push(problemLine("not-a-number", `${path}.logStdInit: expected a finite number, got ${spec.logStdInit}`));
   return problems;

@@ -7,6 +7,7 @@ import { test } from "node:test";
 import * as tf from "@tensorflow/tfjs";
 import { BACKEND_ORDER, deviceReport, initBackend, parseBackendName, type DeviceReport } from "../../native/index.js";
 import { tfjsWasmDir } from "../../native/wasm-files.js";
+import { gpuInfoOf, isSoftwareGpu } from "../../native/backend-probes.js";
 
 const nativeIndex = new URL("../../native/index.js", import.meta.url).href;
 
@@ -130,4 +131,20 @@ test("the tfjs wasm binaries are found next to the installed package", () => {
   const dir = tfjsWasmDir();
   assert.ok(dir.endsWith(sep));
   assert.ok(existsSync(join(dir, "tfjs-backend-wasm-simd.wasm")));
+});
+
+test("gpuInfoOf picks the adapter's name and driver out of Dawn's info; software adapters are recognized", () => {
+  // the fields Dawn's Vulkan backend gives for an NVIDIA card: device is the driver's device name, description the driver
+  const h200 = gpuInfoOf({ vendor: "nvidia", architecture: "hopper", device: "NVIDIA H200", description: "NVIDIA: 565.57.01 565.57.1.0" });
+  assert.equal(h200.name, "NVIDIA H200");
+  assert.equal(h200.driver, "NVIDIA: 565.57.01 565.57.1.0");
+  assert.equal(isSoftwareGpu(h200), false);
+  // a browser that hides the device: vendor and architecture name it, no driver
+  assert.deepEqual(gpuInfoOf({ vendor: "apple", architecture: "metal-3", device: "", description: "" }), {
+    vendor: "apple", architecture: "metal-3", device: "", description: "", name: "apple metal-3", driver: "",
+  });
+  assert.equal(gpuInfoOf({}).name, "unnamed adapter");
+  assert.equal(gpuInfoOf({ device: 7 as unknown as string }).device, "", "non-strings are dropped");
+  assert.equal(isSoftwareGpu(gpuInfoOf({ vendor: "mesa", device: "llvmpipe (LLVM 15.0.6, 256 bits)" })), true);
+  assert.equal(isSoftwareGpu(gpuInfoOf({ vendor: "google", architecture: "swiftshader" })), true);
 });

@@ -52,6 +52,20 @@ console.log(JSON.stringify({ steps: run.step, rows: run.metrics.numRows }));`,
   assert.deepEqual(out, { steps: 2048, rows: 4 });
 });
 
+test("the installed library's tfjs engine finds its worker and operation modules: a hosted transformer and a hosted MLP compute", async () => {
+  await writeFile(
+    join(project, "hosted.mjs"),
+    `import { rl, HostedTransformer } from "trellis";
+const policy = rl.seq.policy("transformer", { vocabSize: 5, layers: 1, dModel: 8, heads: 2, mlpHidden: 8, context: 4 }, { seed: 1, engine: "tfjs" });
+const logits = policy.forward(Int32Array.of(1, 2, 3), 1, 3);
+const run = rl.env("CartPole-v1", { n: 2, seed: 1 }).policy(rl.mlp([8], { engine: "tfjs" })).algo(rl.ppo({ numSteps: 16 })).build();
+await run.train({ steps: 64 });
+console.log(JSON.stringify({ hosted: policy instanceof HostedTransformer, logits: logits.length, steps: run.step }));`,
+  );
+  const out = JSON.parse(run(process.execPath, ["hosted.mjs"], project).trim().split("\n").at(-1)!) as Record<string, unknown>;
+  assert.deepEqual(out, { hosted: true, logits: 15, steps: 64 });
+});
+
 test("the installed CLI runs a notebook headless", async () => {
   const nb = {
     nbformat: 4,

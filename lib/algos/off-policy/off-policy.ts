@@ -51,6 +51,7 @@ export function checkOffPolicyPolicy(policy: PolicySpec, algo: string, what: str
     p.push(problemLine("unsupported", `policy: ${algo} builds ${what} from rl.mlp([...]) widths; a tfjs model policy is not supported for ${algo} yet`));
     return p;
   }
+  if (policy.engine === "tfjs") p.push(problemLine("unsupported", `policy.engine: ${algo} runs its networks on the fused kernels; engine "tfjs" is for policy-gradient methods (remove engine)`));
   if (policy.shared) p.push(problemLine("unsupported", `policy.shared: ${algo} trains separate networks (${what}); remove shared: true`));
   if (!heads.includes(policy.head)) p.push(problemLine("unsupported", `policy.head: ${algo} needs head ${heads.map((h) => JSON.stringify(h)).join(" or ")}, got ${JSON.stringify(policy.head)}`));
   return p;

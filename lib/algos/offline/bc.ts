@@ -60,6 +60,7 @@ export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
       const p = checkBcConfig(config);
       if (policy.kind !== "mlp") p.push(problemLine("unsupported", "policy: bc trains an rl.mlp(...) policy; tfjs models are not supported yet"));
       else p.push(...checkPolicySpec(policy), ...actorCriticProblems(policy, env.obsSize, env.actionSpace));
+      if (policy.kind === "mlp" && policy.engine === "tfjs") p.push(problemLine("unsupported", "policy.engine: bc runs its network on the fused kernels; engine \"tfjs\" is for policy-gradient methods (remove engine)"));
       if (!dataset) {
         p.push(problemLine("missing", "algo: bc needs a dataset: build with rl.offline(dataset)"));
         return p;

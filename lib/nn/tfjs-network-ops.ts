@@ -1,0 +1,133 @@
+// The TfjsHost operations of HostedNetwork: a tfjs LayersModel in the host's
+// worker whose weights mirror the caller's shared params (in
+// model.trainableWeights order, each flattened row-major, as TfjsNetwork).
+import * as tf from "@tensorflow/tfjs";
+import type { Activation } from "./network.js";
+
+/** A dense network as {@link makeMlp} lays it out. */
+export interface HostedMlpShape {
+  readonly sizes: readonly number[];
+  readonly activation: Activation;
+  readonly outputActivation: Activation;
+}
+
+interface Net {
+  model: tf.LayersModel;
+  weights: tf.LayerVariable[];
+  offsets: number[];
+  params: Float32Array;
+  grads: Float32Array;
+  kept: tf.Tensor2D | null;
+  inputSize: number;
+  outputSize: number;
+}
+
+const nets = new Map<number, Net>();
+let nextId = 1;
+
+function net(id: number): Net {
+  const n = nets.get(id);
+  if (!n) throw new Error(`no hosted network ${id} (disposed?)`);
+  return n;
+}
+
+function mlpModel(shape: HostedMlpShape): tf.LayersModel {
+  const model = tf.sequential();
+  const last = shape.sizes.length - 2;
+  for (let l = 0; l <= last; l++) {
+    model.add(tf.layers.dense({
+      units: shape.sizes[l + 1]!,
+      activation: l === last ? shape.outputActivation : shape.activation,
+      ...(l === 0 ? { inputShape: [shape.sizes[0]!] } : {}),
+    }));
+  }
+  return model;
+}
+
+function upload(n: Net): void {
+  n.weights.forEach((w, i) => {
+    const size = w.read().size;
+    const t = tf.tensor(n.params.subarray(n.offsets[i]!, n.offsets[i]! + size), w.shape as number[]);
+    w.write(t);
+    t.dispose();
+  });
+}
+
+async function run(n: Net, x: Float32Array, batch: number, keep: boolean): Promise<Float32Array> {
+  const input = tf.tensor2d(x, [batch, n.inputSize]);
+  if (keep) {
+    n.kept?.dispose();
+    n.kept = input;
+  }
+  const y = tf.tidy(() => n.model.apply(input) as tf.Tensor);
+  if (!keep) input.dispose();
+  const out = (await y.data()) as Float32Array;
+  y.dispose();
+  return out;
+}
+
+export const ops = {
+  async "network.create"(args: { mlp?: HostedMlpShape; modelJson?: unknown; params: Float32Array; grads: Float32Array }): Promise<{ id: number; size: number; inputSize: number; outputSize: number }> {
+    const model = args.mlp ? mlpModel(args.mlp) : await tf.models.modelFromJSON({ modelTopology: args.modelJson as tf.io.ModelJSON["modelTopology"] });
+    const inShape = model.inputs[0]!.shape, outShape = model.outputs[0]!.shape;
+    if (model.inputs.length !== 1 || model.outputs.length !== 1 || inShape.length !== 2 || outShape.length !== 2) {
+      model.dispose();
+      throw new Error(`a hosted network needs a model with one [batch, n] input and one [batch, m] output, got inputs ${JSON.stringify(model.inputs.map((t) => t.shape))} and outputs ${JSON.stringify(model.outputs.map((t) => t.shape))}`);
+    }
+    const weights = model.trainableWeights;
+    const offsets: number[] = [];
+    let size = 0;
+    for (const w of weights) {
+      offsets.push(size);
+      size += w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+    }
+    if (size !== args.params.length || size !== args.grads.length) {
+      model.dispose();
+      throw new RangeError(`the model has ${size} trainable parameters, the shared params hold ${args.params.length} and the grads ${args.grads.length}`);
+    }
+    const n: Net = { model, weights, offsets, params: args.params, grads: args.grads, kept: null, inputSize: inShape[1]!, outputSize: outShape[1]! };
+    upload(n);
+    const id = nextId++;
+    nets.set(id, n);
+    return { id, size, inputSize: n.inputSize, outputSize: n.outputSize };
+  },
+
+  "network.predict"(args: { id: number; x: Float32Array; batch: number }): Promise<Float32Array> {
+    return run(net(args.id), args.x, args.batch, false);
+  },
+
+  "network.forward"(args: { id: number; x: Float32Array; batch: number }): Promise<Float32Array> {
+    return run(net(args.id), args.x, args.batch, true);
+  },
+
+  async "network.backward"(args: { id: number; dOut: Float32Array; wantInput: boolean }): Promise<Float32Array | null> {
+    const n = net(args.id);
+    const x = n.kept;
+    if (!x) throw new Error("backward needs a forward first (predict keeps nothing)");
+    const vars = n.weights.map((w) => w.read() as tf.Variable);
+    const xVar = args.wantInput ? tf.variable(x, true) : null;
+    const d = tf.tensor2d(args.dOut, [x.shape[0], n.outputSize]);
+    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(n.model.apply(xVar ?? x) as tf.Tensor, d)) as tf.Scalar, xVar ? [...vars, xVar] : vars);
+    const values = await Promise.all(vars.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
+    values.forEach((g, i) => {
+      const o = n.offsets[i]!;
+      for (let k = 0; k < g.length; k++) n.grads[o + k] += g[k]!;
+    });
+    const dInput = xVar ? ((await grads[xVar.name]!.data()) as Float32Array) : null;
+    tf.dispose([value, d, ...Object.values(grads)]);
+    xVar?.dispose();
+    return dInput;
+  },
+
+  "network.sync"(args: { id: number }): void {
+    upload(net(args.id));
+  },
+
+  "network.dispose"(args: { id: number }): void {
+    const n = nets.get(args.id);
+    if (!n) return;
+    n.kept?.dispose();
+    n.model.dispose();
+    nets.delete(args.id);
+  },
+};

@@ -1,0 +1,31 @@
+import type { MessagePort } from "node:worker_threads";
+
+// Messages between a TfjsHost (the caller's thread) and its worker.
+
+/** What the caller sends: an operation by name and its structured-cloneable arguments. */
+export interface HostRequest {
+  readonly id: number;
+  readonly op: string;
+  readonly args: unknown;
+}
+
+/** What the worker answers, before it raises the signal. */
+export type HostReply = { readonly id: number; readonly ok: true; readonly result: unknown } | { readonly id: number; readonly ok: false; readonly error: string };
+
+/**
+ * A module the worker loads (`import(url)`) for its operations: `ops` maps an
+ * operation name to an async function of the request's arguments.
+ */
+export interface HostOpsModule {
+  readonly ops: Readonly<Record<string, (args: never) => unknown>>;
+}
+
+/** Operations every host answers itself. */
+export const HOST_OPS = { init: "host.init", load: "host.load" } as const;
+
+/** What the worker receives at start. */
+export interface HostWorkerData {
+  readonly port: MessagePort;
+  /** Int32Array over a SharedArrayBuffer of 1 element: 0 while a call runs, 1 once its reply is posted. */
+  readonly signal: Int32Array;
+}

@@ -1,0 +1,48 @@
+// The worker of a TfjsHost: runs TensorFlow.js on its own thread, where
+// reading a tensor back may wait on a promise (WebGPU in Node has no
+// synchronous readback), and answers one call at a time.
+import { workerData, type MessagePort } from "node:worker_threads";
+import type { HostOpsModule, HostReply, HostRequest, HostWorkerData } from "./protocol.js";
+import { HOST_OPS } from "./protocol.js";
+
+const { port, signal } = workerData as HostWorkerData;
+const ops = new Map<string, (args: never) => unknown>();
+const loaded = new Set<string>();
+
+async function load(url: string): Promise<void> {
+  if (loaded.has(url)) return;
+  const mod = (await import(url)) as Partial<HostOpsModule>;
+  if (typeof mod.ops !== "object" || mod.ops === null) throw new TypeError(`${url} exports no \`ops\` object`);
+  for (const [name, fn] of Object.entries(mod.ops)) ops.set(name, fn);
+  loaded.add(url);
+}
+
+async function answer(request: HostRequest): Promise<unknown> {
+  if (request.op === HOST_OPS.init) {
+    const { backend } = request.args as { backend: string };
+    // imported here, not at the top, so a failure to load tfjs becomes a reply instead of a silent exit
+    const { initBackend } = await import("../backend.js");
+    return initBackend({ backend: backend as never });
+  }
+  if (request.op === HOST_OPS.load) return load((request.args as { url: string }).url);
+  const fn = ops.get(request.op);
+  if (!fn) throw new Error(`the tfjs host knows no operation ${JSON.stringify(request.op)} (loaded: ${[...loaded].join(", ") || "none"})`);
+  return await fn(request.args as never);
+}
+
+(port as MessagePort).on("message", (request: HostRequest) => {
+  void answer(request).then(
+    (result) => reply({ id: request.id, ok: true, result }),
+    (e: unknown) => reply({ id: request.id, ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) }),
+  );
+});
+
+function reply(message: HostReply): void {
+  try {
+    port.postMessage(message);
+  } catch (e) {
+    port.postMessage({ id: message.id, ok: false, error: `the reply could not be sent: ${(e as Error).message}` });
+  }
+  Atomics.store(signal, 0, 1);
+  Atomics.notify(signal, 0);
+}
