@@ -10,7 +10,7 @@ import { attendRow, attendRowBackward, rotaryTables, rotateF32 } from "./fast-op
 import { WeightMirror } from "./fast-weights.js";
 import { initTransformerParams, paramLayout, type ParamLayout } from "./layout.js";
 import { prefixedRows, type PrefixedRows } from "./prefixed-rows.js";
-import type { PrefixedTokens, TokenDecoder, TokenPolicy } from "./token-policy.js";
+import { checkForwardTokens, type PrefixedTokens, type TokenDecoder, type TokenPolicy } from "./token-policy.js";
 import { Transformer } from "./transformer.js";
 
 /** Float offsets of one block's activations for the current capacity. */
@@ -186,16 +186,7 @@ export class FastTransformer implements TokenPolicy {
   }
 
   forward(tokens: Int32Array, batch: number, length: number): Float32Array {
-    const { vocabSize: V, context } = this.config;
-    if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(length) || length < 1) {
-      throw new RangeError(`forward: batch and length must be positive integers, got ${batch} and ${length}`);
-    }
-    if (length > context) throw new RangeError(`forward: length ${length} exceeds the context of ${context} positions`);
-    if (!(tokens instanceof Int32Array) || tokens.length !== batch * length) throw new RangeError(`forward: expected an Int32Array of ${batch}·${length} = ${batch * length} tokens, got ${tokens?.length}`);
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      if (!(t >= 0 && t < V)) throw new RangeError(`forward: token ${t} at index ${i} is outside the vocabulary [0, ${V})`);
-    }
+    checkForwardTokens(tokens, batch, length, this.config.context, this.config.vocabSize);
     const N = batch * length;
     return this.forwardRows({
       tokens: tokens.slice(),

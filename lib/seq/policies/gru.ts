@@ -3,7 +3,7 @@ import { gruConfig, validateGruConfig, type GruConfig } from "./gru-config.js";
 import { gruLayerSlots, gruLayout, initGruParams, type GruLayerSlots } from "./gru-layout.js";
 import { dense, denseBackward, gruCell, gruCellBackward, type GruCellActs } from "./gru-ops.js";
 import { slotOf, tensorView, type ParamLayout, type TensorSlot } from "./layout.js";
-import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
+import { checkForwardTokens, type TokenDecoder, type TokenPolicy } from "./token-policy.js";
 
 /** What {@link GruPolicy.forward} keeps of one layer, time-major (row t·batch + b). */
 interface LayerActs {
@@ -107,14 +107,7 @@ export class GruPolicy implements TokenPolicy {
    */
   forward(tokens: Int32Array, batch: number, length: number): Float64Array {
     const { vocabSize: V, embedSize: E, hiddenSize: H, context } = this.config;
-    if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(length) || length < 1) {
-      throw new RangeError(`forward: batch and length must be positive integers, got ${batch} and ${length}`);
-    }
-    if (length > context) throw new RangeError(`forward: length ${length} exceeds the context of ${context} positions`);
-    if (!(tokens instanceof Int32Array) || tokens.length !== batch * length) {
-      throw new RangeError(`forward: expected an Int32Array of ${batch}·${length} = ${batch * length} tokens, got ${tokens?.length}`);
-    }
-    checkTokens(tokens, V, "forward");
+    checkForwardTokens(tokens, batch, length, context, V);
     const p = this.params;
     const N = batch * length;
     const emb = this.slot("embedding.weight").offset;
@@ -265,13 +258,6 @@ export class GruPolicy implements TokenPolicy {
         position++;
       },
     };
-  }
-}
-
-function checkTokens(tokens: Int32Array, V: number, where: string): void {
-  for (let i = 0; i < tokens.length; i++) {
-    const t = tokens[i]!;
-    if (!(t >= 0 && t < V)) throw new RangeError(`${where}: token ${t} at index ${i} is outside the vocabulary [0, ${V})`);
   }
 }
 

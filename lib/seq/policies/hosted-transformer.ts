@@ -2,7 +2,7 @@ import { sharedFloats, sharedTfjsHost, type TfjsHost } from "../../../native/tfj
 import type { Rng } from "../../random/rng.js";
 import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
 import { initTransformerParams, paramLayout, type ParamLayout } from "./layout.js";
-import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
+import { checkForwardTokens, type TokenDecoder, type TokenPolicy } from "./token-policy.js";
 
 const OPS = new URL("./tfjs-transformer-ops.js", import.meta.url);
 
@@ -78,16 +78,7 @@ export class HostedTransformer implements TokenPolicy {
 
   forward(tokens: Int32Array, batch: number, length: number): Float32Array {
     this.alive("forward");
-    const { vocabSize: V, context } = this.config;
-    if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(length) || length < 1) {
-      throw new RangeError(`forward: batch and length must be positive integers, got ${batch} and ${length}`);
-    }
-    if (length > context) throw new RangeError(`forward: length ${length} exceeds the context of ${context} positions`);
-    if (!(tokens instanceof Int32Array) || tokens.length !== batch * length) throw new RangeError(`forward: expected an Int32Array of ${batch}·${length} = ${batch * length} tokens, got ${tokens?.length}`);
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      if (!(t >= 0 && t < V)) throw new RangeError(`forward: token ${t} at index ${i} is outside the vocabulary [0, ${V})`);
-    }
+    checkForwardTokens(tokens, batch, length, this.config.context, this.config.vocabSize);
     this.lastRows = batch * length;
     return this.host.call<Float32Array>("transformer.forward", { id: this.id, tokens, batch, length });
   }

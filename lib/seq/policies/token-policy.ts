@@ -89,3 +89,22 @@ export interface TokenDecoder {
    */
   close?(): void;
 }
+
+/**
+ * Throws the RangeError a {@link TokenPolicy.forward} gives for a bad call:
+ * batch and length positive integers, length ≤ context, `tokens` an
+ * Int32Array of batch·length ids in [0, vocab).
+ */
+export function checkForwardTokens(tokens: Int32Array, batch: number, length: number, context: number, vocab: number): void {
+  if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(length) || length < 1) {
+    throw new RangeError(`forward: batch and length must be positive integers, got ${batch} and ${length}`);
+  }
+  if (length > context) throw new RangeError(`forward: length ${length} exceeds the context of ${context} positions`);
+  if (!(tokens instanceof Int32Array) || tokens.length !== batch * length) {
+    throw new RangeError(`forward: expected an Int32Array of ${batch}·${length} = ${batch * length} tokens, got ${(tokens as { length?: unknown } | null)?.length}`);
+  }
+  for (let i = 0; i < tokens.length; i++) {
+    const t = tokens[i]!;
+    if (!(t >= 0 && t < vocab)) throw new RangeError(`forward: token ${t} at index ${i} is outside the vocabulary [0, ${vocab})`);
+  }
+}

@@ -3,7 +3,7 @@ import { transformerConfig, transformerVariant, validateTransformerConfig, type 
 import { blockSlots, initTransformerParams, paramLayout, slotOf, tensorView, type BlockSlots, type ParamLayout, type TensorSlot } from "./layout.js";
 import { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
 import { gelu, geluBackward, linear, linearBackward, norm, normBackward, rotate, swiglu, swigluBackward } from "./ops.js";
-import type { TokenDecoder, TokenPolicy } from "./token-policy.js";
+import { checkForwardTokens, type TokenDecoder, type TokenPolicy } from "./token-policy.js";
 
 /** What {@link Transformer.forward} keeps for {@link Transformer.backward}. */
 interface BlockActs {
@@ -151,15 +151,7 @@ export class Transformer implements TokenPolicy {
    */
   forward(tokens: Int32Array, batch: number, length: number): Float64Array {
     const { vocabSize: V, context, dModel: D, heads, mlpHidden: Hd, layerNormEps: eps } = this.config;
-    if (!Number.isInteger(batch) || batch < 1 || !Number.isInteger(length) || length < 1) {
-      throw new RangeError(`forward: batch and length must be positive integers, got ${batch} and ${length}`);
-    }
-    if (length > context) throw new RangeError(`forward: length ${length} exceeds the context of ${context} positions`);
-    if (tokens.length !== batch * length) throw new RangeError(`forward: expected ${batch}·${length} = ${batch * length} tokens, got ${tokens.length}`);
-    for (let i = 0; i < tokens.length; i++) {
-      const t = tokens[i]!;
-      if (!(t >= 0 && t < V)) throw new RangeError(`forward: token ${t} at index ${i} is outside the vocabulary [0, ${V})`);
-    }
+    checkForwardTokens(tokens, batch, length, context, V);
     const p = this.params;
     const N = batch * length;
     const hd = D / heads;

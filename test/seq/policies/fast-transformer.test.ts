@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { assertClose, assertLogitsClose } from "../../helpers/close-arrays.js";
 import { test } from "node:test";
 import { Rng } from "../../../lib/random/rng.js";
 import { charTokenizer } from "../../../lib/seq/tokenizers/index.js";
@@ -17,21 +18,6 @@ function pair(config: Cfg, seed: number): { ref: Transformer; fast: FastTransfor
 
 function tokens(rng: Rng, n: number, vocab: number): Int32Array {
   return Int32Array.from({ length: n }, () => rng.int(vocab));
-}
-
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, abs: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    assert.ok(Math.abs(a - e) <= abs + rel * Math.abs(e), `${what}[${i}]: ${a} vs reference ${e}`);
-  }
-}
-
-/** Logits: rel 1e-4 plus abs 1e-5 of the largest |logit| (float32 rounding scales with the logits, up to ~10 in these O(1)-weight models). */
-function assertLogitsClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
-  assertClose(actual, expected, 1e-4, 1e-5 * scale, what);
 }
 
 /** Every tensor's gradient within `rel` of the reference, relative to the element, plus 1e-4 of the tensor's largest (float32 rounding of sums that cancel: up to ~3e-5 of it in the O(1)-weight models). */

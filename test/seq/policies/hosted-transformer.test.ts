@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { assertClose, assertLogitsClose } from "../../helpers/close-arrays.js";
 import { after, test } from "node:test";
 import { TfjsHost } from "../../../native/tfjs-host/host.js";
 import { Rng } from "../../../lib/random/rng.js";
@@ -31,20 +32,6 @@ function tokens(rng: Rng, n: number, vocab: number): Int32Array {
   return Int32Array.from({ length: n }, () => rng.int(vocab));
 }
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, rel: number, abs: number, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!, e = expected[i]!;
-    assert.ok(Math.abs(a - e) <= abs + rel * Math.abs(e), `${what}[${i}]: ${a} vs reference ${e}`);
-  }
-}
-
-/** Float32 against the float64 reference: rel 1e-4 plus 1e-5 of the largest |value| (rounding scales with the logits). */
-function assertLogitsClose(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
-  let scale = 1;
-  for (let i = 0; i < expected.length; i++) scale = Math.max(scale, Math.abs(expected[i]!));
-  assertClose(actual, expected, 1e-4, 1e-5 * scale, what);
-}
 
 const SMALL: Cfg = { vocabSize: 7, context: 6, layers: 2, dModel: 8, heads: 2, mlpHidden: 12 };
 const VARIANTS: { name: string; config: Cfg; batch: number; length: number }[] = [
