@@ -22,16 +22,26 @@ export function weightNames(layout: ParamLayout): string[] {
   return [...layout.slots.keys()];
 }
 
+/** Vocabularies up to this size take the embedding gradient as a one-hot product (see {@link embed}). */
+const ONE_HOT_GRAD_MAX_ROWS = 4096;
+
 /**
- * Rows `ids` of `table`; its gradient scatter-adds into the table's rows
- * (ScatterNd) rather than tfjs's gather gradient, UnsortedSegmentSum, which
- * the wasm backend lacks.
+ * Rows `ids` of `table`, with its own gradient: tfjs's gather gradient,
+ * UnsortedSegmentSum, is missing from the wasm backend, and WebGPU's scatter
+ * adds with float atomics, whose order (so the last bits) changes from run to
+ * run. Up to {@link ONE_HOT_GRAD_MAX_ROWS} rows the gradient is
+ * one-hot(ids)ᵀ · dy, a deterministic product; larger tables scatter-add
+ * (ScatterNd), deterministic on CPU backends only.
  */
 function embed(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
   const [rows, width] = table.shape as [number, number];
   const lookup = tf.customGrad((t) => {
     const value = tf.gather(t as tf.Tensor2D, ids);
-    return { value, gradFunc: (dy) => tf.scatterND(tf.reshape(ids, [-1, 1]), dy as tf.Tensor, [rows, width]) };
+    const gradFunc = (dy: tf.Tensor | tf.Tensor[]) =>
+      rows <= ONE_HOT_GRAD_MAX_ROWS
+        ? tf.matMul(tf.oneHot(ids, rows), dy as tf.Tensor2D, true, false)
+        : tf.scatterND(tf.reshape(ids, [-1, 1]), dy as tf.Tensor, [rows, width]);
+    return { value, gradFunc };
   });
   return lookup(table) as tf.Tensor2D;
 }
@@ -39,7 +49,7 @@ function embed(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
 const GELU_C = Math.sqrt(2 / Math.PI);
 
 function gelu(x: tf.Tensor): tf.Tensor {
-  const inner = tf.mul(GELU_C, tf.add(x, tf.mul(0.044715, tf.pow(x, 3))));
+  const inner = tf.mul(GELU_C, tf.add(x, tf.mul(0.044715, tf.mul(x, tf.square(x)))));
   return tf.mul(tf.mul(0.5, x), tf.add(1, tf.tanh(inner)));
 }
 
