@@ -30,18 +30,36 @@ export class HostedNetwork implements Network {
   private readonly id: number;
   private disposed = false;
 
-  /** `source`: an MLP spec (its params in makeMlp's layout) or a tfjs model's JSON (its trainable weights in order); copies `params`. */
-  constructor(readonly spec: NetworkSpec, params: Float32Array, readonly host: TfjsHost = sharedTfjsHost()) {
+  /**
+   * `spec`: an MLP spec (its params in makeMlp's layout) or a tfjs model's
+   * JSON (its trainable weights in order); copies `params`. `params` a
+   * number: that many parameters, initialized by the model's own
+   * initializers in the worker (see {@link HostedNetwork.fromModel}).
+   */
+  constructor(readonly spec: NetworkSpec, params: Float32Array | number, readonly host: TfjsHost = sharedTfjsHost()) {
     host.load(OPS);
-    this.params = sharedFloats(params.length);
-    this.params.set(params);
-    this.grads = sharedFloats(params.length);
+    const keepInitial = typeof params === "number";
+    const size = keepInitial ? params : params.length;
+    this.params = sharedFloats(size);
+    if (!keepInitial) this.params.set(params);
+    this.grads = sharedFloats(size);
     const source = spec.kind === "mlp" ? { mlp: mlpShape(spec) } : { modelJson: spec.modelJson };
-    const made = host.call<{ id: number; inputSize: number; outputSize: number }>("network.create", { ...source, params: this.params, grads: this.grads });
+    const made = host.call<{ id: number; inputSize: number; outputSize: number }>("network.create", { ...source, params: this.params, grads: this.grads, keepInitial });
     this.id = made.id;
     this.inputSize = made.inputSize;
     this.outputSize = made.outputSize;
     unreachable.register(this, { host, id: this.id }, this);
+  }
+
+  /**
+   * A tfjs model rebuilt in the host from its config, with fresh weights
+   * from its own initializers (drawn in the worker, so not seeded by the
+   * run): the only way to host a model whose weights sit on a GPU, since
+   * they cannot be read back synchronously. Its current weights are not used.
+   */
+  static fromModel(model: { toJSON(unused?: null, returnString?: boolean): unknown; trainableWeights: readonly { shape: readonly (number | null)[] }[] }, host?: TfjsHost): HostedNetwork {
+    const size = model.trainableWeights.reduce((a, w) => a + w.shape.reduce((p: number, d) => p * (d ?? 1), 1), 0);
+    return new HostedNetwork({ kind: "tfjs", modelJson: model.toJSON(null, false) }, size, host);
   }
 
   predict(x: Float32Array, batch: number): Float32Array {

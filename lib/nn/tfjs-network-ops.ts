@@ -67,7 +67,8 @@ async function run(n: Net, x: Float32Array, batch: number, keep: boolean): Promi
 }
 
 export const ops = {
-  async "network.create"(args: { mlp?: HostedMlpShape; modelJson?: unknown; params: Float32Array; grads: Float32Array }): Promise<{ id: number; size: number; inputSize: number; outputSize: number }> {
+  /** `keepInitial`: the model's own initial weights go into `params` (read back here), instead of `params` into the model. */
+  async "network.create"(args: { mlp?: HostedMlpShape; modelJson?: unknown; params: Float32Array; grads: Float32Array; keepInitial?: boolean }): Promise<{ id: number; size: number; inputSize: number; outputSize: number }> {
     const model = args.mlp ? mlpModel(args.mlp) : await tf.models.modelFromJSON({ modelTopology: args.modelJson as tf.io.ModelJSON["modelTopology"] });
     const inShape = model.inputs[0]!.shape, outShape = model.outputs[0]!.shape;
     if (model.inputs.length !== 1 || model.outputs.length !== 1 || inShape.length !== 2 || outShape.length !== 2) {
@@ -86,7 +87,10 @@ export const ops = {
       throw new RangeError(`the model has ${size} trainable parameters, the shared params hold ${args.params.length} and the grads ${args.grads.length}`);
     }
     const n: Net = { model, weights, offsets, params: args.params, grads: args.grads, kept: null, inputSize: inShape[1]!, outputSize: outShape[1]! };
-    upload(n);
+    if (args.keepInitial) {
+      const values = await Promise.all(weights.map((w) => w.read().data() as Promise<Float32Array>));
+      values.forEach((v, i) => n.params.set(v, offsets[i]!));
+    } else upload(n);
     const id = nextId++;
     nets.set(id, n);
     return { id, size, inputSize: n.inputSize, outputSize: n.outputSize };

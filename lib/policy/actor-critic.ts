@@ -4,7 +4,7 @@ import { gaussianBackward, gaussianStats, sampleGaussian, type GaussianStats } f
 import type { Space } from "../envs/space.js";
 import { makeMlp } from "../nn/mlp.js";
 import type { Network } from "../nn/network.js";
-import { wrapLayersModel, type TfjsNetwork } from "../nn/tfjs-network.js";
+import { wrapLayersModel } from "../nn/tfjs-network.js";
 import { HostedNetwork, hostedMlp } from "../nn/hosted-network.js";
 import * as tf from "@tensorflow/tfjs";
 import type { Rng } from "../random/rng.js";
@@ -59,9 +59,8 @@ export class ActorCritic {
       hosted ? hostedMlp(sizes, { activation: mlpSpec.activation, rng, lastGain }) : makeMlp(sizes, { activation: mlpSpec.activation, rng, lastGain });
     if (spec.kind === "model") {
       // Each run trains its own copy, so runs built from one builder never share weights.
-      const own = wrapLayersModel(spec.model as never).clone();
-      // tfjs's WebGPU backend cannot read tensors back synchronously in Node: the model then runs in the tfjs host's worker
-      this.actor = tf.getBackend() === "webgpu" ? hostedCopy(own) : own;
+      // tfjs's WebGPU backend cannot read tensors back synchronously in Node: there the model is rebuilt in the tfjs host's worker
+      this.actor = tf.getBackend() === "webgpu" ? HostedNetwork.fromModel(spec.model as tf.LayersModel) : wrapLayersModel(spec.model as never).clone();
     } else {
       this.actor = mlpOf([obsSize, ...mlpSpec.hidden, this.actionDim + (shared ? 1 : 0)], 0.01);
     }
@@ -234,9 +233,3 @@ export function netGroup(name: string, net: Network): ParamGroup {
   return { name, params: net.params, grads: net.grads, paramsChanged: () => net.paramsChanged() };
 }
 
-/** A hosted copy of an in-process tfjs network (the original is disposed). */
-function hostedCopy(net: TfjsNetwork): HostedNetwork {
-  const copy = new HostedNetwork(net.spec, net.params);
-  net.dispose();
-  return copy;
-}

@@ -63,6 +63,22 @@ test("HostedNetwork: a tfjs model's JSON and weights give the in-process TfjsNet
   local.dispose();
 });
 
+test("HostedNetwork.fromModel: the model rebuilt in the worker with its own initial weights, read back into params", async () => {
+  await initBackend({ backend: "cpu" });
+  const model = tf.sequential({ layers: [tf.layers.dense({ units: 6, activation: "tanh", inputShape: [3] }), tf.layers.dense({ units: 2 })] });
+  const hosted = HostedNetwork.fromModel(model, host);
+  assert.equal(hosted.params.length, 3 * 6 + 6 + 6 * 2 + 2);
+  assert.ok(hosted.params.subarray(0, 18).some((v) => v !== 0), "the kernel's glorot weights came back");
+  // the same weights in an in-process copy give the same outputs
+  const local = wrapLayersModel(model);
+  local.params.set(hosted.params);
+  local.paramsChanged();
+  const x = Float32Array.of(0.1, -0.4, 2, 1, 0, -1);
+  close(hosted.predict(x, 2), local.predict(x, 2), 1e-5, "predict");
+  hosted.dispose();
+  local.dispose();
+});
+
 test("rl.mlp engine \"tfjs\": PPO trains with hosted actor and critic, the same numbers on a rerun; off-policy methods refuse it", async () => {
   const train = async () => {
     const run = rl.env("CartPole-v1", { n: 4, seed: 3 }).policy(rl.mlp([16], { engine: "tfjs" })).algo(rl.ppo({ numSteps: 32 })).build();
