@@ -157,4 +157,6 @@ test("gpu-carry.sh builds the folder a GPU machine gets and gpu-run.sh runs it e
   for (const what of ["matmul f32 64×64", "train tokens/s", "sampling tokens/s", "PPO CartPole"]) {
     assert.ok(Object.entries(vsTorch).some(([k, v]) => k.includes(what) && v > 0), `ratio to PyTorch for ${what}`);
   }
+  // the results stay for a look; the 150 MB of carried binaries do not
+  rmSync(carry, { recursive: true, force: true });
 });
