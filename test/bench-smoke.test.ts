@@ -3,7 +3,7 @@
 // `npm run bench`, never asserted here.)
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { test } from "node:test";
 import { fileURLToPath } from "node:url";
@@ -139,6 +139,13 @@ test("gpu-carry.sh builds the folder a GPU machine gets and gpu-run.sh runs it e
   const built = spawnSync("bash", [join(root, "scripts/gpu-carry.sh"), carry], { encoding: "utf8", cwd: root });
   assert.equal(built.status, 0, built.stderr);
   assert.match(built.stdout, /gpu-carry: \d+M in /);
+  const foreign = join(out, "foreign");
+  mkdirSync(foreign);
+  writeFileSync(join(foreign, "keep.txt"), "mine");
+  const refused = spawnSync("bash", [join(root, "scripts/gpu-carry.sh"), foreign], { encoding: "utf8", cwd: root });
+  assert.equal(refused.status, 2, "a folder the script did not make is not replaced");
+  assert.match(refused.stderr, /was not made by this script/);
+  assert.equal(readFileSync(join(foreign, "keep.txt"), "utf8"), "mine");
   for (const f of ["app/gpu.js", "app/worker.js", "app/tfjs-transformer-ops.js", "app/tfjs-network-ops.js", "node.gz", "app/node_modules/webgpu/dist/linux-x64/dawn.node.gz"]) assert.ok(existsSync(join(carry, f)), f);
   assert.ok(existsSync(join(carry, "vulkan/usr/lib/x86_64-linux-gnu/libvulkan.so.1")), "the Vulkan loader is unpacked");
   const python = join(root, ".venv/bin/python");
@@ -147,7 +154,8 @@ test("gpu-carry.sh builds the folder a GPU machine gets and gpu-run.sh runs it e
   });
   assert.equal(ran.status, 0, `${ran.stdout}\n${readFileSync(join(out, "gpu.err"), "utf8").slice(-2000)}`);
   const diagnostics = readFileSync(join(out, "diagnostics.txt"), "utf8");
-  assert.match(diagnostics, /node: \S+carry\/bin\/node v20/, "the carried node ran");
+  assert.match(diagnostics, /node: \/tmp\/\S+\/node v20/, "the carried node ran, unpacked outside the carried folder");
+  assert.ok(!existsSync(join(carry, "bin")) && !existsSync(join(carry, "app/node_modules/webgpu/dist/linux-x64/dawn.node")), "the carried folder is left as built");
   assert.match(diagnostics, /dawn adapter: /, "the carried dawn.node loaded");
   const lines = readFileSync(join(out, "gpu.jsonl"), "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
   const s = lines.at(-1)!;

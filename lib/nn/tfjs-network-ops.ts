@@ -47,7 +47,8 @@ function mlpModel(shape: HostedMlpShape): tf.LayersModel {
 function upload(n: Net): void {
   n.weights.forEach((w, i) => {
     const size = w.read().size;
-    const t = tf.tensor(n.params.subarray(n.offsets[i]!, n.offsets[i]! + size), w.shape as number[]);
+    // a copy: backends may keep a view they are given, and the params change under it
+    const t = tf.tensor(n.params.slice(n.offsets[i]!, n.offsets[i]! + size), w.shape as number[]);
     w.write(t);
     t.dispose();
   });
@@ -59,11 +60,14 @@ async function run(n: Net, x: Float32Array, batch: number, keep: boolean): Promi
     n.kept?.dispose();
     n.kept = input;
   }
-  const y = tf.tidy(() => n.model.apply(input) as tf.Tensor);
-  if (!keep) input.dispose();
-  const out = (await y.data()) as Float32Array;
-  y.dispose();
-  return out;
+  let y: tf.Tensor | null = null;
+  try {
+    y = tf.tidy(() => n.model.apply(input) as tf.Tensor);
+    return (await y.data()) as Float32Array;
+  } finally {
+    y?.dispose();
+    if (!keep) input.dispose();
+  }
 }
 
 export const ops = {
@@ -111,16 +115,21 @@ export const ops = {
     const vars = n.weights.map((w) => w.read() as tf.Variable);
     const xVar = args.wantInput ? tf.variable(x, true) : null;
     const d = tf.tensor2d(args.dOut, [x.shape[0], n.outputSize]);
-    const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(n.model.apply(xVar ?? x) as tf.Tensor, d)) as tf.Scalar, xVar ? [...vars, xVar] : vars);
-    const values = await Promise.all(vars.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
-    values.forEach((g, i) => {
-      const o = n.offsets[i]!;
-      for (let k = 0; k < g.length; k++) n.grads[o + k] += g[k]!;
-    });
-    const dInput = xVar ? ((await grads[xVar.name]!.data()) as Float32Array) : null;
-    tf.dispose([value, d, ...Object.values(grads)]);
-    xVar?.dispose();
-    return dInput;
+    let made: { value: tf.Scalar; grads: tf.NamedTensorMap } | null = null;
+    try {
+      made = tf.variableGrads(() => tf.sum(tf.mul(n.model.apply(xVar ?? x) as tf.Tensor, d)) as tf.Scalar, xVar ? [...vars, xVar] : vars);
+      const grads = made.grads;
+      const values = await Promise.all(vars.map((v) => grads[v.name]!.data() as Promise<Float32Array>));
+      const dInput = xVar ? ((await grads[xVar.name]!.data()) as Float32Array) : null;
+      values.forEach((g, i) => {
+        const o = n.offsets[i]!;
+        for (let k = 0; k < g.length; k++) n.grads[o + k] += g[k]!;
+      });
+      return dInput;
+    } finally {
+      tf.dispose([d, ...(made ? [made.value, ...Object.values(made.grads)] : [])]);
+      xVar?.dispose();
+    }
   },
 
   "network.sync"(args: { id: number }): void {

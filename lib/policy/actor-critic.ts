@@ -60,7 +60,10 @@ export class ActorCritic {
     if (spec.kind === "model") {
       // Each run trains its own copy, so runs built from one builder never share weights.
       // tfjs's WebGPU backend cannot read tensors back synchronously in Node: there the model is rebuilt in the tfjs host's worker
-      this.actor = tf.getBackend() === "webgpu" ? HostedNetwork.fromModel(spec.model as tf.LayersModel) : wrapLayersModel(spec.model as never).clone();
+      if (tf.getBackend() === "webgpu") {
+        warnModelRebuilt();
+        this.actor = HostedNetwork.fromModel(spec.model as tf.LayersModel);
+      } else this.actor = wrapLayersModel(spec.model as never).clone();
     } else {
       this.actor = mlpOf([obsSize, ...mlpSpec.hidden, this.actionDim + (shared ? 1 : 0)], 0.01);
     }
@@ -233,3 +236,12 @@ export function netGroup(name: string, net: Network): ParamGroup {
   return { name, params: net.params, grads: net.grads, paramsChanged: () => net.paramsChanged() };
 }
 
+let warnedModelRebuilt = false;
+function warnModelRebuilt(): void {
+  if (warnedModelRebuilt) return;
+  warnedModelRebuilt = true;
+  process.emitWarning(
+    "rl.model(...) on WebGPU: the model is rebuilt in the tfjs host's worker with fresh weights from its own initializers (GPU weights cannot be read back synchronously in Node); the given model's current weights are not used and the draw is not seeded by the run",
+    { code: "TRELLIS_MODEL_REBUILT" },
+  );
+}

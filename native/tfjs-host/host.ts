@@ -1,13 +1,15 @@
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from "node:worker_threads";
 import type { BackendName, DeviceReport } from "../backend.js";
 import { BACKEND_ENV, parseBackendName } from "../backend.js";
-import { HOST_OPS, type HostReply, type HostWorkerData } from "./protocol.js";
+import { HOST_OPS, SIGNAL_GONE, SIGNAL_REPLIED, SIGNAL_WAITING, type HostReply, type HostWorkerData } from "./protocol.js";
 
 export interface TfjsHostOptions {
-  /** The backend the worker runs (as TRELLIS_BACKEND). Default: TRELLIS_BACKEND, else "auto" (WebGPU where a hardware adapter exists, else wasm). */
+  /** The backend the worker runs (as TRELLIS_BACKEND). Default: TRELLIS_BACKEND, else "auto" (the fastest present: tfjs-node-gpu, tfjs-node, WebGPU on a hardware adapter, wasm, cpu). */
   backend?: BackendName | "auto";
-  /** How long one call may take before it fails, ms. Default 600 000. */
+  /** How long one call may take before it fails (and closes the host), ms. Default 600 000. */
   timeoutMs?: number;
+  /** How long starting the worker and its backend may take, ms. Default 120 000. */
+  startTimeoutMs?: number;
 }
 
 /**
@@ -19,6 +21,9 @@ export interface TfjsHostOptions {
  * (`Atomics.wait` + `receiveMessageOnPort`). Large arrays travel as views of
  * SharedArrayBuffers, so parameters and gradients are never copied between
  * the threads. One call at a time; the worker does not keep the process alive.
+ * A call that times out, or a worker that exits, closes the host (its
+ * tensors are gone): later calls throw, and {@link sharedTfjsHost} starts a
+ * new one.
  */
 export class TfjsHost {
   /** The backend the worker runs, and why. */
@@ -30,6 +35,8 @@ export class TfjsHost {
   private readonly modules = new Set<string>();
   private nextId = 1;
   private closed = false;
+  /** Why the worker ended, when it ended on its own. */
+  private failure: Error | null = null;
 
   /** Starts the worker and its backend; blocks until the backend is up. Throws when it cannot start. */
   constructor(options: TfjsHostOptions = {}) {
@@ -39,11 +46,17 @@ export class TfjsHost {
     const { port1, port2 } = new MessageChannel();
     this.port = port1;
     const data: HostWorkerData = { port: port2, signal: this.signal };
-    this.worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: data, transferList: [port2] });
+    // the worker inherits execArgv, and --input-type (node -e with ESM) makes a file worker exit at once
+    const execArgv = process.execArgv.filter((a) => !a.startsWith("--input-type"));
+    this.worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: data, transferList: [port2], execArgv });
+    this.worker.on("error", (e) => {
+      this.failure = e;
+      this.close();
+    });
     this.worker.unref();
     this.port.unref();
     try {
-      this.device = this.call<DeviceReport>(HOST_OPS.init, { backend });
+      this.device = this.call<DeviceReport>(HOST_OPS.init, { backend }, options.startTimeoutMs ?? 120_000);
     } catch (e) {
       this.close();
       throw new Error(`the tfjs host could not start the ${backend} backend: ${(e as Error).message}`);
@@ -58,23 +71,44 @@ export class TfjsHost {
     this.modules.add(href);
   }
 
-  /** Runs operation `op` in the worker and returns its result; rethrows its error. Blocks the calling thread. */
-  call<T>(op: string, args: unknown = null): T {
-    if (this.closed) throw new Error(`the tfjs host is closed (call to ${op})`);
+  /** Runs operation `op` in the worker and returns its result; rethrows its error. Blocks the calling thread (at most `timeoutMs`, default the host's). */
+  call<T>(op: string, args: unknown = null, timeoutMs = this.timeoutMs): T {
+    if (this.closed) throw new Error(`the tfjs host is closed${this.failure ? ` (its worker failed: ${this.failure.message})` : ""} (call to ${op})`);
     const id = this.nextId++;
-    Atomics.store(this.signal, 0, 0);
+    // REPLIED → WAITING; a GONE left by a worker that exited after its last reply stays
+    if (Atomics.compareExchange(this.signal, 0, SIGNAL_REPLIED, SIGNAL_WAITING) === SIGNAL_GONE) return this.gone(op);
     this.port.postMessage({ id, op, args });
     const t0 = Date.now();
     for (;;) {
-      const left = this.timeoutMs - (Date.now() - t0);
-      if (left <= 0) throw new Error(`the tfjs host did not answer ${op} within ${this.timeoutMs} ms (the worker may have died)`);
-      if (Atomics.wait(this.signal, 0, 0, Math.min(left, 1000)) !== "timed-out") break;
+      const left = timeoutMs - (Date.now() - t0);
+      if (left <= 0) {
+        this.close();
+        throw new Error(`the tfjs host did not answer ${op} within ${timeoutMs} ms; it is closed (its tensors are gone), a new one starts on next use`);
+      }
+      if (Atomics.wait(this.signal, 0, SIGNAL_WAITING, Math.min(left, 1000)) !== "timed-out") break;
     }
-    const received = receiveMessageOnPort(this.port);
-    const reply = received?.message as HostReply | undefined;
-    if (!reply || reply.id !== id) throw new Error(`the tfjs host answered out of turn (expected reply ${id}, got ${JSON.stringify(reply?.id)})`);
-    if (!reply.ok) throw new Error(`${op}: ${reply.error}`);
-    return reply.result as T;
+    for (;;) {
+      const reply = receiveMessageOnPort(this.port)?.message as HostReply | undefined;
+      if (reply === undefined) {
+        if (Atomics.load(this.signal, 0) === SIGNAL_GONE) return this.gone(op);
+        throw new Error(`the tfjs host raised its signal without a reply to ${op}`);
+      }
+      // replies to calls given up on come first; only ours counts
+      if (reply.id < id) continue;
+      if (reply.id !== id) throw new Error(`the tfjs host answered out of turn (expected reply ${id}, got ${JSON.stringify(reply.id)})`);
+      if (!reply.ok) throw new Error(`${op}: ${reply.error}`);
+      return reply.result as T;
+    }
+  }
+
+  /** Whether the host was closed (by close(), a timeout or its worker's exit). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  private gone(op: string): never {
+    this.close();
+    throw new Error(`the tfjs host's worker exited (call to ${op})${this.failure ? `: ${this.failure.message}` : ""}`);
   }
 
   /** Stops the worker (its tensors go with it). Later calls throw. */
@@ -90,11 +124,12 @@ let shared: { key: string; host: TfjsHost } | undefined;
 
 /**
  * The process's host for `backend` (default as {@link TfjsHostOptions}),
- * started on first use; asking for another backend closes the previous one.
+ * started on first use and again after it closed; asking for another
+ * backend closes the previous one.
  */
 export function sharedTfjsHost(backend?: BackendName | "auto"): TfjsHost {
   const key = backend ?? parseBackendName(process.env[BACKEND_ENV], BACKEND_ENV);
-  if (shared?.key !== key) {
+  if (shared?.key !== key || shared.host.isClosed) {
     shared?.host.close();
     shared = undefined;
     shared = { key, host: new TfjsHost({ backend: key }) };

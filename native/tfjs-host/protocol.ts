@@ -20,12 +20,17 @@ export interface HostOpsModule {
   readonly ops: Readonly<Record<string, (args: never) => unknown>>;
 }
 
+/** Values of the shared signal: a call runs, its reply is posted, the worker has exited. */
+export const SIGNAL_WAITING = 0;
+export const SIGNAL_REPLIED = 1;
+export const SIGNAL_GONE = 2;
+
 /** Operations every host answers itself. */
 export const HOST_OPS = { init: "host.init", load: "host.load" } as const;
 
 /** What the worker receives at start. */
 export interface HostWorkerData {
   readonly port: MessagePort;
-  /** Int32Array over a SharedArrayBuffer of 1 element: 0 while a call runs, 1 once its reply is posted. */
+  /** Int32Array over a SharedArrayBuffer of 1 element: SIGNAL_WAITING while a call runs, SIGNAL_REPLIED once its reply is posted, SIGNAL_GONE once the worker has exited. */
   readonly signal: Int32Array;
 }

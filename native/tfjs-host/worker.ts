@@ -3,7 +3,7 @@
 // synchronous readback), and answers one call at a time.
 import { workerData, type MessagePort } from "node:worker_threads";
 import type { HostOpsModule, HostReply, HostRequest, HostWorkerData } from "./protocol.js";
-import { HOST_OPS } from "./protocol.js";
+import { HOST_OPS, SIGNAL_GONE, SIGNAL_REPLIED } from "./protocol.js";
 
 const { port, signal } = workerData as HostWorkerData;
 const ops = new Map<string, (args: never) => unknown>();
@@ -30,11 +30,22 @@ async function answer(request: HostRequest): Promise<unknown> {
   return await fn(request.args as never);
 }
 
+// One request at a time, in order: a request that arrives while another is
+// awaiting the GPU (the caller gave up on it after a timeout) waits its turn.
+let queue: Promise<void> = Promise.resolve();
 (port as MessagePort).on("message", (request: HostRequest) => {
-  void answer(request).then(
-    (result) => reply({ id: request.id, ok: true, result }),
-    (e: unknown) => reply({ id: request.id, ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) }),
+  queue = queue.then(() =>
+    answer(request).then(
+      (result) => reply({ id: request.id, ok: true, result }),
+      (e: unknown) => reply({ id: request.id, ok: false, error: e instanceof Error ? `${e.message}\n${e.stack ?? ""}` : String(e) }),
+    ),
   );
+});
+
+// A worker that dies (an uncaught error, process.exit) says so, so the caller stops waiting at once.
+process.on("exit", () => {
+  Atomics.store(signal, 0, SIGNAL_GONE);
+  Atomics.notify(signal, 0);
 });
 
 function reply(message: HostReply): void {
@@ -43,6 +54,6 @@ function reply(message: HostReply): void {
   } catch (e) {
     port.postMessage({ id: message.id, ok: false, error: `the reply could not be sent: ${(e as Error).message}` });
   }
-  Atomics.store(signal, 0, 1);
+  Atomics.store(signal, 0, SIGNAL_REPLIED);
   Atomics.notify(signal, 0);
 }

@@ -6,19 +6,20 @@ import { checkForwardTokens, type TokenDecoder, type TokenPolicy } from "./token
 
 const OPS = new URL("./tfjs-transformer-ops.js", import.meta.url);
 
-// A policy that is dropped without dispose() (clones, references) frees its worker state when collected.
-const unreachable = new FinalizationRegistry<{ host: TfjsHost; id: number }>(({ host, id }) => {
+// A policy dropped without dispose() (clones, references), or a decoder without close(), frees its worker state when collected.
+const unreachable = new FinalizationRegistry<{ host: TfjsHost; op: string; id: number }>(({ host, op, id }) => {
+  if (host.isClosed) return; // its tensors went with it
   try {
-    host.call("transformer.dispose", { id });
+    host.call(op, { id });
   } catch {
-    // the host is closed: its tensors went with it
+    // the host failed meanwhile: the same
   }
 });
 
 /**
  * The {@link Transformer} run by TensorFlow.js in a {@link TfjsHost} (a
- * worker thread), on the host's backend: WebGPU where a hardware adapter
- * exists, else wasm. The same config, flat layout, gradients and decoder
+ * worker thread), on the host's backend (the fastest present: WebGPU where
+ * a hardware adapter exists, else wasm). The same config, flat layout, gradients and decoder
  * semantics as the reference and the fast kernels, in float32; `params` and
  * `grads` live in SharedArrayBuffers that the worker reads and writes in
  * place. Each forward uploads the current params (optimizers change them
@@ -51,7 +52,7 @@ export class HostedTransformer implements TokenPolicy {
     this.host = host;
     host.load(OPS);
     this.id = host.call<number>("transformer.create", { config: this.config, params: this.params, grads: this.grads });
-    unreachable.register(this, { host, id: this.id }, this);
+    unreachable.register(this, { host, op: "transformer.dispose", id: this.id }, this);
   }
 
   /** A new model with GPT-2's initialization, drawn from `rng` only (the same params as `Transformer.create`). */
@@ -112,14 +113,21 @@ export class HostedTransformer implements TokenPolicy {
   }
 }
 
-/** The decoder of {@link HostedTransformer}: rows keep their own positions (a row that sat out steps is fed at its next one). */
+/**
+ * The decoder of {@link HostedTransformer}: rows keep their own positions (a
+ * row that sat out steps is fed at its next one); shares are collected and
+ * applied with the next step (one gather of the cache, not one per share).
+ */
 class HostedDecoder implements TokenDecoder {
   private readonly fed: Int32Array;
+  /** Row r's cache comes from row pending[r] at the next step; null: no share since the last step. */
+  private pending: Int32Array | null = null;
   private steps = 0;
   private closed = false;
 
   constructor(private readonly host: TfjsHost, private readonly config: TransformerConfig, readonly rows: number, private readonly id: number) {
     this.fed = new Int32Array(rows);
+    unreachable.register(this, { host, op: "decoder.close", id }, this);
   }
 
   get position(): number {
@@ -148,7 +156,8 @@ class HostedDecoder implements TokenDecoder {
     }
     this.steps++;
     if (!any) return;
-    const out = this.host.call<Float32Array>("decoder.step", { id: this.id, tokens: feed, positions, write });
+    const out = this.host.call<Float32Array>("decoder.step", { id: this.id, tokens: feed, positions, write, gather: this.pending });
+    this.pending = null;
     for (let r = 0; r < rows; r++) {
       if (!write[r]) continue;
       this.fed[r]!++;
@@ -161,15 +170,15 @@ class HostedDecoder implements TokenDecoder {
     const { rows } = this;
     if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
     if (from === to) return;
-    const indices = Int32Array.from({ length: rows }, (_, r) => r);
-    indices[to] = from;
-    this.host.call("decoder.share", { id: this.id, indices });
+    this.pending ??= Int32Array.from({ length: rows }, (_, r) => r);
+    this.pending[to] = this.pending[from]!;
     this.fed[to] = this.fed[from]!;
   }
 
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    unreachable.unregister(this);
     this.host.call("decoder.close", { id: this.id });
   }
 }

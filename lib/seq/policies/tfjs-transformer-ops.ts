@@ -62,9 +62,11 @@ export const ops = {
     const tokens = tf.tensor1d(args.tokens, "int32");
     m.kept = { weights, tokens, batch: args.batch, length: args.length };
     const logits = tf.tidy(() => transformerLogits(m.config, weights, tokens, args.batch, args.length));
-    const out = (await logits.data()) as Float32Array;
-    logits.dispose();
-    return out;
+    try {
+      return (await logits.data()) as Float32Array;
+    } finally {
+      logits.dispose();
+    }
   },
 
   async "transformer.backward"(args: { id: number; dLogits: Float32Array }): Promise<void> {
@@ -74,23 +76,27 @@ export const ops = {
     m.kept = null;
     const { batch, length, tokens, weights } = kept;
     const list = m.names.map((n) => weights[n]!);
-    const grads = tf.tidy(() => {
-      const dy = tf.tensor2d(args.dLogits, [batch * length, m.config.vocabSize]);
-      const f = (...ws: tf.Tensor[]) => {
-        const byName: Record<string, tf.Tensor> = {};
-        m.names.forEach((n, i) => (byName[n] = ws[i]!));
-        return transformerLogits(m.config, byName, tokens, batch, length);
-      };
-      return tf.grads(f)(list, dy);
-    });
-    release(kept);
-    const values = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
-    tf.dispose(grads);
-    m.names.forEach((n, i) => {
-      const o = m.layout.slots.get(n)!.offset;
-      const g = values[i]!;
-      for (let k = 0; k < g.length; k++) m.grads[o + k] += g[k]!;
-    });
+    let grads: tf.Tensor[] = [];
+    try {
+      grads = tf.tidy(() => {
+        const dy = tf.tensor2d(args.dLogits, [batch * length, m.config.vocabSize]);
+        const f = (...ws: tf.Tensor[]) => {
+          const byName: Record<string, tf.Tensor> = {};
+          m.names.forEach((n, i) => (byName[n] = ws[i]!));
+          return transformerLogits(m.config, byName, tokens, batch, length);
+        };
+        return tf.grads(f)(list, dy);
+      });
+      const values = await Promise.all(grads.map((g) => g.data() as Promise<Float32Array>));
+      m.names.forEach((n, i) => {
+        const o = m.layout.slots.get(n)!.offset;
+        const g = values[i]!;
+        for (let k = 0; k < g.length; k++) m.grads[o + k] += g[k]!;
+      });
+    } finally {
+      tf.dispose(grads);
+      release(kept);
+    }
   },
 
   "transformer.dispose"(args: { id: number }): void {
@@ -106,21 +112,22 @@ export const ops = {
     return id;
   },
 
-  async "decoder.step"(args: { id: number; tokens: Int32Array; positions: Int32Array; write: Float32Array }): Promise<Float32Array> {
+  /** `gather`: rows to take the cache from first (decoder.share calls since the last step: row r continues from row gather[r]). */
+  async "decoder.step"(args: { id: number; tokens: Int32Array; positions: Int32Array; write: Float32Array; gather: Int32Array | null }): Promise<Float32Array> {
     const d = decoder(args.id);
+    if (args.gather) {
+      const gathered = tf.tidy(() => gatherKvCache(d.cache, args.gather!));
+      tf.dispose([...d.cache.keys, ...d.cache.values]);
+      d.cache = gathered;
+    }
     const { logits, cache } = tf.tidy(() => transformerDecodeStep(d.config, d.weights, d.cache, args.tokens, args.positions, args.write));
     tf.dispose([...d.cache.keys, ...d.cache.values]);
     d.cache = cache;
-    const out = (await logits.data()) as Float32Array;
-    logits.dispose();
-    return out;
-  },
-
-  "decoder.share"(args: { id: number; indices: Int32Array }): void {
-    const d = decoder(args.id);
-    const next = tf.tidy(() => gatherKvCache(d.cache, args.indices));
-    tf.dispose([...d.cache.keys, ...d.cache.values]);
-    d.cache = next;
+    try {
+      return (await logits.data()) as Float32Array;
+    } finally {
+      logits.dispose();
+    }
   },
 
   "decoder.close"(args: { id: number }): void {

@@ -10,10 +10,14 @@ import type { ParamLayout } from "./layout.js";
 /** The parameter tensors by layout name (shapes as in the layout). */
 export type TransformerWeights = Readonly<Record<string, tf.Tensor>>;
 
-/** One tensor per named slot of `params`, shaped by the layout (the caller disposes them). */
+/**
+ * One tensor per named slot of `params`, shaped by the layout (the caller
+ * disposes them): copies, since backends may keep a view they are given
+ * (cpu for good, WebGPU until its first use) and `params` changes under them.
+ */
 export function uploadWeights(layout: ParamLayout, params: Float32Array): TransformerWeights {
   const out: Record<string, tf.Tensor> = {};
-  for (const [name, { offset, size, shape }] of layout.slots) out[name] = tf.tensor(params.subarray(offset, offset + size), [...shape], "float32");
+  for (const [name, { offset, size, shape }] of layout.slots) out[name] = tf.tensor(params.slice(offset, offset + size), [...shape], "float32");
   return out;
 }
 
@@ -22,23 +26,24 @@ export function weightNames(layout: ParamLayout): string[] {
   return [...layout.slots.keys()];
 }
 
-/** Vocabularies up to this size take the embedding gradient as a one-hot product (see {@link embed}). */
-const ONE_HOT_GRAD_MAX_ROWS = 4096;
+/** The embedding gradient is a one-hot product while the one-hot matrix (ids × table rows) has at most this many entries (see {@link embed}). */
+const ONE_HOT_GRAD_MAX_ENTRIES = 1 << 24;
 
 /**
  * Rows `ids` of `table`, with its own gradient: tfjs's gather gradient,
  * UnsortedSegmentSum, is missing from the wasm backend, and WebGPU's scatter
  * adds with float atomics, whose order (so the last bits) changes from run to
- * run. Up to {@link ONE_HOT_GRAD_MAX_ROWS} rows the gradient is
- * one-hot(ids)ᵀ · dy, a deterministic product; larger tables scatter-add
- * (ScatterNd), deterministic on CPU backends only.
+ * run. While ids × rows ≤ {@link ONE_HOT_GRAD_MAX_ENTRIES} (16 M: 4096 rows
+ * at 4096 tokens) the gradient is one-hot(ids)ᵀ · dy, a deterministic
+ * product; larger ones scatter-add (ScatterNd), deterministic on CPU
+ * backends only.
  */
 function embed(table: tf.Tensor, ids: tf.Tensor1D): tf.Tensor2D {
   const [rows, width] = table.shape as [number, number];
   const lookup = tf.customGrad((t) => {
     const value = tf.gather(t as tf.Tensor2D, ids);
     const gradFunc = (dy: tf.Tensor | tf.Tensor[]) =>
-      rows <= ONE_HOT_GRAD_MAX_ROWS
+      ids.size * rows <= ONE_HOT_GRAD_MAX_ENTRIES
         ? tf.matMul(tf.oneHot(ids, rows), dy as tf.Tensor2D, true, false)
         : tf.scatterND(tf.reshape(ids, [-1, 1]), dy as tf.Tensor, [rows, width]);
     return { value, gradFunc };
