@@ -1,23 +1,18 @@
 import { mlpLayout } from "../../native/index.js";
-import { sharedFloats, sharedTfjsHost, type TfjsHost } from "../../native/tfjs-host/host.js";
+import { forgetCollected, releaseWhenCollected, sharedFloats, sharedTfjsHost, type TfjsHost } from "../../native/tfjs-host/host.js";
 import { initMlpParams, type MlpOptions, type MlpSpec } from "./mlp.js";
 import type { Network, NetworkSpec } from "./network.js";
 import type { HostedMlpShape } from "./tfjs-network-ops.js";
+import { modelLayout } from "./tfjs-network.js";
+import type * as tf from "@tensorflow/tfjs";
 
 const OPS = new URL("./tfjs-network-ops.js", import.meta.url);
 
-const unreachable = new FinalizationRegistry<{ host: TfjsHost; id: number }>(({ host, id }) => {
-  try {
-    host.call("network.dispose", { id });
-  } catch {
-    // the host is closed: its tensors went with it
-  }
-});
-
 /**
  * A {@link Network} computed by TensorFlow.js in a {@link TfjsHost} (a worker
- * thread) on the host's backend: WebGPU where a hardware adapter exists, else
- * wasm. `params` and `grads` are SharedArrayBuffer views the worker reads
+ * thread) on the host's backend (the fastest present: WebGPU where a hardware
+ * adapter exists, else wasm); dropped without dispose(), it frees its worker
+ * state when collected. `params` and `grads` are SharedArrayBuffer views the worker reads
  * and adds into in place; `paramsChanged()` uploads the params. The general
  * path for networks too large for the fused kernels to win (see docs/gpu.md);
  * backward recomputes the forward under tfjs autograd, like TfjsNetwork.
@@ -48,7 +43,7 @@ export class HostedNetwork implements Network {
     this.id = made.id;
     this.inputSize = made.inputSize;
     this.outputSize = made.outputSize;
-    unreachable.register(this, { host, id: this.id }, this);
+    releaseWhenCollected(this, host, "network.dispose", this.id);
   }
 
   /**
@@ -57,9 +52,8 @@ export class HostedNetwork implements Network {
    * run): the only way to host a model whose weights sit on a GPU, since
    * they cannot be read back synchronously. Its current weights are not used.
    */
-  static fromModel(model: { toJSON(unused?: null, returnString?: boolean): unknown; trainableWeights: readonly { shape: readonly (number | null)[] }[] }, host?: TfjsHost): HostedNetwork {
-    const size = model.trainableWeights.reduce((a, w) => a + w.shape.reduce((p: number, d) => p * (d ?? 1), 1), 0);
-    return new HostedNetwork({ kind: "tfjs", modelJson: model.toJSON(null, false) }, size, host);
+  static fromModel(model: tf.LayersModel, host?: TfjsHost): HostedNetwork {
+    return new HostedNetwork({ kind: "tfjs", modelJson: model.toJSON(null, false) }, modelLayout(model).size, host);
   }
 
   predict(x: Float32Array, batch: number): Float32Array {
@@ -92,7 +86,7 @@ export class HostedNetwork implements Network {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    unreachable.unregister(this);
+    forgetCollected(this);
     this.host.call("network.dispose", { id: this.id });
   }
 
@@ -108,14 +102,15 @@ export class HostedNetwork implements Network {
   }
 }
 
+/** The worker's description of `spec`; throws mlpLayout's RangeError for bad sizes or activations. */
 function mlpShape(spec: MlpSpec): HostedMlpShape {
-  mlpLayout({ sizes: spec.sizes, activation: spec.activation, outputActivation: spec.outputActivation ?? "linear" });
-  return { sizes: [...spec.sizes], activation: spec.activation, outputActivation: spec.outputActivation ?? "linear" };
+  const shape = { sizes: [...spec.sizes], activation: spec.activation, outputActivation: spec.outputActivation ?? "linear" };
+  mlpLayout(shape);
+  return shape;
 }
 
 /** {@link makeMlp}'s network (the same layout and initial params from the same draws) computed in a TfjsHost. */
 export function hostedMlp(sizes: readonly number[], options: Omit<MlpOptions, "engine"> & { host?: TfjsHost }): HostedNetwork {
   const spec: MlpSpec = { kind: "mlp", sizes: [...sizes], activation: options.activation ?? "tanh", outputActivation: options.outputActivation ?? "linear" };
-  mlpShape(spec);
   return new HostedNetwork(spec, initMlpParams(spec, options), options.host);
 }

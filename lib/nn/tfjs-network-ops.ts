@@ -3,6 +3,7 @@
 // model.trainableWeights order, each flattened row-major, as TfjsNetwork).
 import * as tf from "@tensorflow/tfjs";
 import type { Activation } from "./network.js";
+import { modelLayout, type ModelLayout } from "./tfjs-network.js";
 
 /** A dense network as {@link makeMlp} lays it out. */
 export interface HostedMlpShape {
@@ -74,23 +75,20 @@ export const ops = {
   /** `keepInitial`: the model's own initial weights go into `params` (read back here), instead of `params` into the model. */
   async "network.create"(args: { mlp?: HostedMlpShape; modelJson?: unknown; params: Float32Array; grads: Float32Array; keepInitial?: boolean }): Promise<{ id: number; size: number; inputSize: number; outputSize: number }> {
     const model = args.mlp ? mlpModel(args.mlp) : await tf.models.modelFromJSON({ modelTopology: args.modelJson as tf.io.ModelJSON["modelTopology"] });
-    const inShape = model.inputs[0]!.shape, outShape = model.outputs[0]!.shape;
-    if (model.inputs.length !== 1 || model.outputs.length !== 1 || inShape.length !== 2 || outShape.length !== 2) {
+    let layout: ModelLayout;
+    try {
+      layout = modelLayout(model);
+    } catch (e) {
       model.dispose();
-      throw new Error(`a hosted network needs a model with one [batch, n] input and one [batch, m] output, got inputs ${JSON.stringify(model.inputs.map((t) => t.shape))} and outputs ${JSON.stringify(model.outputs.map((t) => t.shape))}`);
+      throw e;
     }
+    const { offsets, size } = layout;
     const weights = model.trainableWeights;
-    const offsets: number[] = [];
-    let size = 0;
-    for (const w of weights) {
-      offsets.push(size);
-      size += w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-    }
     if (size !== args.params.length || size !== args.grads.length) {
       model.dispose();
       throw new RangeError(`the model has ${size} trainable parameters, the shared params hold ${args.params.length} and the grads ${args.grads.length}`);
     }
-    const n: Net = { model, weights, offsets, params: args.params, grads: args.grads, kept: null, inputSize: inShape[1]!, outputSize: outShape[1]! };
+    const n: Net = { model, weights, offsets, params: args.params, grads: args.grads, kept: null, inputSize: layout.inputSize, outputSize: layout.outputSize };
     if (args.keepInitial) {
       const values = await Promise.all(weights.map((w) => w.read().data() as Promise<Float32Array>));
       values.forEach((v, i) => n.params.set(v, offsets[i]!));

@@ -17,6 +17,37 @@ export function wrapLayersModel(model: tf.LayersModel): TfjsNetwork {
   return new TfjsNetwork(model);
 }
 
+/** What a model with its trainable weights flattened into one vector looks like: see {@link modelLayout}. */
+export interface ModelLayout {
+  readonly inputSize: number;
+  readonly outputSize: number;
+  /** Where each of `model.trainableWeights` starts in the flat vector (row-major, in that order). */
+  readonly offsets: number[];
+  readonly size: number;
+}
+
+/**
+ * The input and output widths of a model with one `[batch, n]` input and one
+ * `[batch, m]` output, and its flat parameter layout; throws an Error naming
+ * the shapes it has otherwise.
+ */
+export function modelLayout(model: Pick<tf.LayersModel, "inputs" | "outputs" | "trainableWeights">): ModelLayout {
+  const inShape = model.inputs.length === 1 ? model.inputs[0]!.shape : [];
+  const outShape = model.outputs.length === 1 ? model.outputs[0]!.shape : [];
+  if (inShape.length !== 2 || outShape.length !== 2 || inShape[1] == null || outShape[1] == null) {
+    throw new Error(
+      `a Network needs a model with one [batch, n] input and one [batch, m] output, got inputs ${JSON.stringify(model.inputs.map((t) => t.shape))} and outputs ${JSON.stringify(model.outputs.map((t) => t.shape))}`,
+    );
+  }
+  const offsets: number[] = [];
+  let size = 0;
+  for (const w of model.trainableWeights) {
+    offsets.push(size);
+    size += w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
+  }
+  return { inputSize: inShape[1], outputSize: outShape[1], offsets, size };
+}
+
 /** See {@link wrapLayersModel}. */
 export class TfjsNetwork implements Network {
   readonly inputSize: number;
@@ -24,26 +55,16 @@ export class TfjsNetwork implements Network {
   readonly params: Float32Array;
   readonly grads: Float32Array;
   private readonly weights: tf.LayerVariable[];
-  private readonly offsets: number[] = [];
+  private readonly offsets: number[];
   private kept: tf.Tensor2D | null = null;
   private out = new Float32Array(0);
 
   constructor(readonly model: tf.LayersModel) {
-    const inShape = model.inputs.length === 1 ? model.inputs[0]!.shape : [];
-    const outShape = model.outputs.length === 1 ? model.outputs[0]!.shape : [];
-    if (inShape.length !== 2 || outShape.length !== 2 || inShape[1] == null || outShape[1] == null) {
-      throw new Error(
-        `a Network needs a model with one [batch, n] input and one [batch, m] output, got inputs ${JSON.stringify(model.inputs.map((t) => t.shape))} and outputs ${JSON.stringify(model.outputs.map((t) => t.shape))}`,
-      );
-    }
-    this.inputSize = inShape[1];
-    this.outputSize = outShape[1];
+    const { inputSize, outputSize, offsets, size } = modelLayout(model);
+    this.inputSize = inputSize;
+    this.outputSize = outputSize;
+    this.offsets = offsets;
     this.weights = model.trainableWeights;
-    let size = 0;
-    for (const w of this.weights) {
-      this.offsets.push(size);
-      size += w.shape.reduce((a: number, b) => a * (b ?? 1), 1);
-    }
     this.params = new Float32Array(size);
     this.grads = new Float32Array(size);
     this.weights.forEach((w, i) => this.params.set(w.read().dataSync() as Float32Array, this.offsets[i]));

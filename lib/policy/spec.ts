@@ -66,6 +66,12 @@ export function mlp(hidden: readonly number[] = [64, 64], options: MlpOptions = 
   };
 }
 
+/** The problem of an `rl.mlp(..., { engine: "tfjs" })` given to `algo`, which builds `what` on the fused kernels only (empty otherwise). */
+export function kernelsOnlyProblems(spec: PolicySpec, algo: string, what: string): Problem[] {
+  if (spec.kind !== "mlp" || spec.engine !== "tfjs") return [];
+  return [problemLine("unsupported", `policy.engine: ${algo} runs ${what} on the fused kernels; engine "tfjs" is for policy-gradient methods (remove engine)`)];
+}
+
 /** Problems with a policy spec, each with its path (empty when valid). */
 export function checkPolicySpec(spec: PolicySpec, path = "policy"): Problem[] {
   const problems: Problem[] = [];

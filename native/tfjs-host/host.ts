@@ -101,6 +101,11 @@ export class TfjsHost {
     }
   }
 
+  /** Tensors alive in the worker and their bytes (tfjs's memory()): what a test checks for leaks. */
+  memory(): { numTensors: number; numBytes: number } {
+    return this.call(HOST_OPS.memory);
+  }
+
   /** Whether the host was closed (by close(), a timeout or its worker's exit). */
   get isClosed(): boolean {
     return this.closed;
@@ -118,6 +123,26 @@ export class TfjsHost {
     void this.worker.terminate();
     this.port.close();
   }
+}
+
+// What a hosted object holds in the worker is freed when the object is collected without its dispose()/close().
+const unreachable = new FinalizationRegistry<{ host: TfjsHost; op: string; id: number }>(({ host, op, id }) => {
+  if (host.isClosed) return; // its tensors went with it
+  try {
+    host.call(op, { id });
+  } catch {
+    // the host failed meanwhile: the same
+  }
+});
+
+/** Calls `host`'s operation `op` with `{ id }` once `owner` is garbage collected, unless {@link forgetCollected} is called first. */
+export function releaseWhenCollected(owner: object, host: TfjsHost, op: string, id: number): void {
+  unreachable.register(owner, { host, op, id }, owner);
+}
+
+/** Cancels {@link releaseWhenCollected} for `owner` (it released its state itself). */
+export function forgetCollected(owner: object): void {
+  unreachable.unregister(owner);
 }
 
 let shared: { key: string; host: TfjsHost } | undefined;

@@ -26,7 +26,7 @@ export const SIGNAL_REPLIED = 1;
 export const SIGNAL_GONE = 2;
 
 /** Operations every host answers itself. */
-export const HOST_OPS = { init: "host.init", load: "host.load" } as const;
+export const HOST_OPS = { init: "host.init", load: "host.load", memory: "host.memory" } as const;
 
 /** What the worker receives at start. */
 export interface HostWorkerData {

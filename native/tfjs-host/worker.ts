@@ -25,6 +25,10 @@ async function answer(request: HostRequest): Promise<unknown> {
     return initBackend({ backend: backend as never });
   }
   if (request.op === HOST_OPS.load) return load((request.args as { url: string }).url);
+  if (request.op === HOST_OPS.memory) {
+    const { numTensors, numBytes } = (await import("@tensorflow/tfjs")).memory();
+    return { numTensors, numBytes };
+  }
   const fn = ops.get(request.op);
   if (!fn) throw new Error(`the tfjs host knows no operation ${JSON.stringify(request.op)} (loaded: ${[...loaded].join(", ") || "none"})`);
   return await fn(request.args as never);

@@ -16,7 +16,7 @@ test("TfjsHost: an operation's error comes back as an Error naming it; an unknow
   assert.deepEqual(own.call("test.echo", { value: { a: [1, 2] } }), { a: [1, 2] });
   own.close();
   assert.ok(own.isClosed);
-  assert.throws(() => own.call("tfjs.memory"), /closed/);
+  assert.throws(() => own.memory(), /closed/);
   assert.throws(() => new TfjsHost({ backend: "tensorflow" }), /could not start the tensorflow backend/);
 });
 

@@ -93,6 +93,6 @@ test("rl.mlp engine \"tfjs\": PPO trains with hosted actor and critic, the same 
   };
   const a = await train();
   assert.deepEqual(await train(), a);
-  assert.throws(() => rl.env("CartPole-v1", { n: 2 }).policy(rl.mlp([16], { engine: "tfjs" })).algo(rl.dqn()).build(), /policy\.engine: DQN runs its networks on the fused kernels/);
+  assert.throws(() => rl.env("CartPole-v1", { n: 2 }).policy(rl.mlp([16], { engine: "tfjs" })).algo(rl.dqn()).build(), /policy\.engine: DQN runs its Q-network on the fused kernels/);
   assert.throws(() => rl.env("CartPole-v1", { n: 2 }).policy(rl.mlp([16], { engine: "gpu" as never })).algo(rl.ppo()).build(), /policy\.engine: expected "kernels" or "tfjs", got "gpu"/);
 });

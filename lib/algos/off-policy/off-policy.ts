@@ -2,7 +2,7 @@ import { problemLine, type Problem } from "../../config/problem.js";
 import type { VecEnv } from "../../envs/vec-env.js";
 import type { Network } from "../../nn/network.js";
 import type { ParamGroup } from "../../policy/param-set.js";
-import type { PolicySpec } from "../../policy/spec.js";
+import { kernelsOnlyProblems, type PolicySpec } from "../../policy/spec.js";
 import type { GroupAdam } from "../optimizer.js";
 
 /**
@@ -51,7 +51,7 @@ export function checkOffPolicyPolicy(policy: PolicySpec, algo: string, what: str
     p.push(problemLine("unsupported", `policy: ${algo} builds ${what} from rl.mlp([...]) widths; a tfjs model policy is not supported for ${algo} yet`));
     return p;
   }
-  if (policy.engine === "tfjs") p.push(problemLine("unsupported", `policy.engine: ${algo} runs its networks on the fused kernels; engine "tfjs" is for policy-gradient methods (remove engine)`));
+  p.push(...kernelsOnlyProblems(policy, algo, what));
   if (policy.shared) p.push(problemLine("unsupported", `policy.shared: ${algo} trains separate networks (${what}); remove shared: true`));
   if (!heads.includes(policy.head)) p.push(problemLine("unsupported", `policy.head: ${algo} needs head ${heads.map((h) => JSON.stringify(h)).join(" or ")}, got ${JSON.stringify(policy.head)}`));
   return p;

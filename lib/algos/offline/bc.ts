@@ -8,7 +8,7 @@ import { makeMlp } from "../../nn/mlp.js";
 import type { Network } from "../../nn/network.js";
 import { actorCriticProblems, netGroup } from "../../policy/actor-critic.js";
 import { clipGlobalGradNorm, vectorGroup, zeroGrads, type ParamGroup } from "../../policy/param-set.js";
-import { checkPolicySpec, type PolicySpec } from "../../policy/spec.js";
+import { checkPolicySpec, kernelsOnlyProblems, type PolicySpec } from "../../policy/spec.js";
 import type { Rng } from "../../random/rng.js";
 import { MetricsWindow } from "../metrics-window.js";
 import { datasetProblems } from "./dataset-checks.js";
@@ -60,7 +60,7 @@ export function bc(options: BcOptions = {}): AlgoSpec<BcConfig> {
       const p = checkBcConfig(config);
       if (policy.kind !== "mlp") p.push(problemLine("unsupported", "policy: bc trains an rl.mlp(...) policy; tfjs models are not supported yet"));
       else p.push(...checkPolicySpec(policy), ...actorCriticProblems(policy, env.obsSize, env.actionSpace));
-      if (policy.kind === "mlp" && policy.engine === "tfjs") p.push(problemLine("unsupported", "policy.engine: bc runs its network on the fused kernels; engine \"tfjs\" is for policy-gradient methods (remove engine)"));
+      p.push(...kernelsOnlyProblems(policy, "bc", "its network"));
       if (!dataset) {
         p.push(problemLine("missing", "algo: bc needs a dataset: build with rl.offline(dataset)"));
         return p;

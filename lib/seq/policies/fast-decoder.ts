@@ -7,7 +7,7 @@ import { DecoderMemory } from "./decoder-memory.js";
 import { attendRow, rotaryTables, rotateF32 } from "./fast-ops.js";
 import { WeightMirror } from "./fast-weights.js";
 import type { ParamLayout } from "./layout.js";
-import type { TokenDecoder } from "./token-policy.js";
+import { checkShareRows, type TokenDecoder } from "./token-policy.js";
 
 /**
  * Active rows from which a step's kernels split with the helper thread: on
@@ -106,7 +106,7 @@ export class FastDecoder implements TokenDecoder {
   share(from: number, to: number): void {
     if (this.closed) throw new Error("decoder.share: the decoder is closed");
     const { rows } = this;
-    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
+    checkShareRows(from, to, rows);
     if (from === to) return;
     const { context: T, dModel: D } = this.config;
     const n = this.fed[from]!;

@@ -1,20 +1,10 @@
-import { sharedFloats, sharedTfjsHost, type TfjsHost } from "../../../native/tfjs-host/host.js";
+import { forgetCollected, releaseWhenCollected, sharedFloats, sharedTfjsHost, type TfjsHost } from "../../../native/tfjs-host/host.js";
 import type { Rng } from "../../random/rng.js";
 import { transformerConfig, validateTransformerConfig, type TransformerConfig } from "./config.js";
 import { initTransformerParams, paramLayout, type ParamLayout } from "./layout.js";
-import { checkForwardTokens, type TokenDecoder, type TokenPolicy } from "./token-policy.js";
+import { checkForwardTokens, checkShareRows, type TokenDecoder, type TokenPolicy } from "./token-policy.js";
 
 const OPS = new URL("./tfjs-transformer-ops.js", import.meta.url);
-
-// A policy dropped without dispose() (clones, references), or a decoder without close(), frees its worker state when collected.
-const unreachable = new FinalizationRegistry<{ host: TfjsHost; op: string; id: number }>(({ host, op, id }) => {
-  if (host.isClosed) return; // its tensors went with it
-  try {
-    host.call(op, { id });
-  } catch {
-    // the host failed meanwhile: the same
-  }
-});
 
 /**
  * The {@link Transformer} run by TensorFlow.js in a {@link TfjsHost} (a
@@ -22,7 +12,7 @@ const unreachable = new FinalizationRegistry<{ host: TfjsHost; op: string; id: n
  * a hardware adapter exists, else wasm). The same config, flat layout, gradients and decoder
  * semantics as the reference and the fast kernels, in float32; `params` and
  * `grads` live in SharedArrayBuffers that the worker reads and writes in
- * place. Each forward uploads the current params (optimizers change them
+ * place. Dropped without dispose(), it frees its worker state when collected. Each forward uploads the current params (optimizers change them
  * between steps); its backward recomputes the forward under tfjs autograd.
  * Pays where a GPU does the work: on a CPU the fused kernels
  * ({@link FastTransformer}) are faster (see docs/gpu.md).
@@ -52,7 +42,7 @@ export class HostedTransformer implements TokenPolicy {
     this.host = host;
     host.load(OPS);
     this.id = host.call<number>("transformer.create", { config: this.config, params: this.params, grads: this.grads });
-    unreachable.register(this, { host, op: "transformer.dispose", id: this.id }, this);
+    releaseWhenCollected(this, host, "transformer.dispose", this.id);
   }
 
   /** A new model with GPT-2's initialization, drawn from `rng` only (the same params as `Transformer.create`). */
@@ -104,7 +94,7 @@ export class HostedTransformer implements TokenPolicy {
   dispose(): void {
     if (this.disposed) return;
     this.disposed = true;
-    unreachable.unregister(this);
+    forgetCollected(this);
     this.host.call("transformer.dispose", { id: this.id });
   }
 
@@ -127,7 +117,7 @@ class HostedDecoder implements TokenDecoder {
 
   constructor(private readonly host: TfjsHost, private readonly config: TransformerConfig, readonly rows: number, private readonly id: number) {
     this.fed = new Int32Array(rows);
-    unreachable.register(this, { host, op: "decoder.close", id }, this);
+    releaseWhenCollected(this, host, "decoder.close", id);
   }
 
   get position(): number {
@@ -168,7 +158,7 @@ class HostedDecoder implements TokenDecoder {
   share(from: number, to: number): void {
     if (this.closed) throw new Error("decoder.share: the decoder is closed");
     const { rows } = this;
-    if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
+    checkShareRows(from, to, rows);
     if (from === to) return;
     this.pending ??= Int32Array.from({ length: rows }, (_, r) => r);
     this.pending[to] = this.pending[from]!;
@@ -178,7 +168,7 @@ class HostedDecoder implements TokenDecoder {
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    unreachable.unregister(this);
+    forgetCollected(this);
     this.host.call("decoder.close", { id: this.id });
   }
 }

@@ -136,10 +136,4 @@ export const ops = {
     tf.dispose([...Object.values(d.weights), ...d.cache.keys, ...d.cache.values]);
     decoders.delete(args.id);
   },
-
-  /** Tensors alive in the worker (tests check that nothing leaks). */
-  "tfjs.memory"(): { numTensors: number; numBytes: number } {
-    const { numTensors, numBytes } = tf.memory();
-    return { numTensors, numBytes };
-  },
 };

@@ -114,6 +114,28 @@ function splitHeads(x: tf.Tensor2D, batch: number, length: number, heads: number
   return tf.transpose(tf.reshape(x, [batch, length, heads, hd]), [0, 2, 1, 3]);
 }
 
+/** Block l's queries, keys and values of `x` [batch·length, D], as [batch, heads, length, hd]; queries and keys rotated when `rope` is given. */
+function attentionInputs(
+  config: TransformerConfig, w: TransformerWeights, l: number, x: tf.Tensor2D, batch: number, length: number, rope: { cos: tf.Tensor; sin: tf.Tensor } | null,
+): [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D] {
+  const hd = config.dModel / config.heads;
+  const qkv = dense(w, `h.${l}.attn.c_attn`, norm(config, w, `h.${l}.ln_1`, x));
+  const [q, k, v] = (tf.split(qkv, 3, 1) as tf.Tensor2D[]).map((t) => splitHeads(t, batch, length, config.heads, hd)) as [tf.Tensor4D, tf.Tensor4D, tf.Tensor4D];
+  if (!rope) return [q, k, v];
+  return [rotate(q, rope.cos, rope.sin) as tf.Tensor4D, rotate(k, rope.cos, rope.sin) as tf.Tensor4D, v];
+}
+
+/** The residual stream after block l, given its attention output `att` [rows, D]: x + c_proj(att), then + mlp(ln_2(·)). */
+function blockOutput(config: TransformerConfig, w: TransformerWeights, l: number, x: tf.Tensor2D, att: tf.Tensor2D): tf.Tensor2D {
+  const y = tf.add(x, dense(w, `h.${l}.attn.c_proj`, att)) as tf.Tensor2D;
+  return tf.add(y, mlp(config, w, l, norm(config, w, `h.${l}.ln_2`, y))) as tf.Tensor2D;
+}
+
+/** Logits [rows, vocab] of the residual stream: ln_f, then the output embedding (wte when tied). */
+function lmHead(config: TransformerConfig, w: TransformerWeights, x: tf.Tensor2D): tf.Tensor2D {
+  return tf.matMul(norm(config, w, "ln_f", x), w[config.tieEmbeddings ? "wte.weight" : "lm_head.weight"] as tf.Tensor2D, false, true);
+}
+
 /** Additive causal mask [length, length]: 0 where key u ≤ query t, else −1e9 (exp underflows to exactly 0 in float32). */
 function causalMask(length: number): tf.Tensor2D {
   const m = new Float32Array(length * length);
@@ -134,20 +156,12 @@ export function transformerLogits(config: TransformerConfig, w: TransformerWeigh
   const mask = causalMask(length);
   const scale = 1 / Math.sqrt(hd);
   for (let l = 0; l < layers; l++) {
-    const qkv = dense(w, `h.${l}.attn.c_attn`, norm(config, w, `h.${l}.ln_1`, x));
-    let [q, k, v] = (tf.split(qkv, 3, 1) as tf.Tensor2D[]).map((t) => splitHeads(t, batch, length, heads, hd)) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    if (rope) {
-      q = rotate(q, rope.cos, rope.sin);
-      k = rotate(k, rope.cos, rope.sin);
-    }
-    const scores = tf.add(tf.mul(tf.matMul(q as tf.Tensor4D, k as tf.Tensor4D, false, true), scale), mask);
-    const att = tf.matMul(tf.softmax(scores), v as tf.Tensor4D);
-    const merged = tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [batch * length, D]) as tf.Tensor2D;
-    x = tf.add(x, dense(w, `h.${l}.attn.c_proj`, merged));
-    x = tf.add(x, mlp(config, w, l, norm(config, w, `h.${l}.ln_2`, x)));
+    const [q, k, v] = attentionInputs(config, w, l, x, batch, length, rope);
+    const scores = tf.add(tf.mul(tf.matMul(q, k, false, true), scale), mask);
+    const att = tf.matMul(tf.softmax(scores), v);
+    x = blockOutput(config, w, l, x, tf.reshape(tf.transpose(att, [0, 2, 1, 3]), [batch * length, D]) as tf.Tensor2D);
   }
-  const h = norm(config, w, "ln_f", x);
-  return tf.matMul(h, w[config.tieEmbeddings ? "wte.weight" : "lm_head.weight"] as tf.Tensor2D, false, true);
+  return lmHead(config, w, x);
 }
 
 /** Per layer, keys and values [rows, heads, context, hd] (keys rotated when rotary). */
@@ -191,23 +205,15 @@ export function transformerDecodeStep(
   const scale = 1 / Math.sqrt(hd);
   const next: TfjsKvCache = { keys: [], values: [] };
   for (let l = 0; l < layers; l++) {
-    const qkv = dense(w, `h.${l}.attn.c_attn`, norm(config, w, `h.${l}.ln_1`, x));
-    let [q, k, v] = (tf.split(qkv, 3, 1) as tf.Tensor2D[]).map((t) => splitHeads(t, rows, 1, heads, hd)) as [tf.Tensor, tf.Tensor, tf.Tensor];
-    if (rope) {
-      q = rotate(q, rope.cos, rope.sin);
-      k = rotate(k, rope.cos, rope.sin);
-    }
+    const [q, k, v] = attentionInputs(config, w, l, x, rows, 1, rope);
     const keys = tf.add(tf.mul(cache.keys[l]!, keep), tf.mul(into, k)) as tf.Tensor4D;
     const values = tf.add(tf.mul(cache.values[l]!, keep), tf.mul(into, v)) as tf.Tensor4D;
     next.keys.push(keys);
     next.values.push(values);
-    const scores = tf.add(tf.mul(tf.matMul(q as tf.Tensor4D, keys, false, true), scale), mask);
-    const att = tf.reshape(tf.matMul(tf.softmax(scores), values), [rows, D]) as tf.Tensor2D;
-    x = tf.add(x, dense(w, `h.${l}.attn.c_proj`, att));
-    x = tf.add(x, mlp(config, w, l, norm(config, w, `h.${l}.ln_2`, x)));
+    const scores = tf.add(tf.mul(tf.matMul(q, keys, false, true), scale), mask);
+    x = blockOutput(config, w, l, x, tf.reshape(tf.matMul(tf.softmax(scores), values), [rows, D]) as tf.Tensor2D);
   }
-  const h = norm(config, w, "ln_f", x);
-  return { logits: tf.matMul(h, w[config.tieEmbeddings ? "wte.weight" : "lm_head.weight"] as tf.Tensor2D, false, true), cache: next };
+  return { logits: lmHead(config, w, x), cache: next };
 }
 
 /** Rows `indices` of every cache tensor (row r of the result is row indices[r]), for sharing a prefix's state. */

@@ -108,3 +108,8 @@ export function checkForwardTokens(tokens: Int32Array, batch: number, length: nu
     if (!(t >= 0 && t < vocab)) throw new RangeError(`forward: token ${t} at index ${i} is outside the vocabulary [0, ${vocab})`);
   }
 }
+
+/** Throws the RangeError a {@link TokenDecoder.share} gives for rows outside [0, rows). */
+export function checkShareRows(from: number, to: number, rows: number): void {
+  if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
+}

@@ -3,7 +3,7 @@ import { transformerConfig, transformerVariant, validateTransformerConfig, type 
 import { blockSlots, initTransformerParams, paramLayout, slotOf, tensorView, type BlockSlots, type ParamLayout, type TensorSlot } from "./layout.js";
 import { decodeStep, newKvCache, type KvCache } from "./kv-cache.js";
 import { gelu, geluBackward, linear, linearBackward, norm, normBackward, rotate, swiglu, swigluBackward } from "./ops.js";
-import { checkForwardTokens, type TokenDecoder, type TokenPolicy } from "./token-policy.js";
+import { checkForwardTokens, checkShareRows, type TokenDecoder, type TokenPolicy } from "./token-policy.js";
 
 /** What {@link Transformer.forward} keeps for {@link Transformer.backward}. */
 interface BlockActs {
@@ -104,7 +104,7 @@ export class Transformer implements TokenPolicy {
         position++;
       },
       share: (from, to) => {
-        if (!(Number.isInteger(from) && Number.isInteger(to) && from >= 0 && to >= 0 && from < rows && to < rows)) throw new RangeError(`decoder.share: rows must be integers in [0, ${rows}), got ${from} and ${to}`);
+        checkShareRows(from, to, rows);
         const c = caches[from]!;
         caches[to] = { length: c.length, keys: c.keys.map((k) => k.slice()), values: c.values.map((v) => v.slice()) };
       },

@@ -99,7 +99,7 @@ test("hosted tfjs transformer: the decoder's logits equal the reference decoder'
 });
 
 test("hosted tfjs transformer: bad inputs are RangeErrors naming what was expected, and nothing is left in the worker", () => {
-  const before = host.call<{ numTensors: number }>("tfjs.memory");
+  const before = host.memory();
   const { hosted } = pair(SMALL, 7);
   assert.throws(() => hosted.forward(Int32Array.of(1, 9), 1, 2), /token 9 at index 1 is outside the vocabulary \[0, 7\)/);
   assert.throws(() => hosted.forward(new Int32Array(8), 1, 8), /exceeds the context of 6/);
@@ -115,7 +115,7 @@ test("hosted tfjs transformer: bad inputs are RangeErrors naming what was expect
   dec.close!();
   hosted.dispose();
   assert.throws(() => hosted.forward(Int32Array.of(1), 1, 1), /disposed/);
-  assert.equal(host.call<{ numTensors: number }>("tfjs.memory").numTensors, before.numTensors, "tensors left in the worker");
+  assert.equal(host.memory().numTensors, before.numTensors, "tensors left in the worker");
 });
 
 test("tokenPolicy engine \"tfjs\": a hosted transformer with the kernels' initial params; its record rebuilds it; samples like the reference", () => {
