@@ -158,6 +158,9 @@ test("gpu-carry.sh builds the folder a GPU machine gets and gpu-run.sh runs it e
   assert.ok(!existsSync(join(carry, "bin")) && !existsSync(join(carry, "app/node_modules/webgpu/dist/linux-x64/dawn.node")), "the carried folder is left as built");
   assert.match(diagnostics, /dawn adapter: /, "the carried dawn.node loaded");
   const lines = readFileSync(join(out, "gpu.jsonl"), "utf8").split("\n").filter((l) => l.startsWith("{")).map((l) => JSON.parse(l) as Record<string, unknown>);
+  // the bundle counts the webgpu backend as present (TRELLIS_BUNDLED): Dawn is asked and finds no adapter here
+  const webgpu = (lines[0]!.skipped as { backend: string; reason: string }[]).find((k) => k.backend === "webgpu");
+  assert.match(webgpu?.reason ?? "", /no WebGPU adapter found|software WebGPU adapter/, JSON.stringify(lines[0]));
   const s = lines.at(-1)!;
   assert.equal(s.summary, "gpu");
   assert.equal(s.torch_device, "torch/cpu");

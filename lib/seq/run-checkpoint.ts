@@ -41,7 +41,7 @@ interface RunJson {
   levels: number[];
   schedule: SequenceEvalSchedule;
   algo: unknown;
-  policy: { kind: string; config: unknown; fast?: boolean; threads?: 1 | 2 };
+  policy: { kind: string; config: unknown; fast?: boolean; threads?: 1 | 2; engine?: "tfjs" };
   test: TaskItem[];
   train: TaskItem[] | null;
   run: unknown;
@@ -121,7 +121,7 @@ export function sequenceRunJsonProblems(json: Record<string, unknown>, task: Tas
   want(levelsOk, "levels", `a non-empty array of the task's levels (${task.levels.join(", ")})`, levels);
   for (const q of evalScheduleProblems(json.schedule)) p.push(`schedule: ${q.message}`);
   const policy = json.policy;
-  want(isObject(policy) && (policy.kind === "transformer" || policy.kind === "gru") && isObject(policy.config) && (policy.fast === undefined || typeof policy.fast === "boolean") && (policy.threads === undefined || policy.threads === 1 || policy.threads === 2), "policy", '{ kind: "transformer" | "gru", config: {...}, fast?: boolean, threads?: 1 | 2 }', policy);
+  want(isObject(policy) && (policy.kind === "transformer" || policy.kind === "gru") && isObject(policy.config) && (policy.fast === undefined || typeof policy.fast === "boolean") && (policy.threads === undefined || policy.threads === 1 || policy.threads === 2) && (policy.engine === undefined || policy.engine === "tfjs"), "policy", '{ kind: "transformer" | "gru", config: {...}, fast?: boolean, threads?: 1 | 2, engine?: "tfjs" }', policy);
   for (const name of ["test", "train"] as const) {
     const items = json[name];
     if (name === "train" && items === null) continue;

@@ -148,3 +148,22 @@ test("gpuInfoOf picks the adapter's name and driver out of Dawn's info; software
   assert.equal(isSoftwareGpu(gpuInfoOf({ vendor: "mesa", device: "llvmpipe (LLVM 15.0.6, 256 bits)" })), true);
   assert.equal(isSoftwareGpu(gpuInfoOf({ vendor: "google", architecture: "swiftshader" })), true);
 });
+
+test("TRELLIS_TFJS_WASM_DIR names the folder of tfjs's .wasm files; a folder without them is an error naming the missing files", async () => {
+  const { mkdtempSync, rmSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  const empty = mkdtempSync(join(tmpdir(), "trellis-wasm-"));
+  const before = process.env.TRELLIS_TFJS_WASM_DIR;
+  try {
+    process.env.TRELLIS_TFJS_WASM_DIR = empty;
+    assert.throws(() => tfjsWasmDir(), /TRELLIS_TFJS_WASM_DIR=\S+ lacks tfjs-backend-wasm\.wasm, tfjs-backend-wasm-simd\.wasm, tfjs-backend-wasm-threaded-simd\.wasm/);
+    delete process.env.TRELLIS_TFJS_WASM_DIR;
+    const installed = tfjsWasmDir();
+    process.env.TRELLIS_TFJS_WASM_DIR = installed.slice(0, -1);
+    assert.equal(tfjsWasmDir(), installed, "a folder with the files, given without the trailing separator");
+  } finally {
+    if (before === undefined) delete process.env.TRELLIS_TFJS_WASM_DIR;
+    else process.env.TRELLIS_TFJS_WASM_DIR = before;
+    rmSync(empty, { recursive: true, force: true });
+  }
+});

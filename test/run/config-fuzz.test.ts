@@ -63,3 +63,18 @@ test("the engine: any settings and any component config in any slot give problem
     { numRuns: 300 },
   );
 });
+
+test("rl.mlp(hidden, { engine: anything }): every algorithm's check() gives problems with known codes; an engine other than \"kernels\" or \"tfjs\" is named, and only policy-gradient methods take \"tfjs\"", () => {
+  const pg = new Set(["ppo", "a2c", "reinforce"]);
+  fc.assert(
+    fc.property(fc.constantFrom(...ALGOS), fc.oneof(fc.anything(), fc.constantFrom("kernels", "tfjs", "gpu", "")), ([name, make, env], engine) => {
+      const problems = make({} as never).check(env, mlp([8], { engine: engine as never }));
+      assertProblems(problems);
+      const named = problems.some((p) => typeof p === "object" && p.path === "policy.engine");
+      if (engine === undefined || engine === "kernels") assert.ok(!named, `${name}: ${JSON.stringify(engine)} refused`);
+      else if (engine === "tfjs") assert.equal(named, !pg.has(name), `${name}: "tfjs"`);
+      else assert.ok(named, `${name}: engine ${JSON.stringify(engine)} not named`);
+    }),
+    { numRuns: 200 },
+  );
+});

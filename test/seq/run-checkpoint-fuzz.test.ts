@@ -11,7 +11,7 @@ import { Rng } from "../../lib/random/rng.js";
 const tok = rl.tokenizer.char("0123456789+=");
 const task = rl.tasks.addition;
 const FIELDS = ["id", "seed", "levels", "schedule", "algo", "policy", "test", "train", "run", "learner"] as const;
-const NESTED: Record<string, readonly string[]> = { learner: ["updates", "sampled", "groups", "adamT"], run: ["trainSeconds", "promptRng", "evalRng", "lastEval"], policy: ["kind", "config", "fast"], schedule: ["every", "problems", "samples", "k"] };
+const NESTED: Record<string, readonly string[]> = { learner: ["updates", "sampled", "groups", "adamT"], run: ["trainSeconds", "promptRng", "evalRng", "lastEval"], policy: ["kind", "config", "fast", "engine"], schedule: ["every", "problems", "samples", "k"] };
 
 test("a sequence run checkpoint whose run.json fields hold anything either loads the same run or is refused naming run.json", async () => {
   const policy = Transformer.create({ vocabSize: tok.vocabSize, layers: 1, dModel: 8, heads: 2, mlpHidden: 16, context: 8 }, { rng: Rng.fromSeed(1) });

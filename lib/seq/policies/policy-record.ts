@@ -32,6 +32,7 @@ export function policyRecord(policy: TokenPolicy, what = "this"): PolicyRecord {
 /** The policy a record describes, with `params`. */
 export function policyFromRecord(record: PolicyRecord, params: Float32Array): TokenPolicy {
   if (record.kind === "transformer") {
+    if (record.engine !== undefined && record.engine !== "tfjs") throw new RangeError(`a policy record's engine is "tfjs" or absent, got ${JSON.stringify(record.engine)}`);
     if (record.engine === "tfjs") return new HostedTransformer(record.config as TransformerConfig, params);
     const reference = new Transformer(record.config as TransformerConfig, params);
     // the float32 build where it ran (its numbers differ from the float64 reference's); where wasm SIMD is missing, the reference

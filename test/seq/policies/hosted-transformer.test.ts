@@ -136,6 +136,7 @@ test("tokenPolicy engine \"tfjs\": a hosted transformer with the kernels' initia
   const b = sampleBatch(kernels, prompt, { rng: Rng.fromSeed(9), maxNewTokens: 3 });
   assert.deepEqual(a.map((c) => c.tokens), b.map((c) => c.tokens));
   a.forEach((c, i) => assertClose(c.logprobs, b[i]!.logprobs, 1e-4, 1e-5, `completion ${i} logprobs`));
+  assert.throws(() => policyFromRecord({ ...record, engine: "gpu" as never }, hosted.params.slice()), /engine is "tfjs" or absent, got "gpu"/);
   assert.throws(() => tokenPolicy("gru", { vocabSize: 4 }, { engine: "tfjs" }), /runs transformers only/);
   assert.throws(() => tokenPolicy("transformer", config, { engine: "gpu" as never }), /engine must be "kernels" or "tfjs", got "gpu"/);
   assert.throws(() => tokenPolicy("transformer", config, { engine: "tfjs", threads: 2 }), /threads applies to engine "kernels" only/);
